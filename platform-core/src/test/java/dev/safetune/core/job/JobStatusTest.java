@@ -1,0 +1,53 @@
+package dev.safetune.core.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class JobStatusTest {
+
+    @Test
+    void aQueuedJobCanBeClaimedCancelledOrFailedButNotFinished() {
+        assertThat(JobStatus.QUEUED.canTransitionTo(JobStatus.RUNNING)).isTrue();
+        assertThat(JobStatus.QUEUED.canTransitionTo(JobStatus.CANCELLED)).isTrue();
+        assertThat(JobStatus.QUEUED.canTransitionTo(JobStatus.SUCCEEDED)).isFalse();
+    }
+
+    @Test
+    void aRunningJobMayGoBackToTheQueueWhenItsLeaseExpires() {
+        assertThat(JobStatus.RUNNING.canTransitionTo(JobStatus.QUEUED)).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = JobStatus.class,
+            names = {"SUCCEEDED", "FAILED", "CANCELLED", "BLOCKED"})
+    void terminalStatusesLeadNowhere(JobStatus terminal) {
+        assertThat(terminal.isTerminal()).isTrue();
+        for (JobStatus next : JobStatus.values()) {
+            assertThat(terminal.canTransitionTo(next)).isFalse();
+        }
+    }
+
+    @Test
+    void illegalTransitionNamesBothStatuses() {
+        assertThatThrownBy(() -> JobStatus.SUCCEEDED.requireTransition(JobStatus.RUNNING))
+                .isInstanceOf(IllegalJobTransitionException.class)
+                .hasMessage("a job cannot go from succeeded to running");
+    }
+
+    @Test
+    void cancellationIsReachableFromEveryActiveStatus() {
+        assertThat(JobStatus.sourcesOf(JobStatus.CANCELLED))
+                .containsExactlyInAnyOrder(JobStatus.VALIDATING_FILES, JobStatus.QUEUED, JobStatus.RUNNING);
+    }
+
+    @ParameterizedTest
+    @EnumSource(JobStatus.class)
+    void wireNamesRoundTrip(JobStatus status) {
+        assertThat(JobStatus.fromWire(status.wireName())).isEqualTo(status);
+    }
+}
