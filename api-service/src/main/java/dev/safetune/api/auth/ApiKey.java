@@ -1,0 +1,59 @@
+package dev.safetune.api.auth;
+
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/** A stored API key: only its lookup prefix and SHA-256 hash, never the key itself. */
+@Entity
+@Table(name = "api_keys")
+class ApiKey {
+    @Id
+    private String id;
+
+    private String organizationId;
+    private String name;
+    private String prefix;
+    private String keyHash;
+    private String role;
+    private Instant createdAt;
+    private Instant lastUsedAt;
+    private Instant revokedAt;
+
+    protected ApiKey() {}
+
+    ApiKey(String id, String organizationId, String name, String prefix, String keyHash, String role, Instant now) {
+        this.id = id;
+        this.organizationId = organizationId;
+        this.name = name;
+        this.prefix = prefix;
+        this.keyHash = keyHash;
+        this.role = role;
+        this.createdAt = now;
+    }
+
+    String id() {
+        return id;
+    }
+
+    String organizationId() {
+        return organizationId;
+    }
+
+    String keyHash() {
+        return keyHash;
+    }
+
+    String role() {
+        return role;
+    }
+
+    Instant lastUsedAt() {
+        return lastUsedAt;
+    }
+
+    boolean revoked() {
+        return revokedAt != null;
+    }
+}

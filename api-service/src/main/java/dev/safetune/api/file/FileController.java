@@ -1,0 +1,70 @@
+package dev.safetune.api.file;
+
+import dev.safetune.api.auth.Tenant;
+import dev.safetune.api.web.ListObject;
+import dev.safetune.api.web.PageLimit;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+
+@RestController
+@RequestMapping("/v1/files")
+class FileController {
+    private static final int MAX_PAGE = 10_000;
+
+    private final FileService files;
+
+    FileController(FileService files) {
+        this.files = files;
+    }
+
+    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    FileObject upload(Tenant tenant, @RequestParam("file") MultipartFile file, @RequestParam String purpose)
+            throws IOException {
+        return files.upload(tenant, file, purpose);
+    }
+
+    @GetMapping
+    ListObject<FileObject> list(
+            Tenant tenant,
+            @RequestParam(required = false) String after,
+            @RequestParam(required = false) Integer limit) {
+        return files.list(tenant, after, PageLimit.of(limit, MAX_PAGE, MAX_PAGE));
+    }
+
+    @GetMapping("/{id}")
+    FileObject get(Tenant tenant, @PathVariable String id) {
+        return FileObject.of(files.get(tenant, id));
+    }
+
+    @GetMapping("/{id}/content")
+    ResponseEntity<Resource> content(Tenant tenant, @PathVariable String id) {
+        UploadedFile file = files.get(tenant, id);
+        return ResponseEntity.ok()
+                .contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .header(
+                        "Content-Disposition",
+                        ContentDisposition.attachment()
+                                .filename(file.filename(), StandardCharsets.UTF_8)
+                                .build()
+                                .toString())
+                .body(new FileSystemResource(file.storagePath()));
+    }
+
+    @DeleteMapping("/{id}")
+    FileDeleted delete(Tenant tenant, @PathVariable String id) throws IOException {
+        return files.delete(tenant, id);
+    }
+}

@@ -1,0 +1,191 @@
+package dev.safetune.api.file;
+
+import dev.safetune.api.SafetuneProperties;
+import dev.safetune.api.auth.Tenant;
+import dev.safetune.api.error.ConflictException;
+import dev.safetune.api.error.InvalidRequestException;
+import dev.safetune.api.error.NotFoundException;
+import dev.safetune.api.web.ListObject;
+import dev.safetune.api.web.PageLimit;
+import dev.safetune.core.dataset.TrainingFileReader;
+import dev.safetune.core.dataset.ValidationReport;
+import dev.safetune.core.id.Ids;
+import dev.safetune.core.job.JobStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.data.domain.Limit;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.StringUtils;
+import org.springframework.web.multipart.MultipartFile;
+
+/**
+ * Tenants' files. Uploads are stored under {@code <artifacts-dir>/files/<organization>/<file id>.jsonl}; a file
+ * appears there only complete (written to a temporary name, synced, then atomically renamed) and only then gets its
+ * database row.
+ */
+@Service
+public class FileService {
+    public static final String FINE_TUNE = "fine-tune";
+    /** A file is in use while any job naming it can still run (or be audited). */
+    private static final List<String> ACTIVE_JOB_STATUSES = Arrays.stream(JobStatus.values())
+            .filter(status -> !status.isTerminal())
+            .map(JobStatus::wireName)
+            .toList();
+
+    private final UploadedFileRepository files;
+    private final SafetuneProperties properties;
+    private final TransactionTemplate transactions;
+    private final MeterRegistry meters;
+    private final Counter uploadedBytes;
+
+    FileService(
+            UploadedFileRepository files,
+            SafetuneProperties properties,
+            TransactionTemplate transactions,
+            MeterRegistry meters) {
+        this.files = files;
+        this.properties = properties;
+        this.transactions = transactions;
+        this.meters = meters;
+        this.uploadedBytes = Counter.builder("safetune.files.uploaded.bytes")
+                .description("Bytes of files uploaded")
+                .baseUnit("bytes")
+                .register(meters);
+    }
+
+    /** Stores, hashes and validates an upload in a single streaming pass. */
+    public FileObject upload(Tenant tenant, MultipartFile upload, String purpose) throws IOException {
+        if (!FINE_TUNE.equals(purpose)) {
+            throw new InvalidRequestException(
+                    "purpose", "invalid_value", "Invalid purpose '" + purpose + "': only 'fine-tune' is supported.");
+        }
+        String id = Ids.newId("file");
+        Path directory = properties.artifactsDir().resolve("files").resolve(tenant.organizationId());
+        Files.createDirectories(directory);
+        Path target = directory.resolve(id + ".jsonl");
+        Path temporary = Files.createTempFile(directory, "." + id + "-", ".part");
+        ValidationReport report;
+        CopyingInputStream tee;
+        MessageDigest sha256 = sha256();
+        try {
+            try (InputStream in = upload.getInputStream();
+                    FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
+                    OutputStream out = Channels.newOutputStream(channel)) {
+                tee = new CopyingInputStream(in, out, sha256);
+                report = new TrainingFileReader().validate(tee);
+                tee.drain();
+                out.flush();
+                channel.force(true);
+            }
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        UploadedFile file = new UploadedFile(
+                id,
+                tenant.organizationId(),
+                filenameOf(upload),
+                purpose,
+                tee.bytes(),
+                HexFormat.of().formatHex(sha256.digest()),
+                target,
+                report.valid() ? UploadedFile.PROCESSED : UploadedFile.ERROR,
+                report.summary(),
+                report.examples(),
+                Instant.now().truncatedTo(ChronoUnit.MICROS));
+        try {
+            files.save(file);
+        } catch (RuntimeException e) {
+            Files.deleteIfExists(target);
+            throw e;
+        }
+        meters.counter("safetune.files.uploaded", "status", file.status()).increment();
+        uploadedBytes.increment(file.bytes());
+        return FileObject.of(file, report);
+    }
+
+    @Transactional(readOnly = true)
+    public ListObject<FileObject> list(Tenant tenant, String after, PageLimit limit) {
+        Limit fetch = Limit.of(limit.fetchSize());
+        List<UploadedFile> rows = after == null
+                ? files.findByOrganizationIdOrderByCreatedAtDescIdDesc(tenant.organizationId(), fetch)
+                : files.findByIdAndOrganizationId(after, tenant.organizationId())
+                        .map(anchor -> files.findPageAfterByOrganizationId(
+                                tenant.organizationId(), anchor.createdAt(), anchor.id(), fetch))
+                        .orElseThrow(() ->
+                                new InvalidRequestException("after", "invalid_value", "No such File object: " + after));
+        return ListObject.page(rows, limit, FileObject::of);
+    }
+
+    @Transactional(readOnly = true)
+    public UploadedFile get(Tenant tenant, String id) {
+        return files.findByIdAndOrganizationId(id, tenant.organizationId()).orElseThrow(() -> notFound(id));
+    }
+
+    /**
+     * The file for a job being created, locked against deletion until that job's transaction ends. Must run inside
+     * the caller's transaction.
+     */
+    @Transactional(readOnly = true)
+    public Optional<UploadedFile> lockForUse(Tenant tenant, String id) {
+        return files.findForUseByIdAndOrganizationId(id, tenant.organizationId());
+    }
+
+    /** Deletes the row, then (after commit) the bytes; refused while an unfinished job uses the file. */
+    public FileDeleted delete(Tenant tenant, String id) throws IOException {
+        Path stored = transactions.execute(status -> {
+            UploadedFile file = files.findForDeleteByIdAndOrganizationId(id, tenant.organizationId())
+                    .orElseThrow(() -> notFound(id));
+            files.findJobUsingFileByOrganizationId(id, tenant.organizationId(), ACTIVE_JOB_STATUSES)
+                    .ifPresent(job -> {
+                        throw new ConflictException(
+                                "file_in_use",
+                                "id",
+                                "File " + id + " is used by fine-tuning job " + job
+                                        + ", which has not finished; cancel the job or wait for it to end.");
+                    });
+            files.delete(file);
+            return file.storagePath();
+        });
+        Files.deleteIfExists(stored);
+        return FileDeleted.of(id);
+    }
+
+    private static NotFoundException notFound(String id) {
+        return new NotFoundException("id", "No such File object: " + id);
+    }
+
+    private static String filenameOf(MultipartFile upload) {
+        // Some clients send a full path; the name is metadata only and never part of a storage path.
+        String name = StringUtils.getFilename(upload.getOriginalFilename());
+        return name == null || name.isBlank() ? "upload.jsonl" : name;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.safetune.api.job;
+
+import dev.safetune.core.job.JobStatus;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.data.domain.Limit;
+import org.springframework.data.jpa.repository.Modifying;
+import org.springframework.data.jpa.repository.Query;
+import org.springframework.data.repository.Repository;
+
+/** Every finder is scoped by organisation: there is no way to load a job without naming its tenant. */
+interface FineTuningJobRepository extends Repository<FineTuningJob, String> {
+    FineTuningJob saveAndFlush(FineTuningJob job);
+
+    Optional<FineTuningJob> findByIdAndOrganizationId(String id, String organizationId);
+
+    List<FineTuningJob> findByOrganizationIdOrderByCreatedAtDescIdDesc(String organizationId, Limit limit);
+
+    /** Keyset page: the jobs created before the {@code after} job, newest first. */
+    @Query("""
+            select j from FineTuningJob j
+            where j.organizationId = :organizationId
+              and (j.createdAt < :createdAt or (j.createdAt = :createdAt and j.id < :id))
+            order by j.createdAt desc, j.id desc""")
+    List<FineTuningJob> findPageAfterByOrganizationId(String organizationId, Instant createdAt, String id, Limit limit);
+
+    /**
+     * Ends a job only if it is still in one of {@code from}: a guarded update, so when a worker changes the status
+     * concurrently exactly one of the two writes wins and the other sees 0 rows. Bumps {@code version} for
+     * optimistic readers.
+     */
+    @Modifying(clearAutomatically = true, flushAutomatically = true)
+    @Query("""
+            update FineTuningJob j
+            set j.status = :to, j.finishedAt = :finishedAt, j.version = j.version + 1
+            where j.id = :id and j.organizationId = :organizationId and j.status in :from""")
+    int finishByIdAndOrganizationId(
+            String id, String organizationId, Collection<JobStatus> from, JobStatus to, Instant finishedAt);
+}

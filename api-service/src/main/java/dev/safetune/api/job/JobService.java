@@ -1,0 +1,260 @@
+package dev.safetune.api.job;
+
+import dev.safetune.api.auth.Tenant;
+import dev.safetune.api.error.ConflictException;
+import dev.safetune.api.error.InvalidRequestException;
+import dev.safetune.api.error.NotFoundException;
+import dev.safetune.api.file.FileService;
+import dev.safetune.api.file.UploadedFile;
+import dev.safetune.api.job.CreateJobRequest.HyperparametersRequest;
+import dev.safetune.api.model.Model;
+import dev.safetune.api.model.ModelService;
+import dev.safetune.api.web.ListObject;
+import dev.safetune.api.web.PageLimit;
+import dev.safetune.core.id.Ids;
+import dev.safetune.core.job.Hyperparameters;
+import dev.safetune.core.job.JobStatus;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.springframework.data.domain.Limit;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Creating, reading and cancelling fine-tuning jobs; running them is the worker's business. */
+@Service
+public class JobService {
+    static final int MAX_SUFFIX_LENGTH = 64;
+    static final int MAX_METADATA_PAIRS = 16;
+    static final int MAX_METADATA_KEY_LENGTH = 64;
+    static final int MAX_METADATA_VALUE_LENGTH = 512;
+    /** A cancel retries when a worker moved the job between our read and our guarded update. */
+    private static final int CANCEL_ATTEMPTS = 3;
+
+    private final FineTuningJobRepository jobs;
+    private final JobEventLog events;
+    private final JobCheckpoints checkpoints;
+    private final JobQueueNotifier queue;
+    private final FileService files;
+    private final ModelService models;
+
+    JobService(
+            FineTuningJobRepository jobs,
+            JobEventLog events,
+            JobCheckpoints checkpoints,
+            JobQueueNotifier queue,
+            FileService files,
+            ModelService models) {
+        this.jobs = jobs;
+        this.events = events;
+        this.checkpoints = checkpoints;
+        this.queue = queue;
+        this.files = files;
+        this.models = models;
+    }
+
+    /**
+     * Validates the request and enqueues the job. Files were validated at upload, so the job passes through
+     * {@code validating_files} to {@code queued} in this one transaction; workers are notified on commit.
+     */
+    @Transactional
+    public FineTuningJob create(Tenant tenant, CreateJobRequest request) {
+        String model = required(request.model(), "model");
+        String trainingFileId = required(request.trainingFile(), "training_file");
+        Hyperparameters hyperparameters = hyperparametersOf(request);
+        String suffix = suffixOf(request.suffix());
+        checkMetadata(request.metadata());
+
+        models.find(tenant, model)
+                .filter(Model::isBase)
+                .orElseThrow(() -> new InvalidRequestException(
+                        "model", "model_not_found", "Model '" + model + "' does not exist or cannot be fine-tuned."));
+        UploadedFile trainingFile = usableFile(tenant, trainingFileId, "training_file");
+        String validationFileId = request.validationFile();
+        if (validationFileId != null) {
+            usableFile(tenant, validationFileId, "validation_file");
+        }
+
+        Instant now = now();
+        long seed = request.seed() != null
+                ? request.seed()
+                : ThreadLocalRandom.current().nextInt(0, Integer.MAX_VALUE);
+        FineTuningJob job = jobs.saveAndFlush(new FineTuningJob(
+                Ids.newId("ftjob"),
+                tenant.organizationId(),
+                model,
+                trainingFile.id(),
+                validationFileId,
+                hyperparameters,
+                suffix,
+                seed,
+                request.metadata(),
+                now));
+        events.info(job, "Validating training file: " + trainingFile.id());
+        job.moveTo(JobStatus.QUEUED, now);
+        job = jobs.saveAndFlush(job);
+        events.info(job, "Files validated, moving job to queued state");
+        queue.jobQueued(job.id());
+        return job;
+    }
+
+    @Transactional(readOnly = true)
+    public FineTuningJob get(Tenant tenant, String id) {
+        return jobs.findByIdAndOrganizationId(id, tenant.organizationId())
+                .orElseThrow(() -> new NotFoundException("id", "No such fine-tuning job: " + id));
+    }
+
+    @Transactional(readOnly = true)
+    public ListObject<FineTuningJobObject> list(Tenant tenant, String after, PageLimit limit) {
+        Limit fetch = Limit.of(limit.fetchSize());
+        List<FineTuningJob> rows = after == null
+                ? jobs.findByOrganizationIdOrderByCreatedAtDescIdDesc(tenant.organizationId(), fetch)
+                : jobs.findByIdAndOrganizationId(after, tenant.organizationId())
+                        .map(anchor -> jobs.findPageAfterByOrganizationId(
+                                tenant.organizationId(), anchor.createdAt(), anchor.id(), fetch))
+                        .orElseThrow(() -> new InvalidRequestException(
+                                "after", "invalid_value", "No such fine-tuning job: " + after));
+        return ListObject.page(rows, limit, FineTuningJobObject::of);
+    }
+
+    /**
+     * Cancels a job the transition table lets us cancel (validating_files, queued, running). A running job's worker
+     * learns of it at its next heartbeat, which finds the status no longer {@code running}.
+     */
+    @Transactional
+    public FineTuningJob cancel(Tenant tenant, String id) {
+        for (int attempt = 0; attempt < CANCEL_ATTEMPTS; attempt++) {
+            FineTuningJob job = get(tenant, id);
+            if (!job.status().canTransitionTo(JobStatus.CANCELLED)) {
+                String status = FineTuningJobObject.wireStatus(job.status());
+                throw new InvalidRequestException(
+                        null,
+                        "invalid_state",
+                        job.status().isTerminal()
+                                ? "Job " + id + " is already " + status + "."
+                                : "Job " + id + " cannot be cancelled while it is " + status + ".");
+            }
+            int updated = jobs.finishByIdAndOrganizationId(
+                    id, tenant.organizationId(), JobStatus.sourcesOf(JobStatus.CANCELLED), JobStatus.CANCELLED, now());
+            if (updated == 1) {
+                FineTuningJob cancelled = get(tenant, id);
+                events.info(cancelled, "Job cancelled");
+                return cancelled;
+            }
+            // A worker changed the status after our read; read again and decide on the new status.
+        }
+        throw new ConflictException("concurrent_update", null, "Job " + id + " is changing; try again.");
+    }
+
+    @Transactional(readOnly = true)
+    public ListObject<JobEventObject> events(
+            Tenant tenant, String id, String after, boolean ascending, PageLimit limit) {
+        FineTuningJob job = get(tenant, id);
+        return ListObject.page(
+                events.page(job.id(), tenant.organizationId(), after, ascending, limit.fetchSize()),
+                limit,
+                event -> event);
+    }
+
+    @Transactional(readOnly = true)
+    public ListObject<CheckpointObject> checkpoints(Tenant tenant, String id, String after, PageLimit limit) {
+        FineTuningJob job = get(tenant, id);
+        return ListObject.page(
+                checkpoints.page(job.id(), tenant.organizationId(), after, limit.fetchSize()),
+                limit,
+                checkpoint -> checkpoint);
+    }
+
+    /** Hyperparameters from {@code method.supervised} or the top level (not both); absent values are "auto". */
+    private static Hyperparameters hyperparametersOf(CreateJobRequest request) {
+        HyperparametersRequest topLevel = request.hyperparameters();
+        HyperparametersRequest nested = null;
+        CreateJobRequest.MethodRequest method = request.method();
+        if (method != null) {
+            if (!CreateJobRequest.SUPERVISED.equals(method.type())) {
+                throw new InvalidRequestException(
+                        "method.type",
+                        "invalid_value",
+                        "Invalid 'method.type': "
+                                + (method.type() == null ? "missing" : "'" + method.type() + "'")
+                                + "; the supported method is 'supervised'.");
+            }
+            nested = method.supervised() == null ? null : method.supervised().hyperparameters();
+        }
+        if (nested != null && topLevel != null) {
+            throw new InvalidRequestException(
+                    "hyperparameters",
+                    "invalid_value",
+                    "Give hyperparameters either at the top level or in method.supervised.hyperparameters, not both.");
+        }
+        if (nested != null) {
+            return nested.resolve("method.supervised.hyperparameters");
+        }
+        return (topLevel == null ? HyperparametersRequest.AUTO : topLevel).resolve("hyperparameters");
+    }
+
+    private UploadedFile usableFile(Tenant tenant, String fileId, String param) {
+        UploadedFile file = files.lockForUse(tenant, fileId)
+                .orElseThrow(() -> new InvalidRequestException(
+                        param, "file_not_found", "Invalid '" + param + "': no such file: " + fileId + "."));
+        if (!file.processed()) {
+            String why = file.statusDetails() == null ? "its status is " + file.status() : file.statusDetails();
+            throw new InvalidRequestException(
+                    param,
+                    "invalid_file",
+                    "Invalid '" + param + "': file " + fileId + " cannot be used for fine-tuning: " + why);
+        }
+        return file;
+    }
+
+    private static String required(String value, String param) {
+        if (value == null || value.isBlank()) {
+            throw InvalidRequestException.missing(param);
+        }
+        return value;
+    }
+
+    private static String suffixOf(String suffix) {
+        if (suffix == null || suffix.isEmpty()) {
+            return null;
+        }
+        if (suffix.length() > MAX_SUFFIX_LENGTH) {
+            throw new InvalidRequestException(
+                    "suffix",
+                    "invalid_value",
+                    "Invalid 'suffix': at most " + MAX_SUFFIX_LENGTH + " characters, got " + suffix.length() + ".");
+        }
+        return suffix;
+    }
+
+    private static void checkMetadata(Map<String, String> metadata) {
+        if (metadata == null) {
+            return;
+        }
+        if (metadata.size() > MAX_METADATA_PAIRS) {
+            throw new InvalidRequestException(
+                    "metadata", "invalid_value", "Invalid 'metadata': at most " + MAX_METADATA_PAIRS + " pairs.");
+        }
+        metadata.forEach((key, value) -> {
+            if (key.length() > MAX_METADATA_KEY_LENGTH) {
+                throw new InvalidRequestException(
+                        "metadata",
+                        "invalid_value",
+                        "Invalid 'metadata': keys are at most " + MAX_METADATA_KEY_LENGTH + " characters.");
+            }
+            if (value == null || value.length() > MAX_METADATA_VALUE_LENGTH) {
+                throw new InvalidRequestException(
+                        "metadata." + key,
+                        "invalid_value",
+                        "Invalid 'metadata." + key + "': values are strings of at most " + MAX_METADATA_VALUE_LENGTH
+                                + " characters.");
+            }
+        });
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.safetune.api.web;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+/** Which requests belong to the OpenAI-compatible API: they need an API key and get OpenAI-shaped errors. */
+public final class ApiPaths {
+    public static final String V1 = "/v1";
+    public static final String V1_PATTERN = V1 + "/**";
+
+    private ApiPaths() {}
+
+    public static boolean isV1(HttpServletRequest request) {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        return path.equals(V1) || path.startsWith(V1 + "/");
+    }
+}

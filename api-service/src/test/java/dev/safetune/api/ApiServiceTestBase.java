@@ -1,0 +1,80 @@
+package dev.safetune.api;
+
+import dev.safetune.api.auth.ApiKeyService;
+import dev.safetune.testsupport.TestDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The whole app on a random port, over a real PostgreSQL database, with one base model ({@value #BASE_MODEL}) in its
+ * models directory. Test classes extending this share one application context and database; each test isolates
+ * itself by working in organisations of its own, created with {@link #newTenant()}.
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "spring.config.name=" + ApiServiceApplication.CONFIG_NAME)
+public abstract class ApiServiceTestBase {
+    public static final String BASE_MODEL = "tiny-base";
+
+    protected static final TestDatabase DATABASE = TestDatabase.create();
+    protected static final Path MODELS_DIR = modelsDir();
+    protected static final Path ARTIFACTS_DIR = tempDir("safetune-artifacts");
+
+    @LocalServerPort
+    protected int port;
+
+    @Autowired
+    protected ApiKeyService apiKeys;
+
+    @Autowired
+    protected JdbcTemplate jdbc;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", DATABASE::jdbcUrl);
+        registry.add("safetune.models-dir", MODELS_DIR::toString);
+        registry.add("safetune.artifacts-dir", ARTIFACTS_DIR::toString);
+        // Tests scan explicitly (BaseModelCatalog.scan) so that no background scan races them.
+        registry.add("safetune.model-scan-interval", () -> "1h");
+    }
+
+    /** A client for a fresh organisation with a member key. */
+    protected ApiClient newTenant() {
+        String organization = apiKeys.createOrganization("Test organization").id();
+        return new ApiClient(
+                port, apiKeys.createKey(organization, "test", "member").key(), organization);
+    }
+
+    protected ApiClient anonymous() {
+        return new ApiClient(port, null, null);
+    }
+
+    private static Path modelsDir() {
+        Path dir = tempDir("safetune-models");
+        try {
+            Files.createDirectories(dir.resolve(BASE_MODEL));
+            Files.writeString(dir.resolve(BASE_MODEL).resolve("config.json"), "{\"model_type\":\"llama\"}");
+            // Not a model: no config.json.
+            Files.createDirectories(dir.resolve("notes"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
+
+    private static Path tempDir(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
