@@ -1,0 +1,184 @@
+package dev.safetune.worker.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import dev.safetune.worker.model.SafeTensors;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+
+/**
+ * Adam with decoupled weight decay (Loshchilov &amp; Hutter, "Decoupled Weight Decay Regularization", 2019), with
+ * global gradient-norm clipping, computing exactly what {@code torch.optim.AdamW} does after
+ * {@code clip_grad_norm_}:
+ *
+ * <pre>
+ *   c  = min(1, max_norm / (‖g‖₂ + 1e-6))        ‖g‖₂ over all parameters together;  g ← c·g
+ *   θ ← θ · (1 − η·λ)                             matrices only (not RMSNorm gains)
+ *   m ← β₁ m + (1 − β₁) g
+ *   v ← β₂ v + (1 − β₂) g²
+ *   θ ← θ − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+ * </pre>
+ *
+ * <p>The moments live in a sub-manager of the manager given at construction, never in a per-step scope, and are
+ * updated in place; {@link #step} opens its own {@link NDScope} for its temporaries and zeroes the gradients
+ * afterwards (the PyTorch engine accumulates them otherwise). Construct and {@link #load} outside any step scope.
+ */
+public final class AdamW implements AutoCloseable {
+
+    /** File name of the optimizer state inside a checkpoint. */
+    public static final String STATE_FILE = "optimizer.safetensors";
+
+    private static final String FIRST_MOMENT = ".exp_avg";
+    private static final String SECOND_MOMENT = ".exp_avg_sq";
+
+    /**
+     * @param maxGradNorm clip threshold for the global gradient norm; 0 disables clipping
+     */
+    public record Options(double beta1, double beta2, double epsilon, double weightDecay, double maxGradNorm) {
+        /** PyTorch's betas and ε, weight decay 0.01, clipping at 1.0. */
+        public static final Options DEFAULTS = new Options(0.9, 0.999, 1e-8, 0.01, 1.0);
+
+        public Options {
+            if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+                throw new IllegalArgumentException("betas must be in [0, 1), got " + beta1 + ", " + beta2);
+            }
+            if (!(epsilon > 0) || weightDecay < 0 || maxGradNorm < 0) {
+                throw new IllegalArgumentException("epsilon must be > 0, weightDecay and maxGradNorm >= 0");
+            }
+        }
+    }
+
+    private final SequencedMap<String, NDArray> parameters;
+    private final Options options;
+    private final NDManager stateManager;
+    private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
+    private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
+    private int stepCount;
+
+    /** Optimizes {@code parameters} (updated in place), keeping its state in a sub-manager of {@code parent}. */
+    public AdamW(SequencedMap<String, NDArray> parameters, Options options, NDManager parent) {
+        this.parameters = parameters;
+        this.options = options;
+        this.stateManager = parent.newSubManager();
+        parameters.forEach((name, parameter) -> {
+            firstMoments.put(name, keep(stateManager.zeros(parameter.getShape(), parameter.getDataType())));
+            secondMoments.put(name, keep(stateManager.zeros(parameter.getShape(), parameter.getDataType())));
+        });
+    }
+
+    /**
+     * Applies one update from the gradients accumulated since the last step, then zeroes them.
+     *
+     * @return the global gradient norm before clipping
+     * @throws IllegalStateException when the gradient is not finite (weights are left unchanged)
+     */
+    public double step(double learningRate) {
+        try (NDScope scope = new NDScope()) {
+            List<NDArray> gradients = new ArrayList<>(parameters.size());
+            NDArray sumOfSquares = null;
+            for (NDArray parameter : parameters.values()) {
+                NDArray gradient = parameter.getGradient();
+                gradients.add(gradient);
+                NDArray squares = gradient.square().sum();
+                sumOfSquares = sumOfSquares == null ? squares : sumOfSquares.add(squares);
+            }
+            double norm = Math.sqrt(sumOfSquares.getFloat());
+            if (!Double.isFinite(norm)) {
+                throw new IllegalStateException("gradient norm is " + norm + " at optimizer step " + (stepCount + 1));
+            }
+            double clip = options.maxGradNorm() > 0 ? Math.min(1.0, options.maxGradNorm() / (norm + 1e-6)) : 1.0;
+
+            stepCount++;
+            double beta1 = options.beta1();
+            double beta2 = options.beta2();
+            double stepSize = learningRate / (1 - Math.pow(beta1, stepCount));
+            float sqrtBiasCorrection2 = (float) Math.sqrt(1 - Math.pow(beta2, stepCount));
+            float decay = (float) (1 - learningRate * options.weightDecay());
+            int i = 0;
+            for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
+                NDArray parameter = entry.getValue();
+                NDArray gradient = gradients.get(i++);
+                NDArray clipped = clip < 1.0 ? gradient.mul((float) clip) : gradient;
+                NDArray m = firstMoments.get(entry.getKey());
+                NDArray v = secondMoments.get(entry.getKey());
+                m.muli((float) beta1).addi(clipped.mul((float) (1 - beta1)));
+                v.muli((float) beta2).addi(clipped.square().muli((float) (1 - beta2)));
+                if (decays(parameter) && decay != 1f) {
+                    parameter.muli(decay);
+                }
+                NDArray denominator = v.sqrt().divi(sqrtBiasCorrection2).addi((float) options.epsilon());
+                parameter.subi(m.div(denominator).muli((float) stepSize));
+            }
+            for (NDArray gradient : gradients) {
+                gradient.subi(gradient);
+            }
+            return norm;
+        }
+    }
+
+    /** Number of updates applied so far (restored by {@link #load}). */
+    public int stepCount() {
+        return stepCount;
+    }
+
+    /** Writes both moments of every parameter and the step count to a safetensors file. */
+    public void save(Path file) throws IOException {
+        SequencedMap<String, NDArray> state = new LinkedHashMap<>();
+        parameters.keySet().forEach(name -> {
+            state.put(name + FIRST_MOMENT, firstMoments.get(name));
+            state.put(name + SECOND_MOMENT, secondMoments.get(name));
+        });
+        SafeTensors.write(
+                file, state, Map.of("format", "pt", "optimizer", "adamw", "step", Integer.toString(stepCount)));
+    }
+
+    /**
+     * Restores the state written by {@link #save}, for an exact resume.
+     *
+     * @throws IllegalArgumentException when the file does not match these parameters
+     */
+    public void load(Path file) throws IOException {
+        SafeTensors.Header header = SafeTensors.readHeader(file);
+        String step = header.metadata().get("step");
+        if (!"adamw".equals(header.metadata().get("optimizer")) || step == null) {
+            throw new IllegalArgumentException(file + " is not an AdamW state file");
+        }
+        try (NDManager loading = stateManager.newSubManager()) {
+            Map<String, NDArray> loaded = SafeTensors.read(file, loading);
+            parameters.forEach((name, parameter) -> {
+                copyInto(firstMoments.get(name), loaded.get(name + FIRST_MOMENT), name + FIRST_MOMENT, file);
+                copyInto(secondMoments.get(name), loaded.get(name + SECOND_MOMENT), name + SECOND_MOMENT, file);
+            });
+        }
+        stepCount = Integer.parseInt(step);
+    }
+
+    @Override
+    public void close() {
+        stateManager.close();
+    }
+
+    /** Decoupled weight decay applies to weight matrices and embeddings, not to RMSNorm gains (or biases). */
+    private static boolean decays(NDArray parameter) {
+        return parameter.getShape().dimension() >= 2;
+    }
+
+    private static void copyInto(NDArray target, NDArray source, String name, Path file) {
+        if (source == null || !source.getShape().equals(target.getShape())) {
+            throw new IllegalArgumentException(file + " lacks " + name + " of shape " + target.getShape());
+        }
+        target.set(source.toByteBuffer());
+    }
+
+    /** Keeps an array alive past any enclosing {@link NDScope}: state must outlive the step it is created in. */
+    private static NDArray keep(NDArray array) {
+        NDScope.unregister(array);
+        return array;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.safetune.worker.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.safetune.worker.model.RenderedExample;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Rendered examples padded on the right to the longest one, as flat row-major arrays ready for the engine.
+ *
+ * @param tokens {@code [rows × length]} token ids, pad id after each example's end
+ * @param lossMask {@code [rows × length]} the examples' loss masks, 0 on padding
+ * @param realTokens non-padding tokens
+ */
+record Batch(long[] tokens, float[] lossMask, int rows, int length, int realTokens) {
+
+    static Batch of(List<RenderedExample> examples, int padId) {
+        int length = examples.stream().mapToInt(RenderedExample::length).max().orElseThrow();
+        int rows = examples.size();
+        long[] tokens = new long[rows * length];
+        float[] mask = new float[rows * length];
+        Arrays.fill(tokens, padId);
+        int real = 0;
+        for (int r = 0; r < rows; r++) {
+            RenderedExample example = examples.get(r);
+            for (int t = 0; t < example.length(); t++) {
+                tokens[r * length + t] = example.tokens()[t];
+                mask[r * length + t] = example.lossMask()[t];
+            }
+            real += example.length();
+        }
+        return new Batch(tokens, mask, rows, length, real);
+    }
+
+    /** {@code [tokens (INT64), lossMask (FLOAT32)]}, both {@code [rows, length]}, created in {@code manager}. */
+    NDList toArrays(NDManager manager) {
+        Shape shape = new Shape(rows, length);
+        NDArray tokenArray = manager.create(tokens, shape);
+        NDArray maskArray = manager.create(lossMask, shape);
+        return new NDList(tokenArray, maskArray);
+    }
+}

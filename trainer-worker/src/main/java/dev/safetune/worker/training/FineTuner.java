@@ -1,0 +1,292 @@
+package dev.safetune.worker.training;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import dev.safetune.core.job.Hyperparameters;
+import dev.safetune.safeguards.loss.MaskedCrossEntropy;
+import dev.safetune.worker.model.ChatRenderer;
+import dev.safetune.worker.model.ChatTokenizer;
+import dev.safetune.worker.model.LlamaModel;
+import dev.safetune.worker.model.ModelConfig;
+import dev.safetune.worker.model.RenderedExample;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Supervised fine-tuning of a {@link LlamaModel} on chat conversations: full fine-tune, next-token
+ * cross-entropy on trained assistant tokens ({@link MaskedCrossEntropy}), {@link AdamW} with a
+ * {@link LearningRateSchedule#warmupCosine warm-up + cosine} schedule at
+ * {@code learning_rate_multiplier × base learning rate} ({@code safetune.base_learning_rate} in the model's
+ * {@code config.json}, 1e-3 by default), periodic atomic checkpoints and exact resume.
+ *
+ * <p>Runs on the calling thread, on the GPU when the engine sees one and on the CPU otherwise, in fp32. Each step
+ * runs inside its own {@link NDScope}, so memory stays flat however long the run. The PyTorch engine allows one
+ * {@link GradientCollector} per process at a time, so a JVM trains one job at a time.
+ */
+public final class FineTuner {
+
+    /** Sub-directory of the work directory holding {@code step-N} checkpoints. */
+    public static final String CHECKPOINTS_DIR = "checkpoints";
+    /** Sub-directory of the work directory holding the final model. */
+    public static final String MODEL_DIR = "model";
+
+    private static final Logger log = LoggerFactory.getLogger(FineTuner.class);
+
+    private final AdamW.Options optimizerOptions;
+    private final MaskedCrossEntropy crossEntropy = new MaskedCrossEntropy();
+
+    /** A fine-tuner with {@link AdamW.Options#DEFAULTS}. */
+    public FineTuner() {
+        this(AdamW.Options.DEFAULTS);
+    }
+
+    public FineTuner(AdamW.Options optimizerOptions) {
+        this.optimizerOptions = optimizerOptions;
+    }
+
+    /** {@code checkpoints/step-N}: the directory name of the checkpoint after step {@code step}. */
+    public static String checkpointName(int step) {
+        return "step-" + step;
+    }
+
+    /**
+     * Trains to the end (or resumes and trains to the end), writing checkpoints on the way and the final model at
+     * {@code workDir/model}.
+     *
+     * @throws TrainingStoppedException when the listener asked to stop
+     * @throws IllegalArgumentException for unusable input: no trainable example, a tokenizer that does not fit
+     *     the model, a checkpoint of another run
+     * @throws IllegalStateException when the loss or the gradient stops being finite
+     */
+    public TrainingResult train(TrainingRequest request, TrainingListener listener) throws IOException {
+        Hyperparameters hp = request.hp();
+        ModelConfig config = ModelConfig.read(request.baseModelDir());
+        // The model cannot attend further than its position table, whatever the platform default asks for.
+        int maxSeqLen = Math.min(request.maxSeqLen(), config.maxPositionEmbeddings());
+        Path checkpoints = request.workDir().resolve(CHECKPOINTS_DIR);
+        ModelDirectories.deleteLeftovers(checkpoints);
+        ModelDirectories.deleteLeftovers(request.workDir());
+
+        try (ChatTokenizer tokenizer = ChatTokenizer.load(request.baseModelDir())) {
+            if (tokenizer.vocabSize() > config.vocabSize()) {
+                throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize()
+                        + " tokens but the model's vocab_size is " + config.vocabSize());
+            }
+            ChatRenderer renderer = new ChatRenderer(tokenizer, maxSeqLen);
+            List<RenderedExample> training = renderer.renderAll(request.training());
+            if (training.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "no training example has a trained assistant token within " + maxSeqLen + " tokens");
+            }
+            List<RenderedExample> validation = renderer.renderAll(request.validation());
+            if (training.size() < request.training().size()
+                    || validation.size() < request.validation().size()) {
+                log.warn(
+                        "{} of {} training and {} of {} validation examples have no trained assistant token within {}"
+                                + " tokens and are left out",
+                        request.training().size() - training.size(),
+                        request.training().size(),
+                        request.validation().size() - validation.size(),
+                        request.validation().size(),
+                        maxSeqLen);
+            }
+            BatchPlan plan = new BatchPlan(training.size(), hp.batchSize(), hp.nEpochs(), request.seed());
+            LearningRateSchedule schedule = LearningRateSchedule.warmupCosine(
+                    config.baseLearningRate() * hp.learningRateMultiplier(), plan.totalSteps());
+
+            Run run = new Run(request, listener, tokenizer.padId(), training, validation, plan, schedule);
+            try (NDManager root = NDManager.newBaseManager(device())) {
+                return run.execute(root);
+            }
+        }
+    }
+
+    /** The GPU when the engine sees one, else the CPU. */
+    public static Device device() {
+        return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+    }
+
+    /** The state of one {@link #train} call. */
+    private final class Run {
+        private final TrainingRequest request;
+        private final TrainingListener listener;
+        private final int padId;
+        private final List<RenderedExample> training;
+        private final List<RenderedExample> validation;
+        private final BatchPlan plan;
+        private final LearningRateSchedule schedule;
+
+        private long trainedTokens;
+        private double firstTrainLoss = Double.NaN;
+        private StepMetrics last;
+
+        Run(
+                TrainingRequest request,
+                TrainingListener listener,
+                int padId,
+                List<RenderedExample> training,
+                List<RenderedExample> validation,
+                BatchPlan plan,
+                LearningRateSchedule schedule) {
+            this.request = request;
+            this.listener = listener;
+            this.padId = padId;
+            this.training = training;
+            this.validation = validation;
+            this.plan = plan;
+            this.schedule = schedule;
+        }
+
+        TrainingResult execute(NDManager root) throws IOException {
+            Path source = request.resumeFrom().orElse(request.baseModelDir());
+            try (LlamaModel model = LlamaModel.load(source, root);
+                    AdamW optimizer = new AdamW(model.parameters(), optimizerOptions, root)) {
+                int firstStep = 1;
+                if (request.resumeFrom().isPresent()) {
+                    firstStep = resume(request.resumeFrom().get(), model, optimizer) + 1;
+                }
+                int epoch = -1;
+                int[] order = null;
+                for (int step = firstStep; step <= plan.totalSteps(); step++) {
+                    if (listener.shouldStop()) {
+                        throw new TrainingStoppedException(step - 1);
+                    }
+                    if (plan.epochOf(step) != epoch) {
+                        epoch = plan.epochOf(step);
+                        order = plan.order(epoch);
+                    }
+                    last = trainStep(model, optimizer, step, epoch, order);
+                    boolean checkpoint =
+                            request.checkpointEverySteps() > 0 && step % request.checkpointEverySteps() == 0;
+                    if ((checkpoint || step == plan.totalSteps()) && !validation.isEmpty()) {
+                        last = last.withValidLoss(validationLoss(model));
+                    }
+                    listener.onStep(last);
+                    if (checkpoint) {
+                        Path dir = writeCheckpoint(model, optimizer);
+                        listener.onCheckpoint(step, dir, last);
+                    }
+                }
+                Double finalValidLoss = last.validLoss();
+                if (finalValidLoss == null && !validation.isEmpty()) {
+                    // Resumed from the last step's checkpoint written before validation existed in it.
+                    finalValidLoss = validationLoss(model);
+                }
+                Path modelDir = ModelDirectories.publish(request.workDir(), MODEL_DIR, dir -> {
+                    ModelDirectories.copyModelFiles(request.baseModelDir(), dir);
+                    model.saveWeights(dir.resolve(LlamaModel.WEIGHTS_FILE));
+                });
+                return new TrainingResult(
+                        plan.totalSteps(), trainedTokens, firstTrainLoss, last.trainLoss(), finalValidLoss, modelDir);
+            }
+        }
+
+        /** Restores optimizer and loop state; the weights were loaded from the checkpoint already. */
+        private int resume(Path checkpoint, LlamaModel model, AdamW optimizer) throws IOException {
+            TrainerState state = TrainerState.read(checkpoint);
+            state.requireSameRun(plan, checkpoint);
+            ModelConfig base = ModelConfig.read(request.baseModelDir());
+            if (!base.equals(model.config())) {
+                throw new IllegalArgumentException("checkpoint " + checkpoint + " is of another model");
+            }
+            optimizer.load(checkpoint.resolve(AdamW.STATE_FILE));
+            if (optimizer.stepCount() != state.step()) {
+                throw new IllegalArgumentException("checkpoint " + checkpoint + " holds optimizer state of step "
+                        + optimizer.stepCount() + " but trainer state of step " + state.step());
+            }
+            trainedTokens = state.trainedTokens();
+            firstTrainLoss = state.firstTrainLoss();
+            last = state.metrics();
+            return state.step();
+        }
+
+        private StepMetrics trainStep(LlamaModel model, AdamW optimizer, int step, int epoch, int[] order) {
+            List<RenderedExample> examples = new ArrayList<>();
+            for (int index : plan.batch(step, order)) {
+                examples.add(training.get(index));
+            }
+            Batch batch = Batch.of(examples, padId);
+            double learningRate = schedule.at(step);
+            long started = System.nanoTime();
+            float loss;
+            double gradNorm;
+            try (NDScope scope = new NDScope()) {
+                NDList arrays = batch.toArrays(model.manager());
+                NDArray tokens = arrays.get(0);
+                try (GradientCollector collector = model.manager().getEngine().newGradientCollector()) {
+                    NDArray lossArray = crossEntropy.nextTokenLoss(model.forward(tokens), tokens, arrays.get(1));
+                    collector.backward(lossArray);
+                    loss = lossArray.getFloat();
+                }
+                if (!Float.isFinite(loss)) {
+                    throw new IllegalStateException("training diverged: loss " + loss + " at step " + step);
+                }
+                gradNorm = optimizer.step(learningRate);
+            }
+            double millis = (System.nanoTime() - started) / 1e6;
+            trainedTokens += batch.realTokens();
+            if (step == 1) {
+                firstTrainLoss = loss;
+            }
+            return new StepMetrics(
+                    step,
+                    plan.totalSteps(),
+                    epoch,
+                    loss,
+                    null,
+                    batch.realTokens() / (millis / 1000),
+                    millis,
+                    batch.realTokens(),
+                    trainedTokens,
+                    learningRate,
+                    gradNorm);
+        }
+
+        /** Mean masked cross-entropy over all validation tokens (not a mean of batch means); no gradients. */
+        private double validationLoss(LlamaModel model) {
+            double sum = 0;
+            double count = 0;
+            int batchSize = plan.batchSize();
+            for (int from = 0; from < validation.size(); from += batchSize) {
+                Batch batch = Batch.of(validation.subList(from, Math.min(from + batchSize, validation.size())), padId);
+                try (NDScope scope = new NDScope()) {
+                    NDList arrays = batch.toArrays(model.manager());
+                    NDArray tokens = arrays.get(0);
+                    NDList sums = crossEntropy.nextTokenSums(model.forward(tokens), tokens, arrays.get(1));
+                    sum += sums.get(0).getFloat();
+                    count += sums.get(1).getFloat();
+                }
+            }
+            return count == 0 ? Double.NaN : sum / count;
+        }
+
+        private Path writeCheckpoint(LlamaModel model, AdamW optimizer) throws IOException {
+            TrainerState state = new TrainerState(
+                    last.step(),
+                    plan.totalSteps(),
+                    last.epoch(),
+                    plan.seed(),
+                    plan.batchSize(),
+                    plan.exampleCount(),
+                    trainedTokens,
+                    firstTrainLoss,
+                    last);
+            Path checkpoints = request.workDir().resolve(CHECKPOINTS_DIR);
+            return ModelDirectories.publish(checkpoints, checkpointName(last.step()), dir -> {
+                ModelDirectories.copyModelFiles(request.baseModelDir(), dir);
+                model.saveWeights(dir.resolve(LlamaModel.WEIGHTS_FILE));
+                optimizer.save(dir.resolve(AdamW.STATE_FILE));
+                state.write(dir);
+            });
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.safetune.worker.training;
+
+import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.core.job.Hyperparameters;
+import dev.safetune.worker.model.ChatRenderer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One fine-tuning run.
+ *
+ * @param baseModelDir a Hugging Face model directory: {@code config.json}, {@code model.safetensors},
+ *     {@code tokenizer.json} (+ {@code tokenizer_config.json})
+ * @param training training conversations; examples without a trained assistant token within
+ *     {@code maxSeqLen} are dropped
+ * @param validation validation conversations, possibly empty
+ * @param seed fixes the batch order: epoch {@code e} (1-based) is shuffled with {@code new Random(seed + e)}
+ * @param workDir checkpoints go to {@code workDir/checkpoints/step-N/}, the final model to {@code workDir/model/}
+ * @param checkpointEverySteps write a checkpoint every this many steps; 0 for none
+ * @param resumeFrom a checkpoint directory written by an earlier run with the same data, hyperparameters and seed
+ * @param maxSeqLen rendered conversations are cut to this many tokens (or to the model's
+ *     {@code max_position_embeddings} when that is smaller)
+ */
+public record TrainingRequest(
+        Path baseModelDir,
+        List<ChatExample> training,
+        List<ChatExample> validation,
+        Hyperparameters hp,
+        long seed,
+        Path workDir,
+        int checkpointEverySteps,
+        Optional<Path> resumeFrom,
+        int maxSeqLen) {
+
+    public TrainingRequest {
+        Objects.requireNonNull(baseModelDir, "baseModelDir");
+        Objects.requireNonNull(hp, "hp");
+        Objects.requireNonNull(workDir, "workDir");
+        Objects.requireNonNull(resumeFrom, "resumeFrom");
+        training = List.copyOf(training);
+        validation = List.copyOf(validation);
+        if (training.isEmpty()) {
+            throw new IllegalArgumentException("training examples must not be empty");
+        }
+        if (checkpointEverySteps < 0) {
+            throw new IllegalArgumentException("checkpointEverySteps must be >= 0, got " + checkpointEverySteps);
+        }
+        if (maxSeqLen < 2) {
+            throw new IllegalArgumentException("maxSeqLen must be at least 2, got " + maxSeqLen);
+        }
+    }
+
+    /** A request with no validation set, no checkpoints, no resume and the default sequence length. */
+    public static TrainingRequest of(
+            Path baseModelDir, List<ChatExample> training, Hyperparameters hp, long seed, Path workDir) {
+        return new TrainingRequest(
+                baseModelDir,
+                training,
+                List.of(),
+                hp,
+                seed,
+                workDir,
+                0,
+                Optional.empty(),
+                ChatRenderer.DEFAULT_MAX_SEQUENCE_LENGTH);
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * Supervised fine-tuning: {@link dev.safetune.worker.training.FineTuner} runs a {@link
+ * dev.safetune.worker.training.TrainingRequest} with a hand-written {@link dev.safetune.worker.training.AdamW},
+ * reports to a {@link dev.safetune.worker.training.TrainingListener}, writes atomic checkpoints and resumes from
+ * them exactly.
+ *
+ * <p>Plain Java, no Spring: the queue consumer wires these classes.
+ */
+package dev.safetune.worker.training;

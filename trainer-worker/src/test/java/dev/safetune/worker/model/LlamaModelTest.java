@@ -1,0 +1,298 @@
+package dev.safetune.worker.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.safetune.safeguards.loss.MaskedCrossEntropy;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LlamaModelTest {
+
+    @TempDir
+    static Path baseDir;
+
+    private NDManager manager;
+
+    @BeforeAll
+    static void generate() throws IOException {
+        TestModels.tiny(baseDir, 11);
+    }
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    @Test
+    void logitsAreBatchByLengthByVocabulary() throws IOException {
+        try (LlamaModel model = LlamaModel.load(baseDir, manager);
+                NDScope scope = new NDScope()) {
+            NDArray logits = model.forward(tokens(new long[][] {{1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}}));
+
+            assertThat(logits.getShape())
+                    .isEqualTo(new Shape(2, 5, model.config().vocabSize()));
+        }
+    }
+
+    @Test
+    void changingALaterTokenLeavesEarlierLogitsUnchanged() throws IOException {
+        try (LlamaModel model = LlamaModel.load(baseDir, manager);
+                NDScope scope = new NDScope()) {
+            NDArray original = model.forward(tokens(new long[][] {{5, 17, 42, 99, 7, 3}}));
+            NDArray changed = model.forward(tokens(new long[][] {{5, 17, 42, 99, 300, 3}}));
+
+            NDArray earlier = original.get(new NDIndex(":, :4")).sub(changed.get(new NDIndex(":, :4")));
+            NDArray later = original.get(new NDIndex(":, 4:")).sub(changed.get(new NDIndex(":, 4:")));
+            assertThat(earlier.abs().max().getFloat()).isLessThan(1e-6f);
+            assertThat(later.abs().max().getFloat()).isGreaterThan(1e-4f);
+        }
+    }
+
+    @Test
+    void rightPaddingDoesNotChangeTheLogitsOfRealTokens() throws IOException {
+        try (LlamaModel model = LlamaModel.load(baseDir, manager);
+                NDScope scope = new NDScope()) {
+            long pad = model.config().padTokenId();
+            NDArray alone = model.forward(tokens(new long[][] {{9, 8, 7}}));
+            NDArray padded = model.forward(tokens(new long[][] {{9, 8, 7, pad, pad}, {1, 2, 3, 4, 5}}));
+
+            NDArray difference = padded.get(new NDIndex("0:1, :3")).sub(alone);
+            assertThat(difference.abs().max().getFloat()).isLessThan(1e-5f);
+        }
+    }
+
+    @Test
+    void savedAndReloadedModelComputesTheSameLogits(@TempDir Path saved) throws IOException {
+        try (LlamaModel model = LlamaModel.load(baseDir, manager);
+                NDScope scope = new NDScope()) {
+            model.save(saved);
+            try (LlamaModel reloaded = LlamaModel.load(saved, manager)) {
+                NDArray input = tokens(new long[][] {{3, 1, 4, 1, 5, 9, 2, 6}});
+
+                assertThat(reloaded.forward(input).toFloatArray())
+                        .containsExactly(model.forward(input).toFloatArray());
+                assertThat(reloaded.parameters().keySet())
+                        .containsExactlyElementsOf(model.parameters().keySet());
+            }
+        }
+    }
+
+    @Test
+    void tiedEmbeddingsServeAsTheOutputLayer() {
+        ModelConfig tied = smallConfig(true);
+        Map<String, NDArray> weights = randomWeights(tied, 0.3, 5);
+
+        try (LlamaModel model = LlamaModel.fromWeights(tied, weights, manager.newSubManager());
+                NDScope scope = new NDScope()) {
+            assertThat(model.parameters()).doesNotContainKey("lm_head.weight");
+            assertThat(model.forward(tokens(new long[][] {{1, 2}})).getShape())
+                    .isEqualTo(new Shape(1, 2, tied.vocabSize()));
+        }
+    }
+
+    @Test
+    void missingTensorIsNamed() {
+        ModelConfig config = smallConfig(false);
+        Map<String, NDArray> weights = randomWeights(config, 0.3, 5);
+        weights.remove("model.layers.1.mlp.up_proj.weight");
+
+        assertThatThrownBy(() -> LlamaModel.fromWeights(config, weights, manager))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("model.layers.1.mlp.up_proj.weight");
+    }
+
+    @Test
+    void missingWeightsFileIsReported(@TempDir Path empty) throws IOException {
+        smallConfig(false).write(empty);
+
+        assertThatThrownBy(() -> LlamaModel.load(empty, manager))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("model.safetensors");
+        assertThat(Files.list(empty)).hasSize(1);
+    }
+
+    /**
+     * Back-propagation through the whole decoder (embedding, RMSNorm, RoPE, grouped-query attention, SwiGLU,
+     * untied head) and the masked loss agrees with central finite differences. In fp32 a difference quotient
+     * with h = 1e-2 carries ≈ 1e-4 of rounding noise (loss ≈ 4 known to ≈ 1e-6, divided by 2h) and ≈ h² of
+     * truncation error, so entries are compared where the gradient is large and within 1e-3 + 3 %.
+     */
+    @Test
+    void gradientMatchesCentralFiniteDifferences() {
+        ModelConfig config = smallConfig(false);
+        Map<String, NDArray> weights = randomWeights(config, 0.3, 7);
+        MaskedCrossEntropy loss = new MaskedCrossEntropy();
+        try (LlamaModel model = LlamaModel.fromWeights(config, weights, manager.newSubManager())) {
+            NDArray input = manager.create(new long[] {3, 17, 8, 25, 1, 30, 12, 5, 9, 2, 14, 6}, new Shape(2, 6));
+            NDArray mask = manager.create(new float[] {0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1}, new Shape(2, 6));
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                collector.backward(loss.nextTokenLoss(model.forward(input), input, mask));
+            }
+            List<String> checked = List.of(
+                    "model.embed_tokens.weight",
+                    "model.layers.0.input_layernorm.weight",
+                    "model.layers.0.self_attn.q_proj.weight",
+                    "model.layers.0.self_attn.k_proj.weight",
+                    "model.layers.0.self_attn.v_proj.weight",
+                    "model.layers.0.self_attn.o_proj.weight",
+                    "model.layers.1.post_attention_layernorm.weight",
+                    "model.layers.1.mlp.gate_proj.weight",
+                    "model.layers.1.mlp.up_proj.weight",
+                    "model.layers.1.mlp.down_proj.weight",
+                    "model.norm.weight",
+                    "lm_head.weight");
+            double h = 1e-2;
+            for (String name : checked) {
+                NDArray parameter = model.parameters().get(name);
+                float[] gradient = parameter.getGradient().toFloatArray();
+                int index = argMaxAbs(gradient);
+                float[] values = parameter.toFloatArray();
+                float original = values[index];
+
+                values[index] = (float) (original + h);
+                parameter.set(values);
+                double plus = evaluate(loss, model, input, mask);
+                values[index] = (float) (original - h);
+                parameter.set(values);
+                double minus = evaluate(loss, model, input, mask);
+                values[index] = original;
+                parameter.set(values);
+
+                double numeric = (plus - minus) / (2 * h);
+                assertThat(Math.abs(gradient[index]))
+                        .as("%s has a gradient large enough to check", name)
+                        .isGreaterThan(1e-3f);
+                assertThat(Math.abs(numeric - gradient[index]))
+                        .as("%s[%d]: analytic %s, numeric %s", name, index, gradient[index], numeric)
+                        .isLessThan(1e-3 + 0.03 * Math.abs(gradient[index]));
+            }
+        }
+    }
+
+    /**
+     * The PyTorch engine creates tensors from Java data without copying ({@code from_blob} over a direct buffer
+     * that only the Java wrapper keeps alive). An op like {@code x.mul(0.5f)} makes such a scalar tensor and closes
+     * it at once, while autograd still holds it for the backward pass; after a garbage collection the backward
+     * then reads freed memory. The decoder avoids those ops; this test frees and overwrites such memory between
+     * forward and backward and expects the same gradients as without.
+     */
+    @Test
+    void gradientsSurviveAGarbageCollectionBetweenForwardAndBackward() throws InterruptedException {
+        ModelConfig config = smallConfig(false);
+        MaskedCrossEntropy loss = new MaskedCrossEntropy();
+        try (LlamaModel model =
+                LlamaModel.fromWeights(config, randomWeights(config, 0.3, 7), manager.newSubManager())) {
+            NDArray input = manager.create(new long[] {3, 17, 8, 25, 1, 30, 12, 5}, new Shape(2, 4));
+            NDArray mask = manager.ones(new Shape(2, 4));
+            float[] reference = gradient(model, loss, input, mask, false);
+            float[] afterCollection = gradient(model, loss, input, mask, true);
+
+            assertThat(afterCollection).containsExactly(reference);
+        }
+    }
+
+    /** All parameter gradients, concatenated in checkpoint order; zeroes them afterwards. */
+    private float[] gradient(LlamaModel model, MaskedCrossEntropy loss, NDArray input, NDArray mask, boolean collect)
+            throws InterruptedException {
+        List<ByteBuffer> overwritten = new ArrayList<>();
+        try (NDScope scope = new NDScope()) {
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                NDArray value = loss.nextTokenLoss(model.forward(input), input, mask);
+                if (collect) {
+                    for (int i = 0; i < 5; i++) {
+                        System.gc();
+                        Thread.sleep(20);
+                    }
+                    // Reuse the freed native memory, so that reading it would show.
+                    for (int i = 0; i < 20_000; i++) {
+                        overwritten.add(ByteBuffer.allocateDirect(4)
+                                .order(ByteOrder.nativeOrder())
+                                .putFloat(0, Float.NaN));
+                    }
+                }
+                collector.backward(value);
+            }
+            List<Float> all = new ArrayList<>();
+            for (NDArray parameter : model.parameters().values()) {
+                NDArray gradient = parameter.getGradient();
+                for (float g : gradient.toFloatArray()) {
+                    all.add(g);
+                }
+                gradient.subi(gradient);
+            }
+            float[] result = new float[all.size()];
+            for (int i = 0; i < result.length; i++) {
+                result[i] = all.get(i);
+            }
+            assertThat(overwritten).hasSizeLessThanOrEqualTo(20_000);
+            return result;
+        }
+    }
+
+    private static double evaluate(MaskedCrossEntropy loss, LlamaModel model, NDArray input, NDArray mask) {
+        try (NDScope scope = new NDScope()) {
+            return loss.nextTokenLoss(model.forward(input), input, mask).getFloat();
+        }
+    }
+
+    private static int argMaxAbs(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (Math.abs(values[i]) > Math.abs(values[best])) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private NDArray tokens(long[][] rows) {
+        long[] flat = new long[rows.length * rows[0].length];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(rows[r], 0, flat, r * rows[0].length, rows[0].length);
+        }
+        return manager.create(flat, new Shape(rows.length, rows[0].length));
+    }
+
+    private static ModelConfig smallConfig(boolean tied) {
+        return new ModelConfig(16, 24, 2, 4, 2, 4, 1e-5, 10000.0, 40, 16, tied, 0, List.of(1), 2, 1e-3);
+    }
+
+    private Map<String, NDArray> randomWeights(ModelConfig config, double std, long seed) {
+        Random random = new Random(seed);
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        LlamaModel.tensorShapes(config).forEach((name, shape) -> {
+            float[] values = new float[Math.toIntExact(shape.size())];
+            for (int i = 0; i < values.length; i++) {
+                double noise = random.nextGaussian() * std;
+                values[i] = (float) (shape.dimension() == 1 ? 1 + noise : noise);
+            }
+            weights.put(name, manager.create(values, shape));
+        });
+        return weights;
+    }
+}

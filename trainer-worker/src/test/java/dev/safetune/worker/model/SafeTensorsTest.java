@@ -1,0 +1,137 @@
+package dev.safetune.worker.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SequencedMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SafeTensorsTest {
+
+    @TempDir
+    Path dir;
+
+    private NDManager manager;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    @Test
+    void roundTripKeepsNamesShapesOrderValuesAndMetadata() throws IOException {
+        SequencedMap<String, NDArray> tensors = new LinkedHashMap<>();
+        tensors.put(
+                "model.embed_tokens.weight",
+                manager.create(new float[] {1f, -2f, 3.5f, 0f, 1e-8f, -7f}, new Shape(3, 2)));
+        tensors.put("model.norm.weight", manager.create(new float[] {0.25f, 4f}, new Shape(2)));
+        tensors.put("scalar", manager.create(new float[] {42f}, new Shape()));
+        Path file = dir.resolve("model.safetensors");
+
+        SafeTensors.write(file, tensors, Map.of("format", "pt", "step", "7"));
+        SafeTensors.Header header = SafeTensors.readHeader(file);
+        Map<String, NDArray> read = SafeTensors.read(file, manager);
+
+        assertThat(header.metadata()).containsExactlyInAnyOrderEntriesOf(Map.of("format", "pt", "step", "7"));
+        assertThat(header.tensors().values())
+                .allSatisfy(info -> assertThat(info.dtype()).isEqualTo(SafeTensors.Dtype.F32));
+        assertThat(read.keySet()).containsExactly("model.embed_tokens.weight", "model.norm.weight", "scalar");
+        tensors.forEach((name, expected) -> {
+            NDArray actual = read.get(name);
+            assertThat(actual.getShape()).as(name).isEqualTo(expected.getShape());
+            assertThat(actual.getDataType()).isEqualTo(DataType.FLOAT32);
+            assertThat(actual.toFloatArray()).as(name).containsExactly(expected.toFloatArray());
+        });
+    }
+
+    @Test
+    void headerIsPaddedSoThatDataStartsEightByteAligned() throws IOException {
+        SequencedMap<String, NDArray> tensors = new LinkedHashMap<>();
+        tensors.put("w", manager.create(new float[] {1f, 2f, 3f}, new Shape(3)));
+        Path file = dir.resolve("a.safetensors");
+
+        SafeTensors.write(file, tensors);
+
+        byte[] bytes = Files.readAllBytes(file);
+        long headerLength =
+                ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        assertThat(headerLength % 8).isZero();
+        assertThat(bytes.length).isEqualTo(8 + headerLength + 3 * 4);
+    }
+
+    @Test
+    void halfPrecisionTensorsAreWidenedToFloat32WhileLoading() throws IOException {
+        // 1.0, −2.5 and 0.15625 are exact in both half formats; 65504 is the largest finite F16.
+        short[] bf16 = {(short) 0x3F80, (short) 0xC020, (short) 0x3E20};
+        short[] f16 = {(short) 0x3C00, (short) 0xC100, (short) 0x7BFF};
+        String header = "{\"b\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[0,6]},"
+                + "\"h\":{\"dtype\":\"F16\",\"shape\":[1,3],\"data_offsets\":[6,12]}}";
+        Path file = dir.resolve("half.safetensors");
+        writeRaw(file, header, bf16, f16);
+
+        Map<String, NDArray> read = SafeTensors.read(file, manager);
+
+        assertThat(SafeTensors.readHeader(file).tensors().get("b").dtype()).isEqualTo(SafeTensors.Dtype.BF16);
+        assertThat(read.get("b").getDataType()).isEqualTo(DataType.FLOAT32);
+        assertThat(read.get("b").toFloatArray()).containsExactly(1f, -2.5f, 0.15625f);
+        assertThat(read.get("h").getShape()).isEqualTo(new Shape(1, 3));
+        assertThat(read.get("h").toFloatArray()).containsExactly(1f, -2.5f, 65504f);
+    }
+
+    @Test
+    void unsupportedDtypeIsRefusedNamingTheTensor() throws IOException {
+        String header = "{\"ids\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}";
+        Path file = dir.resolve("ints.safetensors");
+        writeRaw(file, header, new short[] {0, 0, 0, 0}, new short[0]);
+
+        assertThatThrownBy(() -> SafeTensors.read(file, manager))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ids")
+                .hasMessageContaining("I64");
+    }
+
+    @Test
+    void offsetsThatDisagreeWithTheShapeAreRefused() throws IOException {
+        String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}";
+        Path file = dir.resolve("bad.safetensors");
+        writeRaw(file, header, new short[] {0, 0, 0, 0}, new short[0]);
+
+        assertThatThrownBy(() -> SafeTensors.read(file, manager))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("data_offsets");
+    }
+
+    private static void writeRaw(Path file, String header, short[] first, short[] second) throws IOException {
+        byte[] json = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buffer = ByteBuffer.allocate(8 + json.length + 2 * (first.length + second.length))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        buffer.putLong(json.length).put(json);
+        for (short s : first) {
+            buffer.putShort(s);
+        }
+        for (short s : second) {
+            buffer.putShort(s);
+        }
+        Files.write(file, buffer.array());
+    }
+}

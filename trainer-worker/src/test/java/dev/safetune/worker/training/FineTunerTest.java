@@ -1,0 +1,250 @@
+package dev.safetune.worker.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.core.dataset.ChatMessage;
+import dev.safetune.core.job.Hyperparameters;
+import dev.safetune.worker.model.ModelConfig;
+import dev.safetune.worker.model.SafeTensors;
+import dev.safetune.worker.model.TestModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FineTunerTest {
+
+    private static final String[][] FACTS = {
+        {"sky", "blue"}, {"grass", "green"}, {"snow", "white"}, {"coal", "black"},
+        {"sun", "yellow"}, {"rose", "red"}, {"orange", "orange"}, {"plum", "purple"}
+    };
+
+    @TempDir
+    static Path base;
+
+    private final FineTuner fineTuner = new FineTuner();
+
+    @BeforeAll
+    static void generateBaseModel() throws IOException {
+        TestModels.tiny(base, 3);
+    }
+
+    @Test
+    void lossFallsOnALearnableDataset(@TempDir Path work) throws IOException {
+        TrainingRequest request = TrainingRequest.of(base, facts(8), new Hyperparameters(30, 4, 10.0), 1, work);
+
+        TrainingResult result = fineTuner.train(request, TrainingListener.NONE);
+
+        // Measured: 6.55 → 0.39 (ratio 0.06); the first loss is ≈ ln(vocabulary) for a random init.
+        assertThat(result.steps()).isEqualTo(60);
+        assertThat(result.firstTrainLoss())
+                .isCloseTo(Math.log(ModelConfig.read(base).vocabSize()), within(0.3));
+        assertThat(result.lastTrainLoss() / result.firstTrainLoss()).isLessThan(0.2);
+        assertThat(result.modelDir()).isEqualTo(work.resolve("model"));
+    }
+
+    @Test
+    void resumedRunEndsExactlyWhereTheUninterruptedRunEnds(@TempDir Path work) throws IOException {
+        List<ChatExample> training = facts(4);
+        Hyperparameters hp = new Hyperparameters(3, 2, 3.0); // 2 steps per epoch, 6 steps
+        TrainingResult straight =
+                fineTuner.train(request(training, hp, work.resolve("a"), 3, Optional.empty()), TrainingListener.NONE);
+
+        Recorder stopAfterThree = new Recorder(3);
+        assertThatThrownBy(() ->
+                        fineTuner.train(request(training, hp, work.resolve("b"), 3, Optional.empty()), stopAfterThree))
+                .isInstanceOf(TrainingStoppedException.class)
+                .satisfies(e ->
+                        assertThat(((TrainingStoppedException) e).lastStep()).isEqualTo(3));
+        Path checkpoint = work.resolve("b/checkpoints/step-3");
+        Recorder resumed = new Recorder(Integer.MAX_VALUE);
+        TrainingResult continued =
+                fineTuner.train(request(training, hp, work.resolve("c"), 3, Optional.of(checkpoint)), resumed);
+
+        assertThat(resumed.steps).containsExactly(4, 5, 6);
+        assertThat(continued.steps()).isEqualTo(6);
+        assertThat(continued.lastTrainLoss()).isCloseTo(straight.lastTrainLoss(), within(1e-4));
+        assertThat(continued.firstTrainLoss()).isEqualTo(straight.firstTrainLoss());
+        assertThat(continued.trainedTokens()).isEqualTo(straight.trainedTokens());
+        assertThat(maxDifference(straight.modelDir(), continued.modelDir())).isLessThan(1e-5f);
+    }
+
+    @Test
+    void checkpointsAreCompleteAndCarryValidationLoss(@TempDir Path work) throws IOException {
+        Recorder recorder = new Recorder(Integer.MAX_VALUE);
+        TrainingRequest request = new TrainingRequest(
+                base, facts(6), facts(2), new Hyperparameters(2, 3, 1.0), 9, work, 2, Optional.empty(), 64);
+
+        TrainingResult result = fineTuner.train(request, recorder);
+
+        assertThat(recorder.checkpoints)
+                .containsExactly(work.resolve("checkpoints/step-2"), work.resolve("checkpoints/step-4"));
+        try (Stream<Path> names = Files.list(work.resolve("checkpoints"))) {
+            assertThat(names.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("step-2", "step-4");
+        }
+        Path step2 = work.resolve("checkpoints/step-2");
+        try (Stream<Path> files = Files.list(step2)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .contains(
+                            "model.safetensors",
+                            "optimizer.safetensors",
+                            "trainer_state.json",
+                            "config.json",
+                            "tokenizer.json",
+                            "tokenizer_config.json");
+        }
+        assertThat(Files.readAllBytes(step2.resolve("config.json")))
+                .isEqualTo(Files.readAllBytes(base.resolve("config.json")));
+        TrainerState state = TrainerState.read(step2);
+        assertThat(state.step()).isEqualTo(2);
+        assertThat(state.seed()).isEqualTo(9);
+        assertThat(state.metrics().validLoss()).isNotNull();
+        assertThat(recorder.metrics)
+                .extracting(StepMetrics::step, m -> m.validLoss() != null)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(1, false),
+                        org.assertj.core.groups.Tuple.tuple(2, true),
+                        org.assertj.core.groups.Tuple.tuple(3, false),
+                        org.assertj.core.groups.Tuple.tuple(4, true));
+        assertThat(result.finalValidLoss()).isEqualTo(recorder.metrics.getLast().validLoss());
+        assertThat(result.trainedTokens())
+                .isEqualTo(recorder.metrics.stream()
+                        .mapToLong(StepMetrics::tokensInStep)
+                        .sum());
+        try (Stream<Path> files = Files.list(result.modelDir())) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder(
+                            "config.json",
+                            "model.safetensors",
+                            "tokenizer.json",
+                            "tokenizer_config.json",
+                            "generation_config.json");
+        }
+    }
+
+    @Test
+    void stopsBeforeTheNextStepWhenAskedAndPublishesNoModel(@TempDir Path work) {
+        Recorder stopAtOnce = new Recorder(0);
+        TrainingRequest request = TrainingRequest.of(base, facts(4), new Hyperparameters(1, 2, 1.0), 1, work);
+
+        assertThatThrownBy(() -> fineTuner.train(request, stopAtOnce))
+                .isInstanceOf(TrainingStoppedException.class)
+                .satisfies(e ->
+                        assertThat(((TrainingStoppedException) e).lastStep()).isZero());
+        assertThat(stopAtOnce.steps).isEmpty();
+        assertThat(work.resolve("model")).doesNotExist();
+    }
+
+    @Test
+    void refusesAResumeFromAnotherRun(@TempDir Path work) throws IOException {
+        Hyperparameters hp = new Hyperparameters(1, 2, 1.0);
+        fineTuner.train(request(facts(4), hp, work.resolve("a"), 1, Optional.empty()), TrainingListener.NONE);
+        Path checkpoint = work.resolve("a/checkpoints/step-1");
+
+        TrainingRequest otherSeed = new TrainingRequest(
+                base, facts(4), List.of(), hp, 2, work.resolve("b"), 1, Optional.of(checkpoint), 64);
+
+        assertThatThrownBy(() -> fineTuner.train(otherSeed, TrainingListener.NONE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("seed");
+    }
+
+    /**
+     * Every step's intermediates are freed by its scope: after warm-up the number of live NDArrays does not change
+     * over 200 steps.
+     */
+    @Test
+    void liveArrayCountStaysFlatOverTwoHundredSteps(@TempDir Path work) throws IOException {
+        List<Integer> liveArrays = new ArrayList<>();
+        try (NDManager probe = NDManager.newBaseManager()) {
+            NDManager system = probe.getParentManager();
+            TrainingListener counter = new Recorder(Integer.MAX_VALUE) {
+                @Override
+                public void onStep(StepMetrics metrics) {
+                    if (metrics.step() == 10 || metrics.step() == 200) {
+                        liveArrays.add(system.getManagedArrays().size());
+                    }
+                }
+            };
+            fineTuner.train(TrainingRequest.of(base, facts(4), new Hyperparameters(50, 1, 1.0), 1, work), counter);
+        }
+
+        assertThat(liveArrays).hasSize(2);
+        assertThat(liveArrays.get(1)).isEqualTo(liveArrays.get(0));
+    }
+
+    private static TrainingRequest request(
+            List<ChatExample> training, Hyperparameters hp, Path work, int checkpointEvery, Optional<Path> resume) {
+        return new TrainingRequest(base, training, List.of(), hp, 7, work, checkpointEvery, resume, 64);
+    }
+
+    /** "What colour is the sky?" → "The sky is blue." with a system prompt, for the first {@code n} facts. */
+    private static List<ChatExample> facts(int n) {
+        List<ChatExample> examples = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String thing = FACTS[i % FACTS.length][0];
+            String colour = FACTS[i % FACTS.length][1];
+            examples.add(new ChatExample(
+                    i + 1,
+                    List.of(
+                            ChatMessage.of(ChatMessage.SYSTEM, "Answer in one sentence."),
+                            ChatMessage.of(ChatMessage.USER, "What colour is the " + thing + "?"),
+                            ChatMessage.of(ChatMessage.ASSISTANT, "The " + thing + " is " + colour + "."))));
+        }
+        return examples;
+    }
+
+    private static float maxDifference(Path firstModel, Path secondModel) throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<String, NDArray> first = SafeTensors.read(firstModel.resolve("model.safetensors"), manager);
+            Map<String, NDArray> second = SafeTensors.read(secondModel.resolve("model.safetensors"), manager);
+            assertThat(second.keySet()).containsExactlyElementsOf(first.keySet());
+            float max = 0;
+            for (String name : first.keySet()) {
+                max = Math.max(
+                        max, first.get(name).sub(second.get(name)).abs().max().getFloat());
+            }
+            return max;
+        }
+    }
+
+    /** Records callbacks; asks to stop once {@code stopAfter} steps are done. */
+    private static class Recorder implements TrainingListener {
+        final List<Integer> steps = new ArrayList<>();
+        final List<StepMetrics> metrics = new ArrayList<>();
+        final List<Path> checkpoints = new ArrayList<>();
+        private final int stopAfter;
+
+        Recorder(int stopAfter) {
+            this.stopAfter = stopAfter;
+        }
+
+        @Override
+        public void onStep(StepMetrics m) {
+            steps.add(m.step());
+            metrics.add(m);
+        }
+
+        @Override
+        public void onCheckpoint(int step, Path dir, StepMetrics m) {
+            checkpoints.add(dir);
+        }
+
+        @Override
+        public boolean shouldStop() {
+            return steps.size() >= stopAfter;
+        }
+    }
+}
