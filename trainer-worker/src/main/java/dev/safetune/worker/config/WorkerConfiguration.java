@@ -1,0 +1,71 @@
+package dev.safetune.worker.config;
+
+import dev.safetune.core.id.Ids;
+import dev.safetune.worker.job.JobRunner;
+import dev.safetune.worker.queue.JobQueue;
+import dev.safetune.worker.queue.LeaseRenewer;
+import dev.safetune.worker.queue.QueueConsumer;
+import dev.safetune.worker.queue.QueueSignal;
+import dev.safetune.worker.training.FineTuner;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import javax.sql.DataSource;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Wires the queue consumer; the classes it builds stay free of Spring so they can be tested alone. */
+@Configuration(proxyBeanMethods = false)
+public class WorkerConfiguration {
+
+    @Bean
+    JobQueue jobQueue(JdbcClient jdbc, TransactionTemplate tx, JsonMapper json) {
+        return new JobQueue(jdbc, tx, json);
+    }
+
+    @Bean(destroyMethod = "close")
+    LeaseRenewer leaseRenewer(JobQueue queue, WorkerProperties properties) {
+        return new LeaseRenewer(
+                queue, properties.worker().leaseDuration(), properties.worker().heartbeatInterval());
+    }
+
+    @Bean
+    FineTuner fineTuner() {
+        return new FineTuner();
+    }
+
+    @Bean
+    JobRunner jobRunner(
+            JobQueue queue,
+            LeaseRenewer renewer,
+            FineTuner fineTuner,
+            JdbcClient jdbc,
+            WorkerProperties properties,
+            MeterRegistry meters) {
+        return new JobRunner(queue, renewer, fineTuner, jdbc, properties, meters);
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "safetune.worker.enabled", havingValue = "true", matchIfMissing = true)
+    QueueConsumer queueConsumer(JobQueue queue, DataSource dataSource, JobRunner runner, WorkerProperties properties) {
+        return new QueueConsumer(queue, new QueueSignal(dataSource), runner, properties.worker(), workerId(properties));
+    }
+
+    private static String workerId(WorkerProperties properties) {
+        String configured = properties.worker().id();
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "worker";
+        }
+        return host + "-" + ProcessHandle.current().pid() + "-" + Ids.randomToken(6);
+    }
+}

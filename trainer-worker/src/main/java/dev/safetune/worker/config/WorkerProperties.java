@@ -1,0 +1,40 @@
+package dev.safetune.worker.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Worker settings ({@code safetune.*}). The lease must outlive several missed heartbeats: a worker is presumed dead
+ * only after {@code leaseDuration}, and a healthy one renews every {@code heartbeatInterval}.
+ */
+@ConfigurationProperties("safetune")
+public record WorkerProperties(
+        @DefaultValue("./.safetune/artifacts") Path artifactsDir,
+        @DefaultValue("./.safetune/models") Path modelsDir,
+        @DefaultValue Worker worker) {
+
+    public WorkerProperties {
+        if (worker.leaseDuration().compareTo(worker.heartbeatInterval().multipliedBy(3)) < 0) {
+            throw new IllegalArgumentException(
+                    "safetune.worker.lease-duration must be at least 3 x safetune.worker.heartbeat-interval");
+        }
+    }
+
+    /**
+     * @param id this worker's name in {@code locked_by}; empty means host name plus a random suffix
+     * @param enabled whether this process consumes the queue at all
+     * @param pollInterval how long an idle worker waits for a NOTIFY before it looks at the queue anyway
+     * @param checkpointEverySteps checkpoint interval in optimizer steps (the last step always checkpoints)
+     * @param maxSequenceLength tokens per example after truncation
+     */
+    public record Worker(
+            @DefaultValue("") String id,
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("30s") Duration leaseDuration,
+            @DefaultValue("5s") Duration heartbeatInterval,
+            @DefaultValue("5s") Duration pollInterval,
+            @DefaultValue("25") int checkpointEverySteps,
+            @DefaultValue("256") int maxSequenceLength) {}
+}

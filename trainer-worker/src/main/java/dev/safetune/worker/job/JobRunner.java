@@ -1,0 +1,268 @@
+package dev.safetune.worker.job;
+
+import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.core.dataset.TrainingFileReader;
+import dev.safetune.core.id.Ids;
+import dev.safetune.core.job.FineTunedModelName;
+import dev.safetune.worker.config.WorkerProperties;
+import dev.safetune.worker.queue.ClaimedJob;
+import dev.safetune.worker.queue.JobQueue;
+import dev.safetune.worker.queue.Lease;
+import dev.safetune.worker.queue.LeaseRenewer;
+import dev.safetune.worker.queue.LeaseState;
+import dev.safetune.worker.training.FineTuner;
+import dev.safetune.worker.training.StepMetrics;
+import dev.safetune.worker.training.TrainingListener;
+import dev.safetune.worker.training.TrainingRequest;
+import dev.safetune.worker.training.TrainingResult;
+import dev.safetune.worker.training.TrainingStoppedException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Runs one claimed job: loads its files and base model, trains with heartbeats running, reports progress as job
+ * events and checkpoints, and publishes the model. Every write goes through {@link JobQueue}'s fenced methods, so a
+ * run that lost its lease cannot change the job any more.
+ */
+public class JobRunner {
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+    /** Metrics events are throttled so a fast small model does not flood the events table. */
+    private static final Duration METRICS_EVENT_SPACING = Duration.ofMillis(250);
+
+    private final JobQueue queue;
+    private final LeaseRenewer renewer;
+    private final FineTuner fineTuner;
+    private final JdbcClient jdbc;
+    private final WorkerProperties properties;
+    private final Timer queueWait;
+    private final Timer stepTime;
+    private final Counter tokensTrained;
+    private volatile boolean shuttingDown;
+
+    public JobRunner(
+            JobQueue queue,
+            LeaseRenewer renewer,
+            FineTuner fineTuner,
+            JdbcClient jdbc,
+            WorkerProperties properties,
+            MeterRegistry meters) {
+        this.queue = queue;
+        this.renewer = renewer;
+        this.fineTuner = fineTuner;
+        this.jdbc = jdbc;
+        this.properties = properties;
+        this.queueWait = Timer.builder("safetune.queue.wait")
+                .description("Time a job waited in the queue before a worker claimed it")
+                .register(meters);
+        this.stepTime = Timer.builder("safetune.training.step")
+                .description("Wall time of one optimizer step")
+                .register(meters);
+        this.tokensTrained = Counter.builder("safetune.training.tokens")
+                .description("Tokens processed by training steps")
+                .register(meters);
+    }
+
+    /** Asks a running job to stop at its next step and go back to the queue. */
+    public void shutdown() {
+        shuttingDown = true;
+    }
+
+    public void run(ClaimedJob job) {
+        Lease lease = job.lease();
+        queueWait.record(Duration.between(job.queuedAt(), Instant.now()));
+        try (LeaseRenewer.Heartbeat heartbeat = renewer.start(lease)) {
+            queue.appendEvent(
+                    lease,
+                    "info",
+                    "message",
+                    "Fine-tuning job started on worker " + lease.workerId() + " (attempt " + lease.attempt() + ")",
+                    null);
+            try {
+                train(job, heartbeat);
+            } catch (TrainingStoppedException e) {
+                stopped(lease, heartbeat.state(), e.lastStep());
+            } catch (JobFailure e) {
+                log.info("job {} failed: {}", lease.jobId(), e.getMessage());
+                queue.appendEvent(lease, "error", "message", e.getMessage(), null);
+                queue.fail(lease, e.code(), e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                log.warn("job {} failed", lease.jobId(), e);
+                String message = "Training failed: " + e.getMessage();
+                queue.appendEvent(lease, "error", "message", message, null);
+                queue.fail(lease, "training_error", message);
+            }
+        }
+    }
+
+    private void train(ClaimedJob job, LeaseRenewer.Heartbeat heartbeat) throws IOException {
+        Lease lease = job.lease();
+        Path baseModel = baseModelDir(job.model());
+        List<ChatExample> training = readFile(job, job.trainingFile(), "training_file");
+        List<ChatExample> validation =
+                job.validationFile() == null ? List.of() : readFile(job, job.validationFile(), "validation_file");
+        Optional<JobQueue.StoredCheckpoint> checkpoint = queue.latestCheckpoint(lease.jobId());
+        checkpoint.ifPresent(c -> queue.appendEvent(
+                lease, "info", "message", "Resuming from checkpoint at step " + c.step(), Map.of("step", c.step())));
+        String modelName = FineTunedModelName.of(job.model(), job.organizationId(), job.suffix(), job.id());
+        Path workDir = properties
+                .artifactsDir()
+                .toAbsolutePath()
+                .resolve("jobs")
+                .resolve(job.organizationId())
+                .resolve(job.id())
+                .resolve("attempt-" + lease.attempt());
+        TrainingRequest request = new TrainingRequest(
+                baseModel,
+                training,
+                validation,
+                job.hyperparameters(),
+                job.seed(),
+                workDir,
+                properties.worker().checkpointEverySteps(),
+                checkpoint.map(c -> Path.of(c.storagePath())),
+                properties.worker().maxSequenceLength());
+        TrainingResult result = fineTuner.train(request, new Reporter(lease, heartbeat, modelName));
+        if (queue.succeed(
+                lease,
+                modelName,
+                job.model(),
+                result.trainedTokens(),
+                result.modelDir().toString())) {
+            queue.appendEvent(lease, "info", "message", "New fine-tuned model created: " + modelName, null);
+            queue.appendEvent(lease, "info", "message", "The job has successfully completed", null);
+        } else {
+            log.info("job {} finished training but its lease was lost; result discarded", lease.jobId());
+        }
+    }
+
+    private void stopped(Lease lease, LeaseState state, int lastStep) {
+        switch (state) {
+            case CANCELLED ->
+                queue.appendEvent(
+                        lease, "info", "message", "Training stopped at step " + lastStep + " after cancellation", null);
+            case LOST -> log.info("job {} attempt {}: lease lost, stopped", lease.jobId(), lease.attempt());
+            case HELD -> {
+                queue.appendEvent(
+                        lease, "warn", "message", "Worker shutting down at step " + lastStep + "; job re-queued", null);
+                queue.release(lease);
+            }
+        }
+    }
+
+    private Path baseModelDir(String model) {
+        String path = jdbc.sql("SELECT storage_path FROM models WHERE id = :id AND kind = 'base'")
+                .param("id", model)
+                .query(String.class)
+                .optional()
+                .orElseThrow(() -> new JobFailure("model_not_found", "Base model " + model + " is not available"));
+        Path dir = Path.of(path);
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new JobFailure("model_not_found", "Base model " + model + " has no config.json on this worker");
+        }
+        return dir;
+    }
+
+    private List<ChatExample> readFile(ClaimedJob job, String fileId, String param) throws IOException {
+        String path = jdbc.sql("SELECT storage_path FROM files WHERE id = :id AND organization_id = :org")
+                .param("id", fileId)
+                .param("org", job.organizationId())
+                .query(String.class)
+                .optional()
+                .orElseThrow(() -> new JobFailure("file_not_found", param + " " + fileId + " no longer exists"));
+        try (InputStream in = Files.newInputStream(Path.of(path))) {
+            return new TrainingFileReader().readAll(in);
+        }
+    }
+
+    /** Turns the trainer's callbacks into events, checkpoints and meters. */
+    private final class Reporter implements TrainingListener {
+        private final Lease lease;
+        private final LeaseRenewer.Heartbeat heartbeat;
+        private final String modelName;
+        private Instant lastEvent = Instant.EPOCH;
+
+        Reporter(Lease lease, LeaseRenewer.Heartbeat heartbeat, String modelName) {
+            this.lease = lease;
+            this.heartbeat = heartbeat;
+            this.modelName = modelName;
+        }
+
+        @Override
+        public void onStep(StepMetrics m) {
+            stepTime.record((long) m.stepMillis(), TimeUnit.MILLISECONDS);
+            tokensTrained.increment(m.tokensInStep());
+            Instant now = Instant.now();
+            boolean last = m.step() == m.totalSteps();
+            if (last || m.validLoss() != null || now.isAfter(lastEvent.plus(METRICS_EVENT_SPACING))) {
+                lastEvent = now;
+                queue.appendEvent(lease, "info", "metrics", describe(m), metricsData(m));
+            }
+        }
+
+        @Override
+        public void onCheckpoint(int step, Path dir, StepMetrics m) {
+            String checkpointName = FineTunedModelName.checkpoint(modelName, step);
+            if (queue.recordCheckpoint(
+                    lease, Ids.newId("ftckpt"), step, metricsData(m), dir.toString(), checkpointName)) {
+                queue.recordTrainedTokens(lease, m.trainedTokens());
+                queue.appendEvent(lease, "info", "message", "Checkpoint saved at step " + step, Map.of("step", step));
+            }
+        }
+
+        @Override
+        public boolean shouldStop() {
+            return shuttingDown
+                    || heartbeat.state() != LeaseState.HELD
+                    || Thread.currentThread().isInterrupted();
+        }
+    }
+
+    private static String describe(StepMetrics m) {
+        String valid = m.validLoss() == null ? "" : String.format(", validation loss=%.4f", m.validLoss());
+        return String.format("Step %d/%d: training loss=%.4f%s", m.step(), m.totalSteps(), m.trainLoss(), valid);
+    }
+
+    private static Map<String, Object> metricsData(StepMetrics m) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("step", m.step());
+        data.put("total_steps", m.totalSteps());
+        data.put("epoch", m.epoch());
+        data.put("train_loss", m.trainLoss());
+        if (m.validLoss() != null) {
+            data.put("valid_loss", m.validLoss());
+        }
+        data.put("tokens_per_second", m.tokensPerSecond());
+        data.put("step_ms", m.stepMillis());
+        data.put("trained_tokens", m.trainedTokens());
+        return data;
+    }
+
+    /** A failure the customer should see as the job's error, with a stable code. */
+    static final class JobFailure extends RuntimeException {
+        private final String code;
+
+        JobFailure(String code, String message) {
+            super(message);
+            this.code = code;
+        }
+
+        String code() {
+            return code;
+        }
+    }
+}

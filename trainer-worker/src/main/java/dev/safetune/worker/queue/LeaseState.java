@@ -1,0 +1,11 @@
+package dev.safetune.worker.queue;
+
+/** What a heartbeat learned about the lease it tried to renew. */
+public enum LeaseState {
+    /** Still ours: keep training. */
+    HELD,
+    /** The customer cancelled the job: stop at once, write nothing more but a last event. */
+    CANCELLED,
+    /** Another claim or a re-queue replaced ours (we were presumed dead): stop and write nothing. */
+    LOST
+}
