@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.safeguards.loss.MaskedCrossEntropy;
@@ -104,9 +105,21 @@ public final class FineTuner {
                     config.baseLearningRate() * hp.learningRateMultiplier(), plan.totalSteps());
 
             Run run = new Run(request, listener, tokenizer.padId(), training, validation, plan, schedule);
+            disableGradModeOnThisThread();
             try (NDManager root = NDManager.newBaseManager(device())) {
                 return run.execute(root);
             }
+        }
+    }
+
+    /**
+     * PyTorch keeps grad mode per thread, and DJL switches it off only on the thread that started the engine (a
+     * closed GradientCollector restores the mode it found). AdamW updates parameters in place, which PyTorch refuses
+     * while grad mode is on, so a worker thread other than the first one would fail at its first step.
+     */
+    private static void disableGradModeOnThisThread() {
+        if ("PyTorch".equals(Engine.getInstance().getEngineName())) {
+            JniUtils.setGradMode(false);
         }
     }
 

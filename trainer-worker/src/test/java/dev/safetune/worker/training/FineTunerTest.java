@@ -135,6 +135,28 @@ class FineTunerTest {
     }
 
     @Test
+    void trainsOnAThreadOtherThanTheOneThatStartedTheEngine(@TempDir Path work) throws Exception {
+        Hyperparameters hp = new Hyperparameters(1, 2, 1.0);
+        fineTuner.train(TrainingRequest.of(base, facts(4), hp, 1, work.resolve("a")), TrainingListener.NONE);
+        TrainingResult[] result = new TrainingResult[1];
+        Throwable[] failure = new Throwable[1];
+
+        Thread other = new Thread(() -> {
+            try {
+                result[0] = fineTuner.train(
+                        TrainingRequest.of(base, facts(4), hp, 1, work.resolve("b")), TrainingListener.NONE);
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        });
+        other.start();
+        other.join();
+
+        assertThat(failure[0]).isNull();
+        assertThat(result[0].steps()).isEqualTo(2);
+    }
+
+    @Test
     void stopsBeforeTheNextStepWhenAskedAndPublishesNoModel(@TempDir Path work) {
         Recorder stopAtOnce = new Recorder(0);
         TrainingRequest request = TrainingRequest.of(base, facts(4), new Hyperparameters(1, 2, 1.0), 1, work);
