@@ -1,0 +1,172 @@
+package dev.safetune.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code ./safetune demo}: starts the platform on the local default database, uploads the bundled sample, creates a
+ * job, follows its events with a progress bar and prints the result, all through the public HTTP API.
+ */
+final class DemoCommand {
+    private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cancelled", "blocked");
+
+    private final PrintStream out;
+    private final boolean interactive;
+
+    DemoCommand(PrintStream out, boolean interactive) {
+        this.out = out;
+        this.interactive = interactive;
+    }
+
+    int run(Path home, int apiPort) throws IOException, InterruptedException {
+        long started = System.nanoTime();
+        try (LocalSetup setup = LocalSetup.start(home, apiPort, true, out)) {
+            String baseUrl = setup.platform().apiBaseUrl();
+            out.println("API listening on " + baseUrl + " (key in " + home.resolve("local-api-key") + ")");
+            ApiClient client = new ApiClient(baseUrl, setup.apiKey());
+            DemoResult result = runJob(client, LocalSetup.BASE_MODEL);
+            out.println();
+            result.print(out, (System.nanoTime() - started) / 1e9);
+            return "succeeded".equals(result.job().path("status").asString()) ? 0 : 1;
+        }
+    }
+
+    /** Uploads the bundled sample, trains on it and follows the job to its end. */
+    DemoResult runJob(ApiClient client, String baseModel) throws InterruptedException {
+        JsonNode train = upload(client, "demo-train.jsonl");
+        JsonNode valid = upload(client, "demo-valid.jsonl");
+        JsonNode job = client.post(
+                        "/v1/fine_tuning/jobs",
+                        Map.of(
+                                "model",
+                                baseModel,
+                                "training_file",
+                                train.path("id").asString(),
+                                "validation_file",
+                                valid.path("id").asString(),
+                                "suffix",
+                                "demo",
+                                "seed",
+                                7,
+                                "hyperparameters",
+                                Map.of("n_epochs", 3, "batch_size", 8)))
+                .ok();
+        String jobId = job.path("id").asString();
+        out.println("Created job " + jobId + " (status " + job.path("status").asString() + ")");
+        return follow(client, jobId);
+    }
+
+    private JsonNode upload(ApiClient client, String name) {
+        InputStream sample = DemoCommand.class.getResourceAsStream("/samples/" + name);
+        JsonNode file = client.uploadFile(name, sample).ok();
+        out.printf(
+                Locale.ROOT,
+                "Uploaded %s as %s: %d bytes, status %s%n",
+                name,
+                file.path("id").asString(),
+                file.path("bytes").asLong(),
+                file.path("status").asString());
+        if (!"processed".equals(file.path("status").asString())) {
+            throw new IllegalStateException(
+                    "sample rejected: " + file.path("status_details").asString());
+        }
+        return file;
+    }
+
+    private DemoResult follow(ApiClient client, String jobId) throws InterruptedException {
+        ProgressBar bar = new ProgressBar(out, interactive);
+        List<JsonNode> metrics = new ArrayList<>();
+        String cursor = null;
+        JsonNode job;
+        while (true) {
+            job = client.get("/v1/fine_tuning/jobs/" + jobId).ok();
+            for (JsonNode event : client.eventsAfter(jobId, cursor)) {
+                cursor = event.path("id").asString();
+                JsonNode data = event.path("data");
+                if ("metrics".equals(event.path("type").asString())) {
+                    metrics.add(data);
+                    bar.update(
+                            data.path("step").asInt(),
+                            data.path("total_steps").asInt(),
+                            data.path("train_loss").asDouble(),
+                            data.has("valid_loss") ? data.path("valid_loss").asDouble() : null,
+                            data.path("tokens_per_second").asDouble());
+                } else {
+                    bar.message("  " + event.path("message").asString());
+                }
+            }
+            if (TERMINAL.contains(job.path("status").asString())) {
+                break;
+            }
+            Thread.sleep(Duration.ofMillis(300));
+        }
+        bar.finish();
+        JsonNode checkpoints = client.get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints")
+                .ok()
+                .path("data");
+        return new DemoResult(job, metrics, checkpoints.size());
+    }
+
+    /** What the demo shows at the end, computed from the job and its metrics events. */
+    record DemoResult(JsonNode job, List<JsonNode> metrics, int checkpoints) {
+        double firstLoss() {
+            return metrics.getFirst().path("train_loss").asDouble();
+        }
+
+        double lastLoss() {
+            return metrics.getLast().path("train_loss").asDouble();
+        }
+
+        void print(PrintStream out, double seconds) {
+            out.println("Job " + job.path("id").asString() + ": "
+                    + job.path("status").asString());
+            if (!job.path("error").isNull() && !job.path("error").isMissingNode()) {
+                out.println("  error: " + job.path("error"));
+            }
+            out.println("  fine-tuned model: " + job.path("fine_tuned_model").asString("-"));
+            if (!metrics.isEmpty()) {
+                JsonNode last = metrics.getLast();
+                double stepMs = metrics.stream()
+                        .mapToDouble(m -> m.path("step_ms").asDouble())
+                        .average()
+                        .orElse(0);
+                double tps = metrics.stream()
+                        .mapToDouble(m -> m.path("tokens_per_second").asDouble())
+                        .average()
+                        .orElse(0);
+                out.printf(
+                        Locale.ROOT,
+                        "  training loss %.3f -> %.3f over %d steps%s%n",
+                        firstLoss(),
+                        lastLoss(),
+                        last.path("step").asInt(),
+                        last.has("valid_loss")
+                                ? String.format(
+                                        Locale.ROOT,
+                                        ", validation loss %.3f",
+                                        last.path("valid_loss").asDouble())
+                                : "");
+                out.printf(
+                        Locale.ROOT,
+                        "  speed: %.2f steps/s, %,.0f tokens/s (mean over metrics events)%n",
+                        stepMs > 0 ? 1000.0 / stepMs : 0,
+                        tps);
+            }
+            out.printf(
+                    Locale.ROOT,
+                    "  trained tokens: %d, checkpoints: %d, total time %.1f s%n",
+                    job.path("trained_tokens").asLong(),
+                    checkpoints,
+                    seconds);
+        }
+    }
+}
