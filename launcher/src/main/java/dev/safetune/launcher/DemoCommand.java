@@ -4,12 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -17,8 +14,6 @@ import tools.jackson.databind.JsonNode;
  * job, follows its events with a progress bar and prints the result, all through the public HTTP API.
  */
 final class DemoCommand {
-    private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cancelled", "blocked");
-
     private final PrintStream out;
     private final boolean interactive;
 
@@ -83,37 +78,8 @@ final class DemoCommand {
     }
 
     private DemoResult follow(ApiClient client, String jobId) throws InterruptedException {
-        ProgressBar bar = new ProgressBar(out, interactive);
-        List<JsonNode> metrics = new ArrayList<>();
-        String cursor = null;
-        JsonNode job;
-        while (true) {
-            job = client.get("/v1/fine_tuning/jobs/" + jobId).ok();
-            for (JsonNode event : client.eventsAfter(jobId, cursor)) {
-                cursor = event.path("id").asString();
-                JsonNode data = event.path("data");
-                if ("metrics".equals(event.path("type").asString())) {
-                    metrics.add(data);
-                    bar.update(
-                            data.path("step").asInt(),
-                            data.path("total_steps").asInt(),
-                            data.path("train_loss").asDouble(),
-                            data.has("valid_loss") ? data.path("valid_loss").asDouble() : null,
-                            data.path("tokens_per_second").asDouble());
-                } else {
-                    bar.message("  " + event.path("message").asString());
-                }
-            }
-            if (TERMINAL.contains(job.path("status").asString())) {
-                break;
-            }
-            Thread.sleep(Duration.ofMillis(300));
-        }
-        bar.finish();
-        JsonNode checkpoints = client.get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints")
-                .ok()
-                .path("data");
-        return new DemoResult(job, metrics, checkpoints.size());
+        JobFollower.Followed followed = new JobFollower(client, out, interactive).follow(jobId);
+        return new DemoResult(followed.job(), followed.metrics(), followed.checkpoints());
     }
 
     /** What the demo shows at the end, computed from the job and its metrics events. */

@@ -3,6 +3,7 @@ package dev.safetune.launcher;
 import dev.safetune.worker.model.BaseModelGenerator;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /** Entry point of {@code ./safetune}: {@code demo}, {@code serve}, {@code create-base-model}. */
@@ -13,8 +14,10 @@ public final class SafeTuneCli {
               serve                     start the API (port 8080, SAFETUNE_PORT) and one worker; runs until stopped
               create-base-model [DIR] [--seed N]
                                         write the small random-init base model (default: $SAFETUNE_HOME/models/safetune-tiny)
+            customer commands (endpoint and key from SAFETUNE_BASE_URL/OPENAI_BASE_URL, SAFETUNE_API_KEY/OPENAI_API_KEY):
+            %s
             environment: SAFETUNE_HOME (default ./.safetune), SAFETUNE_DB_URL, SAFETUNE_BOOTSTRAP_API_KEY, SAFETUNE_PORT
-            """;
+            """.formatted(CustomerCli.USAGE.stripTrailing());
 
     private SafeTuneCli() {}
 
@@ -34,6 +37,16 @@ public final class SafeTuneCli {
             }
         };
         System.exit(code);
+    }
+
+    private static int customer(String[] args) throws Exception {
+        try {
+            ApiClient client = CustomerCli.clientFromEnvironment(System.getenv(), LocalSetup.home());
+            return new CustomerCli(client, System.out, System.console() != null).run(List.of(args));
+        } catch (IllegalArgumentException e) {
+            System.err.println("safetune: " + e.getMessage());
+            return 2;
+        }
     }
 
     private static int serve(int port) throws Exception {
