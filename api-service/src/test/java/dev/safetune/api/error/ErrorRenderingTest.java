@@ -50,8 +50,9 @@ class ErrorRenderingTest extends ApiServiceTestBase {
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.text())
-                .contains("safetune_jobs{status=\"queued\"}")
-                .contains("safetune_files_uploaded_total{status=\"processed\"}")
+                // Every meter carries the common tag application=api-service (management.metrics.tags).
+                .contains("safetune_jobs{application=\"api-service\",status=\"queued\"}")
+                .contains("safetune_files_uploaded_total{application=\"api-service\",status=\"processed\"}")
                 .contains("safetune_files_uploaded_bytes_total");
     }
 
