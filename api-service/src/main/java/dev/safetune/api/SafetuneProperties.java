@@ -1,5 +1,6 @@
 package dev.safetune.api;
 
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -13,6 +14,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param bootstrapApiKey a key to guarantee for {@code org-default} at start-up ({@code SAFETUNE_BOOTSTRAP_API_KEY})
  * @param modelScanInterval how often {@code modelsDir} is scanned again after the scan at start-up
  * @param jobMetricsInterval how often the {@code safetune.jobs} gauges are recounted from the database
+ * @param pricing what training costs, for estimates
+ * @param estimate how dry runs count tokens
+ * @param events the live event streams
+ * @param webhooks delivery of job state changes to tenants' endpoints
  */
 @ConfigurationProperties("safetune")
 public record SafetuneProperties(
@@ -20,10 +25,52 @@ public record SafetuneProperties(
         @DefaultValue("./.safetune/models") Path modelsDir,
         String bootstrapApiKey,
         @DefaultValue("30s") Duration modelScanInterval,
-        @DefaultValue("15s") Duration jobMetricsInterval) {
+        @DefaultValue("15s") Duration jobMetricsInterval,
+        @DefaultValue Pricing pricing,
+        @DefaultValue Estimate estimate,
+        @DefaultValue Events events,
+        @DefaultValue Webhooks webhooks) {
 
     public SafetuneProperties {
         artifactsDir = artifactsDir.toAbsolutePath().normalize();
         modelsDir = modelsDir.toAbsolutePath().normalize();
     }
+
+    /** @param usdPerMillionTokens the price of one million trained tokens (tokens per epoch times epochs) */
+    public record Pricing(@DefaultValue("2.00") BigDecimal usdPerMillionTokens) {}
+
+    /**
+     * @param maxSequenceLength the longest example, in tokens, the worker trains on; longer ones are cut. Must equal
+     *     the worker's {@code safetune.worker.max-sequence-length} for estimates to match what is billed.
+     */
+    public record Estimate(@DefaultValue("256") int maxSequenceLength) {}
+
+    /**
+     * @param streamPollInterval how often the one shared poller looks for new events of the jobs being streamed
+     * @param streamTimeout how long one stream stays open; the client resumes with {@code Last-Event-ID}
+     * @param streamKeepAlive how often an idle stream gets a comment, so dead connections are noticed
+     */
+    public record Events(
+            @DefaultValue("300ms") Duration streamPollInterval,
+            @DefaultValue("30m") Duration streamTimeout,
+            @DefaultValue("15s") Duration streamKeepAlive) {}
+
+    /**
+     * @param pollInterval how often the dispatcher looks for due deliveries
+     * @param batchSize how many deliveries one dispatcher claims and sends at once
+     * @param timeout for connecting to and hearing back from an endpoint
+     * @param retryBase the wait after the first failed attempt; it doubles with each further failure
+     * @param retryMax the longest wait between two attempts
+     * @param maxAttempts attempts before a delivery is marked failed
+     * @param allowPrivateNetworks whether endpoints may resolve to loopback, private or link-local addresses (off:
+     *     a tenant must not make the platform call into its own network)
+     */
+    public record Webhooks(
+            @DefaultValue("1s") Duration pollInterval,
+            @DefaultValue("20") int batchSize,
+            @DefaultValue("10s") Duration timeout,
+            @DefaultValue("1s") Duration retryBase,
+            @DefaultValue("1h") Duration retryMax,
+            @DefaultValue("10") int maxAttempts,
+            @DefaultValue("false") boolean allowPrivateNetworks) {}
 }

@@ -5,10 +5,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -36,14 +39,46 @@ public final class ApiClient {
         return send(request(path).GET());
     }
 
+    public Response get(String path, Map<String, String> headers) {
+        HttpRequest.Builder request = request(path).GET();
+        headers.forEach(request::header);
+        return send(request);
+    }
+
     public Response delete(String path) {
         return send(request(path).DELETE());
     }
 
     public Response post(String path, String json) {
-        return send(request(path)
+        return post(path, json, Map.of());
+    }
+
+    /** A JSON POST with extra headers, e.g. {@code Idempotency-Key}. */
+    public Response post(String path, String json, Map<String, String> headers) {
+        HttpRequest.Builder request = request(path)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)));
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(request::header);
+        return send(request);
+    }
+
+    /**
+     * Opens {@code path} as a Server-Sent Events stream, resuming after {@code lastEventId} when it is not null; the
+     * lines arrive as the server sends them.
+     */
+    public HttpResponse<Stream<String>> stream(String path, String lastEventId) {
+        HttpRequest.Builder request = request(path).header("Accept", "text/event-stream");
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        try {
+            return HTTP.send(request.GET().build(), HttpResponse.BodyHandlers.ofLines());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     public Response post(String path) {
@@ -107,6 +142,7 @@ public final class ApiClient {
             return new Response(
                     response.statusCode(),
                     response.headers().firstValue("Content-Type").orElse(null),
+                    response.headers(),
                     response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -120,7 +156,7 @@ public final class ApiClient {
         out.writeBytes(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    public record Response(int status, String contentType, byte[] body) {
+    public record Response(int status, String contentType, HttpHeaders headers, byte[] body) {
         public JsonNode json() {
             return JSON.readTree(body);
         }

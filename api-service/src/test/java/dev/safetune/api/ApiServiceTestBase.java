@@ -17,6 +17,10 @@ import org.springframework.test.context.DynamicPropertySource;
  * The whole app on a random port, over a real PostgreSQL database, with one base model ({@value #BASE_MODEL}) in its
  * models directory. Test classes extending this share one application context and database; each test isolates
  * itself by working in organisations of its own, created with {@link #newTenant()}.
+ *
+ * <p>The base model's tokenizer is a real Hugging Face {@code tokenizer.json}, chosen so counts are easy to check by
+ * eye: a word-level model with the {@code Whitespace} pre-tokenizer, so every run of word characters and every run of
+ * punctuation is one token ("What is 3 + 1?" is 6: What, is, 3, +, 1, ?), and whitespace is none.
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -44,6 +48,13 @@ public abstract class ApiServiceTestBase {
         registry.add("safetune.artifacts-dir", ARTIFACTS_DIR::toString);
         // Tests scan explicitly (BaseModelCatalog.scan) so that no background scan races them.
         registry.add("safetune.model-scan-interval", () -> "1h");
+        // Webhook tests call a server on 127.0.0.1 and should not wait seconds for retries.
+        registry.add("safetune.webhooks.allow-private-networks", () -> "true");
+        registry.add("safetune.webhooks.poll-interval", () -> "100ms");
+        registry.add("safetune.webhooks.retry-base", () -> "200ms");
+        registry.add("safetune.webhooks.max-attempts", () -> "3");
+        registry.add("safetune.webhooks.timeout", () -> "2s");
+        registry.add("safetune.events.stream-poll-interval", () -> "100ms");
     }
 
     /** A client for a fresh organisation with a member key. */
@@ -62,6 +73,7 @@ public abstract class ApiServiceTestBase {
         try {
             Files.createDirectories(dir.resolve(BASE_MODEL));
             Files.writeString(dir.resolve(BASE_MODEL).resolve("config.json"), "{\"model_type\":\"llama\"}");
+            Files.writeString(dir.resolve(BASE_MODEL).resolve("tokenizer.json"), WORD_TOKENIZER);
             // Not a model: no config.json.
             Files.createDirectories(dir.resolve("notes"));
         } catch (IOException e) {
@@ -69,6 +81,24 @@ public abstract class ApiServiceTestBase {
         }
         return dir;
     }
+
+    /** See the class comment. Every word is unknown to the tiny vocabulary, which changes no count. */
+    private static final String WORD_TOKENIZER = """
+            {"version": "1.0", "truncation": null, "padding": null,
+             "added_tokens": [
+               {"id": 0, "content": "[UNK]", "single_word": false, "lstrip": false, "rstrip": false,
+                "normalized": false, "special": true},
+               {"id": 1, "content": "<|im_start|>", "single_word": false, "lstrip": false, "rstrip": false,
+                "normalized": false, "special": true},
+               {"id": 2, "content": "<|im_end|>", "single_word": false, "lstrip": false, "rstrip": false,
+                "normalized": false, "special": true}],
+             "normalizer": null,
+             "pre_tokenizer": {"type": "Whitespace"},
+             "post_processor": null,
+             "decoder": null,
+             "model": {"type": "WordLevel", "vocab": {"[UNK]": 0, "<|im_start|>": 1, "<|im_end|>": 2, "the": 3},
+                       "unk_token": "[UNK]"}}
+            """;
 
     private static Path tempDir(String prefix) {
         try {

@@ -46,7 +46,7 @@ class FileController {
 
     @GetMapping("/{id}")
     FileObject get(Tenant tenant, @PathVariable String id) {
-        return FileObject.of(files.get(tenant, id));
+        return files.getWithValidation(tenant, id);
     }
 
     @GetMapping("/{id}/content")

@@ -6,8 +6,8 @@ import dev.safetune.core.dataset.ValidationReport;
 import java.util.List;
 
 /**
- * OpenAI's file object, plus (+) {@code validation}: the per-line report, present in the upload's response (where it
- * is computed); afterwards {@code status_details} keeps its summary.
+ * OpenAI's file object, plus (+) {@code validation}: the per-line report computed at upload, in the upload's response
+ * and in {@code GET /v1/files/{id}} (not in lists, which stay small); {@code status_details} keeps its summary.
  */
 public record FileObject(
         String id,
@@ -20,8 +20,9 @@ public record FileObject(
         String statusDetails,
         @JsonInclude(JsonInclude.Include.NON_NULL) Validation validation) {
 
+    /** Every problem up to the reader's cap is in {@code errors}; {@code error_count} counts them all. */
     public record Validation(int examples, int lines, List<Problem> errors, int errorCount) {
-        static Validation of(ValidationReport report) {
+        public static Validation of(ValidationReport report) {
             return new Validation(
                     report.examples(),
                     report.lines(),
@@ -41,7 +42,7 @@ public record FileObject(
         return of(file, null);
     }
 
-    static FileObject of(UploadedFile file, ValidationReport report) {
+    static FileObject of(UploadedFile file, Validation validation) {
         return new FileObject(
                 file.id(),
                 "file",
@@ -51,6 +52,6 @@ public record FileObject(
                 file.purpose(),
                 file.status(),
                 file.statusDetails(),
-                report == null ? null : Validation.of(report));
+                validation);
     }
 }

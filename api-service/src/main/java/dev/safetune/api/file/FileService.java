@@ -5,6 +5,7 @@ import dev.safetune.api.auth.Tenant;
 import dev.safetune.api.error.ConflictException;
 import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.error.NotFoundException;
+import dev.safetune.api.file.FileObject.Validation;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
 import dev.safetune.core.dataset.TrainingFileReader;
@@ -45,6 +46,8 @@ import org.springframework.web.multipart.MultipartFile;
 @Service
 public class FileService {
     public static final String FINE_TUNE = "fine-tune";
+    /** Bad lines kept in a file's report; {@code error_count} still counts every one. */
+    public static final int REPORT_ERROR_CAP = 1000;
     /** A file is in use while any job naming it can still run (or be audited). */
     private static final List<String> ACTIVE_JOB_STATUSES = Arrays.stream(JobStatus.values())
             .filter(status -> !status.isTerminal())
@@ -52,6 +55,7 @@ public class FileService {
             .toList();
 
     private final UploadedFileRepository files;
+    private final ValidationReportStore reports;
     private final SafetuneProperties properties;
     private final TransactionTemplate transactions;
     private final MeterRegistry meters;
@@ -59,10 +63,12 @@ public class FileService {
 
     FileService(
             UploadedFileRepository files,
+            ValidationReportStore reports,
             SafetuneProperties properties,
             TransactionTemplate transactions,
             MeterRegistry meters) {
         this.files = files;
+        this.reports = reports;
         this.properties = properties;
         this.transactions = transactions;
         this.meters = meters;
@@ -91,7 +97,7 @@ public class FileService {
                     FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
                     OutputStream out = Channels.newOutputStream(channel)) {
                 tee = new CopyingInputStream(in, out, sha256);
-                report = new TrainingFileReader().validate(tee);
+                report = new TrainingFileReader(REPORT_ERROR_CAP).validate(tee);
                 tee.drain();
                 out.flush();
                 channel.force(true);
@@ -113,15 +119,40 @@ public class FileService {
                 report.summary(),
                 report.examples(),
                 Instant.now().truncatedTo(ChronoUnit.MICROS));
+        Validation validation = Validation.of(report);
         try {
-            files.save(file);
+            transactions.executeWithoutResult(status -> {
+                // Flushed first: the report is written by SQL to the row JPA would otherwise insert only at commit.
+                files.saveAndFlush(file);
+                reports.save(file.id(), tenant.organizationId(), validation);
+            });
         } catch (RuntimeException e) {
             Files.deleteIfExists(target);
             throw e;
         }
         meters.counter("safetune.files.uploaded", "status", file.status()).increment();
         uploadedBytes.increment(file.bytes());
-        return FileObject.of(file, report);
+        return FileObject.of(file, validation);
+    }
+
+    /** The file with its stored validation report. */
+    @Transactional(readOnly = true)
+    public FileObject getWithValidation(Tenant tenant, String id) {
+        UploadedFile file = get(tenant, id);
+        return FileObject.of(
+                file, reports.find(file.id(), tenant.organizationId()).orElse(null));
+    }
+
+    /** The report stored at upload; empty for files uploaded before reports were kept. */
+    @Transactional(readOnly = true)
+    public Optional<Validation> storedValidation(Tenant tenant, UploadedFile file) {
+        return reports.find(file.id(), tenant.organizationId());
+    }
+
+    /** Keeps a report computed later (by a dry run) for a file that had none. */
+    @Transactional
+    public void storeValidation(Tenant tenant, UploadedFile file, Validation validation) {
+        reports.save(file.id(), tenant.organizationId(), validation);
     }
 
     @Transactional(readOnly = true)

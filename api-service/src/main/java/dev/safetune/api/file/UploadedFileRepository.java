@@ -14,6 +14,8 @@ import org.springframework.data.repository.Repository;
 interface UploadedFileRepository extends Repository<UploadedFile, String> {
     UploadedFile save(UploadedFile file);
 
+    UploadedFile saveAndFlush(UploadedFile file);
+
     void delete(UploadedFile file);
 
     Optional<UploadedFile> findByIdAndOrganizationId(String id, String organizationId);

@@ -36,12 +36,7 @@ public record CreateJobRequest(
          * is checked on its own there, so an error names the one parameter at fault ({@code param} is its prefix).
          */
         Hyperparameters resolve(String param) {
-            int epochs = integer(
-                    nEpochs,
-                    param + ".n_epochs",
-                    Hyperparameters.DEFAULT_EPOCHS,
-                    v -> new Hyperparameters(
-                            v, Hyperparameters.DEFAULT_BATCH_SIZE, Hyperparameters.DEFAULT_LR_MULTIPLIER));
+            int epochs = epochs(nEpochs, param + ".n_epochs");
             int batch = integer(
                     batchSize,
                     param + ".batch_size",
@@ -49,6 +44,19 @@ public record CreateJobRequest(
                     v -> new Hyperparameters(Hyperparameters.DEFAULT_EPOCHS, v, Hyperparameters.DEFAULT_LR_MULTIPLIER));
             double multiplier = multiplier(param + ".learning_rate_multiplier");
             return new Hyperparameters(epochs, batch, multiplier);
+        }
+
+        /**
+         * An {@code n_epochs} value: a number within {@link Hyperparameters}' bounds, or {@code "auto"}/absent for the
+         * default. Also used by dry runs, so an estimate assumes exactly the epochs a job would get.
+         */
+        public static int epochs(JsonNode value, String param) {
+            return integer(
+                    value,
+                    param,
+                    Hyperparameters.DEFAULT_EPOCHS,
+                    v -> new Hyperparameters(
+                            v, Hyperparameters.DEFAULT_BATCH_SIZE, Hyperparameters.DEFAULT_LR_MULTIPLIER));
         }
 
         private static int integer(JsonNode value, String param, int auto, IntFunction<Hyperparameters> check) {

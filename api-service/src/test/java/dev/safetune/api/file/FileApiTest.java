@@ -160,15 +160,49 @@ class FileApiTest extends ApiServiceTestBase {
     }
 
     @Test
-    void getReturnsTheStoredFileWithoutTheUploadReport() {
+    void getReturnsTheStoredFileWithTheReportComputedAtUpload() {
         ApiClient api = newTenant();
-        String id = api.uploadProcessed(TrainingFiles.valid(10));
+        List<String> lines = TrainingFiles.exampleLines(12);
+        lines.set(2, "{\"messages\":\"hi\"}");
+        String id = api.upload("bad.jsonl", String.join("\n", lines).getBytes(StandardCharsets.UTF_8), "fine-tune")
+                .json()
+                .path("id")
+                .asString();
 
         JsonNode file = api.get("/v1/files/" + id).json();
 
         assertThat(file.path("id").asString()).isEqualTo(id);
-        assertThat(file.path("status").asString()).isEqualTo("processed");
-        assertThat(file.has("validation")).isFalse();
+        assertThat(file.path("status").asString()).isEqualTo("error");
+        JsonNode validation = file.path("validation");
+        assertThat(validation.path("examples").asInt()).isEqualTo(11);
+        assertThat(validation.path("lines").asInt()).isEqualTo(12);
+        assertThat(validation.path("error_count").asInt()).isEqualTo(1);
+        assertThat(validation.path("errors").get(0).path("line").asInt()).isEqualTo(3);
+        assertThat(validation.path("errors").get(0).path("field").asString()).isEqualTo("messages");
+    }
+
+    @Test
+    void listLeavesOutTheReports() {
+        ApiClient api = newTenant();
+        api.uploadProcessed(TrainingFiles.valid(10));
+
+        JsonNode listed = api.get("/v1/files").json().path("data").get(0);
+
+        assertThat(listed.has("validation")).isFalse();
+    }
+
+    @Test
+    void uploadReportsEveryBadLineUpToAThousand() {
+        ApiClient api = newTenant();
+        String content = "{bad\n".repeat(1200) + TrainingFiles.valid(10);
+
+        JsonNode validation = api.upload("bad.jsonl", content.getBytes(StandardCharsets.UTF_8), "fine-tune")
+                .json()
+                .path("validation");
+
+        assertThat(validation.path("error_count").asInt()).isEqualTo(1200);
+        assertThat(validation.path("errors").size()).isEqualTo(1000);
+        assertThat(validation.path("errors").get(999).path("line").asInt()).isEqualTo(1000);
     }
 
     @Test

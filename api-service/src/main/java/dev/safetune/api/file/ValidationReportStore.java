@@ -1,0 +1,48 @@
+package dev.safetune.api.file;
+
+import dev.safetune.api.file.FileObject.Validation;
+import java.util.Optional;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The validation report of each file ({@code files.validation_report}), stored as the API shows it. Kept apart from
+ * {@link UploadedFile} so listing files never loads reports of up to {@value FileService#REPORT_ERROR_CAP} errors each.
+ */
+@Component
+class ValidationReportStore {
+    /** Its own mapper, so the stored shape does not change with the HTTP mapper's settings. */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .build();
+
+    private final JdbcTemplate jdbc;
+
+    ValidationReportStore(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    void save(String fileId, String organizationId, Validation validation) {
+        jdbc.update(
+                "UPDATE files SET validation_report = ?::jsonb WHERE id = ? AND organization_id = ?",
+                JSON.writeValueAsString(validation),
+                fileId,
+                organizationId);
+    }
+
+    /** Empty for files uploaded before reports were stored. */
+    Optional<Validation> find(String fileId, String organizationId) {
+        return jdbc
+                .queryForList(
+                        "SELECT validation_report::text FROM files WHERE id = ? AND organization_id = ?"
+                                + " AND validation_report IS NOT NULL",
+                        String.class,
+                        fileId,
+                        organizationId)
+                .stream()
+                .findFirst()
+                .map(json -> JSON.readValue(json, Validation.class));
+    }
+}
