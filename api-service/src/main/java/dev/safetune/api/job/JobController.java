@@ -4,18 +4,24 @@ import dev.safetune.api.auth.Tenant;
 import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 @RestController
 @RequestMapping("/v1/fine_tuning/jobs")
 class JobController {
     private static final int MAX_PAGE = 100;
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
 
     private final JobService jobs;
 
@@ -23,9 +29,21 @@ class JobController {
         this.jobs = jobs;
     }
 
+    /**
+     * (+) With an {@code Idempotency-Key} header, retrying the same request returns the job the first one created
+     * (marked {@code Idempotent-Replayed: true}) instead of creating another.
+     */
     @PostMapping
-    FineTuningJobObject create(Tenant tenant, @RequestBody CreateJobRequest request) {
-        return FineTuningJobObject.of(jobs.create(tenant, request));
+    ResponseEntity<FineTuningJobObject> create(
+            Tenant tenant,
+            @RequestBody CreateJobRequest request,
+            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
+        JobService.CreatedJob created = jobs.create(tenant, request, idempotencyKey);
+        ResponseEntity.BodyBuilder response = ResponseEntity.ok();
+        if (created.replayed()) {
+            response.header(IDEMPOTENT_REPLAYED, "true");
+        }
+        return response.body(FineTuningJobObject.of(created.job()));
     }
 
     @GetMapping
@@ -62,6 +80,15 @@ class JobController {
                         "order", "invalid_value", "Invalid 'order': '" + order + "'; use 'asc' or 'desc'.");
         };
         return jobs.events(tenant, id, after, ascending, PageLimit.of(limit, 20, MAX_PAGE));
+    }
+
+    /** (+) The same events as they happen, as Server-Sent Events, for {@code Accept: text/event-stream}. */
+    @GetMapping(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    SseEmitter streamEvents(
+            Tenant tenant,
+            @PathVariable String id,
+            @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
+        return jobs.streamEvents(tenant, id, lastEventId);
     }
 
     @GetMapping("/{id}/checkpoints")

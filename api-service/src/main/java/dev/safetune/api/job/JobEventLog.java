@@ -3,7 +3,10 @@ package dev.safetune.api.job;
 import dev.safetune.api.error.InvalidRequestException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -35,7 +38,7 @@ class JobEventLog {
      * than that event; or (+) oldest first, where {@code after} means newer than it, for clients following a job.
      */
     List<JobEventObject> page(String jobId, String organizationId, String after, boolean ascending, int fetchSize) {
-        Long afterId = after == null ? null : parseId(after);
+        Long afterId = after == null ? null : parseId(after, "after");
         String sql = "SELECT id, created_at, level, message, type, data FROM job_events"
                 + " WHERE job_id = ? AND organization_id = ?"
                 + (afterId == null ? "" : ascending ? " AND id > ?" : " AND id < ?")
@@ -45,6 +48,45 @@ class JobEventLog {
                 ? new Object[] {jobId, organizationId, fetchSize}
                 : new Object[] {jobId, organizationId, afterId, fetchSize};
         return jdbc.query(sql, JobEventLog::toObject, args);
+    }
+
+    /** An event with its sequence number, the position a stream has reached. */
+    record SequencedEvent(long sequence, JobEventObject event) {}
+
+    /** Where one stream of a job is: its tenant and the last sequence number it has seen. */
+    record Position(String jobId, String organizationId, long afterSequence) {}
+
+    /**
+     * For each position, the job's events after it, oldest first, at most {@code limitPerJob} per job: one query
+     * however many jobs are being streamed.
+     */
+    Map<String, List<SequencedEvent>> after(List<Position> positions, int limitPerJob) {
+        Map<String, List<SequencedEvent>> byJob = new LinkedHashMap<>();
+        if (positions.isEmpty()) {
+            return byJob;
+        }
+        String[] jobIds = positions.stream().map(Position::jobId).toArray(String[]::new);
+        String[] organizations =
+                positions.stream().map(Position::organizationId).toArray(String[]::new);
+        Long[] after = positions.stream().map(Position::afterSequence).toArray(Long[]::new);
+        jdbc.query(
+                """
+                SELECT e.id, e.job_id, e.created_at, e.level, e.message, e.type, e.data
+                FROM unnest(?::text[], ?::text[], ?::bigint[]) AS s(job_id, organization_id, after_id)
+                CROSS JOIN LATERAL (
+                    SELECT * FROM job_events e
+                    WHERE e.job_id = s.job_id AND e.organization_id = s.organization_id AND e.id > s.after_id
+                    ORDER BY e.id LIMIT ?) e
+                ORDER BY e.job_id, e.id""",
+                rs -> {
+                    byJob.computeIfAbsent(rs.getString("job_id"), job -> new ArrayList<>())
+                            .add(new SequencedEvent(rs.getLong("id"), toObject(rs, 0)));
+                },
+                jobIds,
+                organizations,
+                after,
+                limitPerJob);
+        return byJob;
     }
 
     private static JobEventObject toObject(ResultSet rs, int row) throws SQLException {
@@ -58,7 +100,8 @@ class JobEventLog {
                 JobJson.readTree(rs.getString("data")));
     }
 
-    private static long parseId(String eventId) {
+    /** The sequence number of an event id ({@code ftevent-123}); a 400 naming {@code param} when it is not one. */
+    static long parseId(String eventId, String param) {
         if (eventId.startsWith(ID_PREFIX)) {
             try {
                 return Long.parseLong(eventId.substring(ID_PREFIX.length()));
@@ -67,6 +110,6 @@ class JobEventLog {
             }
         }
         throw new InvalidRequestException(
-                "after", "invalid_value", "Invalid 'after': '" + eventId + "' is not a fine-tuning event id.");
+                param, "invalid_value", "Invalid '" + param + "': '" + eventId + "' is not a fine-tuning event id.");
     }
 }

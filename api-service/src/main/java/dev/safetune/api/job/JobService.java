@@ -18,10 +18,12 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /** Creating, reading and cancelling fine-tuning jobs; running them is the worker's business. */
 @Service
@@ -37,6 +39,8 @@ public class JobService {
     private final JobEventLog events;
     private final JobCheckpoints checkpoints;
     private final JobQueueNotifier queue;
+    private final JobEventStreams streams;
+    private final IdempotencyKeys idempotencyKeys;
     private final FileService files;
     private final ModelService models;
 
@@ -45,14 +49,39 @@ public class JobService {
             JobEventLog events,
             JobCheckpoints checkpoints,
             JobQueueNotifier queue,
+            JobEventStreams streams,
+            IdempotencyKeys idempotencyKeys,
             FileService files,
             ModelService models) {
         this.jobs = jobs;
         this.events = events;
         this.checkpoints = checkpoints;
         this.queue = queue;
+        this.streams = streams;
+        this.idempotencyKeys = idempotencyKeys;
         this.files = files;
         this.models = models;
+    }
+
+    /** A job from {@link #create}; {@code replayed} when an earlier request with the same Idempotency-Key made it. */
+    public record CreatedJob(FineTuningJob job, boolean replayed) {}
+
+    /**
+     * Creates the job, or (+) with an {@code idempotencyKey} seen in the last 24 hours for the same body, returns the
+     * job that request created without creating or announcing another.
+     */
+    @Transactional
+    public CreatedJob create(Tenant tenant, CreateJobRequest request, String idempotencyKey) {
+        if (idempotencyKey == null) {
+            return new CreatedJob(create(tenant, request), false);
+        }
+        Optional<String> earlier = idempotencyKeys.reserveOrReplay(tenant.organizationId(), idempotencyKey, request);
+        if (earlier.isPresent()) {
+            return new CreatedJob(get(tenant, earlier.get()), true);
+        }
+        FineTuningJob job = create(tenant, request);
+        idempotencyKeys.complete(tenant.organizationId(), idempotencyKey, job.id());
+        return new CreatedJob(job, false);
     }
 
     /**
@@ -156,6 +185,19 @@ public class JobService {
                 events.page(job.id(), tenant.organizationId(), after, ascending, limit.fetchSize()),
                 limit,
                 event -> event);
+    }
+
+    /**
+     * (+) Streams the job's events live, oldest first, starting after {@code lastEventId} (an event id, as sent in each
+     * event's {@code id:}) or from the first event; the stream ends once the job has finished and all is sent.
+     */
+    @Transactional(readOnly = true)
+    public SseEmitter streamEvents(Tenant tenant, String id, String lastEventId) {
+        FineTuningJob job = get(tenant, id);
+        long after = lastEventId == null || lastEventId.isBlank()
+                ? 0
+                : JobEventLog.parseId(lastEventId.trim(), "Last-Event-ID");
+        return streams.open(job, after);
     }
 
     @Transactional(readOnly = true)
