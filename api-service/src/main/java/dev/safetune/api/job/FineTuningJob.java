@@ -8,10 +8,12 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Map;
 import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A fine-tuning job as the API sees it. The queue columns the worker owns (lease, attempts) are deliberately not
@@ -80,6 +82,47 @@ public class FineTuningJob {
         this.seed = seed;
         this.metadata = JobJson.writeMetadata(metadata);
         this.createdAt = now;
+    }
+
+    /**
+     * A read-only copy of a job from a snapshot of its row ({@code to_jsonb(fine_tuning_jobs)}, as the webhook
+     * trigger stores it), so a webhook shows the job exactly as it was at that state change. Never persisted.
+     */
+    static FineTuningJob fromSnapshot(JsonNode row) {
+        FineTuningJob job = new FineTuningJob();
+        job.id = row.path("id").asString();
+        job.organizationId = row.path("organization_id").asString();
+        job.model = row.path("model").asString();
+        job.trainingFile = row.path("training_file").asString();
+        job.validationFile = text(row, "validation_file");
+        job.status = JobStatus.fromWire(row.path("status").asString());
+        job.hyperparameters = row.path("hyperparameters").toString();
+        job.suffix = text(row, "suffix");
+        job.seed = row.path("seed").asLong();
+        job.metadata = row.path("metadata").isObject() ? row.path("metadata").toString() : null;
+        job.fineTunedModel = text(row, "fine_tuned_model");
+        job.trainedTokens = row.path("trained_tokens").isNumber()
+                ? row.path("trained_tokens").asLong()
+                : null;
+        job.errorCode = text(row, "error_code");
+        job.errorMessage = text(row, "error_message");
+        job.errorParam = text(row, "error_param");
+        job.estimatedFinish = instant(row, "estimated_finish");
+        job.createdAt = instant(row, "created_at");
+        job.queuedAt = instant(row, "queued_at");
+        job.finishedAt = instant(row, "finished_at");
+        return job;
+    }
+
+    private static String text(JsonNode row, String column) {
+        JsonNode value = row.path(column);
+        return value.isString() ? value.asString() : null;
+    }
+
+    /** jsonb renders timestamptz as ISO-8601 with the session's offset, e.g. {@code 2025-01-01T10:00:00.5+00:00}. */
+    private static Instant instant(JsonNode row, String column) {
+        String value = text(row, column);
+        return value == null ? null : OffsetDateTime.parse(value).toInstant();
     }
 
     /** Moves the job on, as {@link JobStatus}'s transition table allows, stamping when it was queued or finished. */

@@ -5,6 +5,7 @@ import dev.safetune.core.job.JobStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /** OpenAI's {@code fine_tuning.job} object; timestamps are epoch seconds, null when unset. */
 public record FineTuningJobObject(
@@ -39,6 +40,11 @@ public record FineTuningJobObject(
     public record SupervisedObject(HyperparametersObject hyperparameters) {}
 
     public record ErrorObject(String code, String message, String param) {}
+
+    /** The job as it was in a row snapshot ({@code to_jsonb} of {@code fine_tuning_jobs}), e.g. for webhooks. */
+    public static FineTuningJobObject ofSnapshot(JsonNode row) {
+        return of(FineTuningJob.fromSnapshot(row));
+    }
 
     static FineTuningJobObject of(FineTuningJob job) {
         HyperparametersObject hp = HyperparametersObject.of(job.hyperparameters());
