@@ -7,7 +7,10 @@ import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
-/** Every {@code /v1} route, known or not, requires a key; controllers receive the resulting {@link Tenant}. */
+/**
+ * Every {@code /v1} route, known or not, requires a key, except the public OpenAPI document; controllers receive the
+ * resulting {@link Tenant}.
+ */
 @Configuration(proxyBeanMethods = false)
 class AuthWebConfig implements WebMvcConfigurer {
     private final ApiKeyService apiKeys;
@@ -18,7 +21,9 @@ class AuthWebConfig implements WebMvcConfigurer {
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new ApiKeyInterceptor(apiKeys)).addPathPatterns(ApiPaths.V1, ApiPaths.V1_PATTERN);
+        registry.addInterceptor(new ApiKeyInterceptor(apiKeys))
+                .addPathPatterns(ApiPaths.V1, ApiPaths.V1_PATTERN)
+                .excludePathPatterns(ApiPaths.OPENAPI_DOCUMENT);
     }
 
     @Override

@@ -6,6 +6,8 @@ import jakarta.servlet.http.HttpServletRequest;
 public final class ApiPaths {
     public static final String V1 = "/v1";
     public static final String V1_PATTERN = V1 + "/**";
+    /** The OpenAPI document: under /v1 so SDKs find it next to the API, but served without a key. */
+    public static final String OPENAPI_DOCUMENT = V1 + "/openapi.json";
 
     private ApiPaths() {}
 
