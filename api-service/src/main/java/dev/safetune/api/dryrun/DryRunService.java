@@ -10,7 +10,6 @@ import dev.safetune.api.file.UploadedFile;
 import dev.safetune.api.job.CreateJobRequest.HyperparametersRequest;
 import dev.safetune.api.model.Model;
 import dev.safetune.api.model.ModelService;
-import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.dataset.ValidationReport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,7 +67,7 @@ public class DryRunService {
             TokenCounter counter = new TokenCounter(tokenizer.tokenizer(), maxSequenceLength);
             ValidationReport report;
             try (InputStream in = Files.newInputStream(file.storagePath())) {
-                report = new TrainingFileReader(FileService.REPORT_ERROR_CAP).read(in, counter);
+                report = files.read(in, counter);
             }
             counts = counter.finish();
             tokenCounts.save(file.id(), model.id(), tokenizer.sha256(), counts);

@@ -8,6 +8,8 @@ import dev.safetune.api.error.NotFoundException;
 import dev.safetune.api.file.FileObject.Validation;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
+import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.core.dataset.LineError;
 import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.dataset.ValidationReport;
 import dev.safetune.core.id.Ids;
@@ -31,6 +33,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -48,6 +51,11 @@ public class FileService {
     public static final String FINE_TUNE = "fine-tune";
     /** Bad lines kept in a file's report; {@code error_count} still counts every one. */
     public static final int REPORT_ERROR_CAP = 1000;
+    /**
+     * The longest line accepted, far above any context length trained on. The reader holds one line at a time, so this
+     * is the bound on the memory validating one file takes.
+     */
+    public static final int MAX_LINE_BYTES = 8 << 20;
     /** A file is in use while any job naming it can still run (or be audited). */
     private static final List<String> ACTIVE_JOB_STATUSES = Arrays.stream(JobStatus.values())
             .filter(status -> !status.isTerminal())
@@ -97,7 +105,7 @@ public class FileService {
                     FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
                     OutputStream out = Channels.newOutputStream(channel)) {
                 tee = new CopyingInputStream(in, out, sha256);
-                report = new TrainingFileReader(REPORT_ERROR_CAP).validate(tee);
+                report = read(tee, example -> {});
                 tee.drain();
                 out.flush();
                 channel.force(true);
@@ -133,6 +141,25 @@ public class FileService {
         meters.counter("safetune.files.uploaded", "status", file.status()).increment();
         uploadedBytes.increment(file.bytes());
         return FileObject.of(file, validation);
+    }
+
+    /**
+     * Reads a training file the one way uploads and dry runs both do: {@link TrainingFileReader} with this service's
+     * error cap, handing each valid example to {@code sink}, and stopping at a line over {@value #MAX_LINE_BYTES}
+     * bytes, which is then the report's one error (problems before it are not reported).
+     */
+    public ValidationReport read(InputStream in, Consumer<ChatExample> sink) throws IOException {
+        int[] examples = {0};
+        try {
+            return new TrainingFileReader(REPORT_ERROR_CAP).read(new LineLengthLimit(in, MAX_LINE_BYTES), example -> {
+                examples[0]++;
+                sink.accept(example);
+            });
+        } catch (LineLengthLimit.LineTooLongException e) {
+            LineError error = new LineError(
+                    e.line(), null, "is longer than " + MAX_LINE_BYTES + " bytes; the file was not read beyond it");
+            return new ValidationReport(e.line(), examples[0], List.of(error), 1);
+        }
     }
 
     /** The file with its stored validation report. */

@@ -148,6 +148,23 @@ class FileApiTest extends ApiServiceTestBase {
     }
 
     @Test
+    void aLineLongerThanTheLimitIsReportedAndTheWholeFileIsStillStored() {
+        ApiClient api = newTenant();
+        String longLine = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(FileService.MAX_LINE_BYTES)
+                + "\"},{\"role\":\"assistant\",\"content\":\"y\"}]}\n";
+        byte[] content = (TrainingFiles.valid(3) + longLine + TrainingFiles.valid(10)).getBytes(StandardCharsets.UTF_8);
+
+        JsonNode file = api.upload("long.jsonl", content, "fine-tune").json();
+
+        assertThat(file.path("status").asString()).isEqualTo("error");
+        assertThat(file.path("bytes").asLong()).isEqualTo(content.length);
+        JsonNode error = file.path("validation").path("errors").get(0);
+        assertThat(error.path("line").asInt()).isEqualTo(4);
+        assertThat(error.path("message").asString()).startsWith("is longer than 8388608 bytes");
+        assertThat(file.path("validation").path("examples").asInt()).isEqualTo(3);
+    }
+
+    @Test
     void contentDownloadReturnsTheUploadedBytes() {
         ApiClient api = newTenant();
         String content = TrainingFiles.valid(10).replace("\n", "\r\n") + "\r\n";
