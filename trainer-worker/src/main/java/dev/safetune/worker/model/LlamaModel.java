@@ -13,18 +13,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
 import java.util.SequencedMap;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A Llama-style decoder in plain DJL NDArrays, with Hugging Face tensor names and layouts so that
- * {@code LlamaForCausalLM} checkpoints load unchanged:
+ * A Llama-family decoder ({@code LlamaForCausalLM}, {@code Qwen2ForCausalLM}) in plain DJL NDArrays, with Hugging
+ * Face tensor names and layouts so that checkpoints load unchanged:
  *
  * <pre>
  *   h₀ = E[x]
@@ -34,67 +38,89 @@ import tools.jackson.databind.json.JsonMapper;
  *   RMSNorm(x) = x / sqrt(mean(x²) + ε) ⊙ g
  * </pre>
  *
+ * (each {@code W ·} with its bias where the config has one). Grouped-query attention reads key/value head
+ * {@code h / groups} for query head {@code h} without copying keys: the queries of a group are stacked along the
+ * time axis so one batched matmul serves them all.
+ *
  * <p>The model owns an {@link NDManager} holding its parameters; {@link #close()} frees them. {@link #forward}
  * creates its intermediates in that manager too, so callers run it inside an {@code NDScope} (one per training
- * step), which frees them when it closes. All parameters are trainable (full fine-tuning); projections go through
- * {@link Linear} so an adapter can wrap them later.
+ * step), which frees them when it closes.
+ *
+ * <p>Trainable: all base parameters (full fine-tuning) until a LoRA adapter is attached ({@link #addAdapter},
+ * {@link #loadAdapter}); from then on only the adapter's {@code A} and {@code B} matrices, the base being frozen
+ * (no gradient is computed for it). {@link #trainableParameters()} returns whichever applies.
  *
  * <p>Right padding needs no attention mask: under the causal mask a real token never attends to a later pad
- * token, and the loss mask ignores the pad positions themselves.
+ * token, and the loss mask ignores the pad positions themselves. Left-padded batches (sampling) go through
+ * {@link #forward(NDArray, long[], boolean[], KeyValueCache, ForwardOptions)} with per-row positions and key
+ * validity.
  */
 public final class LlamaModel implements AutoCloseable {
 
-    public static final String WEIGHTS_FILE = "model.safetensors";
-    public static final String WEIGHTS_INDEX_FILE = "model.safetensors.index.json";
+    public static final String WEIGHTS_FILE = CheckpointLayout.WEIGHTS_FILE;
+    public static final String WEIGHTS_INDEX_FILE = CheckpointLayout.INDEX_FILE;
+    /** Prefix of every tensor name in a PEFT adapter of a causal LM. */
+    public static final String PEFT_PREFIX = "base_model.model.";
 
-    /** Added to the scores of future positions; finite so that softmax never sees −∞ − (−∞). */
+    /** Added to the scores of masked keys; finite so that softmax never sees −∞ − (−∞). */
     private static final float MASKED_SCORE = -1e9f;
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ModelConfig config;
     private final NDManager manager;
     private final NDArray embedTokens;
-    private final List<DecoderLayer> layers;
+    private final List<DecoderLayer> baseLayers;
     private final NDArray finalNorm;
-    private final Linear lmHead;
+    private final DenseLinear lmHead;
     private final RotaryEmbedding rotary;
     private final SequencedMap<String, NDArray> parameters;
+    private final CheckpointLayout layout;
+
+    private List<DecoderLayer> layers;
+    private Adapter adapter;
 
     /** One transformer block's modules, HF names in comments. */
     private record DecoderLayer(
             NDArray inputNorm, // input_layernorm
-            Linear q, // self_attn.q_proj
-            Linear k, // self_attn.k_proj
-            Linear v, // self_attn.v_proj
-            Linear o, // self_attn.o_proj
-            NDArray postAttentionNorm, // post_attention_layernorm
-            Linear gate, // mlp.gate_proj
-            Linear up, // mlp.up_proj
-            Linear down) {} // mlp.down_proj
+            Map<LoraTarget, Linear> projections, // self_attn.{q,k,v,o}_proj, mlp.{gate,up,down}_proj
+            NDArray postAttentionNorm) { // post_attention_layernorm
 
-    private LlamaModel(ModelConfig config, Map<String, NDArray> weights, NDManager manager) {
+        Linear get(LoraTarget target) {
+            return projections.get(target);
+        }
+
+        DecoderLayer with(Map<LoraTarget, Linear> replaced) {
+            Map<LoraTarget, Linear> all = new EnumMap<>(projections);
+            all.putAll(replaced);
+            return new DecoderLayer(inputNorm, all, postAttentionNorm);
+        }
+    }
+
+    /** An attached LoRA adapter: its config and its tensors by PEFT name. */
+    private record Adapter(LoraConfig config, SequencedMap<String, NDArray> tensors) {}
+
+    private LlamaModel(ModelConfig config, Map<String, NDArray> weights, NDManager manager, CheckpointLayout layout) {
         this.config = config;
         this.manager = manager;
+        this.layout = layout;
         this.embedTokens = weights.get("model.embed_tokens.weight");
         List<DecoderLayer> built = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
+            Map<LoraTarget, Linear> projections = new EnumMap<>(LoraTarget.class);
+            for (LoraTarget target : LoraTarget.values()) {
+                String module = p + target.modulePath() + ".";
+                projections.put(target, new DenseLinear(weights.get(module + "weight"), weights.get(module + "bias")));
+            }
             built.add(new DecoderLayer(
                     weights.get(p + "input_layernorm.weight"),
-                    new DenseLinear(weights.get(p + "self_attn.q_proj.weight")),
-                    new DenseLinear(weights.get(p + "self_attn.k_proj.weight")),
-                    new DenseLinear(weights.get(p + "self_attn.v_proj.weight")),
-                    new DenseLinear(weights.get(p + "self_attn.o_proj.weight")),
-                    weights.get(p + "post_attention_layernorm.weight"),
-                    new DenseLinear(weights.get(p + "mlp.gate_proj.weight")),
-                    new DenseLinear(weights.get(p + "mlp.up_proj.weight")),
-                    new DenseLinear(weights.get(p + "mlp.down_proj.weight"))));
+                    projections,
+                    weights.get(p + "post_attention_layernorm.weight")));
         }
-        this.layers = List.copyOf(built);
+        this.baseLayers = List.copyOf(built);
+        this.layers = baseLayers;
         this.finalNorm = weights.get("model.norm.weight");
         this.lmHead = new DenseLinear(config.tieWordEmbeddings() ? embedTokens : weights.get("lm_head.weight"));
-        this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta());
+        this.rotary = new RotaryEmbedding(config);
 
         SequencedMap<String, NDArray> named = new LinkedHashMap<>();
         for (String name : tensorShapes(config).keySet()) {
@@ -110,26 +136,26 @@ public final class LlamaModel implements AutoCloseable {
 
     /**
      * The tensors a checkpoint of {@code config} holds, with their shapes, in Hugging Face order.
-     * {@code lm_head.weight} is absent when the embeddings are tied.
+     * {@code lm_head.weight} is absent when the embeddings are tied; biases are present where the config has them.
      */
     public static SequencedMap<String, Shape> tensorShapes(ModelConfig config) {
         int d = config.hiddenSize();
-        int q = config.numAttentionHeads() * config.headDim();
-        int kv = config.numKeyValueHeads() * config.headDim();
+        int q = config.queryWidth();
+        int kv = config.keyValueWidth();
         int ff = config.intermediateSize();
         SequencedMap<String, Shape> shapes = new LinkedHashMap<>();
         shapes.put("model.embed_tokens.weight", new Shape(config.vocabSize(), d));
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
             shapes.put(p + "input_layernorm.weight", new Shape(d));
-            shapes.put(p + "self_attn.q_proj.weight", new Shape(q, d));
-            shapes.put(p + "self_attn.k_proj.weight", new Shape(kv, d));
-            shapes.put(p + "self_attn.v_proj.weight", new Shape(kv, d));
-            shapes.put(p + "self_attn.o_proj.weight", new Shape(d, q));
+            linear(shapes, p + "self_attn.q_proj", q, d, config.qkvBias());
+            linear(shapes, p + "self_attn.k_proj", kv, d, config.qkvBias());
+            linear(shapes, p + "self_attn.v_proj", kv, d, config.qkvBias());
+            linear(shapes, p + "self_attn.o_proj", d, q, config.outputBias());
             shapes.put(p + "post_attention_layernorm.weight", new Shape(d));
-            shapes.put(p + "mlp.gate_proj.weight", new Shape(ff, d));
-            shapes.put(p + "mlp.up_proj.weight", new Shape(ff, d));
-            shapes.put(p + "mlp.down_proj.weight", new Shape(d, ff));
+            linear(shapes, p + "mlp.gate_proj", ff, d, config.mlpBias());
+            linear(shapes, p + "mlp.up_proj", ff, d, config.mlpBias());
+            linear(shapes, p + "mlp.down_proj", d, ff, config.mlpBias());
         }
         shapes.put("model.norm.weight", new Shape(d));
         if (!config.tieWordEmbeddings()) {
@@ -138,32 +164,76 @@ public final class LlamaModel implements AutoCloseable {
         return shapes;
     }
 
+    private static void linear(SequencedMap<String, Shape> shapes, String module, int out, int in, boolean bias) {
+        shapes.put(module + ".weight", new Shape(out, in));
+        if (bias) {
+            shapes.put(module + ".bias", new Shape(out));
+        }
+    }
+
     /**
-     * Loads {@code dir/config.json} and {@code dir/model.safetensors} (or the shards listed in
-     * {@code model.safetensors.index.json}) into a new sub-manager of {@code parent}, converting to fp32.
+     * Loads a model directory into a new sub-manager of {@code parent}, converting to fp32: {@code config.json} and
+     * {@code model.safetensors} (or the shards listed in {@code model.safetensors.index.json}); or an adapter
+     * directory ({@code adapter_config.json} + {@code adapter_model.safetensors}, no weights of its own), whose base
+     * model is loaded from {@code base_model_name_or_path} (absolute, or relative to the adapter directory) with the
+     * adapter attached.
      */
     public static LlamaModel load(Path dir, NDManager parent) throws IOException {
+        if (!CheckpointLayout.hasWeights(dir) && Files.isRegularFile(dir.resolve(LoraConfig.CONFIG_FILE))) {
+            Path base = baseModelOf(dir);
+            LlamaModel model = load(base, parent);
+            try {
+                model.loadAdapter(dir);
+                return model;
+            } catch (IOException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
         ModelConfig config = ModelConfig.read(dir);
         NDManager manager = parent.newSubManager();
         try {
             Map<String, NDArray> weights = new LinkedHashMap<>();
-            for (Path file : weightFiles(dir)) {
+            for (Path file : CheckpointLayout.files(dir)) {
                 weights.putAll(SafeTensors.read(file, manager));
             }
-            return fromWeights(config, weights, manager);
+            return fromWeights(config, weights, manager, CheckpointLayout.read(dir));
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
         }
     }
 
+    /** The base model directory an adapter directory names in {@code base_model_name_or_path}. */
+    public static Path baseModelOf(Path adapterDir) throws IOException {
+        JsonNode json = LoraConfig.readJson(adapterDir);
+        String base = json.path("base_model_name_or_path").asString("");
+        if (base.isEmpty()) {
+            throw new IllegalArgumentException(
+                    adapterDir + "/" + LoraConfig.CONFIG_FILE + " has no base_model_name_or_path");
+        }
+        Path resolved = adapterDir.resolve(base).normalize();
+        if (!Files.isRegularFile(resolved.resolve(ModelConfig.FILE_NAME))) {
+            throw new IllegalArgumentException("base_model_name_or_path \"" + base + "\" of " + adapterDir
+                    + " is not a model directory here (" + resolved + ")");
+        }
+        return resolved;
+    }
+
+    /** {@link #fromWeights(ModelConfig, Map, NDManager, CheckpointLayout)} with everything stored as F32. */
+    public static LlamaModel fromWeights(ModelConfig config, Map<String, NDArray> weights, NDManager manager) {
+        return fromWeights(config, weights, manager, CheckpointLayout.SINGLE_F32);
+    }
+
     /**
      * Builds a model from named weights already in {@code manager}, which the model then owns. Tensors a checkpoint
      * may carry but this model does not use (a tied {@code lm_head}, RoPE buffers) are dropped.
      *
+     * @param layout how {@link #save} writes the weights back
      * @throws IllegalArgumentException naming the first missing, unexpected or mis-shaped tensor
      */
-    public static LlamaModel fromWeights(ModelConfig config, Map<String, NDArray> weights, NDManager manager) {
+    public static LlamaModel fromWeights(
+            ModelConfig config, Map<String, NDArray> weights, NDManager manager, CheckpointLayout layout) {
         SequencedMap<String, Shape> expected = tensorShapes(config);
         Map<String, NDArray> used = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> entry : weights.entrySet()) {
@@ -184,7 +254,8 @@ public final class LlamaModel implements AutoCloseable {
                     || name.endsWith(".rotary_emb.inv_freq")) {
                 tensor.close();
             } else {
-                throw new IllegalArgumentException("unexpected tensor " + name + " for a " + ModelConfig.ARCHITECTURE);
+                throw new IllegalArgumentException("unexpected tensor " + name + " for a "
+                        + config.architecture().className() + " with this config");
             }
         }
         Set<String> missing = new LinkedHashSet<>(expected.keySet());
@@ -193,81 +264,328 @@ public final class LlamaModel implements AutoCloseable {
             throw new IllegalArgumentException("checkpoint lacks tensor "
                     + missing.iterator().next() + (missing.size() > 1 ? " and " + (missing.size() - 1) + " more" : ""));
         }
-        return new LlamaModel(config, used, manager);
+        return new LlamaModel(config, used, manager, layout);
+    }
+
+    // ---------------------------------------------------------------------------------------------------- adapters
+
+    /**
+     * Attaches a fresh LoRA adapter initialised as PEFT does: {@code A} Kaiming-uniform with {@code a = √5} (that
+     * is, uniform in ±1/√in), {@code B} zero, so the model computes exactly the base model until trained. The base
+     * parameters are frozen from now on.
+     *
+     * @param seed makes {@code A} reproducible
+     */
+    public void addAdapter(LoraConfig lora, long seed) {
+        SequencedMap<String, NDArray> tensors = new LinkedHashMap<>();
+        int index = 0;
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            for (LoraTarget target : LoraTarget.values()) {
+                if (!lora.targets().contains(target)) {
+                    continue;
+                }
+                Shape weight =
+                        baseLayers.get(i).get(target).tensors().get("weight").getShape();
+                int out = Math.toIntExact(weight.get(0));
+                int in = Math.toIntExact(weight.get(1));
+                float bound = (float) (1 / Math.sqrt(in));
+                Random random = new Random(seed ^ (0x9E3779B97F4A7C15L * ++index));
+                float[] a = new float[lora.rank() * in];
+                for (int j = 0; j < a.length; j++) {
+                    a[j] = (random.nextFloat() * 2 - 1) * bound;
+                }
+                tensors.put(adapterName(i, target, "A"), manager.create(a, new Shape(lora.rank(), in)));
+                tensors.put(adapterName(i, target, "B"), manager.zeros(new Shape(out, lora.rank())));
+            }
+        }
+        attach(lora, tensors);
+    }
+
+    /** Attaches the PEFT adapter in {@code dir} ({@code adapter_config.json}, {@code adapter_model.safetensors}). */
+    public void loadAdapter(Path dir) throws IOException {
+        LoraConfig lora = LoraConfig.read(dir);
+        Path file = dir.resolve(LoraConfig.WEIGHTS_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no " + LoraConfig.WEIGHTS_FILE + " in " + dir);
+        }
+        SequencedMap<String, NDArray> loaded = SafeTensors.read(file, manager);
+        SequencedMap<String, NDArray> tensors = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, NDArray> entry : loaded.entrySet()) {
+                // PEFT saves without the adapter name; some writers keep ".default" before ".weight".
+                tensors.put(entry.getKey().replace(".default.weight", ".weight"), entry.getValue());
+            }
+            attach(lora, tensors);
+        } catch (RuntimeException e) {
+            loaded.values().forEach(NDArray::close);
+            throw e;
+        }
+    }
+
+    private void attach(LoraConfig lora, SequencedMap<String, NDArray> tensors) {
+        if (adapter != null) {
+            throw new IllegalStateException("a LoRA adapter is attached already");
+        }
+        Set<String> unexpected = new LinkedHashSet<>(tensors.keySet());
+        List<DecoderLayer> wrapped = new ArrayList<>();
+        SequencedMap<String, NDArray> ordered = new LinkedHashMap<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            Map<LoraTarget, Linear> replaced = new EnumMap<>(LoraTarget.class);
+            for (LoraTarget target : LoraTarget.values()) {
+                if (!lora.targets().contains(target)) {
+                    continue;
+                }
+                String aName = adapterName(i, target, "A");
+                String bName = adapterName(i, target, "B");
+                NDArray a = tensors.get(aName);
+                NDArray b = tensors.get(bName);
+                if (a == null || b == null) {
+                    throw new IllegalArgumentException("adapter lacks tensor " + (a == null ? aName : bName));
+                }
+                DenseLinear base = (DenseLinear) baseLayers.get(i).get(target);
+                if (a.getShape().get(0) != lora.rank()) {
+                    throw new IllegalArgumentException(
+                            "tensor " + aName + " has shape " + a.getShape() + " but r is " + lora.rank());
+                }
+                replaced.put(target, new LoraLinear(base, a, b, (float) lora.dropout()));
+                ordered.put(aName, a);
+                ordered.put(bName, b);
+                unexpected.remove(aName);
+                unexpected.remove(bName);
+            }
+            wrapped.add(baseLayers.get(i).with(replaced));
+        }
+        if (!unexpected.isEmpty()) {
+            throw new IllegalArgumentException("unexpected adapter tensor "
+                    + unexpected.iterator().next() + " for target_modules " + lora.targets());
+        }
+        for (NDArray parameter : parameters.values()) {
+            parameter.setRequiresGradient(false);
+        }
+        ordered.forEach((name, tensor) -> {
+            NDScope.unregister(tensor);
+            tensor.setName(name);
+            tensor.setRequiresGradient(true);
+        });
+        this.layers = List.copyOf(wrapped);
+        this.adapter = new Adapter(lora, Collections.unmodifiableSequencedMap(ordered));
+    }
+
+    /** The PEFT name of a LoRA matrix, e.g. {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight}. */
+    public static String adapterName(int layer, LoraTarget target, String matrix) {
+        return PEFT_PREFIX + "model.layers." + layer + "." + target.modulePath() + ".lora_" + matrix + ".weight";
+    }
+
+    /** The attached adapter's config, if any. */
+    public Optional<LoraConfig> adapterConfig() {
+        return Optional.ofNullable(adapter).map(Adapter::config);
+    }
+
+    /** The attached adapter's tensors by PEFT name; empty without adapter. */
+    public SequencedMap<String, NDArray> adapterTensors() {
+        return adapter == null ? Collections.emptySortedMap() : adapter.tensors();
     }
 
     /**
-     * Next-token logits.
+     * Writes the adapter in PEFT's layout: {@code adapter_config.json} and {@code adapter_model.safetensors} (F32,
+     * PEFT names), loadable with {@code PeftModel.from_pretrained(base, dir)}.
+     *
+     * @param baseModelNameOrPath recorded as {@code base_model_name_or_path}
+     */
+    public void saveAdapter(Path dir, String baseModelNameOrPath) throws IOException {
+        if (adapter == null) {
+            throw new IllegalStateException("no LoRA adapter is attached");
+        }
+        Files.createDirectories(dir);
+        adapter.config().write(dir, baseModelNameOrPath);
+        SafeTensors.write(dir.resolve(LoraConfig.WEIGHTS_FILE), adapter.tensors());
+    }
+
+    // ----------------------------------------------------------------------------------------------------- forward
+
+    /**
+     * Next-token logits, adapter on, no dropout.
      *
      * @param tokens {@code [B, T]} token ids (INT64), {@code T ≤ max_position_embeddings}
      * @return {@code [B, T, V]} fp32 logits; position {@code t} scores the token at {@code t + 1}
      */
     public NDArray forward(NDArray tokens) {
+        return forward(tokens, ForwardOptions.inference()).logits();
+    }
+
+    /** A full-sequence forward pass (positions 0 … T−1 in every row), as {@code options} asks. */
+    public ForwardOutput forward(NDArray tokens, ForwardOptions options) {
+        int length = checkTokens(tokens, 0);
+        // Constants of the graph are arrays that live as long as the caller's scope, never NDArray.mul(Number) and
+        // the like: the PyTorch engine wraps Java data without copying, and such a Number operand is freed right
+        // after the op while autograd still needs it for the backward pass (a use-after-free that yields NaN
+        // gradients after a garbage collection; see LlamaModelTest).
+        NDList ropeQ = rotary.tables(manager, 0, length, queryScale());
+        NDList ropeK = rotary.tables(manager, 0, length, 1f);
+        NDArray mask = causalMask(length);
+        return run(tokens, options, ropeQ, ropeK, mask, null);
+    }
+
+    /**
+     * An incremental forward pass for sampling: {@code tokens} ({@code [B, T]}) continue the sequences held in
+     * {@code cache} and attend to every cached key plus themselves, causally. Rows may be left-padded: each token
+     * has its own position, and keys whose {@code valid} flag is false are never attended to.
+     *
+     * @param positions {@code [B × T]} row-major RoPE positions of the new tokens
+     * @param valid {@code [B × T]} row-major: whether each new token is a real token (false for padding)
+     * @return {@code [B, T, V]} logits (or only hidden states, as {@code options} asks)
+     */
+    public ForwardOutput forward(
+            NDArray tokens, long[] positions, boolean[] valid, KeyValueCache cache, ForwardOptions options) {
+        int length = checkTokens(tokens, cache.length());
+        int batch = Math.toIntExact(tokens.getShape().get(0));
+        if (batch != cache.batch() || positions.length != batch * length) {
+            throw new IllegalArgumentException("cache of batch " + cache.batch() + " and " + positions.length
+                    + " positions do not fit tokens " + tokens.getShape());
+        }
+        int past = cache.length();
+        boolean[][] allValid = cache.extendValidity(valid, length);
+        int keys = past + length;
+        float[] mask = new float[batch * length * keys];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < length; i++) {
+                for (int j = 0; j < keys; j++) {
+                    boolean visible = j <= past + i && allValid[b][j];
+                    mask[(b * length + i) * keys + j] = visible ? 0 : MASKED_SCORE;
+                }
+            }
+        }
+        NDList ropeQ = perRow(rotary.tables(manager, positions, queryScale()), batch, length);
+        NDList ropeK = perRow(rotary.tables(manager, positions, 1f), batch, length);
+        NDArray maskArray = manager.create(mask, new Shape(batch, 1, length, keys));
+        ForwardOutput output = run(tokens, options, ropeQ, ropeK, maskArray, cache);
+        cache.commit(allValid, length);
+        return output;
+    }
+
+    private NDList perRow(NDList tables, int batch, int length) {
+        Shape shape = new Shape(batch, 1, length, config.headDim());
+        return new NDList(tables.get(0).reshape(shape), tables.get(1).reshape(shape));
+    }
+
+    /** The attention's {@code 1/√d}, folded into the queries' RoPE tables. */
+    private float queryScale() {
+        return (float) (1 / Math.sqrt(config.headDim()));
+    }
+
+    private int checkTokens(NDArray tokens, int past) {
         Shape shape = tokens.getShape();
         if (shape.dimension() != 2) {
             throw new IllegalArgumentException("tokens must be [batch, length], got " + shape);
         }
         int length = Math.toIntExact(shape.get(1));
-        if (length > config.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException("sequence of " + length + " tokens exceeds max_position_embeddings "
-                    + config.maxPositionEmbeddings());
+        if (past + length > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence of " + (past + length)
+                    + " tokens exceeds max_position_embeddings " + config.maxPositionEmbeddings());
         }
-        // Constants of the graph are arrays that live as long as the caller's scope, never NDArray.mul(Number) and
-        // the like: the PyTorch engine wraps Java data without copying, and such a Number operand is freed right
-        // after the op while autograd still needs it for the backward pass (a use-after-free that yields NaN
-        // gradients after a garbage collection; see LlamaModelTest).
-        NDList rope = rotary.tables(manager, 0, length);
-        NDArray mask = causalMask(length);
-        NDArray scoreScale = manager.create((float) Math.sqrt(config.headDim()));
+        return length;
+    }
+
+    private ForwardOutput run(
+            NDArray tokens, ForwardOptions options, NDList ropeQ, NDList ropeK, NDArray mask, KeyValueCache cache) {
+        for (int index : options.capture()) {
+            checkLayerIndex(index, "capture");
+        }
+        for (int index : options.steering().keySet()) {
+            checkLayerIndex(index, "steering");
+        }
+        ForwardPass pass = new ForwardPass(
+                options.adapter() && adapter != null,
+                options.training(),
+                adapter == null ? null : manager.create((float) adapter.config().scaling()));
+        SortedMap<Integer, NDArray> hidden = new TreeMap<>();
         NDArray h = embedTokens
                 .getNDArrayInternal()
                 .embedding(tokens.toType(DataType.INT64, false), embedTokens, SparseFormat.DENSE)
                 .singletonOrThrow();
-        for (DecoderLayer layer : layers) {
-            h = h.add(attention(layer, rmsNorm(h, layer.inputNorm()), rope, mask, scoreScale));
-            h = h.add(mlp(layer, rmsNorm(h, layer.postAttentionNorm())));
+        h = atIndex(0, h, options, hidden);
+        for (int i = 0; i < layers.size(); i++) {
+            DecoderLayer layer = layers.get(i);
+            h = h.add(attention(i, layer, rmsNorm(h, layer.inputNorm()), ropeQ, ropeK, mask, cache, pass));
+            h = h.add(mlp(layer, rmsNorm(h, layer.postAttentionNorm()), pass));
+            h = atIndex(i + 1, h, options, hidden);
         }
-        return lmHead.forward(rmsNorm(h, finalNorm));
+        NDArray logits = options.logits() ? lmHead.forward(rmsNorm(h, finalNorm)) : null;
+        return new ForwardOutput(logits, Collections.unmodifiableSortedMap(hidden));
     }
 
-    private NDArray attention(DecoderLayer layer, NDArray x, NDList rope, NDArray mask, NDArray scoreScale) {
+    private NDArray atIndex(int index, NDArray h, ForwardOptions options, SortedMap<Integer, NDArray> hidden) {
+        NDArray steering = options.steering().get(index);
+        NDArray result = steering == null ? h : h.add(steering);
+        if (options.capture().contains(index)) {
+            hidden.put(index, result);
+        }
+        return result;
+    }
+
+    private void checkLayerIndex(int index, String what) {
+        if (index < 0 || index > config.numHiddenLayers()) {
+            throw new IllegalArgumentException(
+                    what + " index " + index + " is outside 0 … " + config.numHiddenLayers());
+        }
+    }
+
+    private NDArray attention(
+            int layerIndex,
+            DecoderLayer layer,
+            NDArray x,
+            NDList ropeQ,
+            NDList ropeK,
+            NDArray mask,
+            KeyValueCache cache,
+            ForwardPass pass) {
         long batch = x.getShape().get(0);
         long length = x.getShape().get(1);
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
+        int groups = heads / kvHeads;
         int headDim = config.headDim();
         // [B, T, heads·d] → [B, heads, T, d]
-        NDArray q = layer.q().forward(x).reshape(batch, length, heads, headDim).transpose(0, 2, 1, 3);
-        NDArray k =
-                layer.k().forward(x).reshape(batch, length, kvHeads, headDim).transpose(0, 2, 1, 3);
-        NDArray v =
-                layer.v().forward(x).reshape(batch, length, kvHeads, headDim).transpose(0, 2, 1, 3);
-        q = rotary.apply(q, rope);
-        k = rotary.apply(k, rope);
-        if (kvHeads < heads) {
-            k = repeatKeyValueHeads(k, heads / kvHeads);
-            v = repeatKeyValueHeads(v, heads / kvHeads);
+        NDArray q = layer.get(LoraTarget.Q)
+                .forward(x, pass)
+                .reshape(batch, length, heads, headDim)
+                .transpose(0, 2, 1, 3);
+        NDArray k = layer.get(LoraTarget.K)
+                .forward(x, pass)
+                .reshape(batch, length, kvHeads, headDim)
+                .transpose(0, 2, 1, 3);
+        NDArray v = layer.get(LoraTarget.V)
+                .forward(x, pass)
+                .reshape(batch, length, kvHeads, headDim)
+                .transpose(0, 2, 1, 3);
+        q = rotary.apply(q, ropeQ); // already scaled by 1/√d
+        k = rotary.apply(k, ropeK);
+        if (cache != null) {
+            NDList full = cache.append(layerIndex, k, v);
+            k = full.get(0);
+            v = full.get(1);
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(scoreScale).add(mask);
-        NDArray context = scores.softmax(-1).matMul(v);
-        return layer.o().forward(context.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim));
+        long keys = k.getShape().get(2);
+        // Grouped-query attention: query head h reads key/value head h / groups (transformers' repeat_kv). The
+        // queries of one group, [B, kv, groups, T, d], are stacked as [B, kv, groups·T, d] so that one batched
+        // matmul against the group's keys serves them all, without materialising repeated keys.
+        NDArray scores = q.reshape(batch, kvHeads, groups * length, headDim)
+                .matMul(k.transpose(0, 1, 3, 2))
+                .reshape(batch, heads, length, keys)
+                .add(mask);
+        NDArray context = scores.softmax(-1)
+                .reshape(batch, kvHeads, groups * length, keys)
+                .matMul(v)
+                .reshape(batch, heads, length, headDim);
+        return layer.get(LoraTarget.O)
+                .forward(context.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim), pass);
     }
 
-    /**
-     * Grouped-query attention: query head {@code h} reads key/value head {@code h / groups}, as transformers'
-     * {@code repeat_kv} ({@code [B, kv, T, d] → [B, kv, groups, T, d] → [B, kv·groups, T, d]}).
-     */
-    private static NDArray repeatKeyValueHeads(NDArray x, int groups) {
-        Shape s = x.getShape();
-        return x.expandDims(2)
-                .broadcast(s.get(0), s.get(1), groups, s.get(2), s.get(3))
-                .reshape(s.get(0), s.get(1) * groups, s.get(2), s.get(3));
-    }
-
-    private static NDArray mlp(DecoderLayer layer, NDArray x) {
-        NDArray gate = layer.gate().forward(x);
+    private static NDArray mlp(DecoderLayer layer, NDArray x, ForwardPass pass) {
+        NDArray gate = layer.get(LoraTarget.GATE).forward(x, pass);
         NDArray activated = gate.mul(Activation.sigmoid(gate)); // SiLU(x) = x·σ(x)
-        return layer.down().forward(activated.mul(layer.up().forward(x)));
+        return layer.get(LoraTarget.DOWN)
+                .forward(activated.mul(layer.get(LoraTarget.UP).forward(x, pass)), pass);
     }
 
     private NDArray rmsNorm(NDArray x, NDArray gain) {
@@ -289,25 +607,76 @@ public final class LlamaModel implements AutoCloseable {
         return manager.create(mask, new Shape(length, length));
     }
 
-    /** Writes {@code dir/config.json} and {@code dir/model.safetensors}. */
+    // ------------------------------------------------------------------------------------------------------ saving
+
+    /** Writes {@code dir/config.json} and the weights in the layout they were loaded from ({@link #writeWeights}). */
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         config.write(dir);
-        saveWeights(dir.resolve(WEIGHTS_FILE));
+        writeWeights(dir, parameters);
     }
 
-    /** Writes the parameters as one F32 safetensors file with Hugging Face names. */
+    /**
+     * Writes the base weights into {@code dir} as they were loaded: the same file or shards (and index), names,
+     * shapes and dtypes, bf16/fp16 tensors rounded from fp32 to nearest-even. No {@code config.json}.
+     */
+    public void writeWeights(Path dir) throws IOException {
+        writeWeights(dir, parameters);
+    }
+
+    /**
+     * Writes the weights with the adapter merged in, {@code W + s·B·A} for every adapted projection (what PEFT's
+     * {@code merge_and_unload} gives), in the layout the base was loaded from. The model itself is not changed.
+     */
+    public void writeMergedWeights(Path dir) throws IOException {
+        if (adapter == null) {
+            writeWeights(dir, parameters);
+            return;
+        }
+        try (NDScope scope = new NDScope()) {
+            NDArray scaling = manager.create((float) adapter.config().scaling());
+            SequencedMap<String, NDArray> merged = new LinkedHashMap<>(parameters);
+            for (int i = 0; i < layers.size(); i++) {
+                for (LoraTarget target : adapter.config().targets()) {
+                    LoraLinear lora = (LoraLinear) layers.get(i).get(target);
+                    String name = "model.layers." + i + "." + target.modulePath() + ".weight";
+                    merged.put(name, lora.mergedWeight(scaling));
+                }
+            }
+            writeWeights(dir, merged);
+        }
+    }
+
+    private void writeWeights(Path dir, SequencedMap<String, NDArray> tensors) throws IOException {
+        Files.createDirectories(dir);
+        layout.write(dir, tensors);
+    }
+
+    /** Writes the base parameters as one F32 safetensors file with Hugging Face names (training checkpoints). */
     public void saveWeights(Path file) throws IOException {
         SafeTensors.write(file, parameters);
     }
 
-    /** All parameters by Hugging Face name, in checkpoint order; every one is trainable. */
+    /** All base parameters by Hugging Face name, in checkpoint order. */
     public SequencedMap<String, NDArray> parameters() {
         return parameters;
     }
 
+    /**
+     * What training updates: the adapter's matrices by PEFT name when an adapter is attached, else every base
+     * parameter by Hugging Face name.
+     */
+    public SequencedMap<String, NDArray> trainableParameters() {
+        return adapter == null ? parameters : adapter.tensors();
+    }
+
     public ModelConfig config() {
         return config;
+    }
+
+    /** How the base weights were stored. */
+    public CheckpointLayout layout() {
+        return layout;
     }
 
     /** The manager owning the parameters; intermediates of {@link #forward} are created here too. */
@@ -318,30 +687,5 @@ public final class LlamaModel implements AutoCloseable {
     @Override
     public void close() {
         manager.close();
-    }
-
-    private static List<Path> weightFiles(Path dir) throws IOException {
-        Path single = dir.resolve(WEIGHTS_FILE);
-        if (Files.isRegularFile(single)) {
-            return List.of(single);
-        }
-        Path index = dir.resolve(WEIGHTS_INDEX_FILE);
-        if (!Files.isRegularFile(index)) {
-            throw new IllegalArgumentException("no " + WEIGHTS_FILE + " or " + WEIGHTS_INDEX_FILE + " in " + dir);
-        }
-        Set<String> shards = new LinkedHashSet<>();
-        JsonNode weightMap = JSON.readTree(index).path("weight_map");
-        for (JsonNode shard : weightMap.values()) {
-            shards.add(shard.asString());
-        }
-        List<Path> files = new ArrayList<>();
-        for (String shard : shards) {
-            Path file = dir.resolve(shard).normalize();
-            if (!file.startsWith(dir.normalize())) {
-                throw new IllegalArgumentException(WEIGHTS_INDEX_FILE + " names a shard outside " + dir + ": " + shard);
-            }
-            files.add(file);
-        }
-        return files;
     }
 }

@@ -6,23 +6,32 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The architecture of a Llama-style decoder, as stored in a Hugging Face {@code config.json}.
+ * The architecture of a Llama-family decoder, as stored in a Hugging Face {@code config.json}: transformers'
+ * {@code LlamaForCausalLM} and {@code Qwen2ForCausalLM}, which differ only in which projections carry a bias.
  *
  * <p>Only what {@link LlamaModel} computes is accepted: a config asking for anything else (another architecture,
- * RoPE scaling, biases, another activation) is refused with an {@link IllegalArgumentException} that names the
- * field, rather than loaded and silently computed wrongly.
+ * sliding-window attention, another activation, a RoPE variant other than default/linear/llama3, attention dropout)
+ * is refused with an {@link IllegalArgumentException} that names the field, rather than loaded and silently computed
+ * wrongly. Both the transformers 4 form ({@code rope_theta} + {@code rope_scaling} at the top level) and the
+ * transformers 5 form ({@code rope_parameters}) are read.
  *
+ * @param qkvBias whether {@code q_proj}, {@code k_proj} and {@code v_proj} have a bias (Llama
+ *     {@code attention_bias}; always for Qwen2)
+ * @param outputBias whether {@code o_proj} has a bias (Llama {@code attention_bias}; never for Qwen2)
+ * @param mlpBias whether the MLP projections have a bias (Llama {@code mlp_bias}; never for Qwen2)
  * @param baseLearningRate the learning rate a fine-tune multiplies by {@code learning_rate_multiplier}; read from
  *     the SafeTune extension field {@code safetune.base_learning_rate}, {@value #DEFAULT_BASE_LEARNING_RATE} when
  *     absent
  */
 public record ModelConfig(
+        Architecture architecture,
         int hiddenSize,
         int intermediateSize,
         int numHiddenLayers,
@@ -31,22 +40,112 @@ public record ModelConfig(
         int headDim,
         double rmsNormEps,
         double ropeTheta,
+        RopeScaling ropeScaling,
         int vocabSize,
         int maxPositionEmbeddings,
         boolean tieWordEmbeddings,
+        boolean qkvBias,
+        boolean outputBias,
+        boolean mlpBias,
         Integer bosTokenId,
         List<Integer> eosTokenIds,
         Integer padTokenId,
         double baseLearningRate) {
 
     public static final String FILE_NAME = "config.json";
-    public static final String ARCHITECTURE = "LlamaForCausalLM";
-    public static final String MODEL_TYPE = "llama";
     public static final double DEFAULT_BASE_LEARNING_RATE = 1e-3;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    /** The supported {@code architectures} and their {@code model_type}. */
+    public enum Architecture {
+        LLAMA("LlamaForCausalLM", "llama"),
+        QWEN2("Qwen2ForCausalLM", "qwen2");
+
+        private final String className;
+        private final String modelType;
+
+        Architecture(String className, String modelType) {
+            this.className = className;
+            this.modelType = modelType;
+        }
+
+        /** The transformers class name, as in {@code architectures}. */
+        public String className() {
+            return className;
+        }
+
+        public String modelType() {
+            return modelType;
+        }
+
+        static Architecture ofClassName(JsonNode architectures) {
+            if (architectures.isArray() && architectures.size() == 1) {
+                String name = architectures.get(0).asString("");
+                for (Architecture architecture : values()) {
+                    if (architecture.className.equals(name)) {
+                        return architecture;
+                    }
+                }
+            }
+            throw new IllegalArgumentException(
+                    "architectures must be [\"LlamaForCausalLM\"] or [\"Qwen2ForCausalLM\"], got " + architectures);
+        }
+    }
+
+    /**
+     * RoPE frequency scaling as in transformers' {@code ROPE_INIT_FUNCTIONS}: none, {@code linear} (every inverse
+     * frequency divided by {@code factor}) or {@code llama3} (long wavelengths divided by {@code factor}, short ones
+     * kept, a smooth blend between). Fields a type does not use are 0.
+     */
+    public record RopeScaling(
+            Type type, double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositionEmbeddings) {
+
+        public static final RopeScaling NONE = new RopeScaling(Type.DEFAULT, 0, 0, 0, 0);
+
+        public enum Type {
+            DEFAULT("default"),
+            LINEAR("linear"),
+            LLAMA3("llama3");
+
+            private final String jsonName;
+
+            Type(String jsonName) {
+                this.jsonName = jsonName;
+            }
+
+            public String jsonName() {
+                return jsonName;
+            }
+        }
+
+        public RopeScaling {
+            Objects.requireNonNull(type, "type");
+            if (type != Type.DEFAULT && !(factor > 0)) {
+                throw new IllegalArgumentException("rope_scaling.factor must be positive, got " + factor);
+            }
+            if (type == Type.LLAMA3) {
+                if (!(lowFreqFactor > 0) || !(highFreqFactor > lowFreqFactor)) {
+                    throw new IllegalArgumentException("rope_scaling needs 0 < low_freq_factor < high_freq_factor, got "
+                            + lowFreqFactor + ", " + highFreqFactor);
+                }
+                positive("rope_scaling.original_max_position_embeddings", originalMaxPositionEmbeddings);
+            }
+        }
+
+        public static RopeScaling linear(double factor) {
+            return new RopeScaling(Type.LINEAR, factor, 0, 0, 0);
+        }
+
+        public static RopeScaling llama3(
+                double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositionEmbeddings) {
+            return new RopeScaling(Type.LLAMA3, factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings);
+        }
+    }
+
     public ModelConfig {
+        Objects.requireNonNull(architecture, "architecture");
+        Objects.requireNonNull(ropeScaling, "ropeScaling");
         eosTokenIds = List.copyOf(eosTokenIds);
         positive("hidden_size", hiddenSize);
         positive("intermediate_size", intermediateSize);
@@ -72,6 +171,49 @@ public record ModelConfig(
         if (!(baseLearningRate > 0)) {
             throw new IllegalArgumentException("safetune.base_learning_rate must be positive, got " + baseLearningRate);
         }
+        if (architecture == Architecture.QWEN2 && (!qkvBias || outputBias || mlpBias)) {
+            throw new IllegalArgumentException("Qwen2 has biases on q_proj, k_proj and v_proj only");
+        }
+    }
+
+    /** A plain Llama config: no biases, no RoPE scaling. */
+    public ModelConfig(
+            int hiddenSize,
+            int intermediateSize,
+            int numHiddenLayers,
+            int numAttentionHeads,
+            int numKeyValueHeads,
+            int headDim,
+            double rmsNormEps,
+            double ropeTheta,
+            int vocabSize,
+            int maxPositionEmbeddings,
+            boolean tieWordEmbeddings,
+            Integer bosTokenId,
+            List<Integer> eosTokenIds,
+            Integer padTokenId,
+            double baseLearningRate) {
+        this(
+                Architecture.LLAMA,
+                hiddenSize,
+                intermediateSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                numKeyValueHeads,
+                headDim,
+                rmsNormEps,
+                ropeTheta,
+                RopeScaling.NONE,
+                vocabSize,
+                maxPositionEmbeddings,
+                tieWordEmbeddings,
+                false,
+                false,
+                false,
+                bosTokenId,
+                eosTokenIds,
+                padTokenId,
+                baseLearningRate);
     }
 
     /** Reads {@code dir/config.json}. */
@@ -83,23 +225,44 @@ public record ModelConfig(
         return fromJson(JSON.readTree(file));
     }
 
-    /** Parses and validates a Hugging Face Llama config. */
+    /** Parses and validates a Hugging Face Llama or Qwen2 config. */
     public static ModelConfig fromJson(JsonNode json) {
-        JsonNode architectures = json.path("architectures");
-        if (!architectures.isArray()
-                || architectures.size() != 1
-                || !ARCHITECTURE.equals(architectures.get(0).asString(""))) {
-            throw new IllegalArgumentException(
-                    "architectures must be [\"" + ARCHITECTURE + "\"], got " + architectures);
-        }
+        Architecture architecture = Architecture.ofClassName(json.path("architectures"));
         String modelType = json.path("model_type").asString("");
-        if (!MODEL_TYPE.equals(modelType)) {
-            throw new IllegalArgumentException("model_type must be \"" + MODEL_TYPE + "\", got \"" + modelType + "\"");
+        if (!architecture.modelType().equals(modelType)) {
+            throw new IllegalArgumentException("model_type must be \"" + architecture.modelType() + "\" for "
+                    + architecture.className() + ", got \"" + modelType + "\"");
         }
         requireAbsentOrEqual(json, "hidden_act", "silu");
-        requireFalseIfPresent(json, "attention_bias");
-        requireFalseIfPresent(json, "mlp_bias");
+        requireAbsentOrZero(json, "attention_dropout");
+        requireAbsentOrZero(json, "mlp_dropout");
+        requireAbsentOrOne(json, "pretraining_tp");
+        requireAbsentOrOne(json, "partial_rotary_factor");
+        requireAbsentOrOne(json.path("rope_parameters"), "partial_rotary_factor");
+        boolean qkvBias;
+        boolean outputBias;
+        boolean mlpBias;
+        if (architecture == Architecture.QWEN2) {
+            if (json.path("use_sliding_window").asBoolean(false)) {
+                throw new IllegalArgumentException(
+                        "use_sliding_window is true: sliding-window attention is not supported");
+            }
+            for (JsonNode type : json.path("layer_types").values()) {
+                if (!"full_attention".equals(type.asString(""))) {
+                    throw new IllegalArgumentException(
+                            "layer_types must all be \"full_attention\", got " + json.get("layer_types"));
+                }
+            }
+            qkvBias = true;
+            outputBias = false;
+            mlpBias = false;
+        } else {
+            qkvBias = optionalBoolean(json, "attention_bias");
+            outputBias = qkvBias;
+            mlpBias = optionalBoolean(json, "mlp_bias");
+        }
         double ropeTheta = ropeTheta(json);
+        RopeScaling ropeScaling = ropeScaling(json);
 
         int hiddenSize = requiredInt(json, "hidden_size");
         int heads = requiredInt(json, "num_attention_heads");
@@ -109,6 +272,7 @@ public record ModelConfig(
                     "hidden_size (" + hiddenSize + ") must be a multiple of num_attention_heads (" + heads + ")");
         }
         return new ModelConfig(
+                architecture,
                 hiddenSize,
                 requiredInt(json, "intermediate_size"),
                 requiredInt(json, "num_hidden_layers"),
@@ -117,9 +281,13 @@ public record ModelConfig(
                 headDim,
                 requiredDouble(json, "rms_norm_eps"),
                 ropeTheta,
+                ropeScaling,
                 requiredInt(json, "vocab_size"),
                 requiredInt(json, "max_position_embeddings"),
                 json.path("tie_word_embeddings").asBoolean(false),
+                qkvBias,
+                outputBias,
+                mlpBias,
                 optionalInt(json, "bos_token_id"),
                 tokenIds(json, "eos_token_id"),
                 optionalInt(json, "pad_token_id"),
@@ -139,11 +307,14 @@ public record ModelConfig(
                 dir.resolve(FILE_NAME), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
     }
 
-    /** The Hugging Face form of this config, loadable by transformers' {@code LlamaForCausalLM}. */
+    /**
+     * The Hugging Face form of this config, in the transformers 4 layout ({@code rope_theta}, {@code rope_scaling})
+     * that transformers 4 and 5 both load.
+     */
     public ObjectNode toJson() {
         ObjectNode json = JSON.createObjectNode();
-        json.putArray("architectures").add(ARCHITECTURE);
-        json.put("model_type", MODEL_TYPE);
+        json.putArray("architectures").add(architecture.className());
+        json.put("model_type", architecture.modelType());
         json.put("hidden_size", hiddenSize);
         json.put("intermediate_size", intermediateSize);
         json.put("num_hidden_layers", numHiddenLayers);
@@ -153,9 +324,24 @@ public record ModelConfig(
         json.put("hidden_act", "silu");
         json.put("rms_norm_eps", rmsNormEps);
         json.put("rope_theta", ropeTheta);
-        json.putNull("rope_scaling");
-        json.put("attention_bias", false);
-        json.put("mlp_bias", false);
+        if (ropeScaling.type() == RopeScaling.Type.DEFAULT) {
+            json.putNull("rope_scaling");
+        } else {
+            ObjectNode scaling = json.putObject("rope_scaling");
+            scaling.put("rope_type", ropeScaling.type().jsonName());
+            scaling.put("factor", ropeScaling.factor());
+            if (ropeScaling.type() == RopeScaling.Type.LLAMA3) {
+                scaling.put("low_freq_factor", ropeScaling.lowFreqFactor());
+                scaling.put("high_freq_factor", ropeScaling.highFreqFactor());
+                scaling.put("original_max_position_embeddings", ropeScaling.originalMaxPositionEmbeddings());
+            }
+        }
+        if (architecture == Architecture.LLAMA) {
+            json.put("attention_bias", qkvBias);
+            json.put("mlp_bias", mlpBias);
+        } else {
+            json.put("use_sliding_window", false);
+        }
         json.put("vocab_size", vocabSize);
         json.put("max_position_embeddings", maxPositionEmbeddings);
         json.put("tie_word_embeddings", tieWordEmbeddings);
@@ -172,59 +358,105 @@ public record ModelConfig(
         return json;
     }
 
+    /** Width of the query projection, {@code num_attention_heads × head_dim}. */
+    public int queryWidth() {
+        return numAttentionHeads * headDim;
+    }
+
+    /** Width of each of the key and value projections, {@code num_key_value_heads × head_dim}. */
+    public int keyValueWidth() {
+        return numKeyValueHeads * headDim;
+    }
+
     /** Number of scalar parameters of the model this config describes. */
     public long parameterCount() {
-        long attention = (long) hiddenSize * headDim * (2L * numAttentionHeads + 2L * numKeyValueHeads);
-        long mlp = 3L * hiddenSize * intermediateSize;
-        long perLayer = attention + mlp + 2L * hiddenSize;
+        long q = queryWidth();
+        long kv = keyValueWidth();
+        long attention = hiddenSize * (2 * q + 2 * kv);
+        long attentionBiases = (qkvBias ? q + 2 * kv : 0) + (outputBias ? hiddenSize : 0);
+        long mlp = 3L * hiddenSize * intermediateSize + (mlpBias ? 2L * intermediateSize + hiddenSize : 0);
+        long perLayer = attention + attentionBiases + mlp + 2L * hiddenSize;
         long embeddings = (long) vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2);
         return embeddings + numHiddenLayers * perLayer + hiddenSize;
     }
 
-    /**
-     * transformers 4.x keeps {@code rope_theta} and {@code rope_scaling} at the top level; 5.x nests them as
-     * {@code rope_parameters}. Only plain ("default") RoPE is computed here.
-     */
+    /** θ: {@code rope_parameters.rope_theta} (transformers 5) or {@code rope_theta} (4), 10000 when neither. */
     private static double ropeTheta(JsonNode json) {
-        JsonNode scaling = json.path("rope_scaling");
-        if (!scaling.isMissingNode() && !scaling.isNull() && !isDefaultRope(scaling)) {
-            throw new IllegalArgumentException("rope_scaling is not supported yet, got " + scaling);
-        }
         JsonNode parameters = json.path("rope_parameters");
-        if (!parameters.isMissingNode() && !parameters.isNull()) {
-            if (!isDefaultRope(parameters)) {
-                throw new IllegalArgumentException("rope_parameters.rope_type is not supported yet, got " + parameters);
-            }
-            if (parameters.hasNonNull("rope_theta")) {
-                return parameters.get("rope_theta").asDouble();
-            }
+        if (parameters.hasNonNull("rope_theta")) {
+            return requiredDouble(parameters, "rope_theta", "rope_parameters.rope_theta");
         }
-        return json.path("rope_theta").asDouble(10000.0);
+        return json.hasNonNull("rope_theta") ? requiredDouble(json, "rope_theta") : 10000.0;
     }
 
-    private static boolean isDefaultRope(JsonNode node) {
-        String type = node.path("rope_type").asString(node.path("type").asString("default"));
-        return "default".equals(type);
+    private static RopeScaling ropeScaling(JsonNode json) {
+        JsonNode parameters = json.path("rope_parameters");
+        String field = "rope_parameters";
+        if (parameters.isMissingNode() || parameters.isNull()) {
+            parameters = json.path("rope_scaling");
+            field = "rope_scaling";
+        }
+        if (parameters.isMissingNode() || parameters.isNull()) {
+            return RopeScaling.NONE;
+        }
+        // transformers 4.3x wrote the type as "type", later versions as "rope_type".
+        String type =
+                parameters.path("rope_type").asString(parameters.path("type").asString("default"));
+        return switch (type) {
+            case "default" -> RopeScaling.NONE;
+            case "linear" -> RopeScaling.linear(requiredDouble(parameters, "factor", field + ".factor"));
+            case "llama3" ->
+                RopeScaling.llama3(
+                        requiredDouble(parameters, "factor", field + ".factor"),
+                        requiredDouble(parameters, "low_freq_factor", field + ".low_freq_factor"),
+                        requiredDouble(parameters, "high_freq_factor", field + ".high_freq_factor"),
+                        requiredInt(
+                                parameters,
+                                "original_max_position_embeddings",
+                                field + ".original_max_position_embeddings"));
+            default ->
+                throw new IllegalArgumentException(
+                        field + ".rope_type \"" + type + "\" is not supported (supported: default, linear, llama3)");
+        };
     }
 
     private static int requiredInt(JsonNode json, String field) {
+        return requiredInt(json, field, field);
+    }
+
+    private static int requiredInt(JsonNode json, String field, String description) {
         JsonNode node = json.path(field);
         if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw new IllegalArgumentException(field + " must be an integer, got " + describe(node));
+            throw new IllegalArgumentException(description + " must be an integer, got " + describe(node));
         }
         return node.intValue();
     }
 
     private static double requiredDouble(JsonNode json, String field) {
+        return requiredDouble(json, field, field);
+    }
+
+    private static double requiredDouble(JsonNode json, String field, String description) {
         JsonNode node = json.path(field);
         if (!node.isNumber()) {
-            throw new IllegalArgumentException(field + " must be a number, got " + describe(node));
+            throw new IllegalArgumentException(description + " must be a number, got " + describe(node));
         }
         return node.doubleValue();
     }
 
     private static Integer optionalInt(JsonNode json, String field) {
         return json.hasNonNull(field) ? requiredInt(json, field) : null;
+    }
+
+    private static boolean optionalBoolean(JsonNode json, String field) {
+        JsonNode node = json.path(field);
+        if (node.isMissingNode() || node.isNull()) {
+            return false;
+        }
+        if (!node.isBoolean()) {
+            throw new IllegalArgumentException(field + " must be true or false, got " + node);
+        }
+        return node.booleanValue();
     }
 
     private static List<Integer> tokenIds(JsonNode json, String field) {
@@ -251,9 +483,15 @@ public record ModelConfig(
         }
     }
 
-    private static void requireFalseIfPresent(JsonNode json, String field) {
-        if (json.hasNonNull(field) && json.get(field).asBoolean(true)) {
-            throw new IllegalArgumentException(field + " is not supported yet, got " + json.get(field));
+    private static void requireAbsentOrZero(JsonNode json, String field) {
+        if (json.hasNonNull(field) && json.get(field).asDouble(1) != 0) {
+            throw new IllegalArgumentException(field + " is not supported (must be 0), got " + json.get(field));
+        }
+    }
+
+    private static void requireAbsentOrOne(JsonNode json, String field) {
+        if (json.hasNonNull(field) && json.get(field).asDouble(0) != 1) {
+            throw new IllegalArgumentException(field + " is not supported (must be 1), got " + json.get(field));
         }
     }
 

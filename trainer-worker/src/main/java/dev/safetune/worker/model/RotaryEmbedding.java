@@ -6,48 +6,126 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.safetune.worker.model.ModelConfig.RopeScaling;
 
 /**
  * Rotary position embedding in the Hugging Face Llama convention ("rotate_half": the two halves of a head
  * vector form the pairs, not adjacent elements), so that checkpoints converted by transformers work unchanged.
  *
  * <pre>
- *   inv_freq[i] = θ^(−2i/d),  i = 0 … d/2 − 1
+ *   inv_freq[i] = θ^(−2i/d),  i = 0 … d/2 − 1                 then scaled, see below
  *   f[p]        = concat(p · inv_freq, p · inv_freq)          (length d)
  *   rope(x)[p]  = x[p] ⊙ cos f[p] + rotate_half(x[p]) ⊙ sin f[p],   rotate_half([x₁, x₂]) = [−x₂, x₁]
  * </pre>
  *
- * Source: transformers {@code modeling_llama.py} ({@code LlamaRotaryEmbedding}, {@code apply_rotary_pos_emb}).
- * The tables are computed in fp32 as there, so that logits agree with transformers to float rounding.
+ * Scaling ({@link RopeScaling}): {@code linear} divides every inverse frequency by {@code factor}; {@code llama3}
+ * works on wavelengths {@code λ = 2π / inv_freq} against the original context {@code C}: {@code λ < C / high} kept,
+ * {@code λ > C / low} divided by {@code factor}, in between blended with {@code s = (C/λ − low) / (high − low)}:
+ * {@code (1 − s) · inv_freq / factor + s · inv_freq}.
+ *
+ * <p>Source: transformers {@code modeling_rope_utils.py} ({@code _compute_default_rope_parameters},
+ * {@code _compute_linear_scaling_rope_parameters}, {@code _compute_llama3_parameters}) and {@code modeling_llama.py}
+ * ({@code apply_rotary_pos_emb}). Everything is computed in fp32 in the same order as there, so that logits agree
+ * with transformers to float rounding.
  */
-public record RotaryEmbedding(int headDim, double theta) {
+public final class RotaryEmbedding {
 
-    /** The cos and sin tables for positions {@code start … start + length − 1}, each {@code [length, d]}. */
-    public NDList tables(NDManager manager, int start, int length) {
+    private final int headDim;
+    private final float[] inverseFrequency;
+
+    public RotaryEmbedding(int headDim, double theta, RopeScaling scaling) {
+        this.headDim = headDim;
+        this.inverseFrequency = inverseFrequencies(headDim, theta, scaling);
+    }
+
+    public RotaryEmbedding(ModelConfig config) {
+        this(config.headDim(), config.ropeTheta(), config.ropeScaling());
+    }
+
+    /** The scaled inverse frequencies, {@code d/2} of them. */
+    static float[] inverseFrequencies(int headDim, double theta, RopeScaling scaling) {
         int half = headDim / 2;
-        float[] inverseFrequency = new float[half];
+        float[] inverse = new float[half];
         for (int i = 0; i < half; i++) {
             float exponent = (float) (2 * i) / headDim;
-            inverseFrequency[i] = (float) (1.0 / (float) Math.pow(theta, exponent));
+            inverse[i] = (float) (1.0 / (float) Math.pow(theta, exponent));
         }
-        float[] cos = new float[length * headDim];
-        float[] sin = new float[length * headDim];
+        switch (scaling.type()) {
+            case DEFAULT -> {}
+            case LINEAR -> {
+                for (int i = 0; i < half; i++) {
+                    inverse[i] = inverse[i] / (float) scaling.factor();
+                }
+            }
+            case LLAMA3 -> {
+                float factor = (float) scaling.factor();
+                float low = (float) scaling.lowFreqFactor();
+                float high = (float) scaling.highFreqFactor();
+                double context = scaling.originalMaxPositionEmbeddings();
+                double lowFreqWavelength = context / scaling.lowFreqFactor();
+                double highFreqWavelength = context / scaling.highFreqFactor();
+                for (int i = 0; i < half; i++) {
+                    float wavelength = (float) (2 * Math.PI) / inverse[i];
+                    float scaled = wavelength > lowFreqWavelength ? inverse[i] / factor : inverse[i];
+                    boolean medium = !(wavelength < highFreqWavelength) && !(wavelength > lowFreqWavelength);
+                    if (medium) {
+                        float smooth = ((float) context / wavelength - low) / (high - low);
+                        scaled = (1 - smooth) * scaled / factor + smooth * scaled;
+                    }
+                    inverse[i] = scaled;
+                }
+            }
+        }
+        return inverse;
+    }
+
+    public int headDim() {
+        return headDim;
+    }
+
+    /**
+     * The cos and sin tables for positions {@code start … start + length − 1}, each {@code [length, d]}, both
+     * multiplied by {@code scale} (1 for keys; queries may fold the attention's {@code 1/√d} in here for free).
+     */
+    public NDList tables(NDManager manager, int start, int length, float scale) {
+        long[] positions = new long[length];
         for (int p = 0; p < length; p++) {
+            positions[p] = start + p;
+        }
+        NDList tables = tables(manager, positions, scale);
+        Shape shape = new Shape(length, headDim);
+        return new NDList(tables.get(0).reshape(shape), tables.get(1).reshape(shape));
+    }
+
+    /** {@link #tables(NDManager, int, int, float)} with scale 1. */
+    public NDList tables(NDManager manager, int start, int length) {
+        return tables(manager, start, length, 1f);
+    }
+
+    /**
+     * The cos and sin tables for arbitrary positions, one row per entry of {@code positions}, each
+     * {@code [positions.length, d]}, multiplied by {@code scale}.
+     */
+    public NDList tables(NDManager manager, long[] positions, float scale) {
+        int half = headDim / 2;
+        float[] cos = new float[positions.length * headDim];
+        float[] sin = new float[positions.length * headDim];
+        for (int p = 0; p < positions.length; p++) {
             for (int i = 0; i < half; i++) {
-                float angle = (float) (start + p) * inverseFrequency[i];
-                float c = (float) Math.cos(angle);
-                float s = (float) Math.sin(angle);
+                float angle = (float) positions[p] * inverseFrequency[i];
+                float c = (float) Math.cos(angle) * scale;
+                float s = (float) Math.sin(angle) * scale;
                 cos[p * headDim + i] = c;
                 cos[p * headDim + half + i] = c;
                 sin[p * headDim + i] = s;
                 sin[p * headDim + half + i] = s;
             }
         }
-        Shape shape = new Shape(length, headDim);
+        Shape shape = new Shape(positions.length, headDim);
         return new NDList(manager.create(cos, shape), manager.create(sin, shape));
     }
 
-    /** Rotates {@code x} of shape {@code [..., T, d]} by the tables from {@link #tables}. */
+    /** Rotates {@code x} of shape {@code [..., T, d]} by tables that broadcast against it. */
     public NDArray apply(NDArray x, NDList tables) {
         int half = headDim / 2;
         NDArray first = x.get(new NDIndex("..., :" + half));

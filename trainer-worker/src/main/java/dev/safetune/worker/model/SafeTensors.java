@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +31,14 @@ import tools.jackson.databind.node.ObjectNode;
  * to the end of the header), then the raw little-endian tensor data.
  *
  * <p>Reading accepts F32, F16 and BF16 and always yields FLOAT32 arrays: half-precision data is widened on the Java
- * side while loading because a BF16 NDArray crashes the JVM on the CPU engine (see djl-notes). Writing is F32 only
- * and streams one tensor at a time to the file.
+ * side while loading because a BF16 NDArray crashes the JVM on the CPU engine (see djl-notes). Writing takes FLOAT32
+ * data and stores each tensor as F32, F16 or BF16, narrowing on the Java side with round-to-nearest-even (as
+ * PyTorch's {@code .to(torch.bfloat16)} / {@code .half()} do), and streams one tensor at a time to the file.
+ *
+ * <p>Files are laid out as the reference writer ({@code safetensors.torch.save_file}) lays them out: tensors ordered
+ * by dtype (F32, then BF16, then F16) and then by name, {@code __metadata__} first in the header, compact JSON
+ * padded with spaces to a multiple of 8 bytes. A checkpoint written by transformers, read and written back in its
+ * own dtypes, is therefore byte-identical to the original.
  */
 public final class SafeTensors {
 
@@ -46,18 +53,31 @@ public final class SafeTensors {
 
     /** Element types this class understands, named as in the header. */
     public enum Dtype {
-        F32(4),
-        F16(2),
-        BF16(2);
+        F32(4, 2),
+        F16(2, 0),
+        BF16(2, 1);
 
         private final int bytes;
+        /** Position in the reference writer's order: higher first. */
+        private final int writeOrder;
 
-        Dtype(int bytes) {
+        Dtype(int bytes, int writeOrder) {
             this.bytes = bytes;
+            this.writeOrder = writeOrder;
         }
 
         public int bytes() {
             return bytes;
+        }
+
+        /** The dtype named by a {@code torch_dtype}/{@code dtype} config value, e.g. {@code "bfloat16"}. */
+        public static Dtype ofTorchName(String name) {
+            return switch (name) {
+                case "float32" -> F32;
+                case "float16" -> F16;
+                case "bfloat16" -> BF16;
+                default -> throw new IllegalArgumentException("unsupported dtype " + name);
+            };
         }
     }
 
@@ -72,13 +92,23 @@ public final class SafeTensors {
     public record Header(SequencedMap<String, TensorInfo> tensors, Map<String, String> metadata) {}
 
     /**
-     * A tensor to write: its name, shape and a supplier of its FLOAT32 data, called once when its turn comes, so
-     * only one tensor's bytes are held beyond what the caller keeps anyway.
+     * A tensor to write: its name, shape, stored dtype and a supplier of its FLOAT32 data, called once when its turn
+     * comes, so only one tensor's bytes are held beyond what the caller keeps anyway.
      */
-    public record Entry(String name, Shape shape, Supplier<ByteBuffer> data) {
-        /** An entry backed by an NDArray of any float type; converted to FLOAT32 when written. */
+    public record Entry(String name, Shape shape, Dtype dtype, Supplier<ByteBuffer> data) {
+        /** An entry stored as F32. */
+        public Entry(String name, Shape shape, Supplier<ByteBuffer> data) {
+            this(name, shape, Dtype.F32, data);
+        }
+
+        /** An entry backed by an NDArray of any float type, stored as F32. */
         public static Entry of(String name, NDArray array) {
-            return new Entry(name, array.getShape(), () -> {
+            return of(name, array, Dtype.F32);
+        }
+
+        /** An entry backed by an NDArray of any float type, stored as {@code dtype}. */
+        public static Entry of(String name, NDArray array, Dtype dtype) {
+            return new Entry(name, array.getShape(), dtype, () -> {
                 if (array.getDataType() == DataType.FLOAT32) {
                     return array.toByteBuffer();
                 }
@@ -86,6 +116,11 @@ public final class SafeTensors {
                     return f32.toByteBuffer();
                 }
             });
+        }
+
+        /** This entry stored as {@code other} instead. */
+        public Entry as(Dtype other) {
+            return new Entry(name, shape, other, data);
         }
 
         /** An entry backed by a Java float array. */
@@ -126,12 +161,12 @@ public final class SafeTensors {
         return result;
     }
 
-    /** Writes NDArrays (in map order) as F32 with the PyTorch metadata. */
+    /** Writes NDArrays as F32 with the PyTorch metadata. */
     public static void write(Path file, SequencedMap<String, NDArray> tensors) throws IOException {
         write(file, tensors, PT_METADATA);
     }
 
-    /** Writes NDArrays (in map order) as F32 with the given metadata. */
+    /** Writes NDArrays as F32 with the given metadata. */
     public static void write(Path file, SequencedMap<String, NDArray> tensors, Map<String, String> metadata)
             throws IOException {
         List<Entry> entries = new ArrayList<>();
@@ -140,27 +175,59 @@ public final class SafeTensors {
     }
 
     /**
-     * Streams {@code entries} to {@code file} as F32 (replacing it) and forces it to disk. Metadata keys are
-     * written sorted so that equal inputs give byte-identical files.
+     * Streams {@code entries} to {@code file}, each in its own dtype (replacing the file), and forces it to disk.
+     * Tensors are ordered as the reference writer orders them (see class comment), metadata keys sorted, so that
+     * equal inputs give byte-identical files.
      */
     public static void write(Path file, List<Entry> entries, Map<String, String> metadata) throws IOException {
-        byte[] header = headerBytes(entries, metadata);
+        List<Entry> ordered = entries.stream()
+                .sorted(Comparator.comparingInt((Entry e) -> -e.dtype().writeOrder)
+                        .thenComparing(Entry::name))
+                .toList();
+        byte[] header = headerBytes(ordered, metadata);
         try (FileChannel channel = FileChannel.open(
                 file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             ByteBuffer prefix = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
             prefix.putLong(header.length).put(header).flip();
             writeFully(channel, prefix);
-            for (Entry entry : entries) {
+            for (Entry entry : ordered) {
                 ByteBuffer data = entry.data().get().duplicate().order(ByteOrder.LITTLE_ENDIAN);
                 long expected = entry.shape().size() * 4;
                 if (data.remaining() != expected) {
                     throw new IllegalArgumentException("tensor " + entry.name() + " supplied " + data.remaining()
                             + " bytes, its shape " + entry.shape() + " needs " + expected);
                 }
-                writeFully(channel, data);
+                writeFully(channel, narrow(data, entry.dtype()));
             }
             channel.force(true);
         }
+    }
+
+    /**
+     * FLOAT32 data in the stored dtype. BF16 keeps the upper 16 bits after rounding to nearest, ties to even (NaN
+     * stays a quiet NaN), as {@code c10::BFloat16}; F16 uses {@link Float#floatToFloat16}, which rounds the same way.
+     */
+    static ByteBuffer narrow(ByteBuffer f32, Dtype dtype) {
+        if (dtype == Dtype.F32) {
+            return f32;
+        }
+        int count = f32.remaining() / 4;
+        ByteBuffer out = ByteBuffer.allocate(count * 2).order(ByteOrder.LITTLE_ENDIAN);
+        int start = f32.position();
+        for (int i = 0; i < count; i++) {
+            float value = f32.getFloat(start + i * 4);
+            out.putShort(i * 2, dtype == Dtype.F16 ? Float.floatToFloat16(value) : toBfloat16(value));
+        }
+        return out;
+    }
+
+    static short toBfloat16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if (Float.isNaN(value)) {
+            return (short) ((bits >>> 16) | 0x0040);
+        }
+        int roundingBias = 0x7FFF + ((bits >>> 16) & 1);
+        return (short) ((bits + roundingBias) >>> 16);
     }
 
     private static byte[] headerBytes(List<Entry> entries, Map<String, String> metadata) {
@@ -177,12 +244,12 @@ public final class SafeTensors {
                 throw new IllegalArgumentException("duplicate or reserved tensor name: " + entry.name());
             }
             ObjectNode node = root.putObject(entry.name());
-            node.put("dtype", Dtype.F32.name());
+            node.put("dtype", entry.dtype().name());
             ArrayNode shape = node.putArray("shape");
             for (long dim : entry.shape().getShape()) {
                 shape.add(dim);
             }
-            long end = offset + entry.shape().size() * 4;
+            long end = offset + entry.shape().size() * entry.dtype().bytes();
             node.putArray("data_offsets").add(offset).add(end);
             offset = end;
         }

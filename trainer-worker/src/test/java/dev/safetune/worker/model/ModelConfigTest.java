@@ -3,6 +3,8 @@ package dev.safetune.worker.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.safetune.worker.model.ModelConfig.Architecture;
+import dev.safetune.worker.model.ModelConfig.RopeScaling;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,22 +57,127 @@ class ModelConfigTest {
     @Test
     void anotherArchitectureIsRefusedNamingTheField() {
         ObjectNode json = config.toJson();
-        json.putArray("architectures").add("Qwen2ForCausalLM");
+        json.putArray("architectures").add("MistralForCausalLM");
 
         assertThatThrownBy(() -> ModelConfig.fromJson(json))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("architectures")
-                .hasMessageContaining("Qwen2ForCausalLM");
+                .hasMessageContaining("MistralForCausalLM");
     }
 
     @Test
-    void ropeScalingIsRefusedRatherThanComputedWrongly() {
+    void unsupportedRopeTypeIsRefusedNamingTheField() {
+        ObjectNode json = config.toJson();
+        json.putObject("rope_scaling").put("rope_type", "yarn").put("factor", 4.0);
+
+        assertThatThrownBy(() -> ModelConfig.fromJson(json))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rope_scaling.rope_type")
+                .hasMessageContaining("yarn");
+    }
+
+    @Test
+    void llama3RopeScalingIsReadFromTheTransformers4Form() {
+        ObjectNode json = config.toJson();
+        json.put("rope_theta", 500000.0);
+        json.putObject("rope_scaling")
+                .put("rope_type", "llama3")
+                .put("factor", 32.0)
+                .put("low_freq_factor", 1.0)
+                .put("high_freq_factor", 4.0)
+                .put("original_max_position_embeddings", 8192);
+
+        ModelConfig parsed = ModelConfig.fromJson(json);
+
+        assertThat(parsed.ropeTheta()).isEqualTo(500000.0);
+        assertThat(parsed.ropeScaling()).isEqualTo(RopeScaling.llama3(32.0, 1.0, 4.0, 8192));
+    }
+
+    @Test
+    void linearRopeScalingIsReadFromTheTransformers5Form() {
+        ObjectNode json = config.toJson();
+        json.remove("rope_theta");
+        json.remove("rope_scaling");
+        json.putObject("rope_parameters")
+                .put("rope_type", "linear")
+                .put("factor", 2.0)
+                .put("rope_theta", 10000.0);
+
+        assertThat(ModelConfig.fromJson(json).ropeScaling()).isEqualTo(RopeScaling.linear(2.0));
+    }
+
+    @Test
+    void llama3RopeScalingWithoutItsFrequencyFactorsIsRefusedNamingTheField() {
         ObjectNode json = config.toJson();
         json.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0);
 
         assertThatThrownBy(() -> ModelConfig.fromJson(json))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("rope_scaling");
+                .hasMessageContaining("rope_scaling.low_freq_factor");
+    }
+
+    @Test
+    void qwen2HasBiasesOnQueryKeyAndValueOnly() {
+        ObjectNode json = qwen2Json();
+
+        ModelConfig parsed = ModelConfig.fromJson(json);
+
+        assertThat(parsed.architecture()).isEqualTo(Architecture.QWEN2);
+        assertThat(parsed.qkvBias()).isTrue();
+        assertThat(parsed.outputBias()).isFalse();
+        assertThat(parsed.mlpBias()).isFalse();
+        assertThat(parsed.headDim()).isEqualTo(16);
+    }
+
+    @Test
+    void slidingWindowAttentionIsRefusedNamingTheField() {
+        ObjectNode json = qwen2Json();
+        json.put("use_sliding_window", true);
+
+        assertThatThrownBy(() -> ModelConfig.fromJson(json))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("use_sliding_window");
+    }
+
+    @Test
+    void attentionDropoutIsRefusedNamingTheField() {
+        ObjectNode json = config.toJson();
+        json.put("attention_dropout", 0.1);
+
+        assertThatThrownBy(() -> ModelConfig.fromJson(json))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("attention_dropout");
+    }
+
+    @Test
+    void qwen2AndLlamaWithBiasesAndScalingRoundTrip(@TempDir Path dir) throws IOException {
+        ModelConfig qwen = ModelConfig.fromJson(qwen2Json());
+        ModelConfig llama = new ModelConfig(
+                Architecture.LLAMA,
+                64,
+                172,
+                2,
+                4,
+                2,
+                16,
+                1e-5,
+                500000.0,
+                RopeScaling.llama3(8, 1, 4, 8192),
+                1000,
+                2048,
+                true,
+                true,
+                true,
+                true,
+                1,
+                List.of(2),
+                null,
+                1e-3);
+
+        for (ModelConfig original : List.of(qwen, llama)) {
+            original.write(dir);
+            assertThat(ModelConfig.read(dir)).isEqualTo(original);
+        }
     }
 
     @Test
@@ -91,6 +198,37 @@ class ModelConfigTest {
         assertThatThrownBy(() -> ModelConfig.fromJson(json))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("num_key_value_heads");
+    }
+
+    @Test
+    void countsBiasesOfQwen2() {
+        ModelConfig qwen = ModelConfig.fromJson(qwen2Json());
+        ModelConfig withoutBias =
+                new ModelConfig(64, 172, 2, 4, 2, 16, 1e-6, 1e6, 1000, 512, true, null, List.of(), null, 1e-3);
+
+        // q (64) + k (32) + v (32) biases per layer
+        assertThat(qwen.parameterCount() - withoutBias.parameterCount()).isEqualTo(2L * (64 + 32 + 32));
+    }
+
+    private static ObjectNode qwen2Json() {
+        ObjectNode json = JSON.createObjectNode();
+        json.putArray("architectures").add("Qwen2ForCausalLM");
+        json.put("model_type", "qwen2");
+        json.put("hidden_size", 64);
+        json.put("intermediate_size", 172);
+        json.put("num_hidden_layers", 2);
+        json.put("num_attention_heads", 4);
+        json.put("num_key_value_heads", 2);
+        json.put("rms_norm_eps", 1e-6);
+        json.put("rope_theta", 1000000.0);
+        json.put("vocab_size", 1000);
+        json.put("max_position_embeddings", 512);
+        json.put("tie_word_embeddings", true);
+        json.put("use_sliding_window", false);
+        json.put("sliding_window", 4096);
+        json.put("max_window_layers", 21);
+        json.putArray("layer_types").add("full_attention").add("full_attention");
+        return json;
     }
 
     @Test

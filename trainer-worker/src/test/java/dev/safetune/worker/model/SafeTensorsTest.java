@@ -39,7 +39,7 @@ class SafeTensorsTest {
     }
 
     @Test
-    void roundTripKeepsNamesShapesOrderValuesAndMetadata() throws IOException {
+    void roundTripKeepsNamesShapesValuesAndMetadataInNameOrder() throws IOException {
         SequencedMap<String, NDArray> tensors = new LinkedHashMap<>();
         tensors.put(
                 "model.embed_tokens.weight",
@@ -133,5 +133,45 @@ class SafeTensorsTest {
             buffer.putShort(s);
         }
         Files.write(file, buffer.array());
+    }
+
+    /** Ties round to the even neighbour, as torch's {@code c10::BFloat16}; larger halves round away. */
+    @Test
+    void narrowingToBfloat16RoundsToNearestEven() {
+        assertThat(SafeTensors.toBfloat16(Float.intBitsToFloat(0x3F808000))).isEqualTo((short) 0x3F80);
+        assertThat(SafeTensors.toBfloat16(Float.intBitsToFloat(0x3F818000))).isEqualTo((short) 0x3F82);
+        assertThat(SafeTensors.toBfloat16(Float.intBitsToFloat(0x3F808001))).isEqualTo((short) 0x3F81);
+        assertThat(SafeTensors.toBfloat16(-2.5f)).isEqualTo((short) 0xC020);
+        assertThat(Float.isNaN(Float.intBitsToFloat(SafeTensors.toBfloat16(Float.NaN) << 16)))
+                .isTrue();
+    }
+
+    @Test
+    void halfPrecisionEntriesAreStoredNarrowAndReadBackWidened() throws IOException {
+        float[] values = {1f, -2.5f, 0.1f, 65504f};
+        Shape shape = new Shape(2, 2);
+        Path file = dir.resolve("half.safetensors");
+        SafeTensors.write(
+                file,
+                java.util.List.of(
+                        SafeTensors.Entry.of("b", shape, values).as(SafeTensors.Dtype.BF16),
+                        SafeTensors.Entry.of("h", shape, values).as(SafeTensors.Dtype.F16)),
+                SafeTensors.PT_METADATA);
+
+        SafeTensors.Header header = SafeTensors.readHeader(file);
+        Map<String, NDArray> read = SafeTensors.read(file, manager);
+
+        assertThat(header.tensors().get("b").dtype()).isEqualTo(SafeTensors.Dtype.BF16);
+        assertThat(header.tensors().get("h").dtype()).isEqualTo(SafeTensors.Dtype.F16);
+        assertThat(Files.size(file)).isEqualTo(8 + headerLength(file) + 2 * 4 * 2); // two bytes per value
+        assertThat(read.get("h").toFloatArray())
+                .containsExactly(1f, -2.5f, Float.float16ToFloat(Float.floatToFloat16(0.1f)), 65504f);
+        assertThat(read.get("b").toFloatArray()[2]).isEqualTo(Float.intBitsToFloat(SafeTensors.toBfloat16(0.1f) << 16));
+    }
+
+    private static long headerLength(Path file) throws IOException {
+        return ByteBuffer.wrap(Files.readAllBytes(file), 0, 8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getLong();
     }
 }
