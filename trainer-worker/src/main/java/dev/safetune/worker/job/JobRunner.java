@@ -136,7 +136,9 @@ public class JobRunner {
                 properties.worker().checkpointEverySteps(),
                 checkpoint.map(c -> Path.of(c.storagePath())),
                 properties.worker().maxSequenceLength());
-        TrainingResult result = fineTuner.train(request, new Reporter(lease, heartbeat, modelName));
+        Reporter reporter = new Reporter(lease, heartbeat, modelName);
+        TrainingResult result = fineTuner.train(request, reporter);
+        queue.recordThroughput(job.model(), reporter.tokensPerSecond());
         if (queue.succeed(
                 lease,
                 modelName,
@@ -195,6 +197,8 @@ public class JobRunner {
         private final LeaseRenewer.Heartbeat heartbeat;
         private final String modelName;
         private Instant lastEvent = Instant.EPOCH;
+        private long stepTokens;
+        private double stepMillis;
 
         Reporter(Lease lease, LeaseRenewer.Heartbeat heartbeat, String modelName) {
             this.lease = lease;
@@ -206,6 +210,8 @@ public class JobRunner {
         public void onStep(StepMetrics m) {
             stepTime.record((long) m.stepMillis(), TimeUnit.MILLISECONDS);
             tokensTrained.increment(m.tokensInStep());
+            stepTokens += m.tokensInStep();
+            stepMillis += m.stepMillis();
             Instant now = Instant.now();
             boolean last = m.step() == m.totalSteps();
             if (last || m.validLoss() != null || now.isAfter(lastEvent.plus(METRICS_EVENT_SPACING))) {
@@ -222,6 +228,11 @@ public class JobRunner {
                 queue.recordTrainedTokens(lease, m.trainedTokens());
                 queue.appendEvent(lease, "info", "message", "Checkpoint saved at step " + step, Map.of("step", step));
             }
+        }
+
+        /** Tokens per second over the steps this run did (time spent in steps only, not loading or saving). */
+        double tokensPerSecond() {
+            return stepMillis > 0 ? stepTokens * 1000.0 / stepMillis : 0;
         }
 
         @Override

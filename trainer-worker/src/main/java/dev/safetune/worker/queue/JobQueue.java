@@ -232,6 +232,25 @@ public class JobQueue {
         }));
     }
 
+    /**
+     * Folds one finished run's measured throughput into the model's running figure, which the API's cost and
+     * duration estimates read: an exponentially weighted mean (weight 0.3 on the newest run), so the estimate
+     * follows hardware and load changes without jumping on one outlier.
+     */
+    public void recordThroughput(String model, double tokensPerSecond) {
+        if (!(tokensPerSecond > 0) || !Double.isFinite(tokensPerSecond)) {
+            return;
+        }
+        jdbc.sql("""
+                        INSERT INTO training_throughput (model, tokens_per_second, jobs) VALUES (:model, :tps, 1)
+                        ON CONFLICT (model) DO UPDATE
+                           SET tokens_per_second = 0.7 * training_throughput.tokens_per_second
+                                                   + 0.3 * EXCLUDED.tokens_per_second,
+                               jobs = training_throughput.jobs + 1,
+                               updated_at = now()
+                        """).param("model", model).param("tps", tokensPerSecond).update();
+    }
+
     /** Marks the job failed with a customer-facing error, if the lease is still current. */
     public boolean fail(Lease lease, String code, String message) {
         RUNNING.requireTransition(FAILED);

@@ -206,6 +206,22 @@ class JobQueueTest {
     }
 
     @Test
+    void measuredThroughputIsAWeightedMeanThatFollowsNewRuns() {
+        jdbc.sql("DELETE FROM training_throughput").update();
+
+        queue.recordThroughput("safetune-tiny", 100.0);
+        queue.recordThroughput("safetune-tiny", 200.0);
+        queue.recordThroughput("safetune-tiny", Double.NaN);
+
+        Map<String, Object> row = jdbc.sql(
+                        "SELECT tokens_per_second, jobs FROM training_throughput WHERE model = 'safetune-tiny'")
+                .query()
+                .singleRow();
+        assertThat((Double) row.get("tokens_per_second")).isCloseTo(130.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(row.get("jobs")).isEqualTo(2);
+    }
+
+    @Test
     void idleWorkerWakesOnNotify() throws Exception {
         try (QueueSignal signal = new QueueSignal(dataSource)) {
             signal.await(Duration.ofMillis(10)); // opens the LISTEN connection
