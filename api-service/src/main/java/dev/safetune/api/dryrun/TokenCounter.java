@@ -1,7 +1,7 @@
 package dev.safetune.api.dryrun;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.ChatMessage;
 import java.util.ArrayList;
@@ -81,13 +81,13 @@ final class TokenCounter implements Consumer<ChatExample> {
         if (pendingTexts.isEmpty()) {
             return;
         }
-        Encoding[] encodings = tokenizer.batchEncode(pendingTexts, false, false);
+        int[] lengths = tokenCounts(pendingTexts.toArray(String[]::new));
         int next = 0;
         for (ChatExample example : pending) {
             long length = 0;
             boolean trainedWithinCut = false;
             for (ChatMessage message : example.messages()) {
-                int content = encodings[next++].getIds().length;
+                int content = lengths[next++];
                 int header = header(message.role());
                 int frame = TURN_MARKERS + header + newline;
                 // Where this message's content starts: its trained tokens are that content and its <|im_end|>.
@@ -126,6 +126,27 @@ final class TokenCounter implements Consumer<ChatExample> {
     }
 
     private int count(String text) {
-        return tokenizer.encode(text, false, false).getIds().length;
+        return tokenCounts(new String[] {text})[0];
+    }
+
+    /**
+     * Token counts of {@code texts}, batch-encoded by the native tokenizer (in parallel). This goes to DJL's JNI
+     * binding directly and reads only the ids: {@link HuggingFaceTokenizer#batchEncode} also copies every token's text,
+     * offsets and masks into Java (with Qwen2's tokenizer on 2 busy cores: 1.8 MB/s of file that way, 3.0 MB/s
+     * this way).
+     */
+    private int[] tokenCounts(String[] texts) {
+        long[] encodings = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), texts, false);
+        int[] counts = new int[encodings.length];
+        try {
+            for (int i = 0; i < encodings.length; i++) {
+                counts[i] = TokenizersLibrary.LIB.getTokenIds(encodings[i]).length;
+            }
+        } finally {
+            for (long encoding : encodings) {
+                TokenizersLibrary.LIB.deleteEncoding(encoding);
+            }
+        }
+        return counts;
     }
 }
