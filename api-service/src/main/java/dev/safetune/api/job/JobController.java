@@ -4,6 +4,7 @@ import dev.safetune.api.auth.Tenant;
 import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -84,11 +85,15 @@ class JobController {
 
     /** (+) The same events as they happen, as Server-Sent Events, for {@code Accept: text/event-stream}. */
     @GetMapping(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    SseEmitter streamEvents(
+    ResponseEntity<SseEmitter> streamEvents(
             Tenant tenant,
             @PathVariable String id,
             @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
-        return jobs.streamEvents(tenant, id, lastEventId);
+        return ResponseEntity.ok()
+                .header(HttpHeaders.CACHE_CONTROL, "no-cache")
+                // Reverse proxies such as nginx would otherwise buffer the stream and deliver events late.
+                .header("X-Accel-Buffering", "no")
+                .body(jobs.streamEvents(tenant, id, lastEventId));
     }
 
     @GetMapping("/{id}/checkpoints")

@@ -48,6 +48,7 @@ class JobEventStreamTest extends ApiServiceTestBase {
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type").orElseThrow())
                     .startsWith("text/event-stream");
+            assertThat(response.headers().firstValue("X-Accel-Buffering")).contains("no");
             SseReader stream = new SseReader(response.body());
 
             assertThat(List.of(stream.next().message(), stream.next().message()))
