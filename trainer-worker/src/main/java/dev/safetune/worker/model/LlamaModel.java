@@ -514,6 +514,14 @@ public final class LlamaModel implements AutoCloseable {
         return new ForwardOutput(logits, Collections.unmodifiableSortedMap(hidden));
     }
 
+    /**
+     * The logits for residual-stream states taken after the last layer ({@code [..., hidden]}, e.g. only the last
+     * position of a forward pass run {@link ForwardOptions#withoutLogits()}): final RMSNorm, then the output layer.
+     */
+    public NDArray logits(NDArray lastHiddenState) {
+        return lmHead.forward(rmsNorm(lastHiddenState, finalNorm));
+    }
+
     private NDArray atIndex(int index, NDArray h, ForwardOptions options, SortedMap<Integer, NDArray> hidden) {
         NDArray steering = options.steering().get(index);
         NDArray result = steering == null ? h : h.add(steering);

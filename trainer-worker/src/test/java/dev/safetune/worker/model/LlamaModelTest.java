@@ -195,6 +195,106 @@ class LlamaModelTest {
     }
 
     /**
+     * The same finite-difference check for a LoRA adapter's A and B (B made non-zero so that A has a gradient),
+     * with the base frozen.
+     */
+    @Test
+    void adapterGradientMatchesCentralFiniteDifferences() {
+        ModelConfig config = smallConfig(false);
+        MaskedCrossEntropy loss = new MaskedCrossEntropy();
+        try (LlamaModel model =
+                LlamaModel.fromWeights(config, randomWeights(config, 0.3, 7), manager.newSubManager())) {
+            model.addAdapter(new LoraConfig(2, 4, false, 0.0, java.util.EnumSet.allOf(LoraTarget.class)), 3);
+            LoraAndHooksTest.randomizeB(model, 9);
+            NDArray input = manager.create(new long[] {3, 17, 8, 25, 1, 30, 12, 5, 9, 2, 14, 6}, new Shape(2, 6));
+            NDArray mask = manager.create(new float[] {0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1}, new Shape(2, 6));
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                collector.backward(loss.nextTokenLoss(model.forward(input), input, mask));
+            }
+            double h = 1e-2;
+            for (LoraTarget target : LoraTarget.values()) {
+                for (String matrix : List.of("A", "B")) {
+                    String name = LlamaModel.adapterName(target.ordinal() % 2, target, matrix);
+                    NDArray parameter = model.trainableParameters().get(name);
+                    float[] gradient = parameter.getGradient().toFloatArray();
+                    int index = argMaxAbs(gradient);
+                    float[] values = parameter.toFloatArray();
+                    float original = values[index];
+                    values[index] = (float) (original + h);
+                    parameter.set(values);
+                    double plus = evaluate(loss, model, input, mask);
+                    values[index] = (float) (original - h);
+                    parameter.set(values);
+                    double minus = evaluate(loss, model, input, mask);
+                    values[index] = original;
+                    parameter.set(values);
+
+                    double numeric = (plus - minus) / (2 * h);
+                    assertThat(Math.abs(gradient[index]))
+                            .as("%s has a gradient", name)
+                            .isGreaterThan(1e-3f);
+                    assertThat(Math.abs(numeric - gradient[index]))
+                            .as("%s[%d]: analytic %s, numeric %s", name, index, gradient[index], numeric)
+                            .isLessThan(1e-3 + 0.03 * Math.abs(gradient[index]));
+                }
+            }
+        }
+    }
+
+    /**
+     * Logits equal a direct computation of the decoder in double-precision loops, written from the formulas rather
+     * than from the tensor code: RoPE as explicit rotations of (x[i], x[i + d/2]) pairs by p·θ^(−2i/d), grouped-query
+     * attention as query head h reading key/value head h / (heads / kv heads) over positions u ≤ t, with biases on
+     * every projection.
+     */
+    @Test
+    void logitsEqualADirectComputation() {
+        ModelConfig config = new ModelConfig(
+                ModelConfig.Architecture.LLAMA,
+                16,
+                24,
+                2,
+                4,
+                2,
+                4,
+                1e-5,
+                100.0,
+                ModelConfig.RopeScaling.NONE,
+                40,
+                16,
+                false,
+                true,
+                true,
+                true,
+                0,
+                List.of(1),
+                2,
+                1e-3);
+        Map<String, NDArray> weights = randomWeights(config, 0.3, 21);
+        Map<String, float[]> w = new LinkedHashMap<>();
+        weights.forEach((name, tensor) -> w.put(name, tensor.toFloatArray()));
+        long[] tokens = {3, 17, 8, 25, 1, 30, 12};
+        try (LlamaModel model = LlamaModel.fromWeights(config, weights, manager.newSubManager());
+                NDScope scope = new NDScope()) {
+            float[] logits = model.forward(manager.create(tokens, new Shape(1, tokens.length)))
+                    .toFloatArray();
+
+            double[][] expected = DirectDecoder.logits(config, w, tokens);
+
+            double scale = 0;
+            double error = 0;
+            for (int t = 0; t < tokens.length; t++) {
+                for (int v = 0; v < config.vocabSize(); v++) {
+                    scale = Math.max(scale, Math.abs(expected[t][v]));
+                    error = Math.max(error, Math.abs(expected[t][v] - logits[t * config.vocabSize() + v]));
+                }
+            }
+            assertThat(scale).isGreaterThan(1);
+            assertThat(error).as("max |Δlogit| with logits up to %s", scale).isLessThan(1e-5 * scale);
+        }
+    }
+
+    /**
      * The PyTorch engine creates tensors from Java data without copying ({@code from_blob} over a direct buffer
      * that only the Java wrapper keeps alive). An op like {@code x.mul(0.5f)} makes such a scalar tensor and closes
      * it at once, while autograd still holds it for the backward pass; after a garbage collection the backward
