@@ -192,6 +192,37 @@ class PlatformEndToEndTest {
     }
 
     @Test
+    void pausedJobStopsTrainingAndResumesFromItsCheckpoint() throws Exception {
+        String jobId = createJob(Map.of("n_epochs", 3, "batch_size", 8));
+        awaitTrue(Duration.ofSeconds(120), () -> lastMetricsStep(jobId) >= 12);
+
+        assertThat(client.post("/v1/fine_tuning/jobs/" + jobId + "/pause", Map.of())
+                        .ok()
+                        .path("status")
+                        .asString())
+                .isEqualTo("paused");
+        awaitTrue(
+                Duration.ofSeconds(10), () -> messages(jobId).stream().anyMatch(m -> m.startsWith("Training paused")));
+        long metricsWhilePaused = countMetricsEvents(jobId);
+        Thread.sleep(1000);
+        assertThat(countMetricsEvents(jobId)).isEqualTo(metricsWhilePaused);
+
+        assertThat(client.post("/v1/fine_tuning/jobs/" + jobId + "/resume", Map.of())
+                        .ok()
+                        .path("status")
+                        .asString())
+                .isEqualTo("queued");
+        awaitTrue(Duration.ofSeconds(180), () -> isTerminal(jobId));
+
+        assertThat(client.get("/v1/fine_tuning/jobs/" + jobId)
+                        .ok()
+                        .path("status")
+                        .asString())
+                .isEqualTo("succeeded");
+        assertThat(messages(jobId)).anyMatch(m -> m.matches("Resuming from checkpoint at step [1-9][0-9]*"));
+    }
+
+    @Test
     void jobOfAWorkerThatStopsHeartbeatingIsResumedFromItsCheckpointByAnother() throws Exception {
         platform.workers().forEach(ConfigurableApplicationContext::close);
         String jobId = createJob(Map.of("n_epochs", 2, "batch_size", 8));
@@ -292,6 +323,14 @@ class PlatformEndToEndTest {
         String status =
                 client.get("/v1/fine_tuning/jobs/" + jobId).ok().path("status").asString();
         return List.of("succeeded", "failed", "cancelled").contains(status);
+    }
+
+    private int lastMetricsStep(String jobId) {
+        return client.eventsAfter(jobId, null).stream()
+                .filter(e -> "metrics".equals(e.path("type").asString()))
+                .mapToInt(e -> e.path("data").path("step").asInt())
+                .max()
+                .orElse(0);
     }
 
     private long countMetricsEvents(String jobId) {

@@ -38,4 +38,18 @@ interface FineTuningJobRepository extends Repository<FineTuningJob, String> {
             where j.id = :id and j.organizationId = :organizationId and j.status in :from""")
     int finishByIdAndOrganizationId(
             String id, String organizationId, Collection<JobStatus> from, JobStatus to, Instant finishedAt);
+
+    /**
+     * Pauses or resumes a job if it is still in one of {@code from} (guarded like {@link #finishByIdAndOrganizationId}).
+     * A job entering the queue gets a new {@code queued_at} (pass null to keep it), so it waits behind the jobs
+     * already queued.
+     */
+    @Modifying(clearAutomatically = true, flushAutomatically = true)
+    @Query("""
+            update FineTuningJob j
+            set j.status = :to, j.version = j.version + 1,
+                j.queuedAt = coalesce(:queuedAt, j.queuedAt)
+            where j.id = :id and j.organizationId = :organizationId and j.status in :from""")
+    int moveByIdAndOrganizationId(
+            String id, String organizationId, Collection<JobStatus> from, JobStatus to, Instant queuedAt);
 }

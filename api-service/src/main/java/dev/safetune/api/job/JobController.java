@@ -65,6 +65,18 @@ class JobController {
         return FineTuningJobObject.of(jobs.cancel(tenant, id));
     }
 
+    /** (+) Pauses a queued or running job; it keeps its checkpoints. */
+    @PostMapping("/{id}/pause")
+    FineTuningJobObject pause(Tenant tenant, @PathVariable String id) {
+        return FineTuningJobObject.of(jobs.pause(tenant, id));
+    }
+
+    /** (+) Resumes a paused job from its newest checkpoint. */
+    @PostMapping("/{id}/resume")
+    FineTuningJobObject resume(Tenant tenant, @PathVariable String id) {
+        return FineTuningJobObject.of(jobs.resume(tenant, id));
+    }
+
     /** {@code order=asc} (+) lists oldest first, {@code after} then meaning newer than that event. */
     @GetMapping("/{id}/events")
     ListObject<JobEventObject> events(

@@ -19,13 +19,14 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
-/** Creating, reading and cancelling fine-tuning jobs; running them is the worker's business. */
+/** Creating, reading, cancelling, pausing and resuming fine-tuning jobs; running them is the worker's business. */
 @Service
 public class JobService {
     static final int MAX_SUFFIX_LENGTH = 64;
@@ -171,6 +172,49 @@ public class JobService {
                 FineTuningJob cancelled = get(tenant, id);
                 events.info(cancelled, "Job cancelled");
                 return cancelled;
+            }
+            // A worker changed the status after our read; read again and decide on the new status.
+        }
+        throw new ConflictException("concurrent_update", null, "Job " + id + " is changing; try again.");
+    }
+
+    /**
+     * (+) Pauses a queued or running job. A running job's worker sees it at its next heartbeat, stops, and leaves
+     * its checkpoints for {@link #resume}.
+     */
+    @Transactional
+    public FineTuningJob pause(Tenant tenant, String id) {
+        return move(tenant, id, JobStatus.PAUSED, "paused", "Job paused");
+    }
+
+    /** (+) Puts a paused job back in the queue; the worker that claims it resumes from the newest checkpoint. */
+    @Transactional
+    public FineTuningJob resume(Tenant tenant, String id) {
+        FineTuningJob resumed =
+                move(tenant, id, JobStatus.QUEUED, "resumed", "Job resumed, moving job to queued state");
+        queue.jobQueued(id);
+        return resumed;
+    }
+
+    private FineTuningJob move(Tenant tenant, String id, JobStatus target, String verb, String event) {
+        for (int attempt = 0; attempt < CANCEL_ATTEMPTS; attempt++) {
+            FineTuningJob job = get(tenant, id);
+            boolean allowed = target == JobStatus.QUEUED
+                    ? job.status() == JobStatus.PAUSED
+                    : job.status().canTransitionTo(target);
+            if (!allowed) {
+                throw new InvalidRequestException(
+                        null,
+                        "invalid_state",
+                        "Job " + id + " cannot be " + verb + " while it is "
+                                + FineTuningJobObject.wireStatus(job.status()) + ".");
+            }
+            Instant queuedAt = target == JobStatus.QUEUED ? now() : null;
+            if (jobs.moveByIdAndOrganizationId(id, tenant.organizationId(), Set.of(job.status()), target, queuedAt)
+                    == 1) {
+                FineTuningJob moved = get(tenant, id);
+                events.info(moved, event);
+                return moved;
             }
             // A worker changed the status after our read; read again and decide on the new status.
         }

@@ -48,6 +48,8 @@ class TenantIsolationTest extends ApiServiceTestBase {
         "GET, /v1/files/{file}/content, 200",
         "DELETE, /v1/files/{file}, 409", // A's own delete is refused only because A's job uses the file
         "GET, /v1/fine_tuning/jobs/{job}, 200",
+        "POST, /v1/fine_tuning/jobs/{job}/pause, 200",
+        "POST, /v1/fine_tuning/jobs/{job}/resume, 400", // A's own resume is refused only because the job is queued
         "POST, /v1/fine_tuning/jobs/{job}/cancel, 200",
         "GET, /v1/fine_tuning/jobs/{job}/events, 200",
         "GET, /v1/fine_tuning/jobs/{job}/checkpoints, 200",
@@ -75,6 +77,7 @@ class TenantIsolationTest extends ApiServiceTestBase {
     void anotherTenantsAttemptsLeaveTheObjectsUntouched() {
         orgB.delete("/v1/files/" + fileA);
         orgB.post("/v1/fine_tuning/jobs/" + jobA + "/cancel");
+        orgB.post("/v1/fine_tuning/jobs/" + jobA + "/pause");
 
         assertThat(orgA.get("/v1/files/" + fileA).status()).isEqualTo(200);
         assertThat(orgA.get("/v1/fine_tuning/jobs/" + jobA)

@@ -200,6 +200,56 @@ class FineTuningJobApiTest extends ApiServiceTestBase {
                 .isEqualTo("succeeded");
     }
 
+    @Test
+    void pausingAndResumingAQueuedJobPutsItBackInTheQueueWithANotify() throws Exception {
+        String job = api.createJob(BASE_MODEL, trainingFile);
+
+        Response paused = api.post("/v1/fine_tuning/jobs/" + job + "/pause");
+        assertThat(paused.status()).isEqualTo(200);
+        assertThat(paused.json().path("status").asString()).isEqualTo("paused");
+
+        try (Connection worker = DriverManager.getConnection(DATABASE.jdbcUrl());
+                Statement listen = worker.createStatement()) {
+            listen.execute("LISTEN safetune_jobs");
+
+            Response resumed = api.post("/v1/fine_tuning/jobs/" + job + "/resume");
+
+            assertThat(resumed.json().path("status").asString()).isEqualTo("queued");
+            PGNotification[] received = worker.unwrap(PGConnection.class).getNotifications(10_000);
+            assertThat(received).isNotNull();
+            assertThat(received).extracting(PGNotification::getParameter).contains(job);
+        }
+        assertThat(api.get("/v1/fine_tuning/jobs/" + job + "/events?limit=2")
+                        .json()
+                        .path("data"))
+                .extracting(e -> e.path("message").asString())
+                .containsExactly("Job resumed, moving job to queued state", "Job paused");
+    }
+
+    @Test
+    void resumingAJobThatIsNotPausedIsRefused() {
+        String job = api.createJob(BASE_MODEL, trainingFile);
+
+        Response response = api.post("/v1/fine_tuning/jobs/" + job + "/resume");
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.error().path("code").asString()).isEqualTo("invalid_state");
+        assertThat(response.error().path("message").asString())
+                .isEqualTo("Job " + job + " cannot be resumed while it is queued.");
+    }
+
+    @Test
+    void pausingASucceededJobIsRefused() {
+        String job = api.createJob(BASE_MODEL, trainingFile);
+        jdbc.update("UPDATE fine_tuning_jobs SET status = 'succeeded', finished_at = now() WHERE id = ?", job);
+
+        Response response = api.post("/v1/fine_tuning/jobs/" + job + "/pause");
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.error().path("message").asString())
+                .isEqualTo("Job " + job + " cannot be paused while it is succeeded.");
+    }
+
     static Stream<Arguments> badHyperparameters() {
         return Stream.of(
                 Arguments.of("{\"n_epochs\":0}", "hyperparameters.n_epochs"),

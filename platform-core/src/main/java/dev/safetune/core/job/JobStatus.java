@@ -10,8 +10,8 @@ import java.util.Set;
  * status may follow which: the API and the worker both go through {@link #requireTransition(JobStatus)}, so an
  * illegal transition is a bug you can see in one spot.
  *
- * <p>{@code auditing} and {@code blocked} are reserved for the post-training audit gate; {@code paused} for
- * pause/resume. Until those land no transition leads into them.
+ * <p>{@code auditing} and {@code blocked} are reserved for the post-training audit gate: until it lands no
+ * transition leads into them.
  */
 public enum JobStatus {
     VALIDATING_FILES("validating_files"),
@@ -27,9 +27,10 @@ public enum JobStatus {
     private static final Map<JobStatus, Set<JobStatus>> TRANSITIONS = Map.of(
             VALIDATING_FILES, EnumSet.of(QUEUED, FAILED, CANCELLED),
             // running -> queued: an expired lease hands the job back to the queue for another worker.
-            QUEUED, EnumSet.of(RUNNING, CANCELLED, FAILED),
-            RUNNING, EnumSet.of(QUEUED, SUCCEEDED, FAILED, CANCELLED),
-            PAUSED, EnumSet.noneOf(JobStatus.class),
+            QUEUED, EnumSet.of(RUNNING, PAUSED, CANCELLED, FAILED),
+            RUNNING, EnumSet.of(QUEUED, PAUSED, SUCCEEDED, FAILED, CANCELLED),
+            // resume puts a paused job back in the queue; the next claim continues from its newest checkpoint.
+            PAUSED, EnumSet.of(QUEUED, CANCELLED),
             AUDITING, EnumSet.noneOf(JobStatus.class),
             SUCCEEDED, EnumSet.noneOf(JobStatus.class),
             BLOCKED, EnumSet.noneOf(JobStatus.class),

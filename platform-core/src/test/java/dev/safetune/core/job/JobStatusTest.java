@@ -42,7 +42,17 @@ class JobStatusTest {
     @Test
     void cancellationIsReachableFromEveryActiveStatus() {
         assertThat(JobStatus.sourcesOf(JobStatus.CANCELLED))
-                .containsExactlyInAnyOrder(JobStatus.VALIDATING_FILES, JobStatus.QUEUED, JobStatus.RUNNING);
+                .containsExactlyInAnyOrder(
+                        JobStatus.VALIDATING_FILES, JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED);
+    }
+
+    @Test
+    void aPausedJobResumesThroughTheQueue() {
+        assertThat(JobStatus.sourcesOf(JobStatus.PAUSED))
+                .containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.RUNNING);
+        assertThat(JobStatus.PAUSED.canTransitionTo(JobStatus.QUEUED)).isTrue();
+        assertThat(JobStatus.PAUSED.canTransitionTo(JobStatus.RUNNING)).isFalse();
+        assertThat(JobStatus.PAUSED.isTerminal()).isFalse();
     }
 
     @ParameterizedTest

@@ -157,6 +157,13 @@ public class JobRunner {
             case CANCELLED ->
                 queue.appendEvent(
                         lease, "info", "message", "Training stopped at step " + lastStep + " after cancellation", null);
+            case PAUSED ->
+                queue.appendEvent(
+                        lease,
+                        "info",
+                        "message",
+                        "Training paused at step " + lastStep + "; a resume continues from the newest checkpoint",
+                        null);
             case LOST -> log.info("job {} attempt {}: lease lost, stopped", lease.jobId(), lease.attempt());
             case HELD -> {
                 queue.appendEvent(

@@ -75,8 +75,8 @@ public class JobQueue {
     }
 
     /**
-     * Extends the lease; the answer tells the worker whether to go on. Cancellation is seen here: the API moves a
-     * running job to {@code cancelled} and the next heartbeat finds it.
+     * Extends the lease; the answer tells the worker whether to go on. Cancellation and pausing are seen here: the
+     * API moves a running job to {@code cancelled} or {@code paused} and the next heartbeat finds it.
      */
     public LeaseState renew(Lease lease, Duration leaseFor) {
         int renewed = jdbc.sql("UPDATE fine_tuning_jobs SET lease_until = now() + make_interval(secs => :lease)"
@@ -88,8 +88,11 @@ public class JobQueue {
             return LeaseState.HELD;
         }
         return currentStatus(lease)
-                .filter(s -> s == CANCELLED)
-                .map(s -> LeaseState.CANCELLED)
+                .map(s -> switch (s) {
+                    case CANCELLED -> LeaseState.CANCELLED;
+                    case PAUSED -> LeaseState.PAUSED;
+                    default -> LeaseState.LOST;
+                })
                 .orElse(LeaseState.LOST);
     }
 
