@@ -6,28 +6,44 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.safeguards.loss.MaskedCrossEntropy;
 import dev.safetune.worker.model.ChatRenderer;
 import dev.safetune.worker.model.ChatTokenizer;
+import dev.safetune.worker.model.ForwardOptions;
+import dev.safetune.worker.model.GradMode;
 import dev.safetune.worker.model.LlamaModel;
+import dev.safetune.worker.model.LoraConfig;
 import dev.safetune.worker.model.ModelConfig;
 import dev.safetune.worker.model.RenderedExample;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Supervised fine-tuning of a {@link LlamaModel} on chat conversations: full fine-tune, next-token
- * cross-entropy on trained assistant tokens ({@link MaskedCrossEntropy}), {@link AdamW} with a
- * {@link LearningRateSchedule#warmupCosine warm-up + cosine} schedule at
- * {@code learning_rate_multiplier × base learning rate} ({@code safetune.base_learning_rate} in the model's
- * {@code config.json}, 1e-3 by default), periodic atomic checkpoints and exact resume.
+ * Supervised fine-tuning of a {@link LlamaModel} on chat conversations: a LoRA adapter on the frozen base (the
+ * default) or a full fine-tune ({@link TrainingRequest#lora()}), next-token cross-entropy on trained assistant tokens
+ * ({@link MaskedCrossEntropy}), {@link AdamW} with a {@link LearningRateSchedule#warmupCosine warm-up + cosine}
+ * schedule at {@code learning_rate_multiplier × base learning rate} ({@code safetune.base_learning_rate} in the
+ * model's {@code config.json}, 1e-3 by default), periodic atomic checkpoints and exact resume.
+ *
+ * <p>What is written:
+ *
+ * <ul>
+ *   <li>LoRA: checkpoints hold the adapter in PEFT's layout ({@code adapter_config.json},
+ *       {@code adapter_model.safetensors}), its optimizer state and {@code trainer_state.json}; the final
+ *       {@code model/} holds the adapter plus the base's {@code config.json}, tokenizer and generation config, with
+ *       {@code base_model_name_or_path} the absolute base directory, so that {@link LlamaModel#load} (and PEFT) load
+ *       base + adapter from it. {@link MergedExport} writes the merged weights as a plain model.
+ *   <li>Full: checkpoints hold all weights in F32 with the optimizer state; the final {@code model/} holds the
+ *       weights in the base's own files and dtypes (shards, bf16, …) with the base's config and tokenizer.
+ * </ul>
  *
  * <p>Runs on the calling thread, on the GPU when the engine sees one and on the CPU otherwise, in fp32. Each step
  * runs inside its own {@link NDScope}, so memory stays flat however long the run. The PyTorch engine allows one
@@ -105,22 +121,16 @@ public final class FineTuner {
                     config.baseLearningRate() * hp.learningRateMultiplier(), plan.totalSteps());
 
             Run run = new Run(request, listener, tokenizer.padId(), training, validation, plan, schedule);
-            disableGradModeOnThisThread();
+            GradMode.disableOnThisThread();
             try (NDManager root = NDManager.newBaseManager(device())) {
                 return run.execute(root);
             }
         }
     }
 
-    /**
-     * PyTorch keeps grad mode per thread, and DJL switches it off only on the thread that started the engine (a
-     * closed GradientCollector restores the mode it found). AdamW updates parameters in place, which PyTorch refuses
-     * while grad mode is on, so a worker thread other than the first one would fail at its first step.
-     */
-    private static void disableGradModeOnThisThread() {
-        if ("PyTorch".equals(Engine.getInstance().getEngineName())) {
-            JniUtils.setGradMode(false);
-        }
+    /** Whether {@code checkpoint} holds a LoRA adapter rather than full weights. */
+    static boolean isAdapterCheckpoint(Path checkpoint) {
+        return Files.isRegularFile(checkpoint.resolve(LoraConfig.CONFIG_FILE));
     }
 
     /** The GPU when the engine sees one, else the CPU. */
@@ -160,56 +170,89 @@ public final class FineTuner {
         }
 
         TrainingResult execute(NDManager root) throws IOException {
-            Path source = request.resumeFrom().orElse(request.baseModelDir());
-            try (LlamaModel model = LlamaModel.load(source, root);
-                    AdamW optimizer = new AdamW(model.parameters(), optimizerOptions, root)) {
-                int firstStep = 1;
-                if (request.resumeFrom().isPresent()) {
-                    firstStep = resume(request.resumeFrom().get(), model, optimizer) + 1;
-                }
-                int epoch = -1;
-                int[] order = null;
-                for (int step = firstStep; step <= plan.totalSteps(); step++) {
-                    if (listener.shouldStop()) {
-                        throw new TrainingStoppedException(step - 1);
-                    }
-                    if (plan.epochOf(step) != epoch) {
-                        epoch = plan.epochOf(step);
-                        order = plan.order(epoch);
-                    }
-                    last = trainStep(model, optimizer, step, epoch, order);
-                    boolean checkpoint =
-                            request.checkpointEverySteps() > 0 && step % request.checkpointEverySteps() == 0;
-                    if ((checkpoint || step == plan.totalSteps()) && !validation.isEmpty()) {
-                        last = last.withValidLoss(validationLoss(model));
-                    }
-                    listener.onStep(last);
-                    if (checkpoint) {
-                        Path dir = writeCheckpoint(model, optimizer);
-                        listener.onCheckpoint(step, dir, last);
+            Optional<LoraConfig> lora = request.lora();
+            Optional<Path> resumeFrom = request.resumeFrom();
+            if (resumeFrom.isPresent() && isAdapterCheckpoint(resumeFrom.get()) != lora.isPresent()) {
+                throw new IllegalArgumentException("checkpoint " + resumeFrom.get() + " belongs to a "
+                        + (lora.isPresent() ? "full" : "LoRA") + " fine-tune, this one is "
+                        + (lora.isPresent() ? "LoRA" : "full"));
+            }
+            // A full fine-tune resumes from the checkpoint's weights; LoRA from the base plus the checkpoint's adapter.
+            Path weights = lora.isEmpty() && resumeFrom.isPresent() ? resumeFrom.get() : request.baseModelDir();
+            try (LlamaModel model = LlamaModel.load(weights, root)) {
+                if (lora.isPresent()) {
+                    if (resumeFrom.isPresent()) {
+                        model.loadAdapter(resumeFrom.get());
+                    } else {
+                        model.addAdapter(lora.get(), request.seed());
                     }
                 }
-                Double finalValidLoss = last.validLoss();
-                if (finalValidLoss == null && !validation.isEmpty()) {
-                    // Resumed from the last step's checkpoint written before validation existed in it.
-                    finalValidLoss = validationLoss(model);
+                try (AdamW optimizer = new AdamW(model.trainableParameters(), optimizerOptions, root)) {
+                    return train(model, optimizer);
                 }
-                Path modelDir = ModelDirectories.publish(request.workDir(), MODEL_DIR, dir -> {
-                    ModelDirectories.copyModelFiles(request.baseModelDir(), dir);
-                    model.saveWeights(dir.resolve(LlamaModel.WEIGHTS_FILE));
-                });
-                return new TrainingResult(
-                        plan.totalSteps(), trainedTokens, firstTrainLoss, last.trainLoss(), finalValidLoss, modelDir);
             }
         }
 
-        /** Restores optimizer and loop state; the weights were loaded from the checkpoint already. */
+        private TrainingResult train(LlamaModel model, AdamW optimizer) throws IOException {
+            int firstStep = 1;
+            if (request.resumeFrom().isPresent()) {
+                firstStep = resume(request.resumeFrom().get(), model, optimizer) + 1;
+            }
+            int epoch = -1;
+            int[] order = null;
+            for (int step = firstStep; step <= plan.totalSteps(); step++) {
+                if (listener.shouldStop()) {
+                    throw new TrainingStoppedException(step - 1);
+                }
+                if (plan.epochOf(step) != epoch) {
+                    epoch = plan.epochOf(step);
+                    order = plan.order(epoch);
+                }
+                last = trainStep(model, optimizer, step, epoch, order);
+                boolean checkpoint = request.checkpointEverySteps() > 0 && step % request.checkpointEverySteps() == 0;
+                if ((checkpoint || step == plan.totalSteps()) && !validation.isEmpty()) {
+                    last = last.withValidLoss(validationLoss(model));
+                }
+                listener.onStep(last);
+                if (checkpoint) {
+                    Path dir = writeCheckpoint(model, optimizer);
+                    listener.onCheckpoint(step, dir, last);
+                }
+            }
+            Double finalValidLoss = last.validLoss();
+            if (finalValidLoss == null && !validation.isEmpty()) {
+                // Resumed from the last step's checkpoint written before validation existed in it.
+                finalValidLoss = validationLoss(model);
+            }
+            Path modelDir = ModelDirectories.publish(request.workDir(), MODEL_DIR, dir -> {
+                ModelDirectories.copyModelFiles(request.baseModelDir(), dir);
+                if (model.adapterConfig().isPresent()) {
+                    model.saveAdapter(dir, baseModelReference());
+                } else {
+                    model.writeWeights(dir);
+                }
+            });
+            return new TrainingResult(
+                    plan.totalSteps(), trainedTokens, firstTrainLoss, last.trainLoss(), finalValidLoss, modelDir);
+        }
+
+        /** Where adapters say their base is: the absolute base directory, so they load from anywhere here. */
+        private String baseModelReference() {
+            return request.baseModelDir().toAbsolutePath().normalize().toString();
+        }
+
+        /** Restores optimizer and loop state; the weights (or the adapter) were loaded from the checkpoint already. */
         private int resume(Path checkpoint, LlamaModel model, AdamW optimizer) throws IOException {
             TrainerState state = TrainerState.read(checkpoint);
             state.requireSameRun(plan, checkpoint);
             ModelConfig base = ModelConfig.read(request.baseModelDir());
             if (!base.equals(model.config())) {
                 throw new IllegalArgumentException("checkpoint " + checkpoint + " is of another model");
+            }
+            if (!model.adapterConfig().equals(request.lora())) {
+                throw new IllegalArgumentException("checkpoint " + checkpoint + " holds a LoRA adapter "
+                        + model.adapterConfig().orElseThrow() + ", this run asks for "
+                        + request.lora().orElseThrow());
             }
             optimizer.load(checkpoint.resolve(AdamW.STATE_FILE));
             if (optimizer.stepCount() != state.step()) {
@@ -230,13 +273,19 @@ public final class FineTuner {
             Batch batch = Batch.of(examples, padId);
             double learningRate = schedule.at(step);
             long started = System.nanoTime();
+            if (model.adapterConfig().map(c -> c.dropout() > 0).orElse(false)) {
+                // Dropout masks depend only on (seed, step), so that a resumed run draws the same ones.
+                Engine.getInstance().setRandomSeed((int) (plan.seed() * 1_000_003L + step));
+            }
             float loss;
             double gradNorm;
             try (NDScope scope = new NDScope()) {
                 NDList arrays = batch.toArrays(model.manager());
                 NDArray tokens = arrays.get(0);
                 try (GradientCollector collector = model.manager().getEngine().newGradientCollector()) {
-                    NDArray lossArray = crossEntropy.nextTokenLoss(model.forward(tokens), tokens, arrays.get(1));
+                    NDArray logits =
+                            model.forward(tokens, ForwardOptions.trainingStep()).logits();
+                    NDArray lossArray = crossEntropy.nextTokenLoss(logits, tokens, arrays.get(1));
                     collector.backward(lossArray);
                     loss = lossArray.getFloat();
                 }
@@ -296,7 +345,11 @@ public final class FineTuner {
             Path checkpoints = request.workDir().resolve(CHECKPOINTS_DIR);
             return ModelDirectories.publish(checkpoints, checkpointName(last.step()), dir -> {
                 ModelDirectories.copyModelFiles(request.baseModelDir(), dir);
-                model.saveWeights(dir.resolve(LlamaModel.WEIGHTS_FILE));
+                if (model.adapterConfig().isPresent()) {
+                    model.saveAdapter(dir, baseModelReference());
+                } else {
+                    model.saveWeights(dir.resolve(LlamaModel.WEIGHTS_FILE));
+                }
                 optimizer.save(dir.resolve(AdamW.STATE_FILE));
                 state.write(dir);
             });

@@ -9,8 +9,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The loop's position and running totals, stored as {@code trainer_state.json} in every checkpoint. Together with
- * the weights, the optimizer moments and {@link BatchPlan}'s seeded order it determines the rest of the run: no
- * other random state exists (no dropout, no sampling).
+ * the weights (or the LoRA adapter), the optimizer moments and {@link BatchPlan}'s seeded order it determines the
+ * rest of the run: no other random state exists (adapter dropout, when on, is seeded from the seed and the step).
  *
  * @param step the last completed step
  * @param firstTrainLoss loss of step 1, so a resumed run can still report it

@@ -3,6 +3,7 @@ package dev.safetune.worker.training;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.worker.model.ChatRenderer;
+import dev.safetune.worker.model.LoraConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -22,6 +23,8 @@ import java.util.Optional;
  * @param resumeFrom a checkpoint directory written by an earlier run with the same data, hyperparameters and seed
  * @param maxSeqLen rendered conversations are cut to this many tokens (or to the model's
  *     {@code max_position_embeddings} when that is smaller)
+ * @param lora the LoRA adapter to train on the frozen base (the product's default, {@link LoraConfig#DEFAULT});
+ *     empty for a full fine-tune of every base parameter
  */
 public record TrainingRequest(
         Path baseModelDir,
@@ -32,9 +35,11 @@ public record TrainingRequest(
         Path workDir,
         int checkpointEverySteps,
         Optional<Path> resumeFrom,
-        int maxSeqLen) {
+        int maxSeqLen,
+        Optional<LoraConfig> lora) {
 
     public TrainingRequest {
+        Objects.requireNonNull(lora, "lora");
         Objects.requireNonNull(baseModelDir, "baseModelDir");
         Objects.requireNonNull(hp, "hp");
         Objects.requireNonNull(workDir, "workDir");
@@ -52,7 +57,55 @@ public record TrainingRequest(
         }
     }
 
-    /** A request with no validation set, no checkpoints, no resume and the default sequence length. */
+    /** A LoRA fine-tune with {@link LoraConfig#DEFAULT}. */
+    public TrainingRequest(
+            Path baseModelDir,
+            List<ChatExample> training,
+            List<ChatExample> validation,
+            Hyperparameters hp,
+            long seed,
+            Path workDir,
+            int checkpointEverySteps,
+            Optional<Path> resumeFrom,
+            int maxSeqLen) {
+        this(
+                baseModelDir,
+                training,
+                validation,
+                hp,
+                seed,
+                workDir,
+                checkpointEverySteps,
+                resumeFrom,
+                maxSeqLen,
+                Optional.of(LoraConfig.DEFAULT));
+    }
+
+    /** This request as a full fine-tune of every base parameter. */
+    public TrainingRequest withFullFineTuning() {
+        return withLora(Optional.empty());
+    }
+
+    /** This request training the given adapter. */
+    public TrainingRequest withLora(LoraConfig config) {
+        return withLora(Optional.of(config));
+    }
+
+    private TrainingRequest withLora(Optional<LoraConfig> config) {
+        return new TrainingRequest(
+                baseModelDir,
+                training,
+                validation,
+                hp,
+                seed,
+                workDir,
+                checkpointEverySteps,
+                resumeFrom,
+                maxSeqLen,
+                config);
+    }
+
+    /** A LoRA request with no validation set, no checkpoints, no resume and the default sequence length. */
     public static TrainingRequest of(
             Path baseModelDir, List<ChatExample> training, Hyperparameters hp, long seed, Path workDir) {
         return new TrainingRequest(
