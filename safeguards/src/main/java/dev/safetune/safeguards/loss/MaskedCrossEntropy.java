@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
 
 /**
@@ -22,8 +23,10 @@ import ai.djl.training.loss.Loss;
  * {@code max(1, ·)} only matters for an all-zero mask, where the loss is 0 instead of 0/0.
  *
  * <p>{@link #nextTokenLoss} applies the causal shift: the logits at position {@code t} predict token
- * {@code t + 1}, so it uses {@code z[:, :-1]}, targets {@code x[:, 1:]} and the mask of the target token
- * {@code M[:, 1:]}.
+ * {@code t + 1}, so position {@code t} gets the target {@code x[:, t+1]} and the mask of that target token
+ * {@code M[:, t+1]}; the last position gets mask 0. The shift is applied to the (small) targets and mask rather
+ * than by slicing the {@code [B, T, V]} logits, whose slice would cost two more passes over the largest tensor of
+ * the step in the backward pass (a zero-filled gradient and a copy).
  *
  * <p>Computed as {@code logSoftmax(-1)} followed by {@code gather} of the target column, which stays
  * numerically stable for large logits and back-propagates through every engine op used.
@@ -72,9 +75,7 @@ public final class MaskedCrossEntropy extends Loss {
      * @return a scalar
      */
     public NDArray nextTokenLoss(NDArray logits, NDArray tokens, NDArray lossMask) {
-        NDIndex predicting = new NDIndex(":, :-1");
-        NDIndex predicted = new NDIndex(":, 1:");
-        return evaluate(logits.get(predicting), tokens.get(predicted), lossMask.get(predicted));
+        return evaluate(logits, shiftLeft(tokens), shiftLeft(lossMask));
     }
 
     /**
@@ -82,10 +83,16 @@ public final class MaskedCrossEntropy extends Loss {
      * exactly over many batches (e.g. a validation set): sum both parts over the batches, then divide.
      */
     public NDList nextTokenSums(NDArray logits, NDArray tokens, NDArray lossMask) {
-        NDIndex predicted = new NDIndex(":, 1:");
-        NDArray mask = lossMask.get(predicted).toType(logits.getDataType(), false);
-        NDArray sum = maskedSum(logits.get(new NDIndex(":, :-1")), tokens.get(predicted), mask);
+        NDArray mask = shiftLeft(lossMask).toType(logits.getDataType(), false);
+        NDArray sum = maskedSum(logits, shiftLeft(tokens), mask);
         return new NDList(sum, mask.sum());
+    }
+
+    /** {@code [B, T]} → {@code a[:, 1:]} followed by a column of zeros, still {@code [B, T]}. */
+    private static NDArray shiftLeft(NDArray a) {
+        long rows = a.getShape().get(0);
+        NDArray zeros = a.getManager().zeros(new Shape(rows, 1), a.getDataType());
+        return a.get(new NDIndex(":, 1:")).concat(zeros, 1);
     }
 
     /**

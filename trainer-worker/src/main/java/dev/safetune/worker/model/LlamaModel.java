@@ -72,6 +72,9 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray finalNorm;
     private final DenseLinear lmHead;
     private final RotaryEmbedding rotary;
+    /** {@link RotaryEmbedding#rotateHalfMatrix}, a constant of the model's lifetime. */
+    private final NDArray rotateHalf;
+
     private final SequencedMap<String, NDArray> parameters;
     private final CheckpointLayout layout;
 
@@ -121,6 +124,8 @@ public final class LlamaModel implements AutoCloseable {
         this.finalNorm = weights.get("model.norm.weight");
         this.lmHead = new DenseLinear(config.tieWordEmbeddings() ? embedTokens : weights.get("lm_head.weight"));
         this.rotary = new RotaryEmbedding(config);
+        this.rotateHalf = rotary.rotateHalfMatrix(manager);
+        NDScope.unregister(rotateHalf);
 
         SequencedMap<String, NDArray> named = new LinkedHashMap<>();
         for (String name : tensorShapes(config).keySet()) {
@@ -566,8 +571,8 @@ public final class LlamaModel implements AutoCloseable {
                 .forward(x, pass)
                 .reshape(batch, length, kvHeads, headDim)
                 .transpose(0, 2, 1, 3);
-        q = rotary.apply(q, ropeQ); // already scaled by 1/√d
-        k = rotary.apply(k, ropeK);
+        q = rotary.apply(q, ropeQ, rotateHalf); // already scaled by 1/√d
+        k = rotary.apply(k, ropeK, rotateHalf);
         if (cache != null) {
             NDList full = cache.append(layerIndex, k, v);
             k = full.get(0);

@@ -1,10 +1,8 @@
 package dev.safetune.worker.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.safetune.worker.model.ModelConfig.RopeScaling;
 
@@ -125,12 +123,27 @@ public final class RotaryEmbedding {
         return new NDList(manager.create(cos, shape), manager.create(sin, shape));
     }
 
-    /** Rotates {@code x} of shape {@code [..., T, d]} by tables that broadcast against it. */
-    public NDArray apply(NDArray x, NDList tables) {
+    /**
+     * The {@code [d, d]} matrix {@code R} with {@code x R = rotate_half(x)}: {@code R[i + d/2, i] = −1},
+     * {@code R[i, i + d/2] = 1}. A matmul by it replaces slicing, negating and concatenating the halves (four ops,
+     * whose backward zero-fills and copies whole tensors) by one op whose backward is one matmul; with entries 0 and
+     * ±1 it is exact.
+     */
+    public NDArray rotateHalfMatrix(NDManager manager) {
         int half = headDim / 2;
-        NDArray first = x.get(new NDIndex("..., :" + half));
-        NDArray second = x.get(new NDIndex("..., " + half + ":"));
-        NDArray rotated = NDArrays.concat(new NDList(second.neg(), first), -1);
-        return x.mul(tables.get(0)).add(rotated.mul(tables.get(1)));
+        float[] r = new float[headDim * headDim];
+        for (int i = 0; i < half; i++) {
+            r[(i + half) * headDim + i] = -1;
+            r[i * headDim + i + half] = 1;
+        }
+        return manager.create(r, new Shape(headDim, headDim));
+    }
+
+    /**
+     * Rotates {@code x} of shape {@code [..., T, d]} by tables that broadcast against it, with the matrix of
+     * {@link #rotateHalfMatrix}.
+     */
+    public NDArray apply(NDArray x, NDList tables, NDArray rotateHalf) {
+        return x.mul(tables.get(0)).add(x.matMul(rotateHalf).mul(tables.get(1)));
     }
 }

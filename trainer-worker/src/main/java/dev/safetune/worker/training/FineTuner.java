@@ -128,6 +128,22 @@ public final class FineTuner {
         }
     }
 
+    /**
+     * The forward and backward pass of one training step, inside the caller's {@link NDScope}: the masked next-token
+     * loss of {@code tokens}, with its gradient accumulated into the trainable parameters.
+     *
+     * @return the loss
+     */
+    static float backward(LlamaModel model, MaskedCrossEntropy crossEntropy, NDArray tokens, NDArray lossMask) {
+        try (GradientCollector collector = model.manager().getEngine().newGradientCollector()) {
+            NDArray logits =
+                    model.forward(tokens, ForwardOptions.trainingStep()).logits();
+            NDArray loss = crossEntropy.nextTokenLoss(logits, tokens, lossMask);
+            collector.backward(loss);
+            return loss.getFloat();
+        }
+    }
+
     /** Whether {@code checkpoint} holds a LoRA adapter rather than full weights. */
     static boolean isAdapterCheckpoint(Path checkpoint) {
         return Files.isRegularFile(checkpoint.resolve(LoraConfig.CONFIG_FILE));
@@ -281,14 +297,7 @@ public final class FineTuner {
             double gradNorm;
             try (NDScope scope = new NDScope()) {
                 NDList arrays = batch.toArrays(model.manager());
-                NDArray tokens = arrays.get(0);
-                try (GradientCollector collector = model.manager().getEngine().newGradientCollector()) {
-                    NDArray logits =
-                            model.forward(tokens, ForwardOptions.trainingStep()).logits();
-                    NDArray lossArray = crossEntropy.nextTokenLoss(logits, tokens, arrays.get(1));
-                    collector.backward(lossArray);
-                    loss = lossArray.getFloat();
-                }
+                loss = backward(model, crossEntropy, arrays.get(0), arrays.get(1));
                 if (!Float.isFinite(loss)) {
                     throw new IllegalStateException("training diverged: loss " + loss + " at step " + step);
                 }

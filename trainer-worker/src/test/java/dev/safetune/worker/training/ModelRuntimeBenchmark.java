@@ -1,0 +1,342 @@
+package dev.safetune.worker.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.safetune.safeguards.loss.MaskedCrossEntropy;
+import dev.safetune.worker.model.GradMode;
+import dev.safetune.worker.model.LlamaModel;
+import dev.safetune.worker.model.LoraConfig;
+import dev.safetune.worker.model.LoraTarget;
+import dev.safetune.worker.model.ModelConfig;
+import dev.safetune.worker.model.Sampler;
+import dev.safetune.worker.model.SamplingOptions;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The model runtime's benchmark (not a unit test; surefire does not pick it up). In one run it measures DJL's fp32
+ * GEMM peak, training throughput and MFU of three Llama shapes at sequence 256 (full fine-tune and LoRA r 16), and
+ * greedy sampling speed with and without the KV cache, and prints a Markdown table (docs/benchmarks.md):
+ *
+ * <pre>
+ *   ./mvnw -B -o -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *       -Dexec.mainClass=dev.safetune.worker.training.ModelRuntimeBenchmark \
+ *       -Dexec.args="--peer /tmp/hfvenv/bin/python"
+ * </pre>
+ *
+ * Options: {@code --steps N} measured training steps per row (default 8, after 2 warm-up steps), {@code --shapes
+ * 1M,10M} a subset, {@code --new-tokens N} (default 256), {@code --peer PYTHON} also runs
+ * {@code src/test/python/hf_peer_benchmark.py} (transformers + PEFT on torch) with that interpreter after the DJL
+ * measurements, on the same shapes and settings, and puts its numbers in the same table.
+ *
+ * <p>MFU = achieved model FLOP/s ÷ the GEMM peak measured in the same run. Model FLOPs per trained token: full
+ * {@code 6·N + 12·L·T·d_q}, LoRA {@code 4·N + 6·N_lora + 12·L·T·d_q}, where {@code N} counts the weights of every
+ * matmul (all projections and the output layer, not the embedding lookup), {@code d_q} the query width and the
+ * attention term the full {@code T × T} score and context matmuls (forward 4·T·d_q per layer and token, backward
+ * twice that); LoRA's frozen base needs input gradients but no weight gradients, hence 4·N.
+ */
+public final class ModelRuntimeBenchmark {
+
+    private static final int BATCH = 8;
+    private static final int SEQUENCE = 256;
+    private static final int WARMUP_STEPS = 2;
+    private static final int PROMPT = 16;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** A benchmark shape; {@code intermediate ≈ 8/3 · hidden}, tied embeddings. */
+    record Size(String name, int hidden, int layers, int heads, int kvHeads, int intermediate, int vocab) {
+        ModelConfig config() {
+            return new ModelConfig(
+                    hidden,
+                    intermediate,
+                    layers,
+                    heads,
+                    kvHeads,
+                    hidden / heads,
+                    1e-5,
+                    10000.0,
+                    vocab,
+                    SEQUENCE + 320,
+                    true,
+                    0,
+                    List.of(1),
+                    2,
+                    1e-3);
+        }
+    }
+
+    /** The shapes of the peer comparison in djl-notes ("the peer to beat"). */
+    static final List<Size> SIZES = List.of(
+            new Size("1M", 128, 4, 4, 4, 344, 1024),
+            new Size("10M", 320, 6, 8, 4, 864, 8192),
+            new Size("50M", 640, 8, 10, 5, 1728, 16384));
+
+    static final LoraConfig LORA = new LoraConfig(16, 32, false, 0.0, EnumSet.allOf(LoraTarget.class));
+
+    private ModelRuntimeBenchmark() {}
+
+    /** One measured row. */
+    record Row(
+            String runtime,
+            String size,
+            long parameters,
+            double gemmPeak,
+            double fullTokensPerSecond,
+            double fullMfu,
+            double loraTokensPerSecond,
+            double loraMfu,
+            double cachedTokensPerSecond,
+            double recomputedTokensPerSecond) {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = options(args);
+        int steps = Integer.parseInt(options.getOrDefault("steps", "8"));
+        int newTokens = Integer.parseInt(options.getOrDefault("new-tokens", "256"));
+        List<String> wanted =
+                Arrays.asList(options.getOrDefault("shapes", "1M,10M,50M").split(","));
+        GradMode.disableOnThisThread();
+        System.out.printf(
+                "DJL PyTorch engine, %d intra-op threads, %d CPUs; batch %d × sequence %d, %d measured steps%n",
+                JniUtils.getNumThreads(), Runtime.getRuntime().availableProcessors(), BATCH, SEQUENCE, steps);
+        double peak = gemmPeak();
+        System.out.printf("fp32 GEMM peak: %.1f GFLOP/s%n", peak);
+        List<Row> rows = new ArrayList<>();
+        for (Size size : SIZES) {
+            if (wanted.contains(size.name())) {
+                rows.add(measure(size, peak, steps, newTokens));
+            }
+        }
+        if (options.containsKey("peer")) {
+            rows.addAll(peer(options.get("peer"), wanted, steps, newTokens));
+        }
+        System.out.println();
+        System.out.println("| runtime | model | params | GEMM peak GFLOP/s | full tok/s | full MFU | LoRA r16 tok/s"
+                + " | LoRA MFU | sampling tok/s, KV cache | sampling tok/s, recompute | cache speed-up |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Row row : rows) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %s | %.2f M | %.0f | %,.0f | %.0f %% | %,.0f | %.0f %% | %.1f | %.1f | %.1f× |%n",
+                    row.runtime(),
+                    row.size(),
+                    row.parameters() / 1e6,
+                    row.gemmPeak(),
+                    row.fullTokensPerSecond(),
+                    100 * row.fullMfu(),
+                    row.loraTokensPerSecond(),
+                    100 * row.loraMfu(),
+                    row.cachedTokensPerSecond(),
+                    row.recomputedTokensPerSecond(),
+                    row.cachedTokensPerSecond() / row.recomputedTokensPerSecond());
+        }
+    }
+
+    /** Best of square fp32 matmuls of a few sizes, in GFLOP/s. */
+    static double gemmPeak() {
+        double best = 0;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int n : new int[] {1024, 2048, 3072}) {
+                NDArray a = manager.randomNormal(new Shape(n, n));
+                NDArray b = manager.randomNormal(new Shape(n, n));
+                for (int i = 0; i < 2; i++) {
+                    try (NDArray c = a.matMul(b)) {
+                        c.getFloat(0, 0);
+                    }
+                }
+                int repeats = Math.max(3, (int) (2e10 / (2.0 * n * n * n)));
+                long started = System.nanoTime();
+                for (int i = 0; i < repeats; i++) {
+                    try (NDArray c = a.matMul(b)) {
+                        c.getFloat(0, 0);
+                    }
+                }
+                double seconds = (System.nanoTime() - started) / 1e9;
+                best = Math.max(best, 2.0 * n * n * n * repeats / seconds / 1e9);
+            }
+        }
+        return best;
+    }
+
+    private static Row measure(Size size, double peak, int steps, int newTokens) throws IOException {
+        ModelConfig config = size.config();
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaModel model = randomModel(config, root)) {
+            long matmulWeights = matmulWeights(config);
+            double attention = 12.0 * config.numHiddenLayers() * SEQUENCE * config.queryWidth();
+            double fullRate = trainingTokensPerSecond(model, root, steps);
+            double fullMfu = fullRate * (6.0 * matmulWeights + attention) / 1e9 / peak;
+            System.out.printf(
+                    "%s (%,d parameters): full fine-tune %,.0f tokens/s, MFU %.0f %%%n",
+                    size.name(), config.parameterCount(), fullRate, 100 * fullMfu);
+
+            double cached = samplingTokensPerSecond(model, newTokens, true);
+            double recomputed = samplingTokensPerSecond(model, newTokens, false);
+            System.out.printf(
+                    "%s: greedy sampling, %d new tokens: %.1f tokens/s with the KV cache, %.1f recomputing (%.1f×)%n",
+                    size.name(), newTokens, cached, recomputed, cached / recomputed);
+
+            model.addAdapter(LORA, 1);
+            long loraWeights = model.trainableParameters().values().stream()
+                    .mapToLong(NDArray::size)
+                    .sum();
+            double loraRate = trainingTokensPerSecond(model, root, steps);
+            double loraMfu = loraRate * (4.0 * matmulWeights + 6.0 * loraWeights + attention) / 1e9 / peak;
+            System.out.printf(
+                    "%s: LoRA r16 (%,d adapter parameters) %,.0f tokens/s, MFU %.0f %%%n",
+                    size.name(), loraWeights, loraRate, 100 * loraMfu);
+            return new Row(
+                    "SafeTune (DJL)",
+                    size.name(),
+                    config.parameterCount(),
+                    peak,
+                    fullRate,
+                    fullMfu,
+                    loraRate,
+                    loraMfu,
+                    cached,
+                    recomputed);
+        }
+    }
+
+    /** Weights that take part in a matmul: every projection and the output layer. */
+    static long matmulWeights(ModelConfig config) {
+        long d = config.hiddenSize();
+        long perLayer =
+                d * (2L * config.queryWidth() + 2L * config.keyValueWidth()) + 3L * d * config.intermediateSize();
+        return config.numHiddenLayers() * perLayer + (long) config.vocabSize() * d;
+    }
+
+    /** Trains on random tokens (every position in the loss) with the production step and AdamW. */
+    private static double trainingTokensPerSecond(LlamaModel model, NDManager root, int steps) {
+        MaskedCrossEntropy crossEntropy = new MaskedCrossEntropy();
+        Random random = new Random(1);
+        long[] tokens = new long[BATCH * SEQUENCE];
+        float[] mask = new float[BATCH * SEQUENCE];
+        Arrays.fill(mask, 1f);
+        long elapsed = 0;
+        try (AdamW optimizer = new AdamW(model.trainableParameters(), AdamW.Options.DEFAULTS, root)) {
+            for (int step = 0; step < WARMUP_STEPS + steps; step++) {
+                for (int i = 0; i < tokens.length; i++) {
+                    tokens[i] = random.nextInt(model.config().vocabSize());
+                }
+                long started = System.nanoTime();
+                try (NDScope scope = new NDScope()) {
+                    NDArray input = model.manager().create(tokens, new Shape(BATCH, SEQUENCE));
+                    NDArray lossMask = model.manager().create(mask, new Shape(BATCH, SEQUENCE));
+                    FineTuner.backward(model, crossEntropy, input, lossMask);
+                    optimizer.step(1e-4);
+                }
+                if (step >= WARMUP_STEPS) {
+                    elapsed += System.nanoTime() - started;
+                }
+            }
+        }
+        return (double) steps * BATCH * SEQUENCE / (elapsed / 1e9);
+    }
+
+    /** Greedy continuation of one random 16-token prompt by {@code newTokens} tokens, no stop token. */
+    private static double samplingTokensPerSecond(LlamaModel model, int newTokens, boolean cache) {
+        Random random = new Random(2);
+        int[] prompt = new int[PROMPT];
+        for (int i = 0; i < PROMPT; i++) {
+            prompt[i] = random.nextInt(model.config().vocabSize());
+        }
+        Sampler sampler = new Sampler(model, 0);
+        SamplingOptions options = new SamplingOptions(0, 1, 0, newTokens, Set.of(), cache);
+        sampler.generate(List.of(prompt), new SamplingOptions(0, 1, 0, 8, Set.of(), cache)); // warm-up
+        long started = System.nanoTime();
+        int produced = sampler.generate(List.of(prompt), options).getFirst().tokens().length;
+        return produced / ((System.nanoTime() - started) / 1e9);
+    }
+
+    /** A model with N(0, 0.02²) weights and unit norm gains, as transformers initialises one. */
+    static LlamaModel randomModel(ModelConfig config, NDManager root) {
+        NDManager manager = root.newSubManager();
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        LlamaModel.tensorShapes(config)
+                .forEach((name, shape) -> weights.put(
+                        name,
+                        shape.dimension() == 1
+                                ? manager.ones(shape)
+                                : manager.randomNormal(0, 0.02f, shape, ai.djl.ndarray.types.DataType.FLOAT32)));
+        return LlamaModel.fromWeights(config, weights, manager);
+    }
+
+    /** Runs the transformers + PEFT peer on the same shapes and settings; its rows. */
+    private static List<Row> peer(String python, List<String> wanted, int steps, int newTokens)
+            throws IOException, InterruptedException {
+        Path script = Path.of("src/test/python/hf_peer_benchmark.py");
+        if (!Files.isRegularFile(script)) {
+            script = Path.of("trainer-worker").resolve(script);
+        }
+        List<String> command = new ArrayList<>(List.of(
+                python,
+                script.toString(),
+                "--threads",
+                Integer.toString(JniUtils.getNumThreads()),
+                "--steps",
+                Integer.toString(steps),
+                "--new-tokens",
+                Integer.toString(newTokens),
+                "--shapes",
+                String.join(",", wanted)));
+        System.out.println("running the peer: " + String.join(" ", command));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<Row> rows = new ArrayList<>();
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith("{")) {
+                    JsonNode row = JSON.readTree(line);
+                    rows.add(new Row(
+                            row.path("runtime").asString(),
+                            row.path("size").asString(),
+                            row.path("parameters").asLong(),
+                            row.path("gemm_peak").asDouble(),
+                            row.path("full_tokens_per_second").asDouble(),
+                            row.path("full_mfu").asDouble(),
+                            row.path("lora_tokens_per_second").asDouble(),
+                            row.path("lora_mfu").asDouble(),
+                            row.path("cached_tokens_per_second").asDouble(),
+                            row.path("recomputed_tokens_per_second").asDouble()));
+                } else {
+                    System.out.println("  peer: " + line);
+                }
+            }
+        }
+        if (process.waitFor() != 0) {
+            System.out.println("the peer exited with " + process.exitValue());
+        }
+        return rows;
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("expected --option value pairs, got " + args[i]);
+            }
+            options.put(args[i].substring(2), args[i + 1]);
+        }
+        return options;
+    }
+}
