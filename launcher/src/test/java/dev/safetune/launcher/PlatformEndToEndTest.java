@@ -7,6 +7,7 @@ import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.id.Ids;
 import dev.safetune.testsupport.TestDatabase;
 import dev.safetune.worker.model.BaseModelGenerator;
+import dev.safetune.worker.model.FineTuningMethod;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.training.FineTuner;
@@ -280,11 +281,12 @@ class PlatformEndToEndTest {
             }
         };
         Path workDir = home.resolve("artifacts/jobs/org-default").resolve(jobId).resolve("attempt-1");
+        Path baseModel = home.resolve("models").resolve(LocalSetup.BASE_MODEL);
         try {
             new FineTuner()
                     .train(
                             new TrainingRequest(
-                                    home.resolve("models").resolve(LocalSetup.BASE_MODEL),
+                                    baseModel,
                                     training,
                                     List.of(),
                                     claimed.hyperparameters(),
@@ -292,7 +294,8 @@ class PlatformEndToEndTest {
                                     workDir,
                                     10,
                                     Optional.empty(),
-                                    256),
+                                    256,
+                                    FineTuningMethod.of(baseModel).adapter()),
                             crashAfterCheckpoint);
         } catch (TrainingStoppedException expected) {
             // the "crash"

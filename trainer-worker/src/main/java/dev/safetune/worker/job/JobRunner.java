@@ -5,6 +5,7 @@ import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.job.FineTunedModelName;
 import dev.safetune.worker.config.WorkerProperties;
+import dev.safetune.worker.model.FineTuningMethod;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.queue.Lease;
@@ -135,7 +136,8 @@ public class JobRunner {
                 workDir,
                 properties.worker().checkpointEverySteps(),
                 checkpoint.map(c -> Path.of(c.storagePath())),
-                properties.worker().maxSequenceLength());
+                properties.worker().maxSequenceLength(),
+                FineTuningMethod.of(baseModel).adapter());
         Reporter reporter = new Reporter(lease, heartbeat, modelName);
         TrainingResult result = fineTuner.train(request, reporter);
         queue.recordThroughput(job.model(), reporter.tokensPerSecond());
