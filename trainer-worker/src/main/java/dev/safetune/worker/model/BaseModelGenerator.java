@@ -88,7 +88,8 @@ public final class BaseModelGenerator {
 
         writeGenerationConfig(dir, bos, eos, pad);
         SafeTensors.write(dir.resolve(LlamaModel.WEIGHTS_FILE), initialWeights(config, seed), SafeTensors.PT_METADATA);
-        config.write(dir, Map.of("_name_or_path", modelId));
+        // Random weights: a full fine-tune is what teaches them anything (see FineTuningMethod).
+        config.write(dir, Map.of("_name_or_path", modelId, FineTuningMethod.FIELD, "full"));
         return config;
     }
 
