@@ -2,26 +2,28 @@ package dev.safetune.worker.model;
 
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.ChatMessage;
+import dev.safetune.worker.model.ChatTemplate.Segment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Renders conversations in ChatML, the format of the chat template {@link TokenizerGenerator} writes:
- *
- * <pre>
- *   &lt;|im_start|&gt;{role}\n{content}&lt;|im_end|&gt;\n      for every message
- * </pre>
- *
- * and marks which tokens the loss is computed on: the content of trained assistant messages
- * ({@link ChatMessage#trained()}) and the {@code <|im_end|>} that closes each, so the model learns where its turn
- * ends; never system or user content, role headers, the newline after {@code <|im_end|>}, or assistant messages
+ * Renders conversations with the tokenizer's chat template ({@link ChatTokenizer#chatTemplate()}: the model's own
+ * Jinja template, or ChatML for tokenizers without one) and marks which tokens the loss is computed on: the content of
+ * trained assistant messages ({@link ChatMessage#trained()}) and the end-of-turn marker that closes each, so the model
+ * learns where its turn ends; never system or user content, role headers, other template text, or assistant messages
  * with {@code weight: 0}.
  *
- * <p>Each piece is encoded on its own (special tokens by id, text with the tokenizer), so the mask boundaries are
- * exact rather than recovered from character offsets. Encoding content separately from its role header is also
- * what generation sees: the prompt ends with {@code assistant\n} and the answer starts a fresh token.
+ * <p>The end-of-turn marker is the template text after the content up to and including the first special token in
+ * it: {@code <|im_end|>} for ChatML and Qwen, {@code <|eot_id|>} for Llama 3 (not the newline after it, nor a
+ * generation prompt a template appends).
+ *
+ * <p>Template text and content are encoded separately ({@link ChatTemplate#segments}): special-token text the
+ * template writes is the control token, while content is encoded as plain text ({@link ChatTokenizer#encode}), so
+ * customer data cannot forge turn boundaries and the mask boundaries are exact rather than recovered from character
+ * offsets. Encoding content apart from its header is also what generation sees: the prompt ends with the
+ * assistant header and the answer starts a fresh token.
  */
 public final class ChatRenderer {
 
@@ -47,17 +49,27 @@ public final class ChatRenderer {
      * @return empty when no trained token is left (no trained assistant message, or all cut off)
      */
     public Optional<RenderedExample> render(ChatExample example) {
+        List<ChatMessage> messages = example.messages();
         Builder builder = new Builder();
-        for (ChatMessage message : example.messages()) {
+        boolean closesTrainedContent = false;
+        for (Segment segment : tokenizer.chatTemplate().segments(messages, false)) {
             if (builder.full()) {
                 break;
             }
-            boolean trained = message.trained();
-            builder.add(new int[] {tokenizer.imStartId()}, false);
-            builder.add(tokenizer.encode(message.role() + "\n"), false);
-            builder.add(tokenizer.encode(message.content()), trained);
-            builder.add(new int[] {tokenizer.imEndId()}, trained);
-            builder.add(tokenizer.encode("\n"), false);
+            if (segment.isContent()) {
+                boolean trained = messages.get(segment.message()).trained();
+                builder.add(tokenizer.encode(segment.text()), trained);
+                closesTrainedContent = trained;
+                continue;
+            }
+            String text = segment.text();
+            if (closesTrainedContent) {
+                int end = endOfTurn(text);
+                builder.add(tokenizer.encodeTemplateText(text.substring(0, end)), true);
+                text = text.substring(end);
+                closesTrainedContent = false;
+            }
+            builder.add(tokenizer.encodeTemplateText(text), false);
         }
         RenderedExample rendered = builder.build(example.line());
         return rendered.trainedTokenCount() > 0 ? Optional.of(rendered) : Optional.empty();
@@ -70,6 +82,35 @@ public final class ChatRenderer {
             render(example).ifPresent(rendered::add);
         }
         return rendered;
+    }
+
+    /**
+     * The tokens of a generation prompt: the conversation rendered with {@code add_generation_prompt}, content
+     * encoded as plain text, not truncated.
+     */
+    public int[] prompt(List<ChatMessage> messages) {
+        List<int[]> parts = new ArrayList<>();
+        for (Segment segment : tokenizer.chatTemplate().segments(messages, true)) {
+            parts.add(
+                    segment.isContent()
+                            ? tokenizer.encode(segment.text())
+                            : tokenizer.encodeTemplateText(segment.text()));
+        }
+        return parts.stream().flatMapToInt(Arrays::stream).toArray();
+    }
+
+    /** The end of the first special token in {@code text}, or 0 when it has none. */
+    private int endOfTurn(String text) {
+        int end = 0;
+        int first = Integer.MAX_VALUE;
+        for (String special : tokenizer.specialTokens()) {
+            int at = text.indexOf(special);
+            if (at >= 0 && (at < first || (at == first && at + special.length() > end))) {
+                first = at;
+                end = at + special.length();
+            }
+        }
+        return end;
     }
 
     public int maxSequenceLength() {

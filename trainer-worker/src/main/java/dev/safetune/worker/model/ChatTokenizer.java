@@ -15,8 +15,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A model's Hugging Face {@code tokenizer.json}, loaded through DJL, plus the special tokens of the ChatML
- * conversation format.
+ * A model's Hugging Face {@code tokenizer.json}, loaded through DJL, with its special (added) tokens and the chat
+ * template of its {@code tokenizer_config.json} ({@link ChatTemplate#CHATML} when it has none).
  *
  * <p>{@link #encode} treats its input as plain text: if customer content contains the text of a special token
  * (say {@code <|im_end|>}), it is encoded as ordinary characters, never as the control token, so training data
@@ -38,28 +38,31 @@ public final class ChatTokenizer implements AutoCloseable {
     private final Map<String, Integer> specialTokens;
     private final List<String> specialTokensLongestFirst;
     private final int vocabSize;
-    private final int imStartId;
-    private final int imEndId;
     private final int padId;
+    private final ChatTemplate chatTemplate;
 
     private ChatTokenizer(
-            HuggingFaceTokenizer tokenizer, Map<String, Integer> specialTokens, int vocabSize, String padToken) {
+            HuggingFaceTokenizer tokenizer,
+            Map<String, Integer> specialTokens,
+            int vocabSize,
+            String padToken,
+            ChatTemplate chatTemplate) {
         this.tokenizer = tokenizer;
         this.specialTokens = Map.copyOf(specialTokens);
         this.specialTokensLongestFirst = specialTokens.keySet().stream()
                 .sorted(Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder()))
                 .toList();
         this.vocabSize = vocabSize;
-        this.imStartId = require(IM_START);
-        this.imEndId = require(IM_END);
         this.padId = require(padToken);
+        this.chatTemplate = chatTemplate;
     }
 
     /**
-     * Loads {@code dir/tokenizer.json}. The pad token is {@code pad_token} of {@code dir/tokenizer_config.json}
-     * when present, else {@value #PAD}.
+     * Loads {@code dir/tokenizer.json} and the chat template of {@code dir/tokenizer_config.json}. The pad token is
+     * that file's {@code pad_token} when present, else {@value #PAD} when the tokenizer has it, else its
+     * {@code eos_token} (Llama 3 has no pad token; padding is masked anyway).
      *
-     * @throws IllegalArgumentException when the tokenizer lacks the ChatML tokens
+     * @throws IllegalArgumentException when no pad token can be found
      */
     public static ChatTokenizer load(Path dir) throws IOException {
         Path file = dir.resolve(TOKENIZER_FILE);
@@ -77,7 +80,13 @@ public final class ChatTokenizer implements AutoCloseable {
         for (JsonNode id : json.path("model").path("vocab").values()) {
             maxId = Math.max(maxId, id.asInt());
         }
-        String padToken = padToken(dir).orElse(PAD);
+        JsonNode config = tokenizerConfig(dir);
+        String padToken = tokenText(config.path("pad_token"))
+                .or(() -> special.containsKey(PAD) ? Optional.of(PAD) : Optional.empty())
+                .or(() -> tokenText(config.path("eos_token")))
+                .orElse(PAD);
+        ChatTemplate template =
+                config.hasNonNull("chat_template") ? ChatTemplate.fromTokenizerConfig(config) : ChatTemplate.CHATML;
         HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
                 .optTokenizerPath(file)
                 .optAddSpecialTokens(false)
@@ -85,7 +94,7 @@ public final class ChatTokenizer implements AutoCloseable {
                 .optPadding(false)
                 .build();
         try {
-            return new ChatTokenizer(tokenizer, special, maxId + 1, padToken);
+            return new ChatTokenizer(tokenizer, special, maxId + 1, padToken, template);
         } catch (RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -124,17 +133,56 @@ public final class ChatTokenizer implements AutoCloseable {
         return tokenizer.decode(Arrays.stream(ids).asLongStream().toArray(), false);
     }
 
+    /**
+     * Token ids of text a chat template produced: special-token text in it is the control token (as the tokenizer
+     * treats added tokens), the rest is encoded as plain text.
+     */
+    public int[] encodeTemplateText(String text) {
+        List<int[]> parts = new ArrayList<>();
+        int from = 0;
+        while (from < text.length()) {
+            int at = text.length();
+            String found = null;
+            for (String special : specialTokensLongestFirst) {
+                int index = text.indexOf(special, from);
+                if (index >= 0 && index < at) {
+                    at = index;
+                    found = special;
+                }
+            }
+            parts.add(encodeRaw(text.substring(from, at)));
+            if (found == null) {
+                break;
+            }
+            parts.add(new int[] {specialTokens.get(found)});
+            from = at + found.length();
+        }
+        return concat(parts);
+    }
+
     /** The id of a special (added) token, e.g. {@link #IM_END}. */
     public int specialTokenId(String token) {
         return require(token);
     }
 
-    public int imStartId() {
-        return imStartId;
+    /** The special (added) tokens' text. */
+    public java.util.Set<String> specialTokens() {
+        return specialTokens.keySet();
     }
 
+    /** The chat template conversations are rendered with. */
+    public ChatTemplate chatTemplate() {
+        return chatTemplate;
+    }
+
+    /** The id of {@value #IM_START}; fails for a tokenizer without it. */
+    public int imStartId() {
+        return require(IM_START);
+    }
+
+    /** The id of {@value #IM_END}; fails for a tokenizer without it. */
     public int imEndId() {
-        return imEndId;
+        return require(IM_END);
     }
 
     public int padId() {
@@ -167,15 +215,15 @@ public final class ChatTokenizer implements AutoCloseable {
         return id;
     }
 
-    private static Optional<String> padToken(Path dir) throws IOException {
+    private static JsonNode tokenizerConfig(Path dir) throws IOException {
         Path config = dir.resolve(TOKENIZER_CONFIG_FILE);
-        if (!Files.isRegularFile(config)) {
-            return Optional.empty();
-        }
-        JsonNode pad = JSON.readTree(config).path("pad_token");
-        // pad_token is either a string or an AddedToken object with a "content" field.
+        return Files.isRegularFile(config) ? JSON.readTree(config) : JSON.createObjectNode();
+    }
+
+    /** A token field: a string or an AddedToken object with a {@code content} field. */
+    private static Optional<String> tokenText(JsonNode token) {
         String content =
-                pad.isString() ? pad.stringValue() : pad.path("content").asString("");
+                token.isString() ? token.stringValue() : token.path("content").asString("");
         return content.isEmpty() ? Optional.empty() : Optional.of(content);
     }
 
