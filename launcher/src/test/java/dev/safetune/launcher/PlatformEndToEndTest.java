@@ -119,6 +119,18 @@ class PlatformEndToEndTest {
         assertThat(models)
                 .contains(LocalSetup.BASE_MODEL, job.path("fine_tuned_model").asString());
 
+        JsonNode resultFiles = job.path("result_files");
+        assertThat(resultFiles.size()).isEqualTo(1);
+        List<JsonNode> rows = diagnosticsRows(resultFiles.get(0).asString());
+        assertThat(rows).hasSize(160);
+        assertThat(rows.getFirst().path("loss_end").asDouble())
+                .isGreaterThanOrEqualTo(rows.getLast().path("loss_end").asDouble());
+        long improved = rows.stream()
+                .filter(r ->
+                        r.path("loss_end").asDouble() < r.path("loss_start").asDouble())
+                .count();
+        assertThat(improved).isGreaterThan(rows.size() * 9L / 10);
+
         String workerMetrics = scrape(platform.workers().getLast());
         assertThat(workerMetrics).contains("safetune_training_tokens_total", "safetune_training_step_seconds");
         assertThat(workerMetrics).contains("safetune_queue_wait_seconds");
@@ -320,6 +332,21 @@ class PlatformEndToEndTest {
                 .ok()
                 .path("id")
                 .asString();
+    }
+
+    /** The job's per-example diagnostics file, downloaded through the files API like any file the customer owns. */
+    private List<JsonNode> diagnosticsRows(String fileId) throws Exception {
+        JsonNode file = client.get("/v1/files/" + fileId).ok();
+        assertThat(file.path("purpose").asString()).isEqualTo("fine-tune-results");
+        HttpResponse<String> content = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(platform.apiBaseUrl() + "/v1/files/" + fileId + "/content"))
+                                .header("Authorization", "Bearer " + KEY)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(content.statusCode()).isEqualTo(200);
+        JsonMapper json = JsonMapper.builder().build();
+        return content.body().lines().map(json::readTree).toList();
     }
 
     private boolean isTerminal(String jobId) {

@@ -2,6 +2,7 @@ package dev.safetune.api.job;
 
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.core.job.JobStatus;
+import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -9,6 +10,7 @@ import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Map;
 import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
@@ -53,6 +55,11 @@ public class FineTuningJob {
     private Instant createdAt;
     private Instant queuedAt;
     private Instant finishedAt;
+
+    /** Written by the worker when the job succeeds; the API only reads it. */
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    @Column(columnDefinition = "text[]", insertable = false, updatable = false)
+    private String[] resultFiles;
 
     @Version
     private Long version;
@@ -111,6 +118,8 @@ public class FineTuningJob {
         job.createdAt = instant(row, "created_at");
         job.queuedAt = instant(row, "queued_at");
         job.finishedAt = instant(row, "finished_at");
+        job.resultFiles =
+                row.path("result_files").valueStream().map(JsonNode::asString).toArray(String[]::new);
         return job;
     }
 
@@ -179,6 +188,10 @@ public class FineTuningJob {
 
     public String fineTunedModel() {
         return fineTunedModel;
+    }
+
+    public List<String> resultFiles() {
+        return resultFiles == null ? List.of() : List.of(resultFiles);
     }
 
     public Long trainedTokens() {

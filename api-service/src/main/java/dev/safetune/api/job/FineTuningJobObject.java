@@ -60,7 +60,7 @@ public record FineTuningJobObject(
                 wireStatus(job.status()),
                 job.trainingFile(),
                 job.validationFile(),
-                List.of(),
+                job.resultFiles(),
                 job.trainedTokens(),
                 hp,
                 new MethodObject(CreateJobRequest.SUPERVISED, new SupervisedObject(hp)),

@@ -11,6 +11,7 @@ import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.queue.Lease;
 import dev.safetune.worker.queue.LeaseRenewer;
 import dev.safetune.worker.queue.LeaseState;
+import dev.safetune.worker.queue.ResultFile;
 import dev.safetune.worker.training.FineTuner;
 import dev.safetune.worker.training.StepMetrics;
 import dev.safetune.worker.training.TrainingListener;
@@ -48,6 +49,7 @@ public class JobRunner {
     private final JobQueue queue;
     private final LeaseRenewer renewer;
     private final FineTuner fineTuner;
+    private final ExampleDiagnostics diagnostics = new ExampleDiagnostics();
     private final JdbcClient jdbc;
     private final WorkerProperties properties;
     private final Timer queueWait;
@@ -141,12 +143,21 @@ public class JobRunner {
         Reporter reporter = new Reporter(lease, heartbeat, modelName);
         TrainingResult result = fineTuner.train(request, reporter);
         queue.recordThroughput(job.model(), reporter.tokensPerSecond());
+        queue.appendEvent(lease, "info", "message", "Computing per-example losses before and after training", null);
+        ResultFile diagnostics = this.diagnostics.write(
+                baseModel,
+                result.modelDir(),
+                training,
+                properties.worker().maxSequenceLength(),
+                properties.artifactsDir().toAbsolutePath().resolve("files").resolve(job.organizationId()),
+                job.id());
         if (queue.succeed(
                 lease,
                 modelName,
                 job.model(),
                 result.trainedTokens(),
-                result.modelDir().toString())) {
+                result.modelDir().toString(),
+                List.of(diagnostics))) {
             queue.appendEvent(lease, "info", "message", "New fine-tuned model created: " + modelName, null);
             queue.appendEvent(lease, "info", "message", "The job has successfully completed", null);
         } else {

@@ -210,18 +210,38 @@ public class JobQueue {
      *
      * @return false when the lease was lost (nothing is written)
      */
-    public boolean succeed(Lease lease, String fineTunedModel, String baseModel, long trainedTokens, String modelPath) {
+    public boolean succeed(
+            Lease lease,
+            String fineTunedModel,
+            String baseModel,
+            long trainedTokens,
+            String modelPath,
+            List<ResultFile> resultFiles) {
         RUNNING.requireTransition(SUCCEEDED);
         return Boolean.TRUE.equals(tx.execute(status -> {
             int updated = jdbc.sql("UPDATE fine_tuning_jobs SET status = 'succeeded', fine_tuned_model = :model,"
                             + " trained_tokens = :tokens, finished_at = now(), lease_until = NULL,"
-                            + " version = version + 1 WHERE " + FENCE + " AND status = 'running'")
+                            + " result_files = :files, version = version + 1"
+                            + " WHERE " + FENCE + " AND status = 'running'")
                     .param("model", fineTunedModel)
                     .param("tokens", trainedTokens)
+                    .param("files", resultFiles.stream().map(ResultFile::id).toArray(String[]::new))
                     .params(fence(lease))
                     .update();
             if (updated != 1) {
                 return false;
+            }
+            for (ResultFile file : resultFiles) {
+                jdbc.sql("INSERT INTO files (id, organization_id, filename, purpose, bytes, sha256, storage_path,"
+                                + " status) VALUES (:id, :org, :name, :purpose, :bytes, :sha, :path, 'processed')")
+                        .param("id", file.id())
+                        .param("org", lease.organizationId())
+                        .param("name", file.filename())
+                        .param("purpose", ResultFile.PURPOSE)
+                        .param("bytes", file.bytes())
+                        .param("sha", file.sha256())
+                        .param("path", file.storagePath())
+                        .update();
             }
             jdbc.sql("INSERT INTO models (id, organization_id, kind, base_model, job_id, storage_path)"
                             + " VALUES (:id, :org, 'fine_tuned', :base, :job, :path)")

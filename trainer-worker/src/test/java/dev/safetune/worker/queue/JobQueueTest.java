@@ -56,7 +56,7 @@ class JobQueueTest {
                 jdbc,
                 new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
                 JsonMapper.builder().build());
-        jdbc.sql("TRUNCATE organizations, fine_tuning_jobs, job_events, checkpoints CASCADE")
+        jdbc.sql("TRUNCATE organizations, fine_tuning_jobs, job_events, checkpoints, files, models CASCADE")
                 .update();
         jdbc.sql("INSERT INTO organizations (id, name) VALUES ('org-a', 'A')").update();
     }
@@ -142,12 +142,35 @@ class JobQueueTest {
         assertThat(queue.appendEvent(dead, "info", "message", "zombie", null)).isFalse();
         assertThat(queue.recordCheckpoint(dead, "ftckpt-z", 5, Map.of(), "/tmp/z", "z"))
                 .isFalse();
-        assertThat(queue.succeed(dead, "ft:zombie", "safetune-tiny", 1, "/tmp/z"))
+        assertThat(queue.succeed(dead, "ft:zombie", "safetune-tiny", 1, "/tmp/z", List.of()))
                 .isFalse();
         assertThat(queue.renew(alive, LEASE)).isEqualTo(LeaseState.HELD);
-        assertThat(queue.succeed(alive, "ft:alive", "safetune-tiny", 10, "/tmp/a"))
+        assertThat(queue.succeed(alive, "ft:alive", "safetune-tiny", 10, "/tmp/a", List.of()))
                 .isTrue();
         assertThat(status("ftjob-1")).isEqualTo("succeeded");
+    }
+
+    @Test
+    void successRegistersTheModelAndTheResultFilesForTheJobsOwner() {
+        enqueue("ftjob-1");
+        Lease lease = queue.claim("w1", LEASE).orElseThrow().lease();
+        ResultFile diagnostics = new ResultFile("file-r1", "ftjob-1-example-losses.jsonl", 12, "ab", "/tmp/r1");
+
+        assertThat(queue.succeed(lease, "ft:m", "safetune-tiny", 10, "/tmp/m", List.of(diagnostics)))
+                .isTrue();
+
+        assertThat(jdbc.sql("SELECT array_to_string(result_files, ',') FROM fine_tuning_jobs WHERE id = 'ftjob-1'")
+                        .query(String.class)
+                        .single())
+                .isEqualTo("file-r1");
+        assertThat(jdbc.sql("SELECT organization_id || ' ' || purpose FROM files WHERE id = 'file-r1'")
+                        .query(String.class)
+                        .single())
+                .isEqualTo("org-a fine-tune-results");
+        assertThat(jdbc.sql("SELECT organization_id FROM models WHERE id = 'ft:m'")
+                        .query(String.class)
+                        .single())
+                .isEqualTo("org-a");
     }
 
     @Test
@@ -167,7 +190,8 @@ class JobQueueTest {
                 .update();
 
         assertThat(queue.renew(lease, LEASE)).isEqualTo(LeaseState.CANCELLED);
-        assertThat(queue.succeed(lease, "ft:x", "safetune-tiny", 1, "/tmp/x")).isFalse();
+        assertThat(queue.succeed(lease, "ft:x", "safetune-tiny", 1, "/tmp/x", List.of()))
+                .isFalse();
         assertThat(status("ftjob-1")).isEqualTo("cancelled");
     }
 
