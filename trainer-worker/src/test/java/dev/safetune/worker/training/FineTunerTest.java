@@ -273,19 +273,23 @@ class FineTunerTest {
     }
 
     /**
-     * Every step's intermediates are freed by its scope: after warm-up the number of live NDArrays does not change
-     * over 200 steps.
+     * Every step's intermediates are freed by its scope: between step 20 and step 200 of a LoRA run the number of
+     * live NDArrays does not change and resident memory grows by less than 32 MB (a step's activations alone are
+     * ≈ 0.3 MB, so keeping one per step would add ≈ 54 MB). {@link ThousandStepMemoryCheck} runs the same check over
+     * 1,000 steps outside the unit suite.
      */
     @Test
-    void liveArrayCountStaysFlatOverTwoHundredSteps(@TempDir Path work) throws IOException {
+    void liveArraysAndResidentMemoryStayFlatOverTwoHundredSteps(@TempDir Path work) throws IOException {
         List<Integer> liveArrays = new ArrayList<>();
+        List<Long> residentKilobytes = new ArrayList<>();
         try (NDManager probe = NDManager.newBaseManager()) {
             NDManager system = probe.getParentManager();
             TrainingListener counter = new Recorder(Integer.MAX_VALUE) {
                 @Override
                 public void onStep(StepMetrics metrics) {
-                    if (metrics.step() == 10 || metrics.step() == 200) {
+                    if (metrics.step() == 20 || metrics.step() == 200) {
                         liveArrays.add(system.getManagedArrays().size());
+                        residentKilobytes.add(residentKilobytes());
                     }
                 }
             };
@@ -294,6 +298,20 @@ class FineTunerTest {
 
         assertThat(liveArrays).hasSize(2);
         assertThat(liveArrays.get(1)).isEqualTo(liveArrays.get(0));
+        assertThat(residentKilobytes.get(1) - residentKilobytes.get(0)).isLessThan(32 * 1024L);
+    }
+
+    /** VmRSS of this process (Linux). */
+    static long residentKilobytes() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .filter(line -> line.startsWith("VmRSS:"))
+                    .mapToLong(line -> Long.parseLong(line.replaceAll("[^0-9]", "")))
+                    .findFirst()
+                    .orElseThrow();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static TrainingRequest request(
@@ -302,7 +320,7 @@ class FineTunerTest {
     }
 
     /** "What colour is the sky?" → "The sky is blue." with a system prompt, for the first {@code n} facts. */
-    private static List<ChatExample> facts(int n) {
+    static List<ChatExample> facts(int n) {
         List<ChatExample> examples = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String thing = FACTS[i % FACTS.length][0];
