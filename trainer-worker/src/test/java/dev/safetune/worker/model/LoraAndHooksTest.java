@@ -181,6 +181,43 @@ class LoraAndHooksTest {
                 .hasMessageContaining("rank_pattern");
     }
 
+    /**
+     * Adapter dropout acts in training passes only, draws from the engine's seeded generator (so a step is
+     * reproducible), and leaves the base path alone.
+     */
+    @Test
+    void adapterDropoutActsInTrainingPassesOnlyAndFollowsTheEngineSeed() {
+        model.addAdapter(new LoraConfig(4, 8, false, 0.5, EnumSet.allOf(LoraTarget.class)), 1);
+        randomizeB(model, 5);
+        try (NDScope scope = new NDScope()) {
+            NDArray tokens = tokens();
+            float[] inference = model.forward(tokens).toFloatArray();
+            manager.getEngine().setRandomSeed(7);
+            float[] first = model.forward(tokens, ForwardOptions.trainingStep())
+                    .logits()
+                    .toFloatArray();
+            manager.getEngine().setRandomSeed(7);
+            float[] again = model.forward(tokens, ForwardOptions.trainingStep())
+                    .logits()
+                    .toFloatArray();
+            float[] other = model.forward(tokens, ForwardOptions.trainingStep())
+                    .logits()
+                    .toFloatArray();
+
+            assertThat(model.forward(tokens).toFloatArray()).containsExactly(inference);
+            assertThat(first).isNotEqualTo(inference);
+            assertThat(again).containsExactly(first);
+            assertThat(other).isNotEqualTo(first);
+            assertThat(model.forward(tokens, ForwardOptions.trainingStep().withoutAdapter())
+                            .logits()
+                            .toFloatArray())
+                    .containsExactly(
+                            model.forward(tokens, ForwardOptions.inference().withoutAdapter())
+                                    .logits()
+                                    .toFloatArray());
+        }
+    }
+
     /** Steering adds its vector to the residual stream at that index; later layers and the logits see the change. */
     @Test
     void steeringAddsItsVectorToTheResidualStreamAtItsLayer() {
