@@ -11,6 +11,7 @@ import json
 import time
 
 import torch
+import transformers
 from peft import LoraConfig, get_peft_model
 from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -89,6 +90,7 @@ def main():
             bos_token_id=0, eos_token_id=1, pad_token_id=2,
         )
         model = LlamaForCausalLM(config)
+        parameters = sum(p.numel() for p in model.parameters())  # tied embeddings count once
         n = matmul_weights(config)
         attention = 12.0 * config.num_hidden_layers * SEQUENCE * config.hidden_size
         model.train()
@@ -101,9 +103,9 @@ def main():
         lora_model.train()
         lora = train_rate(lora_model, args.steps)
         row = dict(
-            runtime=f"transformers {__import__('transformers').__version__} + peft (torch {torch.__version__})",
+            runtime=f"transformers {transformers.__version__} + PEFT (torch {torch.__version__})",
             size=name,
-            parameters=sum(p.numel() for p in model.get_base_model().parameters()) if hasattr(model, "get_base_model") else sum(p.numel() for n_, p in lora_model.named_parameters() if "lora_" not in n_),
+            parameters=parameters,
             gemm_peak=peak,
             full_tokens_per_second=full,
             full_mfu=full * (6.0 * n + attention) / 1e9 / peak,

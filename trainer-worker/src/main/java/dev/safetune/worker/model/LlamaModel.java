@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -80,6 +81,10 @@ public final class LlamaModel implements AutoCloseable {
 
     private List<DecoderLayer> layers;
     private Adapter adapter;
+    /** Full-sequence constants for positions 0 … {@code constantsLength − 1}, sliced per call; see {@link #constants}. */
+    private NDList constants;
+
+    private int constantsLength;
 
     /** One transformer block's modules, HF names in comments. */
     private record DecoderLayer(
@@ -421,14 +426,40 @@ public final class LlamaModel implements AutoCloseable {
     /** A full-sequence forward pass (positions 0 … T−1 in every row), as {@code options} asks. */
     public ForwardOutput forward(NDArray tokens, ForwardOptions options) {
         int length = checkTokens(tokens, 0);
-        // Constants of the graph are arrays that live as long as the caller's scope, never NDArray.mul(Number) and
-        // the like: the PyTorch engine wraps Java data without copying, and such a Number operand is freed right
-        // after the op while autograd still needs it for the backward pass (a use-after-free that yields NaN
-        // gradients after a garbage collection; see LlamaModelTest).
-        NDList ropeQ = rotary.tables(manager, 0, length, queryScale());
-        NDList ropeK = rotary.tables(manager, 0, length, 1f);
-        NDArray mask = causalMask(length);
+        NDList all = constants(length);
+        NDIndex rows = new NDIndex(":" + length);
+        NDList ropeQ = new NDList(all.get(0).get(rows), all.get(1).get(rows));
+        NDList ropeK = new NDList(all.get(2).get(rows), all.get(3).get(rows));
+        NDArray mask = all.get(4).get(new NDIndex(":" + length + ", :" + length));
         return run(tokens, options, ropeQ, ropeK, mask, null);
+    }
+
+    /**
+     * The RoPE tables (queries', scaled by 1/√d, then keys') and the causal mask for at least {@code length}
+     * positions, kept for the model's lifetime and grown by doubling, so that a training step neither recomputes
+     * them nor allocates their buffers again.
+     *
+     * <p>Constants of the graph are arrays that outlive the pass, never {@code NDArray.mul(Number)} and the like:
+     * the PyTorch engine wraps Java data without copying, and such a Number operand is freed right after the op
+     * while autograd still needs it for the backward pass (a use-after-free that yields NaN gradients after a garbage
+     * collection; see LlamaModelTest).
+     */
+    private NDList constants(int length) {
+        if (length > constantsLength) {
+            int capacity =
+                    Math.min(config.maxPositionEmbeddings(), Math.max(length, Math.max(64, 2 * constantsLength)));
+            NDList fresh = new NDList();
+            fresh.addAll(rotary.tables(manager, 0, capacity, queryScale()));
+            fresh.addAll(rotary.tables(manager, 0, capacity, 1f));
+            fresh.add(causalMask(capacity));
+            fresh.forEach(NDScope::unregister);
+            if (constants != null) {
+                constants.close();
+            }
+            constants = fresh;
+            constantsLength = capacity;
+        }
+        return constants;
     }
 
     /**
@@ -460,17 +491,13 @@ public final class LlamaModel implements AutoCloseable {
                 }
             }
         }
-        NDList ropeQ = perRow(rotary.tables(manager, positions, queryScale()), batch, length);
-        NDList ropeK = perRow(rotary.tables(manager, positions, 1f), batch, length);
+        Shape perRow = new Shape(batch, 1, length, config.headDim());
+        NDList ropeQ = rotary.tables(manager, positions, queryScale(), perRow);
+        NDList ropeK = rotary.tables(manager, positions, 1f, perRow);
         NDArray maskArray = manager.create(mask, new Shape(batch, 1, length, keys));
         ForwardOutput output = run(tokens, options, ropeQ, ropeK, maskArray, cache);
         cache.commit(allValid, length);
         return output;
-    }
-
-    private NDList perRow(NDList tables, int batch, int length) {
-        Shape shape = new Shape(batch, 1, length, config.headDim());
-        return new NDList(tables.get(0).reshape(shape), tables.get(1).reshape(shape));
     }
 
     /** The attention's {@code 1/√d}, folded into the queries' RoPE tables. */

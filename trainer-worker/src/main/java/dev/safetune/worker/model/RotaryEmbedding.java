@@ -90,9 +90,7 @@ public final class RotaryEmbedding {
         for (int p = 0; p < length; p++) {
             positions[p] = start + p;
         }
-        NDList tables = tables(manager, positions, scale);
-        Shape shape = new Shape(length, headDim);
-        return new NDList(tables.get(0).reshape(shape), tables.get(1).reshape(shape));
+        return tables(manager, positions, scale, new Shape(length, headDim));
     }
 
     /** {@link #tables(NDManager, int, int, float)} with scale 1. */
@@ -101,10 +99,18 @@ public final class RotaryEmbedding {
     }
 
     /**
-     * The cos and sin tables for arbitrary positions, one row per entry of {@code positions}, each
-     * {@code [positions.length, d]}, multiplied by {@code scale}.
+     * The cos and sin tables for arbitrary positions, one row of {@code d} per entry of {@code positions}, created
+     * with {@code shape} (whose size must be {@code positions.length × d}) and multiplied by {@code scale}.
+     *
+     * <p>The arrays are created in that shape rather than reshaped afterwards: the engine wraps the Java buffer
+     * without copying, and a reshaped view kept while the created array is dropped would read freed memory once the
+     * buffer is collected.
      */
-    public NDList tables(NDManager manager, long[] positions, float scale) {
+    public NDList tables(NDManager manager, long[] positions, float scale, Shape shape) {
+        if (shape.size() != (long) positions.length * headDim) {
+            throw new IllegalArgumentException(
+                    "shape " + shape + " does not hold " + positions.length + " rows of " + headDim);
+        }
         int half = headDim / 2;
         float[] cos = new float[positions.length * headDim];
         float[] sin = new float[positions.length * headDim];
@@ -119,7 +125,6 @@ public final class RotaryEmbedding {
                 sin[p * headDim + half + i] = s;
             }
         }
-        Shape shape = new Shape(positions.length, headDim);
         return new NDList(manager.create(cos, shape), manager.create(sin, shape));
     }
 

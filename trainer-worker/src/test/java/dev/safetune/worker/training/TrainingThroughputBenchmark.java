@@ -17,8 +17,8 @@ import java.util.Optional;
 import java.util.Random;
 
 /**
- * Measures full fine-tuning throughput of the generated base model (not a unit test; surefire does not pick it
- * up). Every example is cut to exactly {@code seq} tokens, so each step processes {@code batch × seq} tokens.
+ * Measures full fine-tuning throughput of the generated base model (LoRA with {@code -Dlora=true}; not a unit test;
+ * surefire does not pick it up). {@link ModelRuntimeBenchmark} is the runtime's benchmark on fixed shapes. Every example is cut to exactly {@code seq} tokens, so each step processes {@code batch × seq} tokens.
  *
  * <pre>
  *   ./mvnw -B -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
@@ -86,6 +86,9 @@ public final class TrainingThroughputBenchmark {
                 0,
                 Optional.empty(),
                 seq);
+        if (!Boolean.getBoolean("lora")) {
+            request = request.withFullFineTuning();
+        }
         TrainingResult result = new FineTuner().train(request, recorder);
 
         List<StepMetrics> measured = metrics.subList(WARMUP_STEPS, metrics.size());
