@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Settings under {@code safetune.*}.
@@ -18,6 +19,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param estimate how dry runs count tokens
  * @param events the live event streams
  * @param webhooks delivery of job state changes to tenants' endpoints
+ * @param maxUploadSize the largest training file {@code POST /v1/files} accepts
  */
 @ConfigurationProperties("safetune")
 public record SafetuneProperties(
@@ -29,7 +31,8 @@ public record SafetuneProperties(
         @DefaultValue Pricing pricing,
         @DefaultValue Estimate estimate,
         @DefaultValue Events events,
-        @DefaultValue Webhooks webhooks) {
+        @DefaultValue Webhooks webhooks,
+        @DefaultValue("512MB") DataSize maxUploadSize) {
 
     public SafetuneProperties {
         artifactsDir = artifactsDir.toAbsolutePath().normalize();

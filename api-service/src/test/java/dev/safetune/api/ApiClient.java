@@ -91,11 +91,18 @@ public final class ApiClient {
 
     /** {@code POST /v1/files} as multipart/form-data with the given purpose; no file part when content is null. */
     public Response upload(String filename, byte[] content, String purpose) {
+        return upload(filename, content, purpose, false);
+    }
+
+    /** As {@link #upload(String, byte[], String)}, with the purpose part after the file part when asked. */
+    public Response upload(String filename, byte[] content, String purpose, boolean purposeLast) {
         String boundary = "----safetune-test-boundary";
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        write(
-                body,
-                "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n" + purpose + "\r\n");
+        String purposePart =
+                "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n" + purpose + "\r\n";
+        if (!purposeLast) {
+            write(body, purposePart);
+        }
         if (content != null) {
             write(
                     body,
@@ -103,6 +110,9 @@ public final class ApiClient {
                             + "\"\r\nContent-Type: application/jsonl\r\n\r\n");
             body.writeBytes(content);
             write(body, "\r\n");
+        }
+        if (purposeLast) {
+            write(body, purposePart);
         }
         write(body, "--" + boundary + "--\r\n");
         return send(request("/v1/files")

@@ -3,6 +3,7 @@ package dev.safetune.api.file;
 import dev.safetune.api.auth.Tenant;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.springframework.core.io.FileSystemResource;
@@ -17,7 +18,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.multipart.MultipartFile;
 
 @RestController
 @RequestMapping("/v1/files")
@@ -31,9 +31,8 @@ class FileController {
     }
 
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    FileObject upload(Tenant tenant, @RequestParam("file") MultipartFile file, @RequestParam String purpose)
-            throws IOException {
-        return files.upload(tenant, file, purpose);
+    FileObject upload(Tenant tenant, HttpServletRequest request) throws IOException {
+        return files.upload(tenant, request);
     }
 
     @GetMapping

@@ -16,6 +16,7 @@ import dev.safetune.core.id.Ids;
 import dev.safetune.core.job.JobStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,12 +35,17 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.apache.commons.fileupload2.core.FileItemInput;
+import org.apache.commons.fileupload2.core.FileItemInputIterator;
+import org.apache.commons.fileupload2.core.FileUploadException;
+import org.apache.commons.fileupload2.core.FileUploadSizeException;
+import org.apache.commons.fileupload2.jakarta.servlet6.JakartaServletFileUpload;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.StringUtils;
-import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
 
 /**
  * Tenants' files. Uploads are stored under {@code <artifacts-dir>/files/<organization>/<file id>.jsonl}; a file
@@ -86,12 +92,78 @@ public class FileService {
                 .register(meters);
     }
 
-    /** Stores, hashes and validates an upload in a single streaming pass. */
-    public FileObject upload(Tenant tenant, MultipartFile upload, String purpose) throws IOException {
+    /**
+     * Reads a {@code multipart/form-data} upload ({@code purpose}, {@code file}) as it arrives: the file part goes
+     * straight from the connection through SHA-256 and the validator into storage, so neither memory nor a temporary
+     * copy ever holds the whole file.
+     */
+    public FileObject upload(Tenant tenant, HttpServletRequest request) throws IOException {
+        long max = properties.maxUploadSize().toBytes();
+        JakartaServletFileUpload<?, ?> parser = new JakartaServletFileUpload<>();
+        parser.setFileSizeMax(max);
+        String purpose = null;
+        FileObject stored = null;
+        try {
+            FileItemInputIterator parts = parser.getItemIterator(request);
+            while (parts.hasNext()) {
+                FileItemInput part = parts.next();
+                if (part.isFormField() && "purpose".equals(part.getFieldName())) {
+                    purpose = formField(part);
+                    if (stored == null) {
+                        requirePurpose(purpose); // refuse before any byte of the file is stored
+                    }
+                } else if (!part.isFormField() && "file".equals(part.getFieldName())) {
+                    if (stored != null) {
+                        throw new InvalidRequestException("file", "invalid_value", "Send exactly one 'file' part.");
+                    }
+                    try (InputStream in = part.getInputStream()) {
+                        stored = store(tenant, in, filenameOf(part.getName()));
+                    }
+                } else {
+                    part.getInputStream().transferTo(OutputStream.nullOutputStream());
+                }
+            }
+        } catch (FileUploadSizeException e) {
+            throw new MaxUploadSizeExceededException(max, e);
+        } catch (FileUploadException e) {
+            throw new InvalidRequestException(null, "invalid_multipart", "Malformed multipart body: " + e.getMessage());
+        }
+        if (stored == null) {
+            throw new InvalidRequestException(
+                    "file", "missing_required_parameter", "Missing required parameter: 'file'.");
+        }
+        if (!FINE_TUNE.equals(purpose)) {
+            // The purpose came after the file, or never: the file is already stored and must not be kept.
+            delete(tenant, stored.id());
+            if (purpose == null) {
+                throw new InvalidRequestException(
+                        "purpose", "missing_required_parameter", "Missing required parameter: 'purpose'.");
+            }
+            requirePurpose(purpose);
+        }
+        return stored;
+    }
+
+    private static String formField(FileItemInput part) throws IOException {
+        try (InputStream in = part.getInputStream()) {
+            byte[] value = in.readNBytes(1025);
+            if (value.length > 1024) {
+                throw new InvalidRequestException(part.getFieldName(), "invalid_value", "Form field is too long.");
+            }
+            return new String(value, java.nio.charset.StandardCharsets.UTF_8).strip();
+        }
+    }
+
+    private static void requirePurpose(String purpose) {
         if (!FINE_TUNE.equals(purpose)) {
             throw new InvalidRequestException(
                     "purpose", "invalid_value", "Invalid purpose '" + purpose + "': only 'fine-tune' is supported.");
         }
+    }
+
+    /** Stores, hashes and validates one file in a single streaming pass. */
+    private FileObject store(Tenant tenant, InputStream upload, String filename) throws IOException {
+        String purpose = FINE_TUNE;
         String id = Ids.newId("file");
         Path directory = properties.artifactsDir().resolve("files").resolve(tenant.organizationId());
         Files.createDirectories(directory);
@@ -101,7 +173,7 @@ public class FileService {
         CopyingInputStream tee;
         MessageDigest sha256 = sha256();
         try {
-            try (InputStream in = upload.getInputStream();
+            try (InputStream in = upload;
                     FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
                     OutputStream out = Channels.newOutputStream(channel)) {
                 tee = new CopyingInputStream(in, out, sha256);
@@ -118,7 +190,7 @@ public class FileService {
         UploadedFile file = new UploadedFile(
                 id,
                 tenant.organizationId(),
-                filenameOf(upload),
+                filename,
                 purpose,
                 tee.bytes(),
                 HexFormat.of().formatHex(sha256.digest()),
@@ -233,9 +305,9 @@ public class FileService {
         return new NotFoundException("id", "No such File object: " + id);
     }
 
-    private static String filenameOf(MultipartFile upload) {
+    private static String filenameOf(String submitted) {
         // Some clients send a full path; the name is metadata only and never part of a storage path.
-        String name = StringUtils.getFilename(upload.getOriginalFilename());
+        String name = StringUtils.getFilename(submitted);
         return name == null || name.isBlank() ? "upload.jsonl" : name;
     }
 

@@ -139,6 +139,27 @@ class FileApiTest extends ApiServiceTestBase {
     }
 
     @Test
+    void purposeMayFollowTheFilePart() {
+        Response response = newTenant()
+                .upload("train.jsonl", TrainingFiles.valid(10).getBytes(StandardCharsets.UTF_8), "fine-tune", true);
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().path("status").asString()).isEqualTo("processed");
+    }
+
+    @Test
+    void aWrongPurposeAfterTheFileLeavesNothingStored() {
+        ApiClient tenant = newTenant();
+
+        Response response = tenant.upload(
+                "train.jsonl", TrainingFiles.valid(10).getBytes(StandardCharsets.UTF_8), "assistants", true);
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.error().path("param").asString()).isEqualTo("purpose");
+        assertThat(tenant.get("/v1/files").json().path("data").size()).isZero();
+    }
+
+    @Test
     void uploadWithoutAFileIsRejectedNamingFile() {
         Response response = newTenant().upload(null, null, "fine-tune");
 

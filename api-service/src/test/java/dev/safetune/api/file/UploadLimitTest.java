@@ -15,13 +15,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** Uploads over the configured size are refused with 413 before reaching storage. */
+/** Uploads over the configured size are refused with 413 and nothing of them is kept. */
 class UploadLimitTest {
     @TempDir
     Path artifacts;
 
     @Test
-    void uploadOverTheSizeLimitIsRefusedWith413() {
+    void uploadOverTheSizeLimitIsRefusedWith413() throws java.io.IOException {
         try (TestDatabase database = TestDatabase.create();
                 ConfigurableApplicationContext app = ApiServiceApplication.start(Map.of(
                         "server.port",
@@ -30,10 +30,8 @@ class UploadLimitTest {
                         database.jdbcUrl(),
                         "safetune.artifacts-dir",
                         artifacts,
-                        "spring.servlet.multipart.max-file-size",
-                        "4KB",
-                        "spring.servlet.multipart.max-request-size",
-                        "5KB"))) {
+                        "safetune.max-upload-size",
+                        "4KB"))) {
             ApiKeyService apiKeys = app.getBean(ApiKeyService.class);
             String organization = apiKeys.createOrganization("Limits").id();
             int port = Integer.parseInt(app.getEnvironment().getProperty("local.server.port"));
@@ -46,7 +44,11 @@ class UploadLimitTest {
             assertThat(response.status()).isEqualTo(413);
             assertThat(response.error().path("code").asString()).isEqualTo("file_too_large");
             assertThat(response.error().path("param").asString()).isEqualTo("file");
-            assertThat(artifacts.resolve("files")).doesNotExist();
+            // Streamed to a temporary file until the limit was hit, which was then removed: nothing is kept.
+            try (var stored = java.nio.file.Files.walk(artifacts)) {
+                assertThat(stored.filter(java.nio.file.Files::isRegularFile)).isEmpty();
+            }
+            assertThat(api.get("/v1/files").json().path("data").size()).isZero();
         }
     }
 }
