@@ -1,9 +1,10 @@
 package dev.safetune.worker.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
 /**
@@ -11,22 +12,38 @@ import java.util.Arrays;
  * instead of recomputing the whole sequence. Rows may hold padding: each key column carries a per-row validity flag,
  * and invalid keys are masked out of attention.
  *
- * <p>The cached arrays are taken out of any {@link NDScope} (a sampling step's scope must not free them) and are
- * freed by {@link #close()} or when replaced by a longer version.
+ * <p>Each layer's keys and values live in a preallocated {@code [B, kv, capacity, d]} buffer that new columns are
+ * written into in place, and attention reads a view of the filled part: appending a token copies only that token,
+ * not the whole cache (a concatenation per step would copy {@code B·kv·T·d} floats per layer, which dominates batched
+ * sampling). A buffer that fills up is replaced by one of twice the capacity. Inference only: the in-place writes do
+ * not record gradients.
+ *
+ * <p>The buffers are taken out of any {@link NDScope} (a sampling step's scope must not free them) and are freed by
+ * {@link #close()}.
  */
 public final class KeyValueCache implements AutoCloseable {
 
     private final int batch;
     private final NDArray[] keys;
     private final NDArray[] values;
+    private int capacity;
     private boolean[][] valid;
     private int length;
 
-    public KeyValueCache(int layers, int batch) {
+    /**
+     * @param capacity positions to allocate room for at first use (more are allocated when needed)
+     */
+    public KeyValueCache(int layers, int batch, int capacity) {
         this.batch = batch;
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
+        this.capacity = Math.max(1, capacity);
         this.valid = new boolean[batch][0];
+    }
+
+    /** A cache that starts with room for 64 positions. */
+    public KeyValueCache(int layers, int batch) {
+        this(layers, batch, 64);
     }
 
     public int batch() {
@@ -54,28 +71,44 @@ public final class KeyValueCache implements AutoCloseable {
         return all;
     }
 
-    /** Appends one layer's new keys and values ({@code [B, kv, T, d]}) and returns the full ones. */
+    /**
+     * Writes one layer's new keys and values ({@code [B, kv, T, d]}) after the cached ones and returns views of all
+     * of them, {@code [B, kv, length + T, d]}.
+     */
     NDList append(int layer, NDArray newKeys, NDArray newValues) {
-        NDArray k = keys[layer] == null ? newKeys : NDArrays.concat(new NDList(keys[layer], newKeys), 2);
-        NDArray v = values[layer] == null ? newValues : NDArrays.concat(new NDList(values[layer], newValues), 2);
-        replace(keys, layer, k);
-        replace(values, layer, v);
-        return new NDList(k, v);
+        int columns = Math.toIntExact(newKeys.getShape().get(2));
+        int end = length + columns;
+        if (keys[layer] == null || end > keys[layer].getShape().get(2)) {
+            while (capacity < end) {
+                capacity *= 2;
+            }
+            keys[layer] = grow(keys[layer], newKeys);
+            values[layer] = grow(values[layer], newValues);
+        }
+        NDIndex written = new NDIndex(":, :, " + length + ":" + end + ", :");
+        keys[layer].set(written, newKeys);
+        values[layer].set(written, newValues);
+        NDIndex filled = new NDIndex(":, :, :" + end + ", :");
+        return new NDList(keys[layer].get(filled), values[layer].get(filled));
+    }
+
+    /** A buffer of the current capacity holding the {@code length} cached positions of {@code old} (if any). */
+    private NDArray grow(NDArray old, NDArray like) {
+        Shape columns = like.getShape();
+        NDArray buffer = like.getManager().zeros(new Shape(columns.get(0), columns.get(1), capacity, columns.get(3)));
+        NDScope.unregister(buffer);
+        if (old != null) {
+            NDIndex cached = new NDIndex(":, :, :" + length + ", :");
+            buffer.set(cached, old.get(cached));
+            old.close();
+        }
+        return buffer;
     }
 
     /** Ends a forward pass that appended {@code columns} positions with the given validity. */
     void commit(boolean[][] allValid, int columns) {
         valid = allValid;
         length += columns;
-    }
-
-    private static void replace(NDArray[] slots, int layer, NDArray array) {
-        NDScope.unregister(array);
-        NDArray old = slots[layer];
-        slots[layer] = array;
-        if (old != null && old != array) {
-            old.close();
-        }
     }
 
     @Override

@@ -94,7 +94,7 @@ public final class Sampler {
         boolean[] finished = new boolean[batch];
         int length = width;
         KeyValueCache cache =
-                options.useCache() ? new KeyValueCache(model.config().numHiddenLayers(), batch) : null;
+                options.useCache() ? new KeyValueCache(model.config().numHiddenLayers(), batch, capacity) : null;
         try {
             for (int step = 0; step < options.maxNewTokens(); step++) {
                 float[] logits = options.useCache()
@@ -146,7 +146,7 @@ public final class Sampler {
     /** Runs the whole sequence so far, columns {@code 0 … to−1}, with a fresh cache (no reuse). */
     private float[] recomputedLastLogits(long[] tokens, long[] positions, boolean[] valid, int capacity, int to) {
         int batch = valid.length / capacity;
-        try (KeyValueCache fresh = new KeyValueCache(model.config().numHiddenLayers(), batch);
+        try (KeyValueCache fresh = new KeyValueCache(model.config().numHiddenLayers(), batch, to);
                 NDScope scope = new NDScope()) {
             return forwardColumns(fresh, tokens, positions, valid, capacity, 0, to);
         }

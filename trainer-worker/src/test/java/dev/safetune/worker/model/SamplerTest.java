@@ -22,6 +22,8 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Sampling with a KV cache on the Qwen2 reference checkpoint (biases, GQA, tied embeddings) with its LoRA adapter. */
 class SamplerTest {
@@ -45,13 +47,15 @@ class SamplerTest {
 
     /**
      * Feeding a sequence through the cache — a prompt at once, then one token at a time, with one row left-padded —
-     * gives the logits of recomputing each row's whole sequence from scratch.
+     * gives the logits of recomputing each row's whole sequence from scratch, whether or not the cache has to grow
+     * on the way.
      */
-    @Test
-    void cachedLogitsEqualFullRecomputation() {
+    @ParameterizedTest
+    @ValueSource(ints = {2, 64})
+    void cachedLogitsEqualFullRecomputation(int initialCapacity) {
         long[] sequence = {5, 9, 2, 60, 33, 7, 12, 41, 3, 8};
         try (NDScope scope = new NDScope();
-                KeyValueCache cache = new KeyValueCache(2, 2)) {
+                KeyValueCache cache = new KeyValueCache(2, 2, initialCapacity)) {
             NDArray full = model.forward(manager.create(sequence, new Shape(1, sequence.length)));
             // Row 0: the sequence; row 1: its last 7 tokens after 3 pads, so both rows end together.
             int prompt = 5;
