@@ -275,8 +275,8 @@ class FineTunerTest {
     /**
      * Every step's intermediates are freed by its scope: between step 20 and step 200 of a LoRA run the number of
      * live NDArrays does not change and resident memory grows by less than 32 MB (a step's activations alone are
-     * ≈ 0.3 MB, so keeping one per step would add ≈ 54 MB). {@link ThousandStepMemoryCheck} runs the same check over
-     * 1,000 steps outside the unit suite.
+     * ≈ 0.3 MB, so keeping one per step would add ≈ 54 MB). {@link LongRunMemoryCheck} runs the same check over
+     * 3,000 steps outside the unit suite.
      */
     @Test
     void liveArraysAndResidentMemoryStayFlatOverTwoHundredSteps(@TempDir Path work) throws IOException {

@@ -48,9 +48,13 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code src/test/python/hf_peer_benchmark.py} (transformers + PEFT on torch) with that interpreter after the DJL
  * measurements, on the same shapes and settings, and puts its numbers in the same table.
  *
- * <p>Training tokens/s come from the median step time (after 2 warm-up steps), sampling from the better of two runs,
- * the GEMM peak from the best size and the best of measurements before every shape and at the end: on a shared machine, bursts of load from other processes otherwise dominate.
- * MFU = achieved model FLOP/s ÷ the GEMM peak measured in the same run. Model FLOPs per trained token: full
+ * <p>Every number is a best case, as {@code timeit} reports: training tokens/s from the fastest measured step (after 2
+ * warm-up steps; the log also prints the median and the slowest), sampling from the better of two runs, the GEMM peak
+ * from the best size and the best of measurements before every shape and at the end. On a shared machine bursts of
+ * load from other processes (PyTorch's thread pool stalls when its threads are descheduled) otherwise dominate; on a
+ * quiet one best and median differ by a few per cent.
+ *
+ * <p>MFU = achieved model FLOP/s ÷ the GEMM peak measured in the same run. Model FLOPs per trained token: full
  * {@code 6·N + 12·L·T·d_q}, LoRA {@code 4·N + 6·N_lora + 12·L·T·d_q}, where {@code N} counts the weights of every
  * matmul (all projections and the output layer, not the embedding lookup), {@code d_q} the query width and the
  * attention term the full {@code T × T} score and context matmuls (forward 4·T·d_q per layer and token, backward
@@ -288,14 +292,11 @@ public final class ModelRuntimeBenchmark {
                 }
             }
         }
-        return BATCH * SEQUENCE / (median(stepNanos) / 1e9);
-    }
-
-    /** The median, robust to the bursts of load other processes put on a shared machine. */
-    static double median(List<Long> values) {
-        List<Long> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+        List<Long> sorted = stepNanos.stream().sorted().toList();
+        System.out.printf(
+                "  step ms: best %.0f, median %.0f, worst %.0f%n",
+                sorted.getFirst() / 1e6, sorted.get(sorted.size() / 2) / 1e6, sorted.getLast() / 1e6);
+        return BATCH * SEQUENCE / (sorted.getFirst() / 1e9);
     }
 
     /**
@@ -316,7 +317,7 @@ public final class ModelRuntimeBenchmark {
         SamplingOptions options = new SamplingOptions(0, 1, 0, newTokens, Set.of(), cache);
         sampler.generate(prompts, new SamplingOptions(0, 1, 0, 8, Set.of(), cache)); // warm-up
         double best = 0;
-        for (int run = 0; run < 2; run++) { // the better of two runs, for the same reason as the median above
+        for (int run = 0; run < 2; run++) { // the better of two runs (see the class comment)
             long started = System.nanoTime();
             int produced = sampler.generate(prompts, options).stream()
                     .mapToInt(c -> c.tokens().length)
