@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -103,29 +104,11 @@ public final class ChatTokenizer implements AutoCloseable {
 
     /** Token ids of plain text; special-token text inside it is encoded as characters (see class comment). */
     public int[] encode(String text) {
-        List<int[]> parts = new ArrayList<>();
-        int from = 0;
-        while (from < text.length()) {
-            int at = text.length();
-            String found = null;
-            for (String special : specialTokensLongestFirst) {
-                int index = text.indexOf(special, from);
-                if (index >= 0 && index < at) {
-                    at = index;
-                    found = special;
-                }
-            }
-            parts.add(encodeRaw(text.substring(from, at)));
-            if (found == null) {
-                break;
-            }
+        return encodeAroundSpecials(text, found -> {
             // Encoded in two pieces, neither of which can match the special token.
             int split = found.offsetByCodePoints(0, 1);
-            parts.add(encodeRaw(found.substring(0, split)));
-            parts.add(encodeRaw(found.substring(split)));
-            from = at + found.length();
-        }
-        return concat(parts);
+            return List.of(encodeRaw(found.substring(0, split)), encodeRaw(found.substring(split)));
+        });
     }
 
     /** Text of {@code ids}, special tokens included as their text. */
@@ -138,23 +121,31 @@ public final class ChatTokenizer implements AutoCloseable {
      * treats added tokens), the rest is encoded as plain text.
      */
     public int[] encodeTemplateText(String text) {
+        return encodeAroundSpecials(text, special -> List.of(new int[] {specialTokens.get(special)}));
+    }
+
+    /**
+     * Encodes the text between special-token occurrences as plain text and each occurrence with {@code special}:
+     * the one scan both {@link #encode} and {@link #encodeTemplateText} need, differing only in that step.
+     */
+    private int[] encodeAroundSpecials(String text, Function<String, List<int[]>> special) {
         List<int[]> parts = new ArrayList<>();
         int from = 0;
         while (from < text.length()) {
             int at = text.length();
             String found = null;
-            for (String special : specialTokensLongestFirst) {
-                int index = text.indexOf(special, from);
+            for (String candidate : specialTokensLongestFirst) {
+                int index = text.indexOf(candidate, from);
                 if (index >= 0 && index < at) {
                     at = index;
-                    found = special;
+                    found = candidate;
                 }
             }
             parts.add(encodeRaw(text.substring(from, at)));
             if (found == null) {
                 break;
             }
-            parts.add(new int[] {specialTokens.get(found)});
+            parts.addAll(special.apply(found));
             from = at + found.length();
         }
         return concat(parts);
