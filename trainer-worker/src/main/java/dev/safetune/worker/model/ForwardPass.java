@@ -9,5 +9,8 @@ import ai.djl.ndarray.NDArray;
  * @param training whether adapter dropout is active
  * @param loraScaling the adapter factor {@code s} as a scalar array that lives as long as the pass (never
  *     {@code mul(Number)} on the autograd path: see {@link LlamaModel}); null without adapter
+ * @param baseRecordsGradients whether the base weights are trained in this pass (full fine-tuning while autograd
+ *     records), so that fused projections must route gradients to each named weight ({@link FusedProjection})
  */
-public record ForwardPass(boolean adapterEnabled, boolean training, NDArray loraScaling) {}
+public record ForwardPass(
+        boolean adapterEnabled, boolean training, NDArray loraScaling, boolean baseRecordsGradients) {}

@@ -18,4 +18,9 @@ public final class GradMode {
             JniUtils.setGradMode(false);
         }
     }
+
+    /** Whether autograd records operations on the calling thread (always false on engines other than PyTorch). */
+    public static boolean isRecording() {
+        return "PyTorch".equals(Engine.getInstance().getEngineName()) && JniUtils.isGradMode();
+    }
 }

@@ -86,11 +86,16 @@ public final class LlamaModel implements AutoCloseable {
 
     private int constantsLength;
 
-    /** One transformer block's modules, HF names in comments. */
+    private static final List<LoraTarget> QKV = List.of(LoraTarget.Q, LoraTarget.K, LoraTarget.V);
+    private static final List<LoraTarget> GATE_UP = List.of(LoraTarget.GATE, LoraTarget.UP);
+
+    /** One transformer block's modules, HF names in comments; q,k,v and gate,up also as fused projections. */
     private record DecoderLayer(
             NDArray inputNorm, // input_layernorm
             Map<LoraTarget, Linear> projections, // self_attn.{q,k,v,o}_proj, mlp.{gate,up,down}_proj
-            NDArray postAttentionNorm) { // post_attention_layernorm
+            NDArray postAttentionNorm, // post_attention_layernorm
+            FusedProjection qkv,
+            FusedProjection gateUp) {
 
         Linear get(LoraTarget target) {
             return projections.get(target);
@@ -99,7 +104,7 @@ public final class LlamaModel implements AutoCloseable {
         DecoderLayer with(Map<LoraTarget, Linear> replaced) {
             Map<LoraTarget, Linear> all = new EnumMap<>(projections);
             all.putAll(replaced);
-            return new DecoderLayer(inputNorm, all, postAttentionNorm);
+            return new DecoderLayer(inputNorm, all, postAttentionNorm, qkv, gateUp);
         }
     }
 
@@ -114,6 +119,9 @@ public final class LlamaModel implements AutoCloseable {
         List<DecoderLayer> built = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String p = "model.layers." + i + ".";
+            // Fusing first replaces the HF tensors in `weights` by views of the fused ones.
+            FusedProjection qkv = FusedProjection.fuse(weights, p, QKV);
+            FusedProjection gateUp = FusedProjection.fuse(weights, p, GATE_UP);
             Map<LoraTarget, Linear> projections = new EnumMap<>(LoraTarget.class);
             for (LoraTarget target : LoraTarget.values()) {
                 String module = p + target.modulePath() + ".";
@@ -122,7 +130,9 @@ public final class LlamaModel implements AutoCloseable {
             built.add(new DecoderLayer(
                     weights.get(p + "input_layernorm.weight"),
                     projections,
-                    weights.get(p + "post_attention_layernorm.weight")));
+                    weights.get(p + "post_attention_layernorm.weight"),
+                    qkv,
+                    gateUp));
         }
         this.baseLayers = List.copyOf(built);
         this.layers = baseLayers;
@@ -529,7 +539,8 @@ public final class LlamaModel implements AutoCloseable {
         ForwardPass pass = new ForwardPass(
                 options.adapter() && adapter != null,
                 options.training(),
-                adapter == null ? null : manager.create((float) adapter.config().scaling()));
+                adapter == null ? null : manager.create((float) adapter.config().scaling()),
+                adapter == null && GradMode.isRecording());
         SortedMap<Integer, NDArray> hidden = new TreeMap<>();
         NDArray h = embedTokens
                 .getNDArrayInternal()
@@ -585,19 +596,11 @@ public final class LlamaModel implements AutoCloseable {
         int kvHeads = config.numKeyValueHeads();
         int groups = heads / kvHeads;
         int headDim = config.headDim();
+        NDList qkv = layer.qkv().forward(x, layer.projections(), pass);
         // [B, T, heads·d] → [B, heads, T, d]
-        NDArray q = layer.get(LoraTarget.Q)
-                .forward(x, pass)
-                .reshape(batch, length, heads, headDim)
-                .transpose(0, 2, 1, 3);
-        NDArray k = layer.get(LoraTarget.K)
-                .forward(x, pass)
-                .reshape(batch, length, kvHeads, headDim)
-                .transpose(0, 2, 1, 3);
-        NDArray v = layer.get(LoraTarget.V)
-                .forward(x, pass)
-                .reshape(batch, length, kvHeads, headDim)
-                .transpose(0, 2, 1, 3);
+        NDArray q = qkv.get(0).reshape(batch, length, heads, headDim).transpose(0, 2, 1, 3);
+        NDArray k = qkv.get(1).reshape(batch, length, kvHeads, headDim).transpose(0, 2, 1, 3);
+        NDArray v = qkv.get(2).reshape(batch, length, kvHeads, headDim).transpose(0, 2, 1, 3);
         q = rotary.apply(q, ropeQ, rotateHalf); // already scaled by 1/√d
         k = rotary.apply(k, ropeK, rotateHalf);
         if (cache != null) {
@@ -622,10 +625,10 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private static NDArray mlp(DecoderLayer layer, NDArray x, ForwardPass pass) {
-        NDArray gate = layer.get(LoraTarget.GATE).forward(x, pass);
+        NDList gateUp = layer.gateUp().forward(x, layer.projections(), pass);
+        NDArray gate = gateUp.get(0);
         NDArray activated = gate.mul(Activation.sigmoid(gate)); // SiLU(x) = x·σ(x)
-        return layer.get(LoraTarget.DOWN)
-                .forward(activated.mul(layer.get(LoraTarget.UP).forward(x, pass)), pass);
+        return layer.get(LoraTarget.DOWN).forward(activated.mul(gateUp.get(1)), pass);
     }
 
     private NDArray rmsNorm(NDArray x, NDArray gain) {
@@ -697,7 +700,12 @@ public final class LlamaModel implements AutoCloseable {
         SafeTensors.write(file, parameters);
     }
 
-    /** All base parameters by Hugging Face name, in checkpoint order. */
+    /**
+     * All base parameters by Hugging Face name, in checkpoint order. The q/k/v and gate/up weights (and biases) are
+     * views of the layer's fused projections ({@link FusedProjection}): change them in place ({@code subi},
+     * {@code set(NDIndex, …)}), never with {@code set(Buffer)}, which in DJL's PyTorch engine gives the array storage
+     * of its own and would detach it from the weight the forward pass reads.
+     */
     public SequencedMap<String, NDArray> parameters() {
         return parameters;
     }

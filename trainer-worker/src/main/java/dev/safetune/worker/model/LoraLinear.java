@@ -27,9 +27,11 @@ public record LoraLinear(DenseLinear base, NDArray a, NDArray b, float dropout) 
     @Override
     public NDArray forward(NDArray x, ForwardPass pass) {
         NDArray y = base.forward(x);
-        if (!pass.adapterEnabled()) {
-            return y;
-        }
+        return pass.adapterEnabled() ? y.add(delta(x, pass)) : y;
+    }
+
+    /** The adapter path alone, {@code s · dropout(x) Aᵀ Bᵀ}, whether or not the pass enables adapters. */
+    NDArray delta(NDArray x, ForwardPass pass) {
         NDArray input = pass.training() && dropout > 0
                 ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow()
                 : x;
@@ -38,7 +40,7 @@ public record LoraLinear(DenseLinear base, NDArray a, NDArray b, float dropout) 
                 .linear(input, a, null)
                 .singletonOrThrow()
                 .mul(pass.loraScaling());
-        return y.add(low.getNDArrayInternal().linear(low, b, null).singletonOrThrow());
+        return low.getNDArrayInternal().linear(low, b, null).singletonOrThrow();
     }
 
     @Override

@@ -171,17 +171,13 @@ class LlamaModelTest {
                 NDArray parameter = model.parameters().get(name);
                 float[] gradient = parameter.getGradient().toFloatArray();
                 int index = argMaxAbs(gradient);
-                float[] values = parameter.toFloatArray();
-                float original = values[index];
+                float original = parameter.toFloatArray()[index];
 
-                values[index] = (float) (original + h);
-                parameter.set(values);
+                setInPlace(parameter, index, (float) (original + h));
                 double plus = evaluate(loss, model, input, mask);
-                values[index] = (float) (original - h);
-                parameter.set(values);
+                setInPlace(parameter, index, (float) (original - h));
                 double minus = evaluate(loss, model, input, mask);
-                values[index] = original;
-                parameter.set(values);
+                setInPlace(parameter, index, original);
 
                 double numeric = (plus - minus) / (2 * h);
                 assertThat(Math.abs(gradient[index]))
@@ -352,6 +348,18 @@ class LlamaModelTest {
             assertThat(overwritten).hasSizeLessThanOrEqualTo(20_000);
             return result;
         }
+    }
+
+    /**
+     * Writes one element where the parameter's storage is: q/k/v and gate/up weights are views of fused tensors, and
+     * {@code NDArray.set(Buffer)} would give the view storage of its own instead.
+     */
+    private static void setInPlace(NDArray parameter, int flatIndex, float value) {
+        Shape shape = parameter.getShape();
+        NDIndex at = shape.dimension() == 1
+                ? new NDIndex(flatIndex)
+                : new NDIndex(flatIndex / shape.get(1), flatIndex % shape.get(1));
+        parameter.set(at, value);
     }
 
     private static double evaluate(MaskedCrossEntropy loss, LlamaModel model, NDArray input, NDArray mask) {

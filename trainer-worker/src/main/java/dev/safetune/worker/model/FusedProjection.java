@@ -1,0 +1,131 @@
+package dev.safetune.worker.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Projections that read the same input, stored as one {@code [Σout, in]} weight so that one matmul computes them
+ * all: {@code q,k,v} after the input norm and {@code gate,up} after the post-attention norm. On a CPU, one GEMM of
+ * width {@code Σout} runs faster than several narrow ones and costs one JNI round trip instead of several (the
+ * DJL per-op overhead that dominates small models; see docs/benchmarks.md).
+ *
+ * <p>The Hugging Face tensors ({@code q_proj.weight} …) stay the model's named parameters: they are views of rows
+ * of the fused weight, sharing its storage, so checkpoints, the optimizer's in-place updates and LoRA merges see
+ * the same numbers as the fused matmul, and no weight is held twice.
+ *
+ * @param targets the projections, in row order of the fused weight
+ * @param weight {@code [Σout, in]}
+ * @param bias {@code [Σout]}, or null when the projections have none
+ * @param splitPoints where one projection's outputs end and the next one's begin ({@code targets.size() − 1} points)
+ */
+record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, long[] splitPoints) {
+
+    /**
+     * Fuses the weights (and biases) of {@code targets} in layer {@code prefix} of {@code weights}: the originals
+     * are freed and replaced in the map by views of the fused tensors. One layer at a time, so loading holds at most
+     * one layer's projections twice.
+     */
+    static FusedProjection fuse(Map<String, NDArray> weights, String prefix, List<LoraTarget> targets) {
+        List<String> weightNames = new ArrayList<>();
+        List<String> biasNames = new ArrayList<>();
+        for (LoraTarget target : targets) {
+            weightNames.add(prefix + target.modulePath() + ".weight");
+            biasNames.add(prefix + target.modulePath() + ".bias");
+        }
+        long[] points = new long[targets.size() - 1];
+        long end = 0;
+        for (int i = 0; i < points.length; i++) {
+            end += weights.get(weightNames.get(i)).getShape().get(0);
+            points[i] = end;
+        }
+        NDArray fusedWeight = fuseRows(weights, weightNames, points);
+        NDArray fusedBias = weights.containsKey(biasNames.getFirst()) ? fuseRows(weights, biasNames, points) : null;
+        return new FusedProjection(List.copyOf(targets), fusedWeight, fusedBias, points);
+    }
+
+    private static NDArray fuseRows(Map<String, NDArray> weights, List<String> names, long[] points) {
+        NDList parts = new NDList();
+        for (String name : names) {
+            parts.add(weights.get(name));
+        }
+        NDArray fused = NDArrays.concat(parts, 0);
+        NDScope.unregister(fused);
+        NDList views = fused.split(points, 0);
+        for (int i = 0; i < names.size(); i++) {
+            NDArray view = views.get(i);
+            NDScope.unregister(view);
+            weights.put(names.get(i), view);
+        }
+        parts.close();
+        return fused;
+    }
+
+    /**
+     * The projections' outputs, one per target, each with its adapter path added when {@code layer} wraps it in
+     * LoRA and the pass enables adapters.
+     *
+     * <p>While the base weights are being trained (full fine-tuning with autograd recording), the fused weight is
+     * assembled from the parameter views for the pass, so that the gradient reaches each named parameter; the copy
+     * costs one read of the weights, far less than the matmul. Otherwise the stored fused weight is used directly.
+     */
+    NDList forward(NDArray x, Map<LoraTarget, Linear> layer, ForwardPass pass) {
+        NDArray w = weight;
+        NDArray b = bias;
+        if (pass.baseRecordsGradients()) {
+            NDList weights = new NDList();
+            NDList biases = new NDList();
+            for (LoraTarget target : targets) {
+                DenseLinear dense = base(layer.get(target));
+                weights.add(dense.weight());
+                if (bias != null) {
+                    biases.add(dense.bias());
+                }
+            }
+            w = NDArrays.concat(weights, 0);
+            b = bias == null ? null : NDArrays.concat(biases, 0);
+        }
+        NDArray y = x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
+        if (pass.adapterEnabled() && targets.stream().anyMatch(t -> layer.get(t) instanceof LoraLinear)) {
+            y = y.add(adapterDeltas(x, layer, pass, y.getShape()));
+        }
+        return y.split(splitPoints, y.getShape().dimension() - 1);
+    }
+
+    /**
+     * The adapters' paths side by side in the fused layout (zeros for a projection without adapter), added before
+     * the split: one addition, and the outputs keep the memory layout of the adapter-less pass, so a fresh adapter
+     * ({@code B = 0}) reproduces the base model bit for bit.
+     */
+    private NDArray adapterDeltas(NDArray x, Map<LoraTarget, Linear> layer, ForwardPass pass, Shape fusedShape) {
+        NDList deltas = new NDList();
+        long previous = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            long end = i < splitPoints.length ? splitPoints[i] : fusedShape.get(fusedShape.dimension() - 1);
+            if (layer.get(targets.get(i)) instanceof LoraLinear lora) {
+                deltas.add(lora.delta(x, pass));
+            } else {
+                long[] shape = fusedShape.getShape();
+                shape[shape.length - 1] = end - previous;
+                deltas.add(x.getManager().zeros(new Shape(shape)));
+            }
+            previous = end;
+        }
+        return NDArrays.concat(deltas, -1);
+    }
+
+    private static DenseLinear base(Linear linear) {
+        return switch (linear) {
+            case DenseLinear dense -> dense;
+            case LoraLinear lora -> lora.base();
+            default ->
+                throw new IllegalStateException(
+                        "cannot fuse a " + linear.getClass().getSimpleName());
+        };
+    }
+}
