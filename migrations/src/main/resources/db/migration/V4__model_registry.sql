@@ -34,10 +34,13 @@ CREATE TABLE model_provenance (
 
 -- Imports requested over the admin API; a worker claims one (FOR UPDATE SKIP LOCKED), downloads, validates and
 -- registers the model, writing progress as it goes. The CLI imports in its own process and writes no row here.
+-- model_id is the id the request named (null: derived from the source) until the import succeeds, then the id the
+-- model was registered under. replace lets the import replace other content registered under that id.
 CREATE TABLE model_imports (
     id              text PRIMARY KEY,
     source          text NOT NULL,
     model_id        text,
+    replace         boolean NOT NULL DEFAULT false,
     status          text NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
     bytes_done      bigint NOT NULL DEFAULT 0,
     bytes_total     bigint,
