@@ -2,6 +2,9 @@ package dev.safetune.worker.config;
 
 import dev.safetune.core.id.Ids;
 import dev.safetune.worker.job.JobRunner;
+import dev.safetune.worker.placement.WorkerCapacity;
+import dev.safetune.worker.placement.WorkerHeartbeat;
+import dev.safetune.worker.placement.WorkerRegistry;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.queue.LeaseRenewer;
 import dev.safetune.worker.queue.QueueConsumer;
@@ -51,8 +54,37 @@ public class WorkerConfiguration {
 
     @Bean
     @ConditionalOnProperty(name = "safetune.worker.enabled", havingValue = "true", matchIfMissing = true)
-    QueueConsumer queueConsumer(JobQueue queue, DataSource dataSource, JobRunner runner, WorkerProperties properties) {
-        return new QueueConsumer(queue, new QueueSignal(dataSource), runner, properties.worker(), workerId(properties));
+    WorkerCapacity workerCapacity(WorkerProperties properties) {
+        return WorkerCapacity.detect(
+                properties.worker().memoryBytes(), properties.worker().memoryReserve());
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "safetune.worker.enabled", havingValue = "true", matchIfMissing = true)
+    QueueConsumer queueConsumer(
+            JobQueue queue,
+            DataSource dataSource,
+            JobRunner runner,
+            WorkerProperties properties,
+            WorkerCapacity capacity) {
+        return new QueueConsumer(
+                queue,
+                new QueueSignal(dataSource),
+                runner,
+                properties.worker(),
+                workerId(properties),
+                capacity.memoryBytes());
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "safetune.worker.enabled", havingValue = "true", matchIfMissing = true)
+    WorkerHeartbeat workerHeartbeat(
+            JdbcClient jdbc, QueueConsumer consumer, WorkerCapacity capacity, WorkerProperties properties) {
+        return new WorkerHeartbeat(
+                new WorkerRegistry(jdbc),
+                consumer.workerId(),
+                capacity,
+                properties.worker().heartbeatInterval());
     }
 
     private static String workerId(WorkerProperties properties) {

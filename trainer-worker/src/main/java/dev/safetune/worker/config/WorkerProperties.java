@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Worker settings ({@code safetune.*}). The lease must outlive several missed heartbeats: a worker is presumed dead
@@ -28,6 +29,10 @@ public record WorkerProperties(
      * @param pollInterval how long an idle worker waits for a NOTIFY before it looks at the queue anyway
      * @param checkpointEverySteps checkpoint interval in optimizer steps (the last step always checkpoints)
      * @param maxSequenceLength tokens per example after truncation
+     * @param memoryBytes the memory a training run may use on this worker, advertised for placement; unset means
+     *     detected (device memory on a GPU; on a CPU physical memory less the maximum heap and {@code memoryReserve})
+     * @param memoryReserve on a CPU, memory kept back for the JVM beyond its heap, the engine's native libraries and
+     *     the operating system
      */
     public record Worker(
             @DefaultValue("") String id,
@@ -36,5 +41,7 @@ public record WorkerProperties(
             @DefaultValue("5s") Duration heartbeatInterval,
             @DefaultValue("5s") Duration pollInterval,
             @DefaultValue("25") int checkpointEverySteps,
-            @DefaultValue("256") int maxSequenceLength) {}
+            @DefaultValue("256") int maxSequenceLength,
+            DataSize memoryBytes,
+            @DefaultValue("1GB") DataSize memoryReserve) {}
 }

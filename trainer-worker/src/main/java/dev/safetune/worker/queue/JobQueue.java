@@ -40,13 +40,24 @@ public class JobQueue {
         this.json = json;
     }
 
-    /** Claims the oldest queued job, if any, for {@code workerId} with a lease of {@code leaseFor}. */
+    /** Claims the oldest queued job for a worker without a memory limit (tools and tests). */
     public Optional<ClaimedJob> claim(String workerId, Duration leaseFor) {
+        return claim(workerId, leaseFor, Long.MAX_VALUE);
+    }
+
+    /**
+     * Claims the oldest queued job whose estimated peak memory fits {@code capacityBytes}, if any, for
+     * {@code workerId} with a lease of {@code leaseFor}. A job without an estimate (created before estimates, or for
+     * a model whose shape is unknown) fits any worker. A job that fits no worker stays queued for a bigger one rather
+     * than failing, since workers come and go.
+     */
+    public Optional<ClaimedJob> claim(String workerId, Duration leaseFor, long capacityBytes) {
         QUEUED.requireTransition(RUNNING);
         return tx.execute(status -> jdbc.sql("""
                         WITH next AS (
                             SELECT id FROM fine_tuning_jobs
                              WHERE status = 'queued'
+                               AND (memory_required_bytes IS NULL OR memory_required_bytes <= :capacity)
                              ORDER BY queued_at, id
                              FOR UPDATE SKIP LOCKED
                              LIMIT 1)
@@ -62,6 +73,7 @@ public class JobQueue {
                         """)
                 .param("worker", workerId)
                 .param("lease", leaseSeconds(leaseFor))
+                .param("capacity", capacityBytes)
                 .query((rs, n) -> new ClaimedJob(
                         new Lease(rs.getString("id"), rs.getString("organization_id"), workerId, rs.getInt("attempts")),
                         rs.getString("model"),

@@ -9,8 +9,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * The worker's main loop on one thread: re-queue expired leases, claim the oldest queued job, run it, and wait for
- * a NOTIFY (or the poll interval) when the queue is empty. One job at a time: a training job uses every core.
+ * The worker's main loop on one thread: re-queue expired leases, claim the oldest queued job that fits this worker's
+ * memory, run it, and wait for a NOTIFY (or the poll interval) when the queue holds nothing it can take. One job at
+ * a time: a training job uses every core.
  */
 public class QueueConsumer implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(QueueConsumer.class);
@@ -20,16 +21,27 @@ public class QueueConsumer implements SmartLifecycle {
     private final JobRunner runner;
     private final WorkerProperties.Worker settings;
     private final String workerId;
+    private final long capacityBytes;
     private volatile boolean running;
     private Thread thread;
 
+    /**
+     * @param capacityBytes the memory a training run may use on this worker; only jobs whose estimate fits are
+     *     claimed
+     */
     public QueueConsumer(
-            JobQueue queue, QueueSignal signal, JobRunner runner, WorkerProperties.Worker settings, String workerId) {
+            JobQueue queue,
+            QueueSignal signal,
+            JobRunner runner,
+            WorkerProperties.Worker settings,
+            String workerId,
+            long capacityBytes) {
         this.queue = queue;
         this.signal = signal;
         this.runner = runner;
         this.settings = settings;
         this.workerId = workerId;
+        this.capacityBytes = capacityBytes;
     }
 
     public String workerId() {
@@ -75,7 +87,7 @@ public class QueueConsumer implements SmartLifecycle {
                 if (!requeued.isEmpty()) {
                     log.info("re-queued jobs whose worker stopped heartbeating: {}", requeued);
                 }
-                Optional<ClaimedJob> job = queue.claim(workerId, settings.leaseDuration());
+                Optional<ClaimedJob> job = queue.claim(workerId, settings.leaseDuration(), capacityBytes);
                 if (job.isPresent()) {
                     runner.run(job.get());
                 } else {
