@@ -39,23 +39,23 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Faults on demand: cut the connection once part-way through a file, serve corrupted bytes. Every request is
  * logged so tests can assert what was asked and sent.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Pattern API = Pattern.compile("/api/models/([^/]+/[^/]+)/revision/([^/?]+)");
     private static final Pattern RESOLVE = Pattern.compile("/([^/]+/[^/]+)/resolve/([^/]+)/(.+)");
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
 
     /** One request as the servers saw it. */
-    record Request(String server, String path, String range, boolean authorized, long bytesSent) {}
+    public record Request(String server, String path, String range, boolean authorized, long bytesSent) {}
 
     /** A repository: its files at one commit, reachable by the commit and by branch {@code main}. */
-    static final class Repo {
-        final String id;
-        final String commit;
-        final Map<String, byte[]> files = new LinkedHashMap<>();
-        final Map<String, String> refs = new ConcurrentHashMap<>();
-        String licence;
-        String gatedToken;
+    public static final class Repo {
+        public final String id;
+        public final String commit;
+        public final Map<String, byte[]> files = new LinkedHashMap<>();
+        public final Map<String, String> refs = new ConcurrentHashMap<>();
+        public volatile String licence;
+        public volatile String gatedToken;
 
         Repo(String id, String commit) {
             this.id = id;
@@ -80,8 +80,12 @@ final class FakeHub implements AutoCloseable {
     private final Map<String, Long> cuts = new ConcurrentHashMap<>();
     /** sha256 → bytes the CDN serves instead of the real ones. */
     private final Map<String, byte[]> corrupted = new ConcurrentHashMap<>();
+    /** HTTP statuses the Hub answers the next requests with, before answering normally. */
+    private final java.util.Queue<Integer> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Whether the CDN ignores Range headers (answers 200 with the whole file), as some proxies do. */
+    public volatile boolean ignoreRanges;
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         hub = HttpServer.create(loopback, 0);
         cdn = HttpServer.create(loopback, 0);
@@ -93,12 +97,12 @@ final class FakeHub implements AutoCloseable {
         cdn.start();
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
     }
 
     /** Publishes every top-level file of {@code dir} plus {@code extra} files as repository {@code id}. */
-    Repo publish(String id, Path dir, Map<String, byte[]> extra) throws IOException {
+    public Repo publish(String id, Path dir, Map<String, byte[]> extra) throws IOException {
         Repo repo = new Repo(id, HexFormat.of().formatHex(sha("SHA-1", (id + System.nanoTime()).getBytes())));
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : files.sorted().toList()) {
@@ -118,34 +122,41 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** The next CDN download of {@code content} stops after {@code afterBytes} bytes, dropping the connection. */
-    void cutOnce(byte[] content, long afterBytes) {
+    public void cutOnce(byte[] content, long afterBytes) {
         cuts.put(sha256(content), afterBytes);
     }
 
     /** The CDN serves {@code content} with its last byte changed (same size, other hash). */
-    void corrupt(byte[] content) {
+    public void corrupt(byte[] content) {
         byte[] bad = content.clone();
         bad[bad.length - 1] ^= 0x5A;
         corrupted.put(sha256(content), bad);
     }
 
-    List<Request> requests() {
+    /** The next {@code count} Hub requests are answered with {@code status} (e.g. 503) before normal service. */
+    public void failNext(int count, int status) {
+        for (int i = 0; i < count; i++) {
+            failures.add(status);
+        }
+    }
+
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
-    List<Request> requests(String server) {
+    public List<Request> requests(String server) {
         return requests.stream().filter(r -> r.server().equals(server)).toList();
     }
 
-    void clearRequests() {
+    public void clearRequests() {
         requests.clear();
     }
 
-    static String sha256(byte[] content) {
+    public static String sha256(byte[] content) {
         return HexFormat.of().formatHex(sha("SHA-256", content));
     }
 
-    static String gitBlobSha1(byte[] content) {
+    public static String gitBlobSha1(byte[] content) {
         byte[] header = ("blob " + content.length + "\0").getBytes(StandardCharsets.US_ASCII);
         byte[] all = new byte[header.length + content.length];
         System.arraycopy(header, 0, all, 0, header.length);
@@ -171,7 +182,10 @@ final class FakeHub implements AutoCloseable {
             Matcher api = API.matcher(path);
             Matcher resolve = RESOLVE.matcher(path);
             long sent = 0;
-            if (api.matches()) {
+            Integer failure = failures.poll();
+            if (failure != null) {
+                error(exchange, failure, null, "Service unavailable");
+            } else if (api.matches()) {
                 revisionInfo(exchange, api.group(1), URLDecoder.decode(api.group(2), StandardCharsets.UTF_8));
             } else if (resolve.matches()) {
                 sent = resolve(
@@ -293,7 +307,11 @@ final class FakeHub implements AutoCloseable {
             if (content == null) {
                 error(exchange, 404, null, "NoSuchKey");
             } else {
-                sent = send(exchange, corrupted.getOrDefault(sha256, content), range, cuts.remove(sha256));
+                sent = send(
+                        exchange,
+                        corrupted.getOrDefault(sha256, content),
+                        ignoreRanges ? null : range,
+                        cuts.remove(sha256));
             }
             requests.add(new Request("cdn", path, range, authorized, sent));
         }

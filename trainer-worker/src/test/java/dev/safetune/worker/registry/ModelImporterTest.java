@@ -375,6 +375,28 @@ class ModelImporterTest {
     }
 
     @Test
+    void shardedCheckpointIsFetchedByItsIndexAndLoads(@TempDir Path sharded) throws Exception {
+        ModelDirs.shard(ModelDirs.copy(model, sharded), 3);
+        hub.publish("org/Tiny-Sharded", sharded, Map.of("model.safetensors.index.json.bak", new byte[10]));
+
+        ImportedModel imported = importHub("hf:org/Tiny-Sharded");
+
+        assertThat(imported.files())
+                .extracting(ModelFile::path)
+                .contains(
+                        "model.safetensors.index.json",
+                        "model-00001-of-00003.safetensors",
+                        "model-00002-of-00003.safetensors",
+                        "model-00003-of-00003.safetensors")
+                .doesNotContain("model.safetensors", "model.safetensors.index.json.bak");
+        assertThat(hub.requests("cdn")).hasSize(4); // three shards and the tokenizer
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel loaded = LlamaModel.load(imported.storagePath(), manager)) {
+            assertThat(loaded.config()).isEqualTo(ModelConfig.read(model));
+        }
+    }
+
+    @Test
     void progressReportsStagesInOrderAndBytesUpToTheTotal() throws Exception {
         publishTiny();
         List<ImportStage> stages = new java.util.concurrent.CopyOnWriteArrayList<>();
