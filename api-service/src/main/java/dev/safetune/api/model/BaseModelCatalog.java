@@ -1,6 +1,7 @@
 package dev.safetune.api.model;
 
 import dev.safetune.api.SafetuneProperties;
+import dev.safetune.core.model.ModelShape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,10 +18,14 @@ import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.scheduling.config.FixedDelayTask;
 import org.springframework.scheduling.config.ScheduledTaskRegistrar;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Publishes the base models found in {@code safetune.models-dir}: every subdirectory holding a Hugging Face
- * {@code config.json} is a model whose id is the directory name. Scanned at start-up and then every
+ * {@code config.json} is a model whose id is the directory name, with the facts its config gives (family,
+ * architecture, parameter count, context length, and the shape memory estimates are computed from). Scanned at start-up and then every
  * {@code safetune.model-scan-interval}, so a model copied in later appears without a restart.
  *
  * <p>Rows are only added or updated, never deleted: a directory that disappears may be a storage hiccup, and jobs
@@ -29,6 +34,7 @@ import org.springframework.stereotype.Component;
 @Component
 class BaseModelCatalog implements ApplicationRunner, SchedulingConfigurer {
     private static final Logger log = LoggerFactory.getLogger(BaseModelCatalog.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final SafetuneProperties properties;
     private final JdbcTemplate jdbc;
@@ -64,13 +70,60 @@ class BaseModelCatalog implements ApplicationRunner, SchedulingConfigurer {
             throw new UncheckedIOException("cannot list models in " + root, e);
         }
         for (Path dir : found) {
-            // A tenant's fine-tuned model never has its row taken over by a directory of the same name.
-            jdbc.update("""
-                    INSERT INTO models (id, kind, storage_path) VALUES (?, 'base', ?)
-                    ON CONFLICT (id) DO UPDATE SET storage_path = EXCLUDED.storage_path
-                    WHERE models.kind = 'base' AND models.storage_path <> EXCLUDED.storage_path""", dir.getFileName().toString(), dir.toAbsolutePath().toString());
+            Facts facts = facts(dir.resolve("config.json"));
+            // A tenant's fine-tuned model never has its row taken over by a directory of the same name; an unchanged
+            // model is not rewritten. The licence is the importer's to record (from the model card), not the scan's.
+            jdbc.update(
+                    """
+                    INSERT INTO models (id, kind, storage_path, family, architecture, parameters, context_length, shape)
+                    VALUES (?, 'base', ?, ?, ?, ?, ?, CAST(? AS jsonb))
+                    ON CONFLICT (id) DO UPDATE
+                       SET storage_path = EXCLUDED.storage_path, family = EXCLUDED.family,
+                           architecture = EXCLUDED.architecture, parameters = EXCLUDED.parameters,
+                           context_length = EXCLUDED.context_length, shape = EXCLUDED.shape
+                    WHERE models.kind = 'base'
+                      AND (models.storage_path, models.family, models.architecture, models.parameters,
+                           models.context_length, models.shape)
+                          IS DISTINCT FROM (EXCLUDED.storage_path, EXCLUDED.family, EXCLUDED.architecture,
+                                            EXCLUDED.parameters, EXCLUDED.context_length, EXCLUDED.shape)""",
+                    dir.getFileName().toString(),
+                    dir.toAbsolutePath().toString(),
+                    facts.family(),
+                    facts.architecture(),
+                    facts.shape() == null ? null : facts.shape().parameterCount(),
+                    facts.shape() == null ? null : facts.shape().maxPositionEmbeddings(),
+                    facts.shape() == null ? null : facts.shape().toJson().toString());
         }
         return found.stream().map(dir -> dir.getFileName().toString()).toList();
+    }
+
+    /** What a model directory's config says; a shape only when every size it needs is there. */
+    private record Facts(String family, String architecture, ModelShape shape) {}
+
+    private static Facts facts(Path config) {
+        JsonNode json;
+        try {
+            json = JSON.readTree(config);
+        } catch (JacksonException e) {
+            log.warn("Base model config {} is not readable JSON: {}", config, e.toString());
+            return new Facts(null, null, null);
+        }
+        try {
+            ModelShape shape = ModelShape.fromConfig(json);
+            return new Facts(shape.family(), shape.architecture(), shape);
+        } catch (IllegalArgumentException e) {
+            // Listed anyway, without the numbers: jobs on it get no memory estimate rather than a guess.
+            log.warn("Base model config {} gives no shape: {}", config, e.getMessage());
+            JsonNode architectures = json.path("architectures");
+            return new Facts(
+                    json.path("model_type").isString() ? json.path("model_type").asString() : null,
+                    architectures.isArray()
+                                    && architectures.size() == 1
+                                    && architectures.get(0).isString()
+                            ? architectures.get(0).asString()
+                            : null,
+                    null);
+        }
     }
 
     private void scanQuietly() {
