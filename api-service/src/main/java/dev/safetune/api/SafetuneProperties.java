@@ -20,6 +20,7 @@ import org.springframework.util.unit.DataSize;
  * @param events the live event streams
  * @param webhooks delivery of job state changes to tenants' endpoints
  * @param maxUploadSize the largest training file {@code POST /v1/files} accepts
+ * @param placement which workers job creation counts on
  */
 @ConfigurationProperties("safetune")
 public record SafetuneProperties(
@@ -32,7 +33,8 @@ public record SafetuneProperties(
         @DefaultValue Estimate estimate,
         @DefaultValue Events events,
         @DefaultValue Webhooks webhooks,
-        @DefaultValue("512MB") DataSize maxUploadSize) {
+        @DefaultValue("512MB") DataSize maxUploadSize,
+        @DefaultValue Placement placement) {
 
     public SafetuneProperties {
         artifactsDir = artifactsDir.toAbsolutePath().normalize();
@@ -47,6 +49,18 @@ public record SafetuneProperties(
      *     the worker's {@code safetune.worker.max-sequence-length} for estimates to match what is billed.
      */
     public record Estimate(@DefaultValue("256") int maxSequenceLength) {}
+
+    /**
+     * @param workerTtl a worker counts as live while it refreshed its {@code workers} row within this long; must be
+     *     several of the workers' {@code safetune.worker.heartbeat-interval}
+     */
+    public record Placement(@DefaultValue("1m") Duration workerTtl) {
+        public Placement {
+            if (workerTtl.isNegative() || workerTtl.isZero()) {
+                throw new IllegalArgumentException("safetune.placement.worker-ttl must be positive, got " + workerTtl);
+            }
+        }
+    }
 
     /**
      * @param streamPollInterval how often the one shared poller looks for new events of the jobs being streamed

@@ -56,6 +56,9 @@ public class FineTuningJob {
     private Instant queuedAt;
     private Instant finishedAt;
 
+    /** Estimated peak training memory, fixed at creation; workers claim only jobs that fit. Null: no estimate. */
+    private Long memoryRequiredBytes;
+
     /** Written by the worker when the job succeeds; the API only reads it. */
     @JdbcTypeCode(SqlTypes.ARRAY)
     @Column(columnDefinition = "text[]", insertable = false, updatable = false)
@@ -77,6 +80,7 @@ public class FineTuningJob {
             String suffix,
             long seed,
             Map<String, String> metadata,
+            Long memoryRequiredBytes,
             Instant now) {
         this.id = id;
         this.organizationId = organizationId;
@@ -88,6 +92,7 @@ public class FineTuningJob {
         this.suffix = suffix;
         this.seed = seed;
         this.metadata = JobJson.writeMetadata(metadata);
+        this.memoryRequiredBytes = memoryRequiredBytes;
         this.createdAt = now;
     }
 

@@ -9,6 +9,7 @@ import dev.safetune.api.file.UploadedFile;
 import dev.safetune.api.job.CreateJobRequest.HyperparametersRequest;
 import dev.safetune.api.model.Model;
 import dev.safetune.api.model.ModelService;
+import dev.safetune.api.placement.JobPlacement;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
 import dev.safetune.core.id.Ids;
@@ -44,6 +45,7 @@ public class JobService {
     private final IdempotencyKeys idempotencyKeys;
     private final FileService files;
     private final ModelService models;
+    private final JobPlacement placement;
 
     JobService(
             FineTuningJobRepository jobs,
@@ -53,7 +55,8 @@ public class JobService {
             JobEventStreams streams,
             IdempotencyKeys idempotencyKeys,
             FileService files,
-            ModelService models) {
+            ModelService models,
+            JobPlacement placement) {
         this.jobs = jobs;
         this.events = events;
         this.checkpoints = checkpoints;
@@ -62,6 +65,7 @@ public class JobService {
         this.idempotencyKeys = idempotencyKeys;
         this.files = files;
         this.models = models;
+        this.placement = placement;
     }
 
     /** A job from {@link #create}; {@code replayed} when an earlier request with the same Idempotency-Key made it. */
@@ -87,7 +91,8 @@ public class JobService {
 
     /**
      * Validates the request and enqueues the job. Files were validated at upload, so the job passes through
-     * {@code validating_files} to {@code queued} in this one transaction; workers are notified on commit.
+     * {@code validating_files} to {@code queued} in this one transaction; workers are notified on commit. The job's
+     * estimated peak memory is stored with it, and a job no live worker can hold is refused ({@link JobPlacement}).
      */
     @Transactional
     public FineTuningJob create(Tenant tenant, CreateJobRequest request) {
@@ -97,10 +102,15 @@ public class JobService {
         String suffix = suffixOf(request.suffix());
         checkMetadata(request.metadata());
 
-        models.find(tenant, model)
+        Model baseModel = models.find(tenant, model)
                 .filter(Model::isBase)
                 .orElseThrow(() -> new InvalidRequestException(
                         "model", "model_not_found", "Model '" + model + "' does not exist or cannot be fine-tuned."));
+        // A model registered without its shape gets no estimate (any worker may claim the job) rather than a guess.
+        Long memoryRequired = baseModel
+                .shape()
+                .map(shape -> placement.place(model, shape, hyperparameters).memoryBytes())
+                .orElse(null);
         UploadedFile trainingFile = usableFile(tenant, trainingFileId, "training_file");
         String validationFileId = request.validationFile();
         if (validationFileId != null) {
@@ -121,6 +131,7 @@ public class JobService {
                 suffix,
                 seed,
                 request.metadata(),
+                memoryRequired,
                 now));
         events.info(job, "Validating training file: " + trainingFile.id());
         job.moveTo(JobStatus.QUEUED, now);
