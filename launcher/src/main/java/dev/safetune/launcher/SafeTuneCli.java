@@ -6,18 +6,21 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
-/** Entry point of {@code ./safetune}: {@code demo}, {@code serve}, {@code create-base-model}. */
+/** Entry point of {@code ./safetune}: {@code demo}, {@code serve}, {@code create-base-model}, {@code models}. */
 public final class SafeTuneCli {
-    private static final String USAGE = """
+    private static final String USAGE =
+            """
             usage: safetune <command>
               demo                      start the platform locally and fine-tune the bundled sample end to end
               serve                     start the API (port 8080, SAFETUNE_PORT) and one worker; runs until stopped
               create-base-model [DIR] [--seed N]
                                         write the small random-init base model (default: $SAFETUNE_HOME/models/safetune-tiny)
+            %s
             customer commands (endpoint and key from SAFETUNE_BASE_URL/OPENAI_BASE_URL, SAFETUNE_API_KEY/OPENAI_API_KEY):
             %s
-            environment: SAFETUNE_HOME (default ./.safetune), SAFETUNE_DB_URL, SAFETUNE_BOOTSTRAP_API_KEY, SAFETUNE_PORT
-            """.formatted(CustomerCli.USAGE.stripTrailing());
+            environment: SAFETUNE_HOME (default ./.safetune), SAFETUNE_DB_URL, SAFETUNE_BOOTSTRAP_API_KEY, SAFETUNE_PORT,
+              HF_TOKEN, HF_ENDPOINT
+            """.formatted(ModelsCommand.USAGE.stripTrailing(), CustomerCli.USAGE.stripTrailing());
 
     private SafeTuneCli() {}
 
@@ -31,6 +34,7 @@ public final class SafeTuneCli {
             case "demo" -> new DemoCommand(System.out, System.console() != null).run(LocalSetup.home(), port);
             case "serve" -> serve(port);
             case "create-base-model" -> createBaseModel(Arrays.copyOfRange(args, 1, args.length));
+            case "models" -> models(Arrays.copyOfRange(args, 1, args.length));
             default -> {
                 System.err.print(USAGE);
                 yield 2;
@@ -64,6 +68,18 @@ public final class SafeTuneCli {
         }));
         stopped.await();
         return 0;
+    }
+
+    /** Imports into the database and artifacts directory {@code serve} uses (see {@link LocalSetup}). */
+    private static int models(String[] args) throws Exception {
+        Path home = LocalSetup.home();
+        try (LocalDatabase database = LocalDatabase.resolve(home)) {
+            return new ModelsCommand(System.out, System.err, System.console() != null)
+                    .run(
+                            List.of(args),
+                            System.getenv(),
+                            new ModelsCommand.Target(database.jdbcUrl(), home.resolve("artifacts")));
+        }
     }
 
     private static int createBaseModel(String[] args) throws Exception {

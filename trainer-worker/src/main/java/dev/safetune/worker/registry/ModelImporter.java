@@ -96,9 +96,9 @@ public final class ModelImporter {
             throws IOException, InterruptedException {
         List<String> metadata = ModelFiles.metadata(source.names(), source.describe());
         try (ModelStore.Staging staging = store.stage()) {
+            progress.stage(ImportStage.FETCHING, source.describe());
             Bytes bytes = new Bytes(progress);
             bytes.total(plannedBytes(source, metadata));
-            progress.stage(ImportStage.FETCHING, source.describe());
             List<ModelFile> files = new ArrayList<>(source.fetch(metadata, staging, bytes));
 
             ModelValidator.CheckedConfig config = ModelValidator.checkConfig(staging.dir());
