@@ -4,8 +4,8 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * A one-line progress bar for training steps or transferred bytes. On a terminal it redraws in place; otherwise (CI, pipes) it prints a line at
- * every tenth of the way so logs stay short.
+ * A one-line progress bar for training steps or transferred bytes. On a terminal it redraws in place; otherwise (CI,
+ * pipes) it prints a line at every tenth of the way so logs stay short.
  */
 final class ProgressBar {
     private static final int WIDTH = 30;

@@ -4,13 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
+import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.core.dataset.ChatMessage;
+import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.testsupport.TestDatabase;
+import dev.safetune.worker.model.FineTuningMethod;
 import dev.safetune.worker.model.LlamaModel;
 import dev.safetune.worker.model.ModelConfig;
 import dev.safetune.worker.model.TestModels;
 import dev.safetune.worker.registry.ImportedModel.Outcome;
 import dev.safetune.worker.registry.ModelImportException.Code;
 import dev.safetune.worker.registry.hub.HubSettings;
+import dev.safetune.worker.training.FineTuner;
+import dev.safetune.worker.training.TrainingListener;
+import dev.safetune.worker.training.TrainingRequest;
+import dev.safetune.worker.training.TrainingResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -393,6 +401,38 @@ class ModelImporterTest {
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel loaded = LlamaModel.load(imported.storagePath(), manager)) {
             assertThat(loaded.config()).isEqualTo(ModelConfig.read(model));
+        }
+    }
+
+    @Test
+    void workerFineTunesTheModelFromItsRowsStoragePath(@TempDir Path work) throws Exception {
+        publishTiny();
+        importHub("hf:" + REPO);
+        // As JobRunner does: the base model is wherever its row says, and its config says how to fine-tune it.
+        Path base = Path.of(jdbc.sql("SELECT storage_path FROM models WHERE id = 'Tiny-Llama' AND kind = 'base'")
+                .query(String.class)
+                .single());
+        List<ChatExample> examples = List.of(
+                new ChatExample(1, List.of(ChatMessage.of("user", "Sky?"), ChatMessage.of("assistant", "Blue."))),
+                new ChatExample(2, List.of(ChatMessage.of("user", "Grass?"), ChatMessage.of("assistant", "Green."))));
+        TrainingRequest request = new TrainingRequest(
+                base,
+                examples,
+                List.of(),
+                new Hyperparameters(1, 2, 1.0),
+                7,
+                work,
+                1,
+                Optional.empty(),
+                64,
+                FineTuningMethod.of(base).adapter());
+
+        TrainingResult result = new FineTuner().train(request, TrainingListener.NONE);
+
+        assertThat(result.trainedTokens()).isPositive();
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel tuned = LlamaModel.load(result.modelDir(), manager)) {
+            assertThat(tuned.config()).isEqualTo(ModelConfig.read(base));
         }
     }
 
