@@ -1,0 +1,57 @@
+package dev.safetune.worker.modelimport;
+
+import dev.safetune.core.id.Ids;
+import dev.safetune.worker.config.WorkerProperties;
+import dev.safetune.worker.queue.QueueConsumer;
+import dev.safetune.worker.registry.ModelImporter;
+import dev.safetune.worker.registry.hub.HubSettings;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Wires the import runner when {@code safetune.worker.imports.enabled} (the default). */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "safetune.worker.imports.enabled", havingValue = "true", matchIfMissing = true)
+class ModelImportConfiguration {
+
+    @Bean
+    ImportQueue importQueue(JdbcClient jdbc, TransactionTemplate tx, ModelImportProperties settings) {
+        return new ImportQueue(jdbc, tx, settings.maxAttempts());
+    }
+
+    @Bean
+    ImportRunner importRunner(
+            ImportQueue queue,
+            DataSource dataSource,
+            WorkerProperties worker,
+            ModelImportProperties settings,
+            ObjectProvider<QueueConsumer> trainer) {
+        // HF_TOKEN stays in this process: HubSettings never prints it, and nothing here stores it.
+        ModelImporter importer =
+                new ModelImporter(dataSource, worker.artifactsDir(), HubSettings.fromEnvironment(System.getenv()));
+        // Under the job consumer's name when this worker also trains, so an operator sees one worker in both tables.
+        QueueConsumer consumer = trainer.getIfAvailable();
+        String workerId = consumer != null ? consumer.workerId() : workerId(worker);
+        return new ImportRunner(queue, new ImportSignal(dataSource), importer, settings, workerId);
+    }
+
+    private static String workerId(WorkerProperties worker) {
+        String configured = worker.worker().id();
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "worker";
+        }
+        return host + "-" + ProcessHandle.current().pid() + "-" + Ids.randomToken(6);
+    }
+}
