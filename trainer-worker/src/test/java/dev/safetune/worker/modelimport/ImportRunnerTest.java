@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safetune.core.modelimport.ImportStatus;
 import dev.safetune.testsupport.TestDatabase;
 import dev.safetune.worker.model.TestModels;
+import dev.safetune.worker.registry.FakeHub;
 import dev.safetune.worker.registry.ModelImporter;
 import dev.safetune.worker.registry.hub.HubSettings;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
@@ -66,10 +68,19 @@ class ImportRunnerTest {
     }
 
     private ImportRunner runner(Duration pollInterval) {
+        return runner(pollInterval, HubSettings.defaults());
+    }
+
+    /** @param hub the Hub settings the worker read from its environment ({@code HF_ENDPOINT}, {@code HF_TOKEN}) */
+    private ImportRunner runner(Duration pollInterval, HubSettings hub) {
         ModelImportProperties settings = new ModelImportProperties(
                 true, pollInterval, Duration.ofSeconds(30), Duration.ofSeconds(3), Duration.ofMillis(100), 3);
-        ModelImporter importer = new ModelImporter(dataSource, artifacts, HubSettings.defaults());
+        ModelImporter importer = new ModelImporter(dataSource, artifacts, hub);
         return new ImportRunner(queue, new ImportSignal(dataSource), importer, settings, WORKER);
+    }
+
+    private static HubSettings hubSettings(FakeHub hub, Optional<String> token) {
+        return HubSettings.of(hub.endpoint(), token).withRetries(2, Duration.ofMillis(10));
     }
 
     private void enqueue(String id, String source, String modelId) {
@@ -125,6 +136,51 @@ class ImportRunnerTest {
         assertThat(Path.of((String) registered.get("storage_path")))
                 .isEqualTo(artifacts.resolve("models/snapshots").resolve((String) registered.get("content_digest")))
                 .isDirectory();
+    }
+
+    @Test
+    void aHubImportDownloadsRegistersAndRecordsTheCommit() throws Exception {
+        try (FakeHub hub = new FakeHub()) {
+            FakeHub.Repo repo = hub.publish("safetune-test/Tiny-Llama", model, Map.of());
+            enqueue("mi-hub", "hf:safetune-test/Tiny-Llama@main", null);
+
+            assertThat(runner(Duration.ofSeconds(5), hubSettings(hub, Optional.empty()))
+                            .runNext())
+                    .isTrue();
+
+            Map<String, Object> row = row("mi-hub");
+            assertThat(row.get("status")).isEqualTo("succeeded");
+            assertThat(row.get("model_id")).isEqualTo("Tiny-Llama");
+            assertThat(row.get("bytes_done")).isEqualTo(modelBytes());
+            assertThat(row.get("bytes_total")).isEqualTo(modelBytes());
+            assertThat(jdbc.sql("SELECT commit_sha FROM model_provenance WHERE model_id = 'Tiny-Llama'")
+                            .query(String.class)
+                            .single())
+                    .isEqualTo(repo.commit);
+        }
+    }
+
+    @Test
+    void aGatedRepoFailsWithoutTheWorkersTokenAndImportsWithIt() throws Exception {
+        String token = "hf_worker_env_token_never_stored";
+        try (FakeHub hub = new FakeHub()) {
+            hub.publish("safetune-test/Gated-Llama", model, Map.of()).gatedToken = token;
+            enqueue("mi-no-token", "hf:safetune-test/Gated-Llama@main", null);
+            enqueue("mi-token", "hf:safetune-test/Gated-Llama@main", null);
+            jdbc.sql("UPDATE model_imports SET created_at = created_at + interval '1 second' WHERE id = 'mi-token'")
+                    .update();
+
+            runner(Duration.ofSeconds(5), hubSettings(hub, Optional.empty())).runNext();
+            runner(Duration.ofSeconds(5), hubSettings(hub, Optional.of(token))).runNext();
+
+            assertThat(row("mi-no-token").get("status")).isEqualTo("failed");
+            assertThat(row("mi-no-token").get("error_code")).isEqualTo("gated_repo");
+            assertThat(row("mi-token").get("status")).isEqualTo("succeeded");
+            String everything = jdbc.sql("SELECT string_agg(t::text, ' ') FROM model_imports t")
+                    .query(String.class)
+                    .single();
+            assertThat(everything).doesNotContain(token);
+        }
     }
 
     @Test
