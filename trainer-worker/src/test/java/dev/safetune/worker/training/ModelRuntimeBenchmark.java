@@ -236,6 +236,15 @@ public final class ModelRuntimeBenchmark {
                     "%s: greedy sampling, %d new tokens: %.1f tokens/s with the KV cache, %.1f recomputing (%.1f×);"
                             + " batch of 8 with the cache %.0f tokens/s%n",
                     size.name(), newTokens, cached, recomputed, cached / recomputed, batched);
+            // Batch-1 decoding runs hundreds of tiny ops per token; each parallel one wakes the intra-op pool.
+            int threads = JniUtils.getNumThreads();
+            JniUtils.setNumThreads(1);
+            double cachedOneThread = samplingTokensPerSecond(model, newTokens, true, 1);
+            JniUtils.setNumThreads(threads);
+            System.out.printf(
+                    "%s: greedy sampling with the KV cache on 1 intra-op thread: %.1f tokens/s (%.2f× the %d-thread"
+                            + " figure)%n",
+                    size.name(), cachedOneThread, cachedOneThread / cached, threads);
 
             model.addAdapter(LORA, 1);
             long loraWeights = model.trainableParameters().values().stream()
