@@ -112,6 +112,7 @@ public final class ModelImporter {
             }
             bytes.total(total);
             refuseEarlyIfTaken(request, id, source, files, payload);
+            requireSpace(source, payload);
             files.addAll(source.fetch(payload, staging, bytes));
 
             String digest = ContentDigest.of(files);
@@ -165,6 +166,32 @@ public final class ModelImporter {
         String digest = ContentDigest.of(planned);
         registry.find(id)
                 .ifPresent(existing -> ModelRegistry.checkReplaceable(id, existing, digest, request.replace()));
+    }
+
+    /**
+     * Refuses before fetching when the store's file system cannot hold the files not already in it, rather than
+     * failing hours into a download with a full disk.
+     */
+    private void requireSpace(SourceFiles source, List<String> payload) throws IOException {
+        long needed = 0;
+        for (String name : payload) {
+            Optional<String> sha256 = source.publishedSha256(name);
+            if (sha256.isEmpty() || !store.hasBlob(sha256.get(), source.size(name))) {
+                needed += source.size(name);
+            }
+        }
+        long usable = store.usableSpace();
+        if (needed > usable) {
+            throw new ModelImportException(
+                    Code.STORAGE_ERROR,
+                    null,
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "the model needs %,d bytes more in %s, which has %,d bytes free",
+                            needed,
+                            store.root(),
+                            usable));
+        }
     }
 
     /** Bytes of the first round plus what the second is likely to be (corrected once the index is read). */

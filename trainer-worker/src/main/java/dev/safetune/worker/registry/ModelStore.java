@@ -7,12 +7,15 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.UUID;
@@ -39,6 +42,8 @@ import java.util.stream.Stream;
 public final class ModelStore {
     static final String BLOBS = "blobs/sha256";
     static final String SNAPSHOTS = "snapshots";
+    /** A staging directory untouched for this long belongs to an import that was killed. */
+    static final Duration ABANDONED_AFTER = Duration.ofDays(2);
 
     private final Path root;
 
@@ -142,10 +147,29 @@ public final class ModelStore {
         }
     }
 
-    /** Starts assembling a model directory. */
+    /** Bytes free for this store on its file system. */
+    public long usableSpace() throws IOException {
+        Files.createDirectories(root);
+        return Files.getFileStore(root).getUsableSpace();
+    }
+
+    /**
+     * Starts assembling a model directory. Staging directories a killed import left behind (older than
+     * {@link #ABANDONED_AFTER}; a running import's is younger) are removed first.
+     */
     public Staging stage() throws IOException {
         Path staging = root.resolve("staging");
         Files.createDirectories(staging);
+        Instant cutoff = Instant.now().minus(ABANDONED_AFTER);
+        try (Stream<Path> entries = Files.list(staging)) {
+            for (Path old : entries.toList()) {
+                if (Files.getLastModifiedTime(old, LinkOption.NOFOLLOW_LINKS)
+                        .toInstant()
+                        .isBefore(cutoff)) {
+                    deleteRecursively(old);
+                }
+            }
+        }
         return new Staging(
                 Files.createDirectory(staging.resolve(UUID.randomUUID().toString())));
     }
@@ -213,7 +237,7 @@ public final class ModelStore {
     }
 
     static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> walk = Files.walk(dir)) {

@@ -78,6 +78,10 @@ public final class FakeHub implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     /** sha256 → byte offset at which the next CDN response for it is cut (once). */
     private final Map<String, Long> cuts = new ConcurrentHashMap<>();
+    /** sha256 → byte offset at which the next CDN response for it stops sending (once) without closing. */
+    private final Map<String, Long> stalls = new ConcurrentHashMap<>();
+    /** sha256 of blobs whose next CDN request is refused with 403, as an expired signed URL is. */
+    private final java.util.Set<String> refusals = ConcurrentHashMap.newKeySet();
     /** sha256 → bytes the CDN serves instead of the real ones. */
     private final Map<String, byte[]> corrupted = new ConcurrentHashMap<>();
     /** HTTP statuses the Hub answers the next requests with, before answering normally. */
@@ -124,6 +128,19 @@ public final class FakeHub implements AutoCloseable {
     /** The next CDN download of {@code content} stops after {@code afterBytes} bytes, dropping the connection. */
     public void cutOnce(byte[] content, long afterBytes) {
         cuts.put(sha256(content), afterBytes);
+    }
+
+    /**
+     * The next CDN download of {@code content} sends {@code afterBytes} bytes and then nothing more, holding the
+     * connection open for a while (a stalled transfer).
+     */
+    public void stallOnce(byte[] content, long afterBytes) {
+        stalls.put(sha256(content), afterBytes);
+    }
+
+    /** The next CDN request for {@code content} is refused with 403 (an expired signed URL). */
+    public void refuseOnce(byte[] content) {
+        refusals.add(sha256(content));
     }
 
     /** The CDN serves {@code content} with its last byte changed (same size, other hash). */
@@ -291,7 +308,7 @@ public final class FakeHub implements AutoCloseable {
             return 0;
         }
         exchange.getResponseHeaders().set("ETag", "\"" + gitBlobSha1(content) + "\"");
-        return send(exchange, content, range, null);
+        return send(exchange, content, range, null, false);
     }
 
     // ------------------------------------------------------------------------------------------------ the CDN
@@ -306,12 +323,16 @@ public final class FakeHub implements AutoCloseable {
             long sent = 0;
             if (content == null) {
                 error(exchange, 404, null, "NoSuchKey");
+            } else if (refusals.remove(sha256)) {
+                error(exchange, 403, null, "Request has expired");
             } else {
+                Long stall = stalls.remove(sha256);
                 sent = send(
                         exchange,
                         corrupted.getOrDefault(sha256, content),
                         ignoreRanges ? null : range,
-                        cuts.remove(sha256));
+                        stall != null ? stall : cuts.remove(sha256),
+                        stall != null);
             }
             requests.add(new Request("cdn", path, range, authorized, sent));
         }
@@ -319,9 +340,11 @@ public final class FakeHub implements AutoCloseable {
 
     /**
      * Sends {@code content} (from the Range start when there is one, as 206); when {@code cutAfter} is set, stops
-     * after that many bytes of the file and closes the connection under the announced length.
+     * after that many bytes of the file and closes the connection under the announced length, after holding it
+     * silent for a while when {@code stall}.
      */
-    private static long send(HttpExchange exchange, byte[] content, String range, Long cutAfter) throws IOException {
+    private static long send(HttpExchange exchange, byte[] content, String range, Long cutAfter, boolean stall)
+            throws IOException {
         int from = 0;
         int status = 200;
         if (range != null) {
@@ -351,6 +374,13 @@ public final class FakeHub implements AutoCloseable {
             int partial = (int) (cutAfter - from);
             out.write(content, from, partial);
             out.flush();
+            if (stall) {
+                try {
+                    Thread.sleep(3_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             // Closing the exchange short of the announced Content-Length makes the server drop the connection:
             // the client sees the body end early, as with a network cut.
             exchange.close();

@@ -32,6 +32,8 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
@@ -77,6 +79,8 @@ public final class HubClient implements AutoCloseable {
 
     private final HubSettings settings;
     private final HttpClient http;
+    /** Interrupts a download whose body has stopped arriving (HttpClient has no read timeout for a body). */
+    private final ScheduledExecutorService watchdog;
 
     public HubClient(HubSettings settings) {
         this.settings = settings;
@@ -87,6 +91,11 @@ public final class HubClient implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(settings.connectTimeout())
                 .build();
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "hub-download-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     public HubSettings settings() {
@@ -293,6 +302,10 @@ public final class HubClient implements AutoCloseable {
         long offset = transfer.position();
         Fetched fetched = send(uri, offset, file);
         HttpResponse<InputStream> response = fetched.response();
+        Stall stall =
+                new Stall(Thread.currentThread(), settings.responseTimeout().toNanos());
+        long period = Math.max(10, settings.responseTimeout().toMillis() / 4);
+        ScheduledFuture<?> watch = watchdog.scheduleAtFixedRate(stall::check, period, period, TimeUnit.MILLISECONDS);
         try (InputStream body = response.body()) {
             checkPublishedIdentity(file, fetched.hubHeaders(), fetched.redirected());
             int status = response.statusCode();
@@ -303,6 +316,10 @@ public final class HubClient implements AutoCloseable {
             }
             if (isTransient(status)) {
                 throw new Retry("HTTP " + status, null);
+            }
+            if (fetched.redirected() && (status == 401 || status == 403)) {
+                // A CDN URL is signed and short-lived; the next attempt asks the Hub for a fresh one.
+                throw new Retry("the storage behind the Hub refused the download URL (HTTP " + status + ")", null);
             }
             if (status != 200 && status != 206) {
                 throw failure(status, response.headers(), revision.repoId(), revision.revision(), file.name());
@@ -321,14 +338,22 @@ public final class HubClient implements AutoCloseable {
             byte[] buffer = new byte[BUFFER_BYTES];
             int read;
             while ((read = body.read(buffer)) > 0) {
+                stall.progressed();
                 transfer.append(buffer, read);
             }
         } catch (LocalWriteException e) {
             throw e.local();
-        } catch (InterruptedIOException e) {
-            throw interrupted(e);
         } catch (IOException e) {
+            if (stall.finish()) {
+                throw new Retry("no data for " + settings.responseTimeout().toSeconds() + " s", e);
+            }
+            if (e instanceof InterruptedIOException interrupted) {
+                throw interrupted(interrupted);
+            }
             throw new Retry(e.toString(), e);
+        } finally {
+            watch.cancel(false);
+            stall.finish();
         }
         if (!transfer.complete()) {
             throw new Retry("the connection ended early", null);
@@ -620,7 +645,51 @@ public final class HubClient implements AutoCloseable {
 
     @Override
     public void close() {
+        watchdog.shutdownNow();
         http.close();
+    }
+
+    /**
+     * Watches one body: when no bytes have arrived for the timeout, interrupts the reading thread (the body's
+     * blocked read then fails) and remembers that it did, so the failure is retried as a stall rather than taken as
+     * a cancellation.
+     */
+    private static final class Stall {
+        private final Thread reader;
+        private final long timeoutNanos;
+        private volatile long lastProgress = System.nanoTime();
+        private boolean fired;
+        private boolean finished;
+        private boolean cleared;
+
+        Stall(Thread reader, long timeoutNanos) {
+            this.reader = reader;
+            this.timeoutNanos = timeoutNanos;
+        }
+
+        void progressed() {
+            lastProgress = System.nanoTime();
+        }
+
+        synchronized void check() {
+            if (!finished && !fired && System.nanoTime() - lastProgress > timeoutNanos) {
+                fired = true;
+                reader.interrupt();
+            }
+        }
+
+        /**
+         * Ends the watch; returns whether it interrupted the reader, and then clears the interrupt it caused so the
+         * retry can proceed.
+         */
+        synchronized boolean finish() {
+            finished = true;
+            if (fired && !cleared) {
+                Thread.interrupted();
+                cleared = true;
+            }
+            return fired;
+        }
     }
 
     /** A transient failure of one request: the download retries (and resumes) unless its attempts are used up. */

@@ -18,7 +18,8 @@ import java.util.Optional;
  *     429) is final; each retry of a file resumes where the last one stopped
  * @param retryBackoff the wait before the first retry; it doubles with each further retry, up to 30 s
  * @param connectTimeout for opening a connection
- * @param responseTimeout for the response headers of one request (the body of a large file may take much longer)
+ * @param responseTimeout for the response headers of one request, and the longest pause in a body before the
+ *     download is retried (the body of a large file may take much longer in all)
  */
 public record HubSettings(
         URI endpoint,
@@ -89,6 +90,10 @@ public record HubSettings(
 
     public HubSettings withRetries(int attempts, Duration backoff) {
         return new HubSettings(endpoint, token, parallelDownloads, attempts, backoff, connectTimeout, responseTimeout);
+    }
+
+    public HubSettings withResponseTimeout(Duration timeout) {
+        return new HubSettings(endpoint, token, parallelDownloads, maxAttempts, retryBackoff, connectTimeout, timeout);
     }
 
     public HubSettings withToken(Optional<String> newToken) {

@@ -122,6 +122,43 @@ class HubClientTest {
     }
 
     @Test
+    void stalledTransferIsAbandonedAfterTheTimeoutAndResumed() throws Exception {
+        hub.stallOnce(weights, 120_000);
+        HubSettings settings = HubSettings.of(hub.endpoint(), Optional.empty())
+                .withRetries(3, Duration.ofMillis(10))
+                .withResponseTimeout(Duration.ofMillis(300));
+        long started = System.nanoTime();
+        try (HubClient client = new HubClient(settings)) {
+            HubRevision revision = client.resolve(REPO, "main");
+
+            List<DownloadedFile> done = client.download(
+                    revision, List.of(revision.file("model.safetensors").orElseThrow()), downloads, delta -> {});
+
+            assertThat(Files.readAllBytes(done.getFirst().path())).isEqualTo(weights);
+        }
+        // Retried long before the server would have closed the stalled connection (3 s).
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(2_500));
+        assertThat(hub.requests("cdn")).extracting(FakeHub.Request::range).contains("bytes=120000-");
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    }
+
+    @Test
+    void refusedCdnUrlIsRetriedThroughTheHubForAFreshOne() throws Exception {
+        hub.refuseOnce(weights);
+        try (HubClient client = client()) {
+            HubRevision revision = client.resolve(REPO, "main");
+
+            List<DownloadedFile> done = client.download(
+                    revision, List.of(revision.file("model.safetensors").orElseThrow()), downloads, delta -> {});
+
+            assertThat(Files.readAllBytes(done.getFirst().path())).isEqualTo(weights);
+        }
+        assertThat(hub.requests("hub"))
+                .filteredOn(r -> r.path().endsWith("/model.safetensors"))
+                .hasSize(2);
+    }
+
+    @Test
     void tokenIsNeverShownBySettings() {
         HubSettings settings = HubSettings.fromEnvironment(
                 Map.of("HF_TOKEN", "hf_secret_value", "HF_ENDPOINT", "https://mirror.example/"));
