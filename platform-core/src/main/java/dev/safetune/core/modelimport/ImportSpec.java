@@ -77,7 +77,12 @@ public record ImportSpec(String source, Optional<String> modelId, boolean replac
         throw invalidSource("source must start with hf: or dir:, got \"" + spec + "\"");
     }
 
-    private static String checkRepoId(String repoId) {
+    /**
+     * Returns {@code repoId} when it is a Hub repo id.
+     *
+     * @throws InvalidImportSpecException naming {@code source}
+     */
+    public static String checkRepoId(String repoId) {
         String[] parts = repoId.split("/", -1);
         boolean valid = parts.length <= 2 && !repoId.contains("--") && !repoId.contains("..");
         for (String part : parts) {
@@ -90,8 +95,13 @@ public record ImportSpec(String source, Optional<String> modelId, boolean replac
         return repoId;
     }
 
-    /** A revision ends up in a URL path segment; whitespace and control characters are in no branch, tag or commit. */
-    private static String checkRevision(String revision) {
+    /**
+     * Returns {@code revision} when it can name a branch, tag or commit: it ends up in a URL path segment, and
+     * whitespace and control characters are in no such name.
+     *
+     * @throws InvalidImportSpecException naming {@code source}
+     */
+    public static String checkRevision(String revision) {
         if (revision.isEmpty() || revision.length() > 256 || !revision.chars().allMatch(c -> c > 0x20 && c != 0x7F)) {
             throw invalidSource("revision \"" + revision + "\" is not a branch, tag or commit name");
         }

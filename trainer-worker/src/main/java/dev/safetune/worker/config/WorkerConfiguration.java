@@ -7,8 +7,8 @@ import dev.safetune.worker.placement.WorkerHeartbeat;
 import dev.safetune.worker.placement.WorkerRegistry;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.queue.LeaseRenewer;
+import dev.safetune.worker.queue.NotificationSignal;
 import dev.safetune.worker.queue.QueueConsumer;
-import dev.safetune.worker.queue.QueueSignal;
 import dev.safetune.worker.training.FineTuner;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
@@ -69,7 +69,7 @@ public class WorkerConfiguration {
             WorkerCapacity capacity) {
         return new QueueConsumer(
                 queue,
-                new QueueSignal(dataSource),
+                new NotificationSignal(dataSource, JobQueue.CHANNEL),
                 runner,
                 properties.worker(),
                 workerId(properties),

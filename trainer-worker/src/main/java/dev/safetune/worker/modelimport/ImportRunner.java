@@ -1,5 +1,6 @@
 package dev.safetune.worker.modelimport;
 
+import dev.safetune.worker.queue.NotificationSignal;
 import dev.safetune.worker.registry.ImportRequest;
 import dev.safetune.worker.registry.ImportSource;
 import dev.safetune.worker.registry.ImportedModel;
@@ -26,7 +27,7 @@ public class ImportRunner implements SmartLifecycle {
     static final String INTERNAL_ERROR = "internal_error";
 
     private final ImportQueue queue;
-    private final ImportSignal signal;
+    private final NotificationSignal signal;
     private final ModelImporter importer;
     private final ModelImportProperties settings;
     private final String workerId;
@@ -41,7 +42,7 @@ public class ImportRunner implements SmartLifecycle {
 
     ImportRunner(
             ImportQueue queue,
-            ImportSignal signal,
+            NotificationSignal signal,
             ModelImporter importer,
             ModelImportProperties settings,
             String workerId) {

@@ -1,7 +1,9 @@
 package dev.safetune.worker.modelimport;
 
 import dev.safetune.core.id.Ids;
+import dev.safetune.core.modelimport.ImportStatus;
 import dev.safetune.worker.config.WorkerProperties;
+import dev.safetune.worker.queue.NotificationSignal;
 import dev.safetune.worker.queue.QueueConsumer;
 import dev.safetune.worker.registry.ModelImporter;
 import dev.safetune.worker.registry.hub.HubSettings;
@@ -38,7 +40,8 @@ class ModelImportConfiguration {
         // Under the job consumer's name when this worker also trains, so an operator sees one worker in both tables.
         QueueConsumer consumer = trainer.getIfAvailable();
         String workerId = consumer != null ? consumer.workerId() : workerId(worker);
-        return new ImportRunner(queue, new ImportSignal(dataSource), importer, settings, workerId);
+        return new ImportRunner(
+                queue, new NotificationSignal(dataSource, ImportStatus.CHANNEL), importer, settings, workerId);
     }
 
     private static String workerId(WorkerProperties worker) {

@@ -17,7 +17,7 @@ public class QueueConsumer implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(QueueConsumer.class);
 
     private final JobQueue queue;
-    private final QueueSignal signal;
+    private final NotificationSignal signal;
     private final JobRunner runner;
     private final WorkerProperties.Worker settings;
     private final String workerId;
@@ -31,7 +31,7 @@ public class QueueConsumer implements SmartLifecycle {
      */
     public QueueConsumer(
             JobQueue queue,
-            QueueSignal signal,
+            NotificationSignal signal,
             JobRunner runner,
             WorkerProperties.Worker settings,
             String workerId,
@@ -63,6 +63,8 @@ public class QueueConsumer implements SmartLifecycle {
             running = false;
             t = thread;
         }
+        // Closing the signal ends an idle wait at once; an interrupt alone does not end a blocked socket read.
+        signal.close();
         if (t != null) {
             runner.shutdown();
             t.interrupt();
@@ -72,7 +74,6 @@ public class QueueConsumer implements SmartLifecycle {
                 Thread.currentThread().interrupt();
             }
         }
-        signal.close();
     }
 
     @Override

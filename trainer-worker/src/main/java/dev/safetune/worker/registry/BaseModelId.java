@@ -1,6 +1,7 @@
 package dev.safetune.worker.registry;
 
-import java.util.Locale;
+import dev.safetune.core.modelimport.ImportSpec;
+import dev.safetune.core.modelimport.InvalidImportSpecException;
 import java.util.regex.Pattern;
 
 /**
@@ -10,9 +11,8 @@ import java.util.regex.Pattern;
  * parts), starts with a letter or digit and is at most {@value #MAX_LENGTH} characters.
  */
 public final class BaseModelId {
-    public static final int MAX_LENGTH = 96;
+    public static final int MAX_LENGTH = ImportSpec.MAX_MODEL_ID_LENGTH;
 
-    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0," + (MAX_LENGTH - 1) + "}");
     private static final Pattern UNSAFE_RUN = Pattern.compile("[^A-Za-z0-9._-]+");
 
     private BaseModelId() {}
@@ -37,17 +37,11 @@ public final class BaseModelId {
      * @throws ModelImportException with code {@code invalid_model_id} otherwise
      */
     public static String validate(String id) {
-        if (id == null || !VALID.matcher(id).matches()) {
-            throw new ModelImportException(
-                    ModelImportException.Code.INVALID_MODEL_ID,
-                    "model_id",
-                    String.format(
-                            Locale.ROOT,
-                            "model id \"%s\" must be 1 to %d letters, digits, '.', '_' or '-', starting with a letter"
-                                    + " or digit",
-                            id,
-                            MAX_LENGTH));
+        // One rule for the API's check and the importer: platform-core's ImportSpec.
+        try {
+            return ImportSpec.checkModelId(id);
+        } catch (InvalidImportSpecException e) {
+            throw new ModelImportException(ModelImportException.Code.INVALID_MODEL_ID, e.field(), e.getMessage());
         }
-        return id;
     }
 }

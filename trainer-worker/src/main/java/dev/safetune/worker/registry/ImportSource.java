@@ -1,8 +1,11 @@
 package dev.safetune.worker.registry;
 
+import dev.safetune.core.modelimport.ImportSpec;
+import dev.safetune.core.modelimport.InvalidImportSpecException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.regex.Pattern;
+import java.util.function.Supplier;
 
 /**
  * Where a base model is imported from: a Hugging Face Hub repository at a revision ({@code hf:<repo_id>[@<revision>]})
@@ -23,38 +26,12 @@ public sealed interface ImportSource {
     record Hub(String repoId, String revision) implements ImportSource {
         public static final String DEFAULT_REVISION = "main";
 
-        /**
-         * The Hub's own rule for repo ids ({@code huggingface_hub.utils.validate_repo_id}): an optional namespace and a
-         * name of letters, digits, {@code -_.}, neither starting or ending with {@code -} or {@code .}, no {@code --}
-         * or {@code ..}, at most 96 characters each.
-         */
-        private static final Pattern PART = Pattern.compile("[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?");
-
         public Hub {
             Objects.requireNonNull(repoId, "repoId");
             Objects.requireNonNull(revision, "revision");
-            String[] parts = repoId.split("/", -1);
-            boolean valid = parts.length <= 2 && !repoId.contains("--") && !repoId.contains("..");
-            for (String part : parts) {
-                valid &= PART.matcher(part).matches();
-            }
-            if (!valid) {
-                throw new ModelImportException(
-                        ModelImportException.Code.INVALID_SOURCE,
-                        "source",
-                        "\"" + repoId + "\" is not a Hugging Face repo id (expected <namespace>/<name>, e.g."
-                                + " Qwen/Qwen2.5-0.5B-Instruct)");
-            }
-            // A revision ends up in a URL path segment (percent-encoded) and in provenance; control characters
-            // and whitespace are never part of a branch, tag or commit name.
-            if (revision.isEmpty()
-                    || revision.length() > 256
-                    || !revision.chars().allMatch(c -> c > 0x20 && c != 0x7F)) {
-                throw new ModelImportException(
-                        ModelImportException.Code.INVALID_SOURCE,
-                        "source",
-                        "revision \"" + revision + "\" is not a branch, tag or commit name");
-            }
+            // One rule for the API's check and the importer: platform-core's ImportSpec.
+            checked(() -> ImportSpec.checkRepoId(repoId));
+            checked(() -> ImportSpec.checkRevision(revision));
         }
 
         @Override
@@ -99,30 +76,32 @@ public sealed interface ImportSource {
      * @throws ModelImportException with code {@code invalid_source} naming what is wrong
      */
     static ImportSource parse(String spec) {
-        if (spec == null || spec.isBlank()) {
-            throw new ModelImportException(
-                    ModelImportException.Code.INVALID_SOURCE,
-                    "source",
-                    "source is required: hf:<repo_id>[@<revision>] or dir:<path>");
+        // The CLI may name a directory relative to where it runs; the stored (API) form is always absolute.
+        String canonical = checked(() -> ImportSpec.canonicalSource(absoluteDirectory(spec)));
+        if (canonical.startsWith("hf:")) {
+            int at = canonical.indexOf('@'); // repo ids never hold '@'; revisions may
+            return new Hub(canonical.substring(3, at), canonical.substring(at + 1));
         }
-        if (spec.startsWith("hf:")) {
-            String rest = spec.substring(3);
-            int at = rest.indexOf('@');
-            return at < 0
-                    ? new Hub(rest, Hub.DEFAULT_REVISION)
-                    : new Hub(rest.substring(0, at), rest.substring(at + 1));
+        return new Directory(Path.of(canonical.substring(4)));
+    }
+
+    private static String absoluteDirectory(String spec) {
+        if (spec == null || !spec.startsWith("dir:") || spec.substring(4).isBlank()) {
+            return spec;
         }
-        if (spec.startsWith("dir:")) {
-            String path = spec.substring(4);
-            if (path.isBlank()) {
-                throw new ModelImportException(
-                        ModelImportException.Code.INVALID_SOURCE, "source", "dir: needs a path, e.g. dir:/models/qwen");
-            }
-            return new Directory(Path.of(path));
+        try {
+            return "dir:" + Path.of(spec.substring(4)).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            return spec; // ImportSpec names the problem
         }
-        throw new ModelImportException(
-                ModelImportException.Code.INVALID_SOURCE,
-                "source",
-                "source must start with hf: or dir:, got \"" + spec + "\"");
+    }
+
+    /** Runs a platform-core syntax check, reporting its refusal as the importer's {@code invalid_source}. */
+    private static String checked(Supplier<String> check) {
+        try {
+            return check.get();
+        } catch (InvalidImportSpecException e) {
+            throw new ModelImportException(ModelImportException.Code.INVALID_SOURCE, e.field(), e.getMessage());
+        }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safetune.core.modelimport.ImportStatus;
 import dev.safetune.testsupport.TestDatabase;
 import dev.safetune.worker.model.TestModels;
+import dev.safetune.worker.queue.NotificationSignal;
 import dev.safetune.worker.registry.FakeHub;
 import dev.safetune.worker.registry.ModelImporter;
 import dev.safetune.worker.registry.hub.HubSettings;
@@ -76,7 +77,8 @@ class ImportRunnerTest {
         ModelImportProperties settings = new ModelImportProperties(
                 true, pollInterval, Duration.ofSeconds(30), Duration.ofSeconds(3), Duration.ofMillis(100), 3);
         ModelImporter importer = new ModelImporter(dataSource, artifacts, hub);
-        return new ImportRunner(queue, new ImportSignal(dataSource), importer, settings, WORKER);
+        return new ImportRunner(
+                queue, new NotificationSignal(dataSource, ImportStatus.CHANNEL), importer, settings, WORKER);
     }
 
     private static HubSettings hubSettings(FakeHub hub, Optional<String> token) {

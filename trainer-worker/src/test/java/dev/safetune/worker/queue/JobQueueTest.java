@@ -247,7 +247,7 @@ class JobQueueTest {
 
     @Test
     void idleWorkerWakesOnNotify() throws Exception {
-        try (QueueSignal signal = new QueueSignal(dataSource)) {
+        try (NotificationSignal signal = new NotificationSignal(dataSource, JobQueue.CHANNEL)) {
             signal.await(Duration.ofMillis(10)); // opens the LISTEN connection
             long start = System.nanoTime();
             Thread notifier = Thread.ofVirtual().start(() -> {

@@ -1,10 +1,10 @@
-package dev.safetune.worker.modelimport;
+package dev.safetune.worker.queue;
 
-import dev.safetune.core.modelimport.ImportStatus;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -12,28 +12,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * LISTENs on {@link ImportStatus#CHANNEL} so an idle import runner starts as soon as the admin API queues an import.
- * The connection is held for the runner's life and re-opened when it breaks; a missed NOTIFY costs at most one poll
- * interval, because the runner looks at the queue after every wait anyway. (The job queue's {@code QueueSignal} does
- * the same on its own channel.)
+ * LISTENs on one PostgreSQL channel so that an idle consumer wakes as soon as work is announced (a job queued on
+ * {@link JobQueue#CHANNEL}, a model import on {@code ImportStatus.CHANNEL}) instead of polling. The connection is held
+ * for the consumer's life and re-opened when it breaks; a missed NOTIFY costs at most one poll interval, because
+ * consumers look at their queue after every wait anyway.
  */
-class ImportSignal implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(ImportSignal.class);
+public class NotificationSignal implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NotificationSignal.class);
+    private static final Pattern CHANNEL_NAME = Pattern.compile("[a-z_][a-z0-9_]*");
 
     private final DataSource dataSource;
+    private final String channel;
     private volatile Connection connection;
     private volatile boolean closed;
 
-    ImportSignal(DataSource dataSource) {
+    public NotificationSignal(DataSource dataSource, String channel) {
+        if (!CHANNEL_NAME.matcher(channel).matches()) {
+            // LISTEN takes an identifier, not a bind parameter.
+            throw new IllegalArgumentException("not a plain channel name: " + channel);
+        }
         this.dataSource = dataSource;
+        this.channel = channel;
     }
 
     /**
-     * Blocks until an import is announced or {@code timeout} passes; returns whether a notification arrived.
+     * Blocks until a notification arrives or {@code timeout} passes; returns whether one arrived.
      *
      * @throws InterruptedException when interrupted, or when {@link #close()} ends the wait
      */
-    boolean await(Duration timeout) throws InterruptedException {
+    public boolean await(Duration timeout) throws InterruptedException {
         try {
             PGConnection pg = listening();
             PGNotification[] notifications = pg.getNotifications((int) Math.max(1, timeout.toMillis()));
@@ -41,9 +48,9 @@ class ImportSignal implements AutoCloseable {
         } catch (SQLException e) {
             closeQuietly();
             if (closed || Thread.currentThread().isInterrupted()) {
-                throw new InterruptedException("stopped waiting for model imports");
+                throw new InterruptedException("stopped listening on " + channel);
             }
-            log.warn("LISTEN connection for model imports failed; falling back to polling: {}", e.toString());
+            log.warn("LISTEN connection for {} failed; falling back to polling: {}", channel, e.toString());
             Thread.sleep(timeout.toMillis());
             return false;
         }
@@ -58,7 +65,7 @@ class ImportSignal implements AutoCloseable {
             current = dataSource.getConnection();
             current.setAutoCommit(true);
             try (Statement s = current.createStatement()) {
-                s.execute("LISTEN " + ImportStatus.CHANNEL);
+                s.execute("LISTEN " + channel);
             }
             connection = current;
         }
@@ -79,7 +86,7 @@ class ImportSignal implements AutoCloseable {
 
     /**
      * Stops listening. Safe to call from another thread while {@link #await} blocks: a socket read does not end on an
-     * interrupt, but it does when its connection is closed, so this is how a stopping runner ends its wait at once.
+     * interrupt, but it does when its connection is closed, so this is how a stopping consumer ends its wait at once.
      */
     @Override
     public void close() {
