@@ -71,8 +71,9 @@ class BaseModelCatalog implements ApplicationRunner, SchedulingConfigurer {
         }
         for (Path dir : found) {
             Facts facts = facts(dir.resolve("config.json"));
-            // A tenant's fine-tuned model never has its row taken over by a directory of the same name; an unchanged
-            // model is not rewritten. The licence is the importer's to record (from the model card), not the scan's.
+            // A tenant's fine-tuned model never has its row taken over by a directory of the same name, nor an
+            // imported base model (content_digest set: verified, with provenance); an unchanged model is not
+            // rewritten. The licence is the importer's to record (from the model card), not the scan's.
             jdbc.update(
                     """
                     INSERT INTO models (id, kind, storage_path, family, architecture, parameters, context_length, shape)
@@ -81,7 +82,7 @@ class BaseModelCatalog implements ApplicationRunner, SchedulingConfigurer {
                        SET storage_path = EXCLUDED.storage_path, family = EXCLUDED.family,
                            architecture = EXCLUDED.architecture, parameters = EXCLUDED.parameters,
                            context_length = EXCLUDED.context_length, shape = EXCLUDED.shape
-                    WHERE models.kind = 'base'
+                    WHERE models.kind = 'base' AND models.content_digest IS NULL
                       AND (models.storage_path, models.family, models.architecture, models.parameters,
                            models.context_length, models.shape)
                           IS DISTINCT FROM (EXCLUDED.storage_path, EXCLUDED.family, EXCLUDED.architecture,

@@ -127,6 +127,19 @@ class BaseModelFactsApiTest extends ApiServiceTestBase {
     }
 
     @Test
+    void importedModelIsNotTakenOverByADirectoryOfTheSameName() {
+        jdbc.update(
+                "UPDATE models SET storage_path = '/store/snapshots/abc', content_digest = 'abc', parameters = 7"
+                        + " WHERE id = ?",
+                MODEL);
+
+        catalog.scan();
+
+        Map<String, Object> row = jdbc.queryForMap("SELECT storage_path, parameters FROM models WHERE id = ?", MODEL);
+        assertThat(row).containsEntry("storage_path", "/store/snapshots/abc").containsEntry("parameters", 7L);
+    }
+
+    @Test
     void modelWithoutAReadableShapeListsOnlyWhatItsConfigSays() {
         JsonNode model = api.get("/v1/models/" + BASE_MODEL).json();
 
