@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
 import java.util.UUID;
+import org.flywaydb.core.Flyway;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
@@ -45,6 +47,27 @@ public final class TestDatabase implements AutoCloseable {
         TestDatabase db = new TestDatabase(adminUrl, name);
         Runtime.getRuntime().addShutdownHook(new Thread(db::close));
         return db;
+    }
+
+    /**
+     * {@link #create()} with the project's Flyway migrations ({@code classpath:db/migration}, from the
+     * {@code migrations} module on the test's classpath) applied.
+     */
+    public static TestDatabase migrated() {
+        TestDatabase db = create();
+        Flyway.configure()
+                .dataSource(db.dataSource())
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+        return db;
+    }
+
+    /** A connection source for this database (no pool: tests open few connections). */
+    public PGSimpleDataSource dataSource() {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setURL(url);
+        return dataSource;
     }
 
     /** JDBC URL of this test's own database (user and password, if any, are in the query string). */

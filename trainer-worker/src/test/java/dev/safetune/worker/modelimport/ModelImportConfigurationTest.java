@@ -6,7 +6,6 @@ import dev.safetune.testsupport.TestDatabase;
 import dev.safetune.worker.config.WorkerProperties;
 import java.time.Duration;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,14 +25,8 @@ class ModelImportConfigurationTest {
 
     @BeforeAll
     static void migrate() {
-        database = TestDatabase.create();
-        dataSource = new PGSimpleDataSource();
-        dataSource.setURL(database.jdbcUrl());
-        Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
+        database = TestDatabase.migrated();
+        dataSource = database.dataSource();
     }
 
     @AfterAll

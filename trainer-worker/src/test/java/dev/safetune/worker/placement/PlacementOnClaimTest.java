@@ -11,7 +11,6 @@ import dev.safetune.worker.queue.JobQueue;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,14 +37,8 @@ class PlacementOnClaimTest {
 
     @BeforeAll
     static void migrate() {
-        database = TestDatabase.create();
-        dataSource = new PGSimpleDataSource();
-        dataSource.setURL(database.jdbcUrl());
-        Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
+        database = TestDatabase.migrated();
+        dataSource = database.dataSource();
     }
 
     @AfterAll

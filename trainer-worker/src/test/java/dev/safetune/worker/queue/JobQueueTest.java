@@ -13,7 +13,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,14 +33,8 @@ class JobQueueTest {
 
     @BeforeAll
     static void migrate() {
-        database = TestDatabase.create();
-        dataSource = new PGSimpleDataSource();
-        dataSource.setURL(database.jdbcUrl());
-        Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
+        database = TestDatabase.migrated();
+        dataSource = database.dataSource();
     }
 
     @AfterAll

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,14 +62,8 @@ class ModelImporterTest {
 
     @BeforeAll
     static void setUpClass(@TempDir Path models) throws IOException {
-        database = TestDatabase.create();
-        dataSource = new PGSimpleDataSource();
-        dataSource.setURL(database.jdbcUrl());
-        Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
+        database = TestDatabase.migrated();
+        dataSource = database.dataSource();
         model = TestModels.tiny(models.resolve("tiny"), 1);
         otherModel = TestModels.tiny(models.resolve("tiny-other"), 2);
     }

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPInputStream;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,14 +49,8 @@ class RealTokenizerImportTest {
 
     @BeforeAll
     static void migrate() {
-        database = TestDatabase.create();
-        dataSource = new PGSimpleDataSource();
-        dataSource.setURL(database.jdbcUrl());
-        Flyway.configure()
-                .dataSource(dataSource)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
+        database = TestDatabase.migrated();
+        dataSource = database.dataSource();
     }
 
     @AfterAll
