@@ -87,7 +87,8 @@ public class WorkerConfiguration {
                 properties.worker().heartbeatInterval());
     }
 
-    private static String workerId(WorkerProperties properties) {
+    /** {@code safetune.worker.id}, or host name, process id and a random suffix when it is not set. */
+    public static String workerId(WorkerProperties properties) {
         String configured = properties.worker().id();
         if (configured != null && !configured.isBlank()) {
             return configured;

@@ -1,14 +1,12 @@
 package dev.safetune.worker.modelimport;
 
-import dev.safetune.core.id.Ids;
 import dev.safetune.core.modelimport.ImportStatus;
+import dev.safetune.worker.config.WorkerConfiguration;
 import dev.safetune.worker.config.WorkerProperties;
 import dev.safetune.worker.queue.NotificationSignal;
 import dev.safetune.worker.queue.QueueConsumer;
 import dev.safetune.worker.registry.ModelImporter;
 import dev.safetune.worker.registry.hub.HubSettings;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -39,22 +37,8 @@ class ModelImportConfiguration {
                 new ModelImporter(dataSource, worker.artifactsDir(), HubSettings.fromEnvironment(System.getenv()));
         // Under the job consumer's name when this worker also trains, so an operator sees one worker in both tables.
         QueueConsumer consumer = trainer.getIfAvailable();
-        String workerId = consumer != null ? consumer.workerId() : workerId(worker);
+        String workerId = consumer != null ? consumer.workerId() : WorkerConfiguration.workerId(worker);
         return new ImportRunner(
                 queue, new NotificationSignal(dataSource, ImportStatus.CHANNEL), importer, settings, workerId);
-    }
-
-    private static String workerId(WorkerProperties worker) {
-        String configured = worker.worker().id();
-        if (configured != null && !configured.isBlank()) {
-            return configured;
-        }
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = "worker";
-        }
-        return host + "-" + ProcessHandle.current().pid() + "-" + Ids.randomToken(6);
     }
 }
