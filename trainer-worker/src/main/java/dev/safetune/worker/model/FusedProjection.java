@@ -75,6 +75,12 @@ record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, l
      * costs one read of the weights, far less than the matmul. Otherwise the stored fused weight is used directly.
      */
     NDList forward(NDArray x, Map<LoraTarget, Linear> layer, ForwardPass pass) {
+        // Only the split outputs leave: the assembled weight, the base output and the adapter deltas are closed here
+        // (autograd keeps what its backward reads; see LlamaModel.subBlock).
+        return LlamaModel.subBlockOutputs(() -> fusedOutputs(x, layer, pass));
+    }
+
+    private NDList fusedOutputs(NDArray x, Map<LoraTarget, Linear> layer, ForwardPass pass) {
         NDArray w = weight;
         NDArray b = bias;
         if (pass.baseRecordsGradients()) {

@@ -25,6 +25,7 @@ import java.util.SequencedMap;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -44,7 +45,8 @@ import tools.jackson.databind.JsonNode;
  * time axis so one batched matmul serves them all.
  *
  * <p>The model owns an {@link NDManager} holding its parameters; {@link #close()} frees them. {@link #forward}
- * creates its intermediates in that manager too, so callers run it inside an {@code NDScope} (one per training
+ * creates its intermediates in that manager too, each sub-block in a scope of its own ({@link #subBlock}), so that
+ * only the residual stream between sub-blocks and the outputs reach the caller's {@code NDScope} (one per training
  * step), which frees them when it closes.
  *
  * <p>Trainable: all base parameters (full fine-tuning) until a LoRA adapter is attached ({@link #addAdapter},
@@ -547,14 +549,55 @@ public final class LlamaModel implements AutoCloseable {
                 .embedding(tokens.toType(DataType.INT64, false), embedTokens, SparseFormat.DENSE)
                 .singletonOrThrow();
         h = atIndex(0, h, options, hidden);
+        // Each sub-block runs in a scope of its own and hands on only its output (see subBlock); the RoPE tables,
+        // the mask and the LoRA scaling come from outside, since arrays wrapping Java data must outlive the backward
+        // pass (see constants).
         for (int i = 0; i < layers.size(); i++) {
+            int index = i;
             DecoderLayer layer = layers.get(i);
-            h = h.add(attention(i, layer, rmsNorm(h, layer.inputNorm()), ropeQ, ropeK, mask, cache, pass));
-            h = h.add(mlp(layer, rmsNorm(h, layer.postAttentionNorm()), pass));
+            NDArray beforeAttention = h;
+            h = subBlock(() -> beforeAttention.add(attention(
+                    index, layer, rmsNorm(beforeAttention, layer.inputNorm()), ropeQ, ropeK, mask, cache, pass)));
+            NDArray beforeMlp = h;
+            h = subBlock(() -> beforeMlp.add(mlp(layer, rmsNorm(beforeMlp, layer.postAttentionNorm()), pass)));
             h = atIndex(i + 1, h, options, hidden);
         }
-        NDArray logits = options.logits() ? lmHead.forward(rmsNorm(h, finalNorm)) : null;
+        NDArray last = h;
+        NDArray logits = options.logits() ? subBlock(() -> lmHead.forward(rmsNorm(last, finalNorm))) : null;
         return new ForwardOutput(logits, Collections.unmodifiableSortedMap(hidden));
+    }
+
+    /**
+     * Runs one sub-block of the forward pass (a norm, attention, the MLP, a fused projection) in an {@link NDScope}
+     * of its own and keeps only its output, which moves to the enclosing scope. The Java handles of the block's
+     * intermediates are closed when it returns: PyTorch frees those autograd did not save right away (and all of
+     * them when nothing records gradients, as in sampling), while the ones it saved stay referenced by the graph
+     * until the backward pass. Without this, every intermediate of the pass lived until the step's scope closed.
+     *
+     * <p>A block must not create arrays from Java data ({@code NDManager.create(float[])}) that the backward pass
+     * reads: they wrap the Java buffer without copying, and closing them with the block frees it under autograd
+     * (see {@link #constants}). {@code mul(Number)} and the like close their scalar at once, in a block or not.
+     * The output must be an array the block created, never its input or a parameter.
+     */
+    static NDArray subBlock(Supplier<NDArray> block) {
+        NDArray output;
+        try (NDScope scope = new NDScope()) {
+            output = block.get();
+            NDScope.unregister(output);
+        }
+        NDScope.register(output);
+        return output;
+    }
+
+    /** {@link #subBlock(Supplier)} for a block with several outputs. */
+    static NDList subBlockOutputs(Supplier<NDList> block) {
+        NDList outputs;
+        try (NDScope scope = new NDScope()) {
+            outputs = block.get();
+            NDScope.unregister(outputs);
+        }
+        outputs.forEach(NDScope::register);
+        return outputs;
     }
 
     /**
@@ -562,7 +605,7 @@ public final class LlamaModel implements AutoCloseable {
      * position of a forward pass run {@link ForwardOptions#withoutLogits()}): final RMSNorm, then the output layer.
      */
     public NDArray logits(NDArray lastHiddenState) {
-        return lmHead.forward(rmsNorm(lastHiddenState, finalNorm));
+        return subBlock(() -> lmHead.forward(rmsNorm(lastHiddenState, finalNorm)));
     }
 
     private NDArray atIndex(int index, NDArray h, ForwardOptions options, SortedMap<Integer, NDArray> hidden) {
@@ -632,12 +675,14 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray rmsNorm(NDArray x, NDArray gain) {
-        // add(Number) is safe on the autograd path (its backward does not read the operand); pow(Number) is not.
-        NDArray rms = x.square()
-                .mean(new int[] {-1}, true)
-                .add((float) config.rmsNormEps())
-                .sqrt();
-        return x.div(rms).mul(gain);
+        return subBlock(() -> {
+            // add(Number) is safe on the autograd path (its backward does not read the operand); pow(Number) is not.
+            NDArray rms = x.square()
+                    .mean(new int[] {-1}, true)
+                    .add((float) config.rmsNormEps())
+                    .sqrt();
+            return x.div(rms).mul(gain);
+        });
     }
 
     private NDArray causalMask(int length) {

@@ -6,11 +6,10 @@ import ai.djl.ndarray.NDScope;
 import dev.safetune.worker.model.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.function.Supplier;
 
 /**
  * Adam with decoupled weight decay (Loshchilov &amp; Hutter, "Decoupled Weight Decay Regularization", 2019), with
@@ -26,8 +25,9 @@ import java.util.SequencedMap;
  * </pre>
  *
  * <p>The moments live in a sub-manager of the manager given at construction, never in a per-step scope, and are
- * updated in place; {@link #step} opens its own {@link NDScope} for its temporaries and zeroes the gradients
- * afterwards (the PyTorch engine accumulates them otherwise). Construct and {@link #load} outside any step scope.
+ * updated in place; {@link #step} opens its own {@link NDScope}, and one per parameter inside it, so that a
+ * parameter's temporaries are freed before the next parameter's update; it zeroes the gradients (the PyTorch engine
+ * accumulates them otherwise). Construct and {@link #load} outside any step scope.
  */
 public final class AdamW implements AutoCloseable {
 
@@ -80,12 +80,12 @@ public final class AdamW implements AutoCloseable {
      */
     public double step(double learningRate) {
         try (NDScope scope = new NDScope()) {
-            List<NDArray> gradients = new ArrayList<>(parameters.size());
             NDArray sumOfSquares = null;
             for (NDArray parameter : parameters.values()) {
-                NDArray gradient = parameter.getGradient();
-                gradients.add(gradient);
-                NDArray squares = gradient.square().sum();
+                NDArray squares = perParameter(() -> {
+                    NDArray gradient = parameter.getGradient();
+                    return gradient.square().sum();
+                });
                 sumOfSquares = sumOfSquares == null ? squares : sumOfSquares.add(squares);
             }
             double norm = Math.sqrt(sumOfSquares.getFloat());
@@ -100,26 +100,41 @@ public final class AdamW implements AutoCloseable {
             double stepSize = learningRate / (1 - Math.pow(beta1, stepCount));
             float sqrtBiasCorrection2 = (float) Math.sqrt(1 - Math.pow(beta2, stepCount));
             float decay = (float) (1 - learningRate * options.weightDecay());
-            int i = 0;
             for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
                 NDArray parameter = entry.getValue();
-                NDArray gradient = gradients.get(i++);
-                NDArray clipped = clip < 1.0 ? gradient.mul((float) clip) : gradient;
                 NDArray m = firstMoments.get(entry.getKey());
                 NDArray v = secondMoments.get(entry.getKey());
-                m.muli((float) beta1).addi(clipped.mul((float) (1 - beta1)));
-                v.muli((float) beta2).addi(clipped.square().muli((float) (1 - beta2)));
-                if (decays(parameter) && decay != 1f) {
-                    parameter.muli(decay);
+                // One scope per parameter: its temporaries (about six arrays of its size) are freed before the next
+                // parameter's are allocated, so the step's peak is set by the largest parameter, not by all of them.
+                try (NDScope update = new NDScope()) {
+                    NDArray gradient = parameter.getGradient();
+                    NDArray clipped = clip < 1.0 ? gradient.mul((float) clip) : gradient;
+                    m.muli((float) beta1).addi(clipped.mul((float) (1 - beta1)));
+                    v.muli((float) beta2).addi(clipped.square().muli((float) (1 - beta2)));
+                    if (decays(parameter) && decay != 1f) {
+                        parameter.muli(decay);
+                    }
+                    NDArray denominator = v.sqrt().divi(sqrtBiasCorrection2).addi((float) options.epsilon());
+                    parameter.subi(m.div(denominator).muli((float) stepSize));
+                    gradient.subi(gradient);
                 }
-                NDArray denominator = v.sqrt().divi(sqrtBiasCorrection2).addi((float) options.epsilon());
-                parameter.subi(m.div(denominator).muli((float) stepSize));
-            }
-            for (NDArray gradient : gradients) {
-                gradient.subi(gradient);
             }
             return norm;
         }
+    }
+
+    /**
+     * Computes {@code block} in a scope of its own and keeps only its result, registered in the enclosing scope:
+     * the per-parameter temporaries are freed at once.
+     */
+    private static NDArray perParameter(Supplier<NDArray> block) {
+        NDArray result;
+        try (NDScope scope = new NDScope()) {
+            result = block.get();
+            NDScope.unregister(result);
+        }
+        NDScope.register(result);
+        return result;
     }
 
     /** Number of updates applied so far (restored by {@link #load}). */

@@ -312,6 +312,24 @@ class LlamaModelTest {
         }
     }
 
+    @Test
+    void aForwardPassLeavesOnlyTheResidualStreamAndTheLogitsOpen() throws IOException {
+        try (LlamaModel model = LlamaModel.load(baseDir, manager);
+                NDScope scope = new NDScope()) {
+            NDArray input = tokens(new long[][] {{1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}});
+            model.forward(input); // creates the model's RoPE and mask constants
+            int before = manager.getManagedArrays().size();
+
+            model.forward(input);
+
+            // Per layer the stream after attention and after the MLP; besides them at most the slices of the RoPE
+            // tables and the mask (5), the int64 ids, the embeddings and the logits. Every other intermediate was
+            // closed with its sub-block.
+            int layers = model.config().numHiddenLayers();
+            assertThat(manager.getManagedArrays().size() - before).isBetween(2 * layers + 1, 2 * layers + 8);
+        }
+    }
+
     /** All parameter gradients, concatenated in checkpoint order; zeroes them afterwards. */
     private float[] gradient(LlamaModel model, MaskedCrossEntropy loss, NDArray input, NDArray mask, boolean collect)
             throws InterruptedException {
