@@ -34,8 +34,25 @@ class MemoryEstimateTest {
 
         assertThat(estimate.gradients()).isEqualTo(4L * 494_032_768);
         assertThat(estimate.optimizerState()).isEqualTo(8L * 494_032_768);
-        // AdamW's six temporaries per parameter outweigh the backward pass's at this size.
-        assertThat(estimate.temporaries()).isEqualTo(24L * 494_032_768);
+    }
+
+    @Test
+    void optimizerStepNeedsSixTemporariesOfTheLargestParameterOnly() {
+        // Few tokens, so that AdamW's step outweighs the backward pass: its updates run one parameter at a time, so
+        // its temporaries are six arrays of the largest tensor, the 151,936 × 896 embeddings, not of all parameters.
+        MemoryEstimate estimate = MemoryEstimate.of(QWEN25_05B, TrainingPlan.full(1, 16));
+
+        assertThat(estimate.temporaries()).isEqualTo(24L * 151_936 * 896);
+    }
+
+    @Test
+    void fullFineTuneKeepsTheAssembledFusedWeightsOfEveryLayer() {
+        long full = MemoryEstimate.of(QWEN25_05B, TrainingPlan.full(1, 16)).activations();
+        long perLayerAndToken = 6 * 896 + 4 * 896 + 4 * 128 + 5 * 4864 + 14 * 16;
+        long perToken = 24 * perLayerAndToken + 4 * 896 + 2 * 151_936;
+
+        // Per layer the q,k,v rows (896 + 2 × 128) and the gate,up rows (2 × 4,864), of 896 inputs each, 4 bytes.
+        assertThat(full - 4L * 16 * perToken).isEqualTo(4L * 24 * 896 * (896 + 2 * 128 + 2 * 4864));
     }
 
     @Test
