@@ -55,9 +55,9 @@ import java.util.Objects;
  * <p>The per-layer counts follow the runtime's forward pass (dev.safetune.worker.model.LlamaModel, FusedProjection,
  * LoraLinear and AdamW) array by array; the reference pass is derived from the safeguards design and is not
  * measured yet, since no safeguard runs one so far. The estimate is checked against the peak resident memory of
- * real training steps by TrainingMemoryBenchmark (docs/models.md): it is an upper bound, 1.05–1.33× the measurement
- * for models of 10M parameters and more. Memory the JVM needs anyway (heap, code, the native libraries) is not part
- * of it: a worker's capacity is what is left after those.
+ * real training steps by TrainingMemoryBenchmark (docs/models.md): it is an upper bound, 1.07–1.44× the measurement
+ * (three runs) for models of 10M parameters and more. Memory the JVM needs anyway (heap, code, the native libraries)
+ * is not part of it: a worker's capacity is what is left after those.
  */
 public record MemoryEstimate(
         long weights,
