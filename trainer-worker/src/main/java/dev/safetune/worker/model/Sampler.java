@@ -19,17 +19,42 @@ import java.util.Random;
  * {@code java.util.Random} seeded from {@code (seed, row)}; the same seed gives the same samples.
  *
  * <p>Runs on the calling thread with autograd recording off; every step's arrays live in their own
- * {@link NDScope}.
+ * {@link NDScope}. The prompt is read with the engine's intra-op threads; cached decoding steps of a small model and
+ * batch run on one (see {@link #decodeThreads}).
  */
 public final class Sampler {
 
     private final LlamaModel model;
     private final int padId;
+    private final int decodeThreads;
 
     /** @param padId the token fed for padding (any valid id: padding is masked out) */
     public Sampler(LlamaModel model, int padId) {
+        this(model, padId, 0);
+    }
+
+    /**
+     * @param padId the token fed for padding (any valid id: padding is masked out)
+     * @param decodeThreads intra-op threads of the cached decoding steps; 0 chooses with {@link #decodeThreads}
+     */
+    public Sampler(LlamaModel model, int padId, int decodeThreads) {
+        if (decodeThreads < 0) {
+            throw new IllegalArgumentException("decodeThreads must be >= 0, got " + decodeThreads);
+        }
         this.model = model;
         this.padId = padId;
+        this.decodeThreads = decodeThreads;
+    }
+
+    /**
+     * Intra-op threads for a cached decoding step of {@code batch} rows: one for a single row, else all
+     * {@code engineThreads}. A single row's step is a few hundred small ops and matrix-vector products bound by
+     * memory bandwidth, which one core already saturates; waking the thread pool for each op costs more than it
+     * saves, most of all on a busy machine. Measured on 2 cores (docs/benchmarks.md): batch 1 equal or up to 9 %
+     * faster on one thread quietly, 18 % under load; batch 8 17–28 % slower on one.
+     */
+    public static int decodeThreads(int batch, int engineThreads) {
+        return batch == 1 ? 1 : engineThreads;
     }
 
     /** Why a row stopped. */
@@ -95,8 +120,13 @@ public final class Sampler {
         int length = width;
         KeyValueCache cache =
                 options.useCache() ? new KeyValueCache(model.config().numHiddenLayers(), batch, capacity) : null;
+        IntraOpThreads.Limit decoding = null;
         try {
             for (int step = 0; step < options.maxNewTokens(); step++) {
+                if (step == 1 && cache != null) {
+                    int threads = decodeThreads > 0 ? decodeThreads : decodeThreads(batch, IntraOpThreads.current());
+                    decoding = IntraOpThreads.limitTo(threads);
+                }
                 float[] logits = options.useCache()
                         ? lastLogits(cache, tokens, positions, valid, capacity, cache.length(), length)
                         : recomputedLastLogits(tokens, positions, valid, capacity, length);
@@ -123,6 +153,9 @@ public final class Sampler {
                 }
             }
         } finally {
+            if (decoding != null) {
+                decoding.close();
+            }
             if (cache != null) {
                 cache.close();
             }
@@ -152,6 +185,9 @@ public final class Sampler {
         }
     }
 
+    private static final NDIndex LAST_COLUMN =
+            new NDIndex().addAllDim().addIndices(-1).addAllDim();
+
     private float[] forwardColumns(
             KeyValueCache cache, long[] tokens, long[] positions, boolean[] valid, int capacity, int from, int to) {
         int batch = valid.length / capacity;
@@ -172,7 +208,7 @@ public final class Sampler {
                 stepValid,
                 cache,
                 ForwardOptions.inference().withoutLogits().capturing(last));
-        NDArray hidden = output.hiddenStates().get(last).get(new NDIndex(":, -1, :"));
+        NDArray hidden = output.hiddenStates().get(last).get(LAST_COLUMN);
         return model.logits(hidden).toFloatArray();
     }
 

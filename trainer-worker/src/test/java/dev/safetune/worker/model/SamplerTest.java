@@ -158,6 +158,32 @@ class SamplerTest {
         assertThat(alone.getFirst().tokens()).containsExactly(batched.getFirst().tokens());
     }
 
+    /**
+     * One prompt decodes on one intra-op thread (see Sampler.decodeThreads); the calling thread gets its own count
+     * back afterwards, and the tokens are those of decoding on the engine's threads.
+     */
+    @Test
+    void aSinglePromptDecodesOnOneThreadAndTheThreadCountIsRestored() {
+        int before = IntraOpThreads.current();
+        assertThat(Sampler.decodeThreads(1, 4)).isEqualTo(1);
+        assertThat(Sampler.decodeThreads(8, 4)).isEqualTo(4);
+        List<int[]> one = List.of(PROMPTS.getFirst());
+        SamplingOptions options = new SamplingOptions(1.0, 0.9, 3, 12, Set.of(), true);
+
+        Completion automatic = new Sampler(model, 0).generate(one, options).getFirst();
+        assertThat(IntraOpThreads.current()).isEqualTo(before);
+        Completion engineThreads = new Sampler(model, 0, Math.max(2, before))
+                .generate(one, options)
+                .getFirst();
+
+        assertThat(IntraOpThreads.current()).isEqualTo(before);
+        assertThat(automatic.tokens()).containsExactly(engineThreads.tokens());
+        try (IntraOpThreads.Limit limit = IntraOpThreads.limitTo(1)) {
+            assertThat(IntraOpThreads.current()).isEqualTo(1);
+        }
+        assertThat(IntraOpThreads.current()).isEqualTo(before);
+    }
+
     @Test
     void aRowStopsAfterItsStopTokenWhileOthersContinue() {
         Sampler sampler = new Sampler(model, 0);
