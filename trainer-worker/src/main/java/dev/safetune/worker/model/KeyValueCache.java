@@ -85,10 +85,11 @@ public final class KeyValueCache implements AutoCloseable {
             keys[layer] = grow(keys[layer], newKeys);
             values[layer] = grow(values[layer], newValues);
         }
-        NDIndex written = new NDIndex(":, :, " + length + ":" + end + ", :");
+        // Built, not parsed from a string: this runs for every layer of every decoding step.
+        NDIndex written = new NDIndex().addAllDim(2).addSliceDim(length, end).addAllDim();
         keys[layer].set(written, newKeys);
         values[layer].set(written, newValues);
-        NDIndex filled = new NDIndex(":, :, :" + end + ", :");
+        NDIndex filled = new NDIndex().addAllDim(2).addSliceDim(0, end).addAllDim();
         return new NDList(keys[layer].get(filled), values[layer].get(filled));
     }
 
