@@ -229,6 +229,22 @@ public final class ModelRuntimeBenchmark {
                     "%s (%,d parameters): full fine-tune %,.0f tokens/s%n",
                     size.name(), config.parameterCount(), fullRate);
 
+            // The sampler decodes small steps on one intra-op thread; both counts forced, alternately, for the record;
+            // these
+            // runs also warm the JIT up for the table's figures below.
+            int threads = JniUtils.getNumThreads();
+            for (int batch : new int[] {1, 8}) {
+                double one = 0;
+                double all = 0;
+                for (int round = 0; round < 2; round++) {
+                    one = Math.max(one, samplingTokensPerSecond(model, newTokens, true, batch, 1));
+                    all = Math.max(all, samplingTokensPerSecond(model, newTokens, true, batch, threads));
+                }
+                System.out.printf(
+                        "%s: batch %d with the KV cache: the sampler decodes on %d thread(s); forced 1 thread %.1f,"
+                                + " forced %d threads %.1f tokens/s%n",
+                        size.name(), batch, Sampler.decodeThreads(batch, threads), one, threads, all);
+            }
             double cached = samplingTokensPerSecond(model, newTokens, true, 1);
             double recomputed = samplingTokensPerSecond(model, newTokens, false, 1);
             double batched = samplingTokensPerSecond(model, newTokens, true, 8);
@@ -236,16 +252,6 @@ public final class ModelRuntimeBenchmark {
                     "%s: greedy sampling, %d new tokens: %.1f tokens/s with the KV cache, %.1f recomputing (%.1f×);"
                             + " batch of 8 with the cache %.0f tokens/s%n",
                     size.name(), newTokens, cached, recomputed, cached / recomputed, batched);
-            // Batch-1 decoding runs hundreds of tiny ops per token; each parallel one wakes the intra-op pool.
-            int threads = JniUtils.getNumThreads();
-            JniUtils.setNumThreads(1);
-            double cachedOneThread = samplingTokensPerSecond(model, newTokens, true, 1);
-            JniUtils.setNumThreads(threads);
-            System.out.printf(
-                    "%s: greedy sampling with the KV cache on 1 intra-op thread: %.1f tokens/s (%.2f× the %d-thread"
-                            + " figure)%n",
-                    size.name(), cachedOneThread, cachedOneThread / cached, threads);
-
             model.addAdapter(LORA, 1);
             long loraWeights = model.trainableParameters().values().stream()
                     .mapToLong(NDArray::size)
@@ -313,6 +319,12 @@ public final class ModelRuntimeBenchmark {
      * generated tokens of all rows per second.
      */
     private static double samplingTokensPerSecond(LlamaModel model, int newTokens, boolean cache, int batch) {
+        return samplingTokensPerSecond(model, newTokens, cache, batch, 0);
+    }
+
+    /** As above with the sampler's decoding threads forced ({@code decodeThreads > 0}) or chosen by it (0). */
+    private static double samplingTokensPerSecond(
+            LlamaModel model, int newTokens, boolean cache, int batch, int decodeThreads) {
         Random random = new Random(2);
         List<int[]> prompts = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
@@ -322,9 +334,11 @@ public final class ModelRuntimeBenchmark {
             }
             prompts.add(prompt);
         }
-        Sampler sampler = new Sampler(model, 0);
+        Sampler sampler = new Sampler(model, 0, decodeThreads);
         SamplingOptions options = new SamplingOptions(0, 1, 0, newTokens, Set.of(), cache);
-        sampler.generate(prompts, new SamplingOptions(0, 1, 0, 8, Set.of(), cache)); // warm-up
+        // Warm-up: a whole cached run, so that the JIT has compiled the decoding loop (a batch-1 step of a small model
+        // takes a millisecond or two, and the first runs in a JVM were up to 3× slower); 8 tokens when recomputing.
+        sampler.generate(prompts, new SamplingOptions(0, 1, 0, cache ? newTokens : 8, Set.of(), cache));
         double best = 0;
         for (int run = 0; run < 2; run++) { // the better of two runs (see the class comment)
             long started = System.nanoTime();
