@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.worker.model.TestModels;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,19 +37,11 @@ public final class LongRunMemoryCheck {
                 @Override
                 public void onStep(StepMetrics metrics) {
                     if (metrics.step() % 100 == 0) {
-                        System.gc();
-                        try {
-                            Thread.sleep(200); // the cleaner thread frees collected direct buffers
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
+                        long nativeKilobytes = FineTunerTest.nativeKilobytesAfterGc();
                         long resident = FineTunerTest.residentKilobytes();
-                        long heap = ManagementFactory.getMemoryMXBean()
-                                        .getHeapMemoryUsage()
-                                        .getCommitted()
-                                / 1024;
+                        long heap = resident - nativeKilobytes;
                         liveArrays.add(system.getManagedArrays().size());
-                        residentKilobytes.add(resident - heap);
+                        residentKilobytes.add(nativeKilobytes);
                         System.out.printf(
                                 "step %4d: %d live arrays, %d MB resident, %d MB Java heap committed, %d MB native,"
                                         + " step %.1f ms%n",
