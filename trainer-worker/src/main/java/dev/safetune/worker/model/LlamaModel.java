@@ -495,18 +495,21 @@ public final class LlamaModel implements AutoCloseable {
         boolean[][] allValid = cache.extendValidity(valid, length);
         int keys = past + length;
         float[] mask = new float[batch * length * keys];
+        boolean anyMasked = false;
         for (int b = 0; b < batch; b++) {
             for (int i = 0; i < length; i++) {
                 for (int j = 0; j < keys; j++) {
                     boolean visible = j <= past + i && allValid[b][j];
                     mask[(b * length + i) * keys + j] = visible ? 0 : MASKED_SCORE;
+                    anyMasked |= !visible;
                 }
             }
         }
         Shape perRow = new Shape(batch, 1, length, config.headDim());
         NDList ropeQ = rotary.tables(manager, positions, queryScale(), perRow);
         NDList ropeK = rotary.tables(manager, positions, 1f, perRow);
-        NDArray maskArray = manager.create(mask, new Shape(batch, 1, length, keys));
+        // A step that hides nothing (one unpadded row decoding) skips adding zeros to every layer's scores.
+        NDArray maskArray = anyMasked ? manager.create(mask, new Shape(batch, 1, length, keys)) : null;
         ForwardOutput output = run(tokens, options, ropeQ, ropeK, maskArray, cache);
         cache.commit(allValid, length);
         return output;
@@ -641,9 +644,9 @@ public final class LlamaModel implements AutoCloseable {
         int headDim = config.headDim();
         NDList qkv = layer.qkv().forward(x, layer.projections(), pass);
         // [B, T, heads·d] → [B, heads, T, d]
-        NDArray q = qkv.get(0).reshape(batch, length, heads, headDim).transpose(0, 2, 1, 3);
-        NDArray k = qkv.get(1).reshape(batch, length, kvHeads, headDim).transpose(0, 2, 1, 3);
-        NDArray v = qkv.get(2).reshape(batch, length, kvHeads, headDim).transpose(0, 2, 1, 3);
+        NDArray q = splitHeads(qkv.get(0), heads);
+        NDArray k = splitHeads(qkv.get(1), kvHeads);
+        NDArray v = splitHeads(qkv.get(2), kvHeads);
         q = rotary.apply(q, ropeQ, rotateHalf); // already scaled by 1/√d
         k = rotary.apply(k, ropeK, rotateHalf);
         if (cache != null) {
@@ -657,14 +660,30 @@ public final class LlamaModel implements AutoCloseable {
         // matmul against the group's keys serves them all, without materialising repeated keys.
         NDArray scores = q.reshape(batch, kvHeads, groups * length, headDim)
                 .matMul(k.transpose(0, 1, 3, 2))
-                .reshape(batch, heads, length, keys)
-                .add(mask);
+                .reshape(batch, heads, length, keys);
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
         NDArray context = scores.softmax(-1)
                 .reshape(batch, kvHeads, groups * length, keys)
                 .matMul(v)
                 .reshape(batch, heads, length, headDim);
-        return layer.get(LoraTarget.O)
-                .forward(context.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim), pass);
+        // [B, heads, T, d] → [B, T, heads·d]; for one position a reshape alone (same memory order, one op fewer).
+        NDArray merged = length == 1 ? context : context.transpose(0, 2, 1, 3);
+        return layer.get(LoraTarget.O).forward(merged.reshape(batch, length, (long) heads * headDim), pass);
+    }
+
+    /**
+     * {@code [B, T, n·d]} → {@code [B, n, T, d]}. For one position (a decoding step) the reshape alone gives that
+     * layout, saving the transpose: a decoding step is a few hundred small ops, and each costs microseconds.
+     */
+    private NDArray splitHeads(NDArray x, int n) {
+        Shape shape = x.getShape();
+        long batch = shape.get(0);
+        long length = shape.get(1);
+        return length == 1
+                ? x.reshape(batch, n, 1, config.headDim())
+                : x.reshape(batch, length, n, config.headDim()).transpose(0, 2, 1, 3);
     }
 
     private static NDArray mlp(DecoderLayer layer, NDArray x, ForwardPass pass) {
