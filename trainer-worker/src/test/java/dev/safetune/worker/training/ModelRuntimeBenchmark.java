@@ -49,7 +49,7 @@ import tools.jackson.databind.json.JsonMapper;
  * measurements, on the same shapes and settings, and puts its numbers in the same table.
  *
  * <p>Every number is a best case, as {@code timeit} reports: training tokens/s from the fastest measured step (after 2
- * warm-up steps; the log also prints the median and the slowest), sampling from the better of two runs, the GEMM peak
+ * warm-up steps; the log also prints the median and the slowest), sampling from the best of three runs (after a warm-up run), the GEMM peak
  * from the best size and the best of measurements before every shape and at the end. On a shared machine bursts of
  * load from other processes (PyTorch's thread pool stalls when its threads are descheduled) otherwise dominate; on a
  * quiet one best and median differ by a few per cent.
@@ -340,7 +340,7 @@ public final class ModelRuntimeBenchmark {
         // takes a millisecond or two, and the first runs in a JVM were up to 3× slower); 8 tokens when recomputing.
         sampler.generate(prompts, new SamplingOptions(0, 1, 0, cache ? newTokens : 8, Set.of(), cache));
         double best = 0;
-        for (int run = 0; run < 2; run++) { // the better of two runs (see the class comment)
+        for (int run = 0; run < 3; run++) { // the best of three runs (see the class comment)
             long started = System.nanoTime();
             int produced = sampler.generate(prompts, options).stream()
                     .mapToInt(c -> c.tokens().length)
