@@ -23,7 +23,8 @@ public class ApiKeyService {
     public static final String KEY_PREFIX = "sk-st-";
     static final int SECRET_LENGTH = 40;
     static final int LOOKUP_PREFIX_LENGTH = 14;
-    static final Set<String> ROLES = Set.of("member", "admin", "safety");
+    static final String ADMIN_ROLE = "admin";
+    static final Set<String> ROLES = Set.of("member", ADMIN_ROLE, "safety");
 
     /** last_used_at is advisory: writing it at most once a minute keeps authentication read-only on hot paths. */
     private static final Duration LAST_USED_RESOLUTION = Duration.ofMinutes(1);

@@ -8,8 +8,9 @@ import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Every {@code /v1} route, known or not, requires a key, except the public OpenAPI document; controllers receive the
- * resulting {@link Tenant}.
+ * Every {@code /v1} route, known or not, requires a key, except the public OpenAPI document; every {@code /admin}
+ * route an admin key (importing a base model or changing a policy acts for every organisation: an operator's
+ * decision). Controllers receive the resulting {@link Tenant}.
  */
 @Configuration(proxyBeanMethods = false)
 class AuthWebConfig implements WebMvcConfigurer {
@@ -21,9 +22,11 @@ class AuthWebConfig implements WebMvcConfigurer {
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new ApiKeyInterceptor(apiKeys))
+        registry.addInterceptor(ApiKeyInterceptor.anyRole(apiKeys))
                 .addPathPatterns(ApiPaths.V1, ApiPaths.V1_PATTERN)
                 .excludePathPatterns(ApiPaths.OPENAPI_DOCUMENT);
+        registry.addInterceptor(ApiKeyInterceptor.forRole(apiKeys, ApiKeyService.ADMIN_ROLE))
+                .addPathPatterns(ApiPaths.ADMIN, ApiPaths.ADMIN_PATTERN);
     }
 
     @Override

@@ -8,7 +8,7 @@ import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.method.support.ModelAndViewContainer;
 
-/** Hands controllers the {@link Tenant} that {@link ApiKeyInterceptor} authenticated. */
+/** Hands controllers the {@link Tenant} that {@link ApiKeyInterceptor} authenticated ({@code /v1}, {@code /admin}). */
 class TenantArgumentResolver implements HandlerMethodArgumentResolver {
     @Override
     public boolean supportsParameter(MethodParameter parameter) {
@@ -23,7 +23,7 @@ class TenantArgumentResolver implements HandlerMethodArgumentResolver {
             WebDataBinderFactory binderFactory) {
         Object tenant = request.getAttribute(Tenant.REQUEST_ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
         if (tenant == null) {
-            // Only reachable by a controller outside /v1 asking for a tenant: fail closed.
+            // Only reachable by a controller outside /v1 and /admin asking for a tenant: fail closed.
             throw new AuthenticationException("You didn't provide an API key.");
         }
         return (Tenant) tenant;

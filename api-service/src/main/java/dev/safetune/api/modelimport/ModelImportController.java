@@ -1,6 +1,7 @@
 package dev.safetune.api.modelimport;
 
 import dev.safetune.api.auth.Tenant;
+import dev.safetune.api.web.ApiPaths;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
 import java.net.URI;
@@ -8,7 +9,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -16,13 +16,13 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * (+) The admin API for base-model imports, the API counterpart of {@code ./safetune models import}: a request is
- * queued (202) and a worker runs it, writing its progress to the import object. Admin keys only
- * ({@link AdminKeyInterceptor}); errors are problem details, as everywhere outside {@code /v1}.
+ * queued (202) and a worker runs it, writing its progress to the import object. Admin keys only (the {@code /admin}
+ * guard in {@code dev.safetune.api.auth}); errors are problem details, as everywhere outside {@code /v1}.
  */
 @RestController
 @RequestMapping(ModelImportController.PATH)
 class ModelImportController {
-    static final String PATH = "/admin/models/imports";
+    static final String PATH = ApiPaths.ADMIN + "/models/imports";
     private static final int DEFAULT_PAGE = 20;
     private static final int MAX_PAGE = 100;
 
@@ -34,8 +34,7 @@ class ModelImportController {
 
     @PostMapping
     ResponseEntity<ModelImportObject> create(
-            @RequestAttribute(AdminKeyInterceptor.CALLER) Tenant caller,
-            @RequestBody(required = false) CreateModelImportRequest request) {
+            Tenant caller, @RequestBody(required = false) CreateModelImportRequest request) {
         ModelImportObject queued = imports.queue(caller, request);
         return ResponseEntity.accepted()
                 .location(URI.create(PATH + "/" + queued.id()))

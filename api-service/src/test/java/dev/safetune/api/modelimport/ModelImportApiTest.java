@@ -143,7 +143,7 @@ class ModelImportApiTest extends ApiServiceTestBase {
         assertThat(create.status()).isEqualTo(403);
         assertThat(create.contentType()).startsWith("application/problem+json");
         assertThat(create.json().path("detail").asString())
-                .isEqualTo("This endpoint needs an admin API key; this key's role is member.");
+                .isEqualTo("This endpoint needs an API key with role admin; this key's role is member.");
         assertThat(list.status()).isEqualTo(403);
         assertThat(jdbc.queryForObject("SELECT count(*) FROM model_imports", Integer.class))
                 .isZero();
@@ -156,6 +156,16 @@ class ModelImportApiTest extends ApiServiceTestBase {
                         .get(IMPORTS)
                         .status())
                 .isEqualTo(401);
+    }
+
+    /** The guard covers every /admin route, known or not: nothing there is reachable with a member key. */
+    @Test
+    void everyAdminRouteNeedsAnAdminKey() {
+        String unknown = "/admin/policies";
+
+        assertThat(anonymous().get(unknown).status()).isEqualTo(401);
+        assertThat(newTenant().get(unknown).status()).isEqualTo(403);
+        assertThat(admin.get(unknown).status()).isEqualTo(404);
     }
 
     @Test
