@@ -124,6 +124,10 @@ public final class LlamaModel implements AutoCloseable {
             // Fusing first replaces the HF tensors in `weights` by views of the fused ones.
             FusedProjection qkv = FusedProjection.fuse(weights, p, QKV);
             FusedProjection gateUp = FusedProjection.fuse(weights, p, GATE_UP);
+            for (LoraTarget target : List.of(LoraTarget.O, LoraTarget.DOWN)) {
+                String name = p + target.modulePath() + ".weight";
+                weights.put(name, FusedProjection.transposedStorage(weights.get(name)));
+            }
             Map<LoraTarget, Linear> projections = new EnumMap<>(LoraTarget.class);
             for (LoraTarget target : LoraTarget.values()) {
                 String module = p + target.modulePath() + ".";
@@ -139,6 +143,10 @@ public final class LlamaModel implements AutoCloseable {
         this.baseLayers = List.copyOf(built);
         this.layers = baseLayers;
         this.finalNorm = weights.get("model.norm.weight");
+        if (!config.tieWordEmbeddings()) {
+            // A tied head is the embedding table, whose rows the lookup reads: it keeps the Hugging Face layout.
+            weights.put("lm_head.weight", FusedProjection.transposedStorage(weights.get("lm_head.weight")));
+        }
         this.lmHead = new DenseLinear(config.tieWordEmbeddings() ? embedTokens : weights.get("lm_head.weight"));
         this.rotary = new RotaryEmbedding(config);
         this.rotateHalf = rotary.rotateHalfMatrix(manager);
