@@ -15,9 +15,10 @@ import java.util.Map;
  * width {@code Σout} runs faster than several narrow ones and costs one JNI round trip instead of several (the
  * DJL per-op overhead that dominates small models; see docs/benchmarks.md).
  *
- * <p>The Hugging Face tensors ({@code q_proj.weight} …) stay the model's named parameters: they are views of rows
- * of the fused weight, sharing its storage, so checkpoints, the optimizer's in-place updates and LoRA merges see
- * the same numbers as the fused matmul, and no weight is held twice.
+ * <p>The fused weight is itself a view: its memory holds {@code [in, Σout]} contiguously (see
+ * {@link #transposedStorage}). The Hugging Face tensors ({@code q_proj.weight} …) stay the model's named parameters:
+ * they are views of rows of the fused weight, sharing its storage, so checkpoints, the optimizer's in-place updates
+ * and LoRA merges see the same numbers as the fused matmul, and no weight is held twice.
  *
  * @param targets the projections, in row order of the fused weight
  * @param weight {@code [Σout, in]}
