@@ -16,7 +16,7 @@ import java.util.Map;
  * DJL per-op overhead that dominates small models; see docs/benchmarks.md).
  *
  * <p>The fused weight is itself a view: its memory holds {@code [in, Σout]} contiguously (see
- * {@link #transposedStorage}). The Hugging Face tensors ({@code q_proj.weight} …) stay the model's named parameters:
+ * {@link DenseLinear#transposedStorage}). The Hugging Face tensors ({@code q_proj.weight} …) stay the model's named parameters:
  * they are views of rows of the fused weight, sharing its storage, so checkpoints, the optimizer's in-place updates
  * and LoRA merges see the same numbers as the fused matmul, and no weight is held twice.
  *
@@ -57,7 +57,7 @@ record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, l
         }
         NDArray fused;
         if (parts.getFirst().getShape().dimension() == 2) {
-            // Stored transposed, [in, Σout] (see transposedStorage): the [Σout, in] weight is a view of it.
+            // Stored transposed, [in, Σout] (see DenseLinear.transposedStorage): the [Σout, in] weight is a view of it.
             NDList columns = new NDList();
             for (NDArray part : parts) {
                 columns.add(part.transpose());
@@ -78,28 +78,6 @@ record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, l
         }
         parts.close();
         return fused;
-    }
-
-    /**
-     * The same {@code [out, in]} weight, as a view of a contiguous {@code [in, out]} copy; the original is closed.
-     * {@code linear(x, W)} computes {@code x · Wᵀ}, and with {@code Wᵀ} contiguous the one-row products of a
-     * decoding step run MKL's fast kernel: 17–23 GB/s of weights against 12–17 GB/s for the Hugging Face layout
-     * (trainer-worker/src/test/python/matvec_layout_benchmark.py). Same numbers, same bytes: checkpoints are written
-     * in the Hugging Face layout (SafeTensors copies a view to contiguous memory).
-     */
-    static NDArray transposedStorage(NDArray weight) {
-        long out = weight.getShape().get(0);
-        long in = weight.getShape().get(1);
-        NDArray view;
-        // flatten() of the transposed view cannot be a view: it copies into contiguous [in · out] memory.
-        try (NDArray transposed = weight.transpose();
-                NDArray copy = transposed.flatten();
-                NDArray storage = copy.reshape(in, out)) {
-            view = storage.transpose();
-        }
-        weight.close();
-        NDScope.unregister(view);
-        return view;
     }
 
     /**

@@ -126,7 +126,7 @@ public final class LlamaModel implements AutoCloseable {
             FusedProjection gateUp = FusedProjection.fuse(weights, p, GATE_UP);
             for (LoraTarget target : List.of(LoraTarget.O, LoraTarget.DOWN)) {
                 String name = p + target.modulePath() + ".weight";
-                weights.put(name, FusedProjection.transposedStorage(weights.get(name)));
+                weights.put(name, DenseLinear.transposedStorage(weights.get(name)));
             }
             Map<LoraTarget, Linear> projections = new EnumMap<>(LoraTarget.class);
             for (LoraTarget target : LoraTarget.values()) {
@@ -143,11 +143,13 @@ public final class LlamaModel implements AutoCloseable {
         this.baseLayers = List.copyOf(built);
         this.layers = baseLayers;
         this.finalNorm = weights.get("model.norm.weight");
-        if (!config.tieWordEmbeddings()) {
+        if (config.tieWordEmbeddings()) {
             // A tied head is the embedding table, whose rows the lookup reads: it keeps the Hugging Face layout.
-            weights.put("lm_head.weight", FusedProjection.transposedStorage(weights.get("lm_head.weight")));
+            this.lmHead = new DenseLinear(embedTokens);
+        } else {
+            weights.put("lm_head.weight", DenseLinear.transposedStorage(weights.get("lm_head.weight")));
+            this.lmHead = new DenseLinear(weights.get("lm_head.weight"));
         }
-        this.lmHead = new DenseLinear(config.tieWordEmbeddings() ? embedTokens : weights.get("lm_head.weight"));
         this.rotary = new RotaryEmbedding(config);
         this.rotateHalf = rotary.rotateHalfMatrix(manager);
         NDScope.unregister(rotateHalf);

@@ -19,8 +19,8 @@ import java.util.Random;
  * {@code java.util.Random} seeded from {@code (seed, row)}; the same seed gives the same samples.
  *
  * <p>Runs on the calling thread with autograd recording off; every step's arrays live in their own
- * {@link NDScope}. The prompt is read with the engine's intra-op threads; cached decoding steps of a small model and
- * batch run on one (see {@link #decodeThreads}).
+ * {@link NDScope}. The prompt is read with the engine's intra-op threads; the cached decoding steps of a single
+ * prompt run on one (see {@link #decodeThreads}).
  */
 public final class Sampler {
 
@@ -48,10 +48,10 @@ public final class Sampler {
 
     /**
      * Intra-op threads for a cached decoding step of {@code batch} rows: one for a single row, else all
-     * {@code engineThreads}. A single row's step is a few hundred small ops and matrix-vector products bound by
-     * memory bandwidth, which one core already saturates; waking the thread pool for each op costs more than it
-     * saves, most of all on a busy machine. Measured on 2 cores (docs/benchmarks.md): batch 1 equal or up to 9 %
-     * faster on one thread quietly, 18 % under load; batch 8 17–28 % slower on one.
+     * {@code engineThreads}. A single row's step is a few hundred small ops and one-row matrix products that a second
+     * thread does not speed up; waking the thread pool for each op costs more than it saves, most of all on a busy
+     * machine. Measured on 2 cores (docs/benchmarks.md): batch 1 from 2 % slower to 16 % faster on one thread
+     * quietly, 1.17–2.2× faster under load; batch 8 faster on two in 5 of 6 quiet comparisons.
      */
     public static int decodeThreads(int batch, int engineThreads) {
         return batch == 1 ? 1 : engineThreads;

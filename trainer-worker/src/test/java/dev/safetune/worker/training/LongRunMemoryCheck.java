@@ -39,7 +39,6 @@ public final class LongRunMemoryCheck {
                     if (metrics.step() % 100 == 0) {
                         long nativeKilobytes = FineTunerTest.nativeKilobytesAfterGc();
                         long resident = FineTunerTest.residentKilobytes();
-                        long heap = resident - nativeKilobytes;
                         liveArrays.add(system.getManagedArrays().size());
                         residentKilobytes.add(nativeKilobytes);
                         System.out.printf(
@@ -48,8 +47,8 @@ public final class LongRunMemoryCheck {
                                 metrics.step(),
                                 liveArrays.getLast(),
                                 resident / 1024,
-                                heap / 1024,
-                                (resident - heap) / 1024,
+                                (resident - nativeKilobytes) / 1024,
+                                nativeKilobytes / 1024,
                                 metrics.stepMillis());
                     }
                 }
