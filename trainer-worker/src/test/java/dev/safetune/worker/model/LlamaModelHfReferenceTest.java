@@ -27,12 +27,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * BF16 and F16 storage (sharded too) widened to fp32, the transformers 5 {@code rope_parameters} config form,
  * residual-stream hidden states and PEFT LoRA adapters (plain and rsLoRA scaling).
  *
- * <p>Tolerance: the largest logit difference must stay below 1e-5 of the largest logit (fp32 reductions in another
- * order give ≈ 1e-7 relative per op).
+ * <p>Tolerance: the largest logit difference must stay below 1e-4, the issue's criterion, for logits of order 1–10.
+ * fp32 reductions in another order give ≈ 1e-7 relative per op, and the order depends on the CPU's kernels: the
+ * adapter fixtures stayed below 4.7e-5 from PEFT on an AMD EPYC but differ by 5.3e-5 (merged weights 6.1e-5) on an Intel
+ * Xeon, where the fixtures' earlier bound of 1e-5 of the largest logit (4.7e-5) failed.
  */
 class LlamaModelHfReferenceTest {
 
-    private static final float TOLERANCE = 1e-5f;
+    private static final float TOLERANCE = 1e-4f;
 
     private NDManager manager;
 
@@ -178,7 +180,8 @@ class LlamaModelHfReferenceTest {
         float scale = reference.abs().max().getFloat();
         float error = actual.sub(reference).abs().max().getFloat();
         assertThat(scale).as(what).isGreaterThan(0.5f);
-        assertThat(error).as("%s: max |Δ| with values up to %s", what, scale).isLessThan(TOLERANCE * scale);
+        assertThat(scale).as(what).isLessThan(100f);
+        assertThat(error).as("%s: max |Δ| with values up to %s", what, scale).isLessThan(TOLERANCE);
     }
 
     private static List<String> fileNames(Path dir) throws IOException {
