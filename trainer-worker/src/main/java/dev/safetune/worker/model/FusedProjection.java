@@ -121,22 +121,54 @@ record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, l
      * The adapters' paths side by side in the fused layout (zeros for a projection without adapter), added before
      * the split: one addition, and the outputs keep the memory layout of the adapter-less pass, so a fresh adapter
      * ({@code B = 0}) reproduces the base model bit for bit.
+     *
+     * <p>Two matmuls for the whole group instead of two per adapter, and no concatenation of the outputs: the
+     * adapters' {@code A} are stacked, {@code low = s · x [A_q; A_k; A_v]ᵀ} ({@code [.., Σr]}), and their {@code B}
+     * form one block-diagonal {@code [Σout, Σr]} matrix, so that {@code low · B_blockᵀ} is every adapter's
+     * {@code s · x Aᵀ Bᵀ} in its own columns. The zero blocks cost multiply-adds, but a rank-r product is bound
+     * by writing its {@code [.., out]} result, which this writes once (see docs/benchmarks.md). With dropout on,
+     * each adapter draws its own mask, as in PEFT, so the {@code A} products stay apart.
      */
     private NDArray adapterDeltas(NDArray x, Map<LoraTarget, Linear> layer, ForwardPass pass, Shape fusedShape) {
-        NDList deltas = new NDList();
+        List<LoraLinear> adapters = new ArrayList<>();
+        for (LoraTarget target : targets) {
+            if (layer.get(target) instanceof LoraLinear lora) {
+                adapters.add(lora);
+            }
+        }
+        // One adapter config per model: all of the group's adapters have the same dropout.
+        boolean dropout = pass.training() && adapters.getFirst().dropout() > 0;
+        NDList parts = new NDList();
+        long rankSum = 0;
+        for (LoraLinear lora : adapters) {
+            parts.add(dropout ? lora.dropoutLow(x) : lora.a());
+            rankSum += lora.a().getShape().get(0);
+        }
+        NDArray low;
+        if (dropout) {
+            low = parts.size() == 1 ? parts.getFirst() : NDArrays.concat(parts, -1);
+        } else {
+            NDArray a = parts.size() == 1 ? parts.getFirst() : NDArrays.concat(parts, 0);
+            low = x.getNDArrayInternal().linear(x, a, null).singletonOrThrow();
+        }
+        low = low.mul(pass.loraScaling());
+        NDList blocks = new NDList();
+        long offset = 0;
         long previous = 0;
         for (int i = 0; i < targets.size(); i++) {
             long end = i < splitPoints.length ? splitPoints[i] : fusedShape.get(fusedShape.dimension() - 1);
             if (layer.get(targets.get(i)) instanceof LoraLinear lora) {
-                deltas.add(lora.delta(x, pass));
+                long rank = lora.b().getShape().get(1);
+                // pad(left, right) widens the last axis: B's columns land at the adapter's offset in Σr.
+                blocks.add(rank == rankSum ? lora.b() : lora.b().pad(new Shape(offset, rankSum - offset - rank), 0));
+                offset += rank;
             } else {
-                long[] shape = fusedShape.getShape();
-                shape[shape.length - 1] = end - previous;
-                deltas.add(x.getManager().zeros(new Shape(shape)));
+                blocks.add(x.getManager().zeros(new Shape(end - previous, rankSum)));
             }
             previous = end;
         }
-        return NDArrays.concat(deltas, -1);
+        NDArray bBlock = blocks.size() == 1 ? blocks.getFirst() : NDArrays.concat(blocks, 0);
+        return low.getNDArrayInternal().linear(low, bBlock, null).singletonOrThrow();
     }
 
     private static DenseLinear base(Linear linear) {

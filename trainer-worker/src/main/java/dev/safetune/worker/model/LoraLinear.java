@@ -32,15 +32,18 @@ public record LoraLinear(DenseLinear base, NDArray a, NDArray b, float dropout) 
 
     /** The adapter path alone, {@code s · dropout(x) Aᵀ Bᵀ}, whether or not the pass enables adapters. */
     NDArray delta(NDArray x, ForwardPass pass) {
-        NDArray input = pass.training() && dropout > 0
-                ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow()
-                : x;
+        NDArray low = pass.training() && dropout > 0
+                ? dropoutLow(x)
+                : x.getNDArrayInternal().linear(x, a, null).singletonOrThrow();
         // Scaling the rank-r intermediate instead of the output is the same product and r/out as much work.
-        NDArray low = input.getNDArrayInternal()
-                .linear(input, a, null)
-                .singletonOrThrow()
-                .mul(pass.loraScaling());
+        low = low.mul(pass.loraScaling());
         return low.getNDArrayInternal().linear(low, b, null).singletonOrThrow();
+    }
+
+    /** {@code dropout(x) Aᵀ} with a fresh dropout mask: the unscaled rank-r intermediate of a training pass. */
+    NDArray dropoutLow(NDArray x) {
+        NDArray input = x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow();
+        return input.getNDArrayInternal().linear(input, a, null).singletonOrThrow();
     }
 
     @Override
