@@ -19,14 +19,15 @@ import java.util.Random;
  * {@code java.util.Random} seeded from {@code (seed, row)}; the same seed gives the same samples.
  *
  * <p>Runs on the calling thread with autograd recording off; every step's arrays live in their own
- * {@link NDScope}. The prompt is read with the engine's intra-op threads; the cached decoding steps of a single
- * prompt run on one (see {@link #decodeThreads}).
+ * {@link NDScope}. The prompt is read with the engine's intra-op threads; the cached decoding steps run on one
+ * thread or on all, whichever the first steps of the generation measure as faster ({@link DecodeThreadTrial}).
  */
 public final class Sampler {
 
     private final LlamaModel model;
     private final int padId;
     private final int decodeThreads;
+    private int lastDecodeThreads;
 
     /** @param padId the token fed for padding (any valid id: padding is masked out) */
     public Sampler(LlamaModel model, int padId) {
@@ -35,7 +36,8 @@ public final class Sampler {
 
     /**
      * @param padId the token fed for padding (any valid id: padding is masked out)
-     * @param decodeThreads intra-op threads of the cached decoding steps; 0 chooses with {@link #decodeThreads}
+     * @param decodeThreads intra-op threads of the cached decoding steps; 0 lets each generation choose by timing
+     *     ({@link DecodeThreadTrial})
      */
     public Sampler(LlamaModel model, int padId, int decodeThreads) {
         if (decodeThreads < 0) {
@@ -47,14 +49,11 @@ public final class Sampler {
     }
 
     /**
-     * Intra-op threads for a cached decoding step of {@code batch} rows: one for a single row, else all
-     * {@code engineThreads}. A single row's step is a few hundred small ops and one-row matrix products that a second
-     * thread does not speed up; waking the thread pool for each op costs more than it saves, most of all on a busy
-     * machine. Measured on 2 cores (docs/benchmarks.md): batch 1 from 2 % slower to 16 % faster on one thread
-     * quietly, 1.17–2.2× faster under load; batch 8 faster on two in 5 of 6 quiet comparisons.
+     * The intra-op thread count the last generation's cached decoding steps settled on: the fixed count, the trial's
+     * choice, or 0 when the generation ended before choosing or ran without the cache. For logs and the benchmark.
      */
-    public static int decodeThreads(int batch, int engineThreads) {
-        return batch == 1 ? 1 : engineThreads;
+    public int lastDecodeThreads() {
+        return lastDecodeThreads;
     }
 
     /** Why a row stopped. */
@@ -120,16 +119,31 @@ public final class Sampler {
         int length = width;
         KeyValueCache cache =
                 options.useCache() ? new KeyValueCache(model.config().numHiddenLayers(), batch, capacity) : null;
+        DecodeThreadTrial trial =
+                decodeThreads > 0 || cache == null ? null : new DecodeThreadTrial(IntraOpThreads.current());
         IntraOpThreads.Limit decoding = null;
+        int decodingThreads = 0;
         try {
             for (int step = 0; step < options.maxNewTokens(); step++) {
-                if (step == 1 && cache != null) {
-                    int threads = decodeThreads > 0 ? decodeThreads : decodeThreads(batch, IntraOpThreads.current());
-                    decoding = IntraOpThreads.limitTo(threads);
+                // Step 0 reads the prompt on all threads; later steps decode one column each.
+                boolean decodingStep = step >= 1 && cache != null;
+                if (decodingStep) {
+                    int threads = trial == null ? decodeThreads : trial.threadsForNextStep();
+                    if (threads != decodingThreads) {
+                        if (decoding != null) {
+                            decoding.close();
+                        }
+                        decoding = IntraOpThreads.limitTo(threads);
+                        decodingThreads = threads;
+                    }
                 }
+                long started = System.nanoTime();
                 float[] logits = options.useCache()
                         ? lastLogits(cache, tokens, positions, valid, capacity, cache.length(), length)
                         : recomputedLastLogits(tokens, positions, valid, capacity, length);
+                if (decodingStep && trial != null) {
+                    trial.record(System.nanoTime() - started);
+                }
                 int vocab = logits.length / batch;
                 boolean all = true;
                 for (int b = 0; b < batch; b++) {
@@ -153,6 +167,7 @@ public final class Sampler {
                 }
             }
         } finally {
+            lastDecodeThreads = trial == null ? decodingThreads : trial.chosen();
             if (decoding != null) {
                 decoding.close();
             }

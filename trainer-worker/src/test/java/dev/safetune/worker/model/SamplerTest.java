@@ -159,19 +159,19 @@ class SamplerTest {
     }
 
     /**
-     * One prompt decodes on one intra-op thread (see Sampler.decodeThreads); the calling thread gets its own count
-     * back afterwards, and the tokens are those of decoding on the engine's threads.
+     * The decoding steps settle on a thread count by timing (see DecodeThreadTrial); the calling thread gets its own
+     * count back afterwards, and the tokens are those of decoding on a fixed count.
      */
     @Test
-    void aSinglePromptDecodesOnOneThreadAndTheThreadCountIsRestored() {
+    void decodingChoosesItsThreadsAndRestoresTheThreadCount() {
         int before = IntraOpThreads.current();
-        assertThat(Sampler.decodeThreads(1, 4)).isEqualTo(1);
-        assertThat(Sampler.decodeThreads(8, 4)).isEqualTo(4);
         List<int[]> one = List.of(PROMPTS.getFirst());
         SamplingOptions options = new SamplingOptions(1.0, 0.9, 3, 12, Set.of(), true);
 
-        Completion automatic = new Sampler(model, 0).generate(one, options).getFirst();
+        Sampler automaticSampler = new Sampler(model, 0);
+        Completion automatic = automaticSampler.generate(one, options).getFirst();
         assertThat(IntraOpThreads.current()).isEqualTo(before);
+        assertThat(automaticSampler.lastDecodeThreads()).isIn(1, before);
         Completion engineThreads = new Sampler(model, 0, Math.max(2, before))
                 .generate(one, options)
                 .getFirst();
