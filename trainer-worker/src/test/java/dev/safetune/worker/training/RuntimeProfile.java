@@ -34,6 +34,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class RuntimeProfile {
 
+    /** {@code SHAPES=1} in the environment: ops are listed by name and input shapes. */
+    private static final boolean SHAPES = System.getenv("SHAPES") != null;
+
     private RuntimeProfile() {}
 
     public static void main(String[] args) throws Exception {
@@ -51,7 +54,7 @@ public final class RuntimeProfile {
             }
             Runnable work = what.equals("decode") ? () -> decode(model) : trainingSteps(model, root);
             work.run(); // warm-up
-            JniUtils.startProfile(false, false, false);
+            JniUtils.startProfile(false, SHAPES, false);
             long started = System.nanoTime();
             work.run();
             long wall = System.nanoTime() - started;
@@ -101,8 +104,12 @@ public final class RuntimeProfile {
         for (int e = 0; e < events.size(); e++) {
             JsonNode event = events.get(e);
             if ("X".equals(event.path("ph").asString(""))) {
+                String name = event.path("name").asString();
+                if (SHAPES) {
+                    name = name + " " + event.path("args").path("Input Dims").toString();
+                }
                 spans.add(new Span(
-                        event.path("name").asString(),
+                        name,
                         event.path("tid").asLong(),
                         event.path("ts").asDouble(),
                         event.path("dur").asDouble()));
@@ -144,7 +151,7 @@ public final class RuntimeProfile {
                 wallNanos / 1e6 - topLevel / 1e3);
         byName.entrySet().stream()
                 .sorted((a, b) -> Double.compare(b.getValue()[1], a.getValue()[1]))
-                .limit(25)
+                .limit(SHAPES ? 60 : 25)
                 .forEach(e -> System.out.printf(
                         "%-40s %7.0f calls %9.1f ms %5.1f %%%n",
                         e.getKey(), e.getValue()[0], e.getValue()[1] / 1e3, 100 * e.getValue()[1] / total));
