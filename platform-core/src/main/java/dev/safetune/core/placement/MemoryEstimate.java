@@ -27,13 +27,14 @@ import java.util.Objects;
  *       a (LoRA)   = 8h + 5q + 6kv + 7i + 7r + H·T   the same, plus each adapter's x·Aᵀ (r) and its B output
  *                                                   before the scaling (q + 2kv + 2h + 2i), which the product
  *                                                   with the (frozen) scaling saves
- *   temporaries    = max( 4·N·(2V + a + 4·H·T) + [full] 8·V·h,  4·6·max_t )
+ *   temporaries    = max( 4·N·(2V + a + 4·H·T) + [full] 8·V·h,  4·6·max_t or 4·7·P_t )
  *                                                   backward: the loss's gradient at vocabulary size, one layer's
  *                                                   gradients in flight with four T×T arrays of its attention and,
  *                                                   in a full fine-tune, the output layer's and the embeddings'
  *                                                   dense V×h gradients; or AdamW's step: six temporaries of the
  *                                                   largest trainable tensor max_t (V·h, or r·max(h, q, i) for
- *                                                   LoRA), since each parameter's update has a scope of its own
+ *                                                   LoRA), since each parameter's update has a scope of its own;
+ *                                                   7·P_t when P_t ≤ FLAT_OPTIMIZER_ELEMENTS (one flat update)
  *   referencePass  = 4·N·( 4V + 10h + a )            when a safeguard needs one: the frozen pass's logits and
  *                                                   log-probabilities, the KL term's two vocabulary-sized arrays,
  *                                                   five hidden states normalised (LDIFS), one layer in flight
@@ -77,6 +78,15 @@ public record MemoryEstimate(
     private static final long FLOAT = 4;
     /** The AdamW step's temporaries per element of one parameter: g², c·g, (1−β₁)·c·g, (c·g)², √v, m/denominator. */
     private static final long OPTIMIZER_TEMPORARIES = 6;
+    /**
+     * Trainable parameter sets up to this many elements in all (LoRA adapters of small and mid-sized models) are
+     * updated by AdamW as one flat array (dev.safetune.worker.training.AdamW): a dozen engine calls per step instead
+     * of about fifteen per parameter, for one more temporary (the concatenated gradient) of the whole set instead of
+     * six of the largest parameter. 4M elements: at most 7 · 16 MB for the step.
+     */
+    public static final long FLAT_OPTIMIZER_ELEMENTS = 4L << 20;
+    /** The flat step's temporaries per element: the concatenated gradient, its square (the norm), c·g, (1−β₁)·c·g, (c·g)², √v, m/denominator. */
+    private static final long FLAT_OPTIMIZER_TEMPORARIES = 7;
     /**
      * Arrays of the attention's T×T size one layer's backward pass holds at once: the gradient of the probabilities,
      * the softmax's product with them and its result, and the gradient of the scores.
@@ -122,7 +132,9 @@ public record MemoryEstimate(
         long activations = FLOAT * tokens * (layers * perLayer + 4 * h + 2 * vocab) + fusedWeights;
         long backward = FLOAT * tokens * (2 * vocab + perLayer + SOFTMAX_BACKWARD_TEMPORARIES * heads * length)
                 + (full ? 2 * FLOAT * vocab * h : 0);
-        long optimizerStep = FLOAT * OPTIMIZER_TEMPORARIES * largestTrainable;
+        long optimizerStep = trainable <= FLAT_OPTIMIZER_ELEMENTS
+                ? FLOAT * FLAT_OPTIMIZER_TEMPORARIES * trainable
+                : FLOAT * OPTIMIZER_TEMPORARIES * largestTrainable;
         long reference = plan.referencePass() ? FLOAT * tokens * (4 * vocab + 2 * COMPARED_LAYERS * h + perLayer) : 0;
         long temporaries = Math.max(backward, optimizerStep);
         return new MemoryEstimate(

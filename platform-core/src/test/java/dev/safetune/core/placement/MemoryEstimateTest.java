@@ -46,6 +46,17 @@ class MemoryEstimateTest {
     }
 
     @Test
+    void aSmallAdapterIsUpdatedAsOneFlatArrayWithSevenTemporariesOfItAll() {
+        // Rank 4 on all seven projections: 24 · 4 · (7·896 + 2·896 + 2·128 + 3·4,864) = 2,199,552 elements, under
+        // FLAT_OPTIMIZER_ELEMENTS; two tokens per step, so that the optimizer step outweighs the backward pass.
+        MemoryEstimate estimate = MemoryEstimate.of(QWEN25_05B, TrainingPlan.lora(4, 1, 2));
+
+        assertThat(2_199_552L).isLessThanOrEqualTo(MemoryEstimate.FLAT_OPTIMIZER_ELEMENTS);
+        assertThat(estimate.gradients()).isEqualTo(4L * 2_199_552);
+        assertThat(estimate.temporaries()).isEqualTo(28L * 2_199_552);
+    }
+
+    @Test
     void fullFineTuneKeepsTheAssembledFusedWeightsOfEveryLayer() {
         long full = MemoryEstimate.of(QWEN25_05B, TrainingPlan.full(1, 16)).activations();
         long perLayerAndToken = 6 * 896 + 4 * 896 + 4 * 128 + 5 * 4864 + 14 * 16;

@@ -10,13 +10,20 @@ import ai.djl.training.GradientCollector;
 import dev.safetune.worker.model.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.SequencedMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+/**
+ * Every case runs in both of AdamW's layouts: parameter by parameter (flat limit 0) and as one flat update (no
+ * limit); they compute the same numbers.
+ */
 class AdamWTest {
 
     private static final AdamW.Options NO_CLIP = new AdamW.Options(0.9, 0.999, 1e-8, 0.1, 0);
@@ -43,11 +50,12 @@ class AdamWTest {
         manager.close();
     }
 
-    @Test
-    void twoStepsMatchTheAdamWFormulas() {
+    @ParameterizedTest(name = "flat limit {0}")
+    @ValueSource(longs = {0, Long.MAX_VALUE})
+    void twoStepsMatchTheAdamWFormulas(long flatLimit) {
         float[] gradient = {0.5f, -1f, 2f, 0f}; // d/dw of Σ w ⊙ c is c
         double lr = 0.01;
-        try (AdamW optimizer = new AdamW(parameters, NO_CLIP, manager)) {
+        try (AdamW optimizer = new AdamW(parameters, NO_CLIP, manager, flatLimit)) {
             backward(gradient, new float[] {0f, 0f});
             optimizer.step(lr);
             backward(gradient, new float[] {0f, 0f});
@@ -76,9 +84,10 @@ class AdamWTest {
         }
     }
 
-    @Test
-    void weightDecayAppliesToMatricesButNotToNormGains() {
-        try (AdamW optimizer = new AdamW(parameters, NO_CLIP, manager)) {
+    @ParameterizedTest(name = "flat limit {0}")
+    @ValueSource(longs = {0, Long.MAX_VALUE})
+    void weightDecayAppliesToMatricesButNotToNormGains(long flatLimit) {
+        try (AdamW optimizer = new AdamW(parameters, NO_CLIP, manager, flatLimit)) {
             backward(new float[4], new float[2]);
             optimizer.step(0.5);
         }
@@ -87,9 +96,10 @@ class AdamWTest {
         assertThat(gain.toFloatArray()).containsExactly(1f, 1f);
     }
 
-    @Test
-    void gradientsAreZeroAfterAStep() {
-        try (AdamW optimizer = new AdamW(parameters, AdamW.Options.DEFAULTS, manager)) {
+    @ParameterizedTest(name = "flat limit {0}")
+    @ValueSource(longs = {0, Long.MAX_VALUE})
+    void gradientsAreZeroAfterAStep(long flatLimit) {
+        try (AdamW optimizer = new AdamW(parameters, AdamW.Options.DEFAULTS, manager, flatLimit)) {
             backward(new float[] {1f, 2f, 3f, 4f}, new float[] {5f, 6f});
             optimizer.step(0.01);
         }
@@ -98,11 +108,12 @@ class AdamWTest {
         assertThat(gain.getGradient().toFloatArray()).containsOnly(0f);
     }
 
-    @Test
-    void clipsTheGlobalGradientNormToOne(@TempDir Path dir) throws IOException {
+    @ParameterizedTest(name = "flat limit {0}")
+    @ValueSource(longs = {0, Long.MAX_VALUE})
+    void clipsTheGlobalGradientNormToOne(long flatLimit, @TempDir Path dir) throws IOException {
         // ‖(3, 0, 0, 0, 4, 0)‖ = 5, so the moments see the gradient scaled by 1/5.
         double norm;
-        try (AdamW optimizer = new AdamW(parameters, AdamW.Options.DEFAULTS, manager)) {
+        try (AdamW optimizer = new AdamW(parameters, AdamW.Options.DEFAULTS, manager, flatLimit)) {
             backward(new float[] {3f, 0f, 0f, 0f}, new float[] {4f, 0f});
             norm = optimizer.step(0.01);
             optimizer.save(dir.resolve("state.safetensors"));
@@ -114,34 +125,62 @@ class AdamWTest {
         assertThat((double) state.get("g.exp_avg").toFloatArray()[0]).isCloseTo(0.1 * 4 / 5, within(1e-6));
     }
 
-    @Test
-    void savedStateResumesExactly(@TempDir Path dir) throws IOException {
+    @ParameterizedTest(name = "flat limit {0}")
+    @ValueSource(longs = {0, Long.MAX_VALUE})
+    void savedStateResumesExactly(long flatLimit, @TempDir Path dir) throws IOException {
         float[] gradient = {0.3f, -0.7f, 1.1f, 0.2f};
-        try (AdamW optimizer = new AdamW(parameters, AdamW.Options.DEFAULTS, manager)) {
-            backward(gradient, new float[] {0.1f, 0.1f});
+        float[] gainGradient = {0.1f, -0.3f};
+        float[] matrixAfterOne;
+        float[] gainAfterOne;
+        float[] continued;
+        // Two steps in one optimizer, saving after the first ...
+        try (AdamW optimizer = new AdamW(parameters, AdamW.Options.DEFAULTS, manager, flatLimit)) {
+            backward(gradient, gainGradient);
             optimizer.step(0.01);
             optimizer.save(dir.resolve(AdamW.STATE_FILE));
+            matrixAfterOne = matrix.toFloatArray();
+            gainAfterOne = gain.toFloatArray();
+            backward(gradient, gainGradient);
+            optimizer.step(0.01);
+            continued = concat(matrix.toFloatArray(), gain.toFloatArray());
         }
-        float[] afterOne = matrix.toFloatArray();
-
-        // Continuing in the same optimizer ...
-        float[] continued;
-        try (AdamW optimizer = new AdamW(parameters, AdamW.Options.DEFAULTS, manager)) {
+        // ... equal a fresh optimizer that loads the state and takes the second step on the same weights.
+        matrix.set(matrixAfterOne);
+        gain.set(gainAfterOne);
+        try (AdamW optimizer = new AdamW(parameters, AdamW.Options.DEFAULTS, manager, flatLimit)) {
             optimizer.load(dir.resolve(AdamW.STATE_FILE));
             assertThat(optimizer.stepCount()).isEqualTo(1);
-            backward(gradient, new float[] {0.1f, 0.1f});
-            optimizer.step(0.01);
-            continued = matrix.toFloatArray();
-        }
-        // ... equals a fresh optimizer loaded from the file, on the same weights.
-        matrix.set(afterOne);
-        try (AdamW optimizer = new AdamW(parameters, AdamW.Options.DEFAULTS, manager)) {
-            optimizer.load(dir.resolve(AdamW.STATE_FILE));
-            backward(gradient, new float[] {0.1f, 0.1f});
+            backward(gradient, gainGradient);
             optimizer.step(0.01);
         }
 
-        assertThat(matrix.toFloatArray()).containsExactly(continued);
+        assertThat(concat(matrix.toFloatArray(), gain.toFloatArray())).containsExactly(continued);
+    }
+
+    /** Without clipping the two layouts run the same elementwise ops in the same order: the same bits. */
+    @Test
+    void bothLayoutsComputeTheSameBits() {
+        float[][] results = new float[2][];
+        long[] limits = {0, Long.MAX_VALUE};
+        for (int layout = 0; layout < 2; layout++) {
+            matrix.set(new float[] {1f, -2f, 0.5f, 3f});
+            gain.set(new float[] {1f, 1f});
+            try (AdamW optimizer = new AdamW(parameters, NO_CLIP, manager, limits[layout])) {
+                for (int step = 1; step <= 3; step++) {
+                    backward(new float[] {0.3f * step, -0.7f, 1.1f, 0.2f / step}, new float[] {0.1f, -0.2f * step});
+                    optimizer.step(0.01);
+                }
+            }
+            results[layout] = concat(matrix.toFloatArray(), gain.toFloatArray());
+        }
+
+        assertThat(results[1]).containsExactly(results[0]);
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     private void backward(float[] matrixGradient, float[] gainGradient) {
