@@ -145,10 +145,40 @@ public final class RotaryEmbedding {
     }
 
     /**
-     * Rotates {@code x} of shape {@code [..., T, d]} by tables that broadcast against it, with the matrix of
-     * {@link #rotateHalfMatrix}.
+     * For one new position per row (a decoding step), the rotation as one matrix per row, {@code [B, 1, d, d]}
+     * times {@code scale}, such that {@code x M = rope(x)} for {@code x} of shape {@code [B, heads, 1, d]}: one
+     * batched matmul instead of the tables' four ops, twice per layer, in a step that is bound by the number of ops
+     * (docs/benchmarks.md). Column {@code j < d/2} holds {@code cos} at row {@code j} and {@code −sin} at row
+     * {@code j + d/2}; column {@code j + d/2} holds {@code cos} at row {@code j + d/2} and {@code sin} at row {@code j}.
+     */
+    public NDArray rotationMatrices(NDManager manager, long[] positions, float scale) {
+        int half = headDim / 2;
+        int square = headDim * headDim;
+        float[] m = new float[positions.length * square];
+        for (int p = 0; p < positions.length; p++) {
+            int base = p * square;
+            for (int i = 0; i < half; i++) {
+                float angle = (float) positions[p] * inverseFrequency[i];
+                float c = (float) Math.cos(angle) * scale;
+                float s = (float) Math.sin(angle) * scale;
+                m[base + i * headDim + i] = c;
+                m[base + (i + half) * headDim + i] = -s;
+                m[base + (i + half) * headDim + i + half] = c;
+                m[base + i * headDim + i + half] = s;
+            }
+        }
+        return manager.create(m, new Shape(positions.length, 1, headDim, headDim));
+    }
+
+    /**
+     * Rotates {@code x} of shape {@code [..., T, d]}: by cos and sin tables that broadcast against it, with the
+     * matrix of {@link #rotateHalfMatrix}, or, given a single array, by the per-row matrices of
+     * {@link #rotationMatrices}.
      */
     public NDArray apply(NDArray x, NDList tables, NDArray rotateHalf) {
+        if (tables.size() == 1) {
+            return x.matMul(tables.getFirst());
+        }
         return x.mul(tables.get(0)).add(x.matMul(rotateHalf).mul(tables.get(1)));
     }
 }
