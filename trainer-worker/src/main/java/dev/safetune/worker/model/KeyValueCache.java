@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Arrays;
 
 /**
@@ -85,12 +87,25 @@ public final class KeyValueCache implements AutoCloseable {
             keys[layer] = grow(keys[layer], newKeys);
             values[layer] = grow(values[layer], newValues);
         }
-        // Built, not parsed from a string: this runs for every layer of every decoding step.
-        NDIndex written = new NDIndex().addAllDim(2).addSliceDim(length, end).addAllDim();
-        keys[layer].set(written, newKeys);
-        values[layer].set(written, newValues);
-        NDIndex filled = new NDIndex().addAllDim(2).addSliceDim(0, end).addAllDim();
-        return new NDList(keys[layer].get(filled), values[layer].get(filled));
+        write(keys[layer], newKeys, end);
+        write(values[layer], newValues, end);
+        // One slice op each. NDArray.get with an NDIndex slices every dimension, full ones included: four ops per
+        // array, 16 of a 1M model's ≈ 60 ops per layer and decoding step (docs/benchmarks.md).
+        return new NDList(
+                JniUtils.slice((PtNDArray) keys[layer], 2, 0, end, 1),
+                JniUtils.slice((PtNDArray) values[layer], 2, 0, end, 1));
+    }
+
+    /** Copies {@code columns} into positions {@code length … end − 1} of {@code buffer}, in place. */
+    private void write(NDArray buffer, NDArray columns, int end) {
+        Shape shape = buffer.getShape();
+        // Exact bounds on the leading dimensions: ATen skips a slice that spans a whole dimension.
+        JniUtils.indexSet(
+                (PtNDArray) buffer,
+                (PtNDArray) columns,
+                new long[] {0, 0, length},
+                new long[] {shape.get(0), shape.get(1), end},
+                new long[] {1, 1, 1});
     }
 
     /** A buffer of the current capacity holding the {@code length} cached positions of {@code old} (if any). */
