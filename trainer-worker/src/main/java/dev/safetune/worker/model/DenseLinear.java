@@ -2,14 +2,21 @@ package dev.safetune.worker.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.SequencedMap;
 
 /**
  * A plain linear map holding its full {@code [out, in]} weight and, when the architecture has one, its {@code [out]}
  * bias ({@code null} otherwise).
+ *
+ * @param inputMajor the same weight as an {@code [in, out]} view, when that is its memory layout
+ *     ({@link #transposedStorage}), or null: without bias and without gradients to record for the weight, the map is
+ *     {@code x · inputMajor}, one engine op where {@code linear} is two ({@code t} and {@code matmul}); a
+ *     decoding step is bound by its op count (docs/benchmarks.md). The view is not connected to the weight in
+ *     autograd, so a pass that trains the weight uses {@code linear}.
  */
-public record DenseLinear(NDArray weight, NDArray bias) implements Linear {
+public record DenseLinear(NDArray weight, NDArray bias, NDArray inputMajor) implements Linear {
 
     public DenseLinear {
         if (weight.getShape().dimension() != 2) {
@@ -21,15 +28,35 @@ public record DenseLinear(NDArray weight, NDArray bias) implements Linear {
             throw new IllegalArgumentException(
                     "a linear bias must be [out] for a weight " + weight.getShape() + ", got " + bias.getShape());
         }
+        if (inputMajor != null
+                && !inputMajor
+                        .getShape()
+                        .equals(new Shape(
+                                weight.getShape().get(1), weight.getShape().get(0)))) {
+            throw new IllegalArgumentException("an input-major view must be [in, out] for a weight " + weight.getShape()
+                    + ", got " + inputMajor.getShape());
+        }
+    }
+
+    public DenseLinear(NDArray weight, NDArray bias) {
+        this(weight, bias, null);
     }
 
     /** A map without bias. */
     public DenseLinear(NDArray weight) {
-        this(weight, null);
+        this(weight, null, null);
     }
 
     @Override
     public NDArray forward(NDArray x, ForwardPass pass) {
+        return forward(x, pass.baseRecordsGradients());
+    }
+
+    /** {@code x Wᵀ + b}, by the input-major view when the weight records no gradient in this pass. */
+    NDArray forward(NDArray x, boolean weightRecordsGradients) {
+        if (inputMajor != null && bias == null && !weightRecordsGradients) {
+            return x.matMul(inputMajor);
+        }
         return forward(x);
     }
 

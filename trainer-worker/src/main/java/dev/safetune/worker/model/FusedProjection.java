@@ -24,8 +24,10 @@ import java.util.Map;
  * @param weight {@code [Σout, in]}
  * @param bias {@code [Σout]}, or null when the projections have none
  * @param splitPoints where one projection's outputs end and the next one's begin ({@code targets.size() − 1} points)
+ * @param inputMajor the fused weight as the {@code [in, Σout]} view of its memory, for passes that train no base
+ *     weight (see {@link DenseLinear#inputMajor()})
  */
-record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, long[] splitPoints) {
+record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, long[] splitPoints, NDArray inputMajor) {
 
     /**
      * Fuses the weights (and biases) of {@code targets} in layer {@code prefix} of {@code weights}: the originals
@@ -47,7 +49,9 @@ record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, l
         }
         NDArray fusedWeight = fuseRows(weights, weightNames, points);
         NDArray fusedBias = weights.containsKey(biasNames.getFirst()) ? fuseRows(weights, biasNames, points) : null;
-        return new FusedProjection(List.copyOf(targets), fusedWeight, fusedBias, points);
+        NDArray inputMajor = fusedWeight.transpose();
+        NDScope.unregister(inputMajor);
+        return new FusedProjection(List.copyOf(targets), fusedWeight, fusedBias, points, inputMajor);
     }
 
     private static NDArray fuseRows(Map<String, NDArray> weights, List<String> names, long[] points) {
@@ -110,7 +114,9 @@ record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, l
             w = NDArrays.concat(weights, 0);
             b = bias == null ? null : NDArrays.concat(biases, 0);
         }
-        NDArray y = x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
+        NDArray y = w == weight && b == null
+                ? x.matMul(inputMajor) // one op where linear is two (t and matmul)
+                : x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
         if (pass.adapterEnabled() && targets.stream().anyMatch(t -> layer.get(t) instanceof LoraLinear)) {
             y = y.add(adapterDeltas(x, layer, pass, y.getShape()));
         }

@@ -131,7 +131,12 @@ public final class LlamaModel implements AutoCloseable {
             Map<LoraTarget, Linear> projections = new EnumMap<>(LoraTarget.class);
             for (LoraTarget target : LoraTarget.values()) {
                 String module = p + target.modulePath() + ".";
-                projections.put(target, new DenseLinear(weights.get(module + "weight"), weights.get(module + "bias")));
+                NDArray weight = weights.get(module + "weight");
+                // o and down run on their own (q,k,v and gate,up run fused): they get the input-major view.
+                boolean alone = target == LoraTarget.O || target == LoraTarget.DOWN;
+                projections.put(
+                        target,
+                        new DenseLinear(weight, weights.get(module + "bias"), alone ? inputMajor(weight) : null));
             }
             built.add(new DecoderLayer(
                     weights.get(p + "input_layernorm.weight"),
@@ -148,7 +153,8 @@ public final class LlamaModel implements AutoCloseable {
             this.lmHead = new DenseLinear(embedTokens);
         } else {
             weights.put("lm_head.weight", DenseLinear.transposedStorage(weights.get("lm_head.weight")));
-            this.lmHead = new DenseLinear(weights.get("lm_head.weight"));
+            NDArray head = weights.get("lm_head.weight");
+            this.lmHead = new DenseLinear(head, null, inputMajor(head));
         }
         this.rotary = new RotaryEmbedding(config);
         this.rotateHalf = rotary.rotateHalfMatrix(manager);
@@ -530,6 +536,16 @@ public final class LlamaModel implements AutoCloseable {
         return output;
     }
 
+    /**
+     * The {@code [in, out]} view of a weight stored that way ({@link DenseLinear#transposedStorage}): contiguous, no
+     * copy; it lives as long as the model.
+     */
+    private static NDArray inputMajor(NDArray weight) {
+        NDArray view = weight.transpose();
+        NDScope.unregister(view);
+        return view;
+    }
+
     /** The attention's {@code 1/√d}, folded into the queries' RoPE tables. */
     private float queryScale() {
         return (float) (1 / Math.sqrt(config.headDim()));
@@ -581,7 +597,9 @@ public final class LlamaModel implements AutoCloseable {
             h = atIndex(i + 1, h, options, hidden);
         }
         NDArray last = h;
-        NDArray logits = options.logits() ? subBlock(() -> lmHead.forward(rmsNorm(last, finalNorm))) : null;
+        NDArray logits = options.logits()
+                ? subBlock(() -> lmHead.forward(rmsNorm(last, finalNorm), pass.baseRecordsGradients()))
+                : null;
         return new ForwardOutput(logits, Collections.unmodifiableSortedMap(hidden));
     }
 
@@ -623,7 +641,8 @@ public final class LlamaModel implements AutoCloseable {
      * position of a forward pass run {@link ForwardOptions#withoutLogits()}): final RMSNorm, then the output layer.
      */
     public NDArray logits(NDArray lastHiddenState) {
-        return subBlock(() -> lmHead.forward(rmsNorm(lastHiddenState, finalNorm)));
+        boolean headRecordsGradients = adapter == null && GradMode.isRecording();
+        return subBlock(() -> lmHead.forward(rmsNorm(lastHiddenState, finalNorm), headRecordsGradients));
     }
 
     private NDArray atIndex(int index, NDArray h, ForwardOptions options, SortedMap<Integer, NDArray> hidden) {

@@ -26,7 +26,7 @@ public record LoraLinear(DenseLinear base, NDArray a, NDArray b, float dropout) 
 
     @Override
     public NDArray forward(NDArray x, ForwardPass pass) {
-        NDArray y = base.forward(x);
+        NDArray y = base.forward(x, pass);
         return pass.adapterEnabled() ? y.add(delta(x, pass)) : y;
     }
 
