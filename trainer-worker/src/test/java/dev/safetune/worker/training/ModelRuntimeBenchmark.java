@@ -162,9 +162,19 @@ public final class ModelRuntimeBenchmark {
         double peak = 0;
         for (Size size : SIZES) {
             if (wanted.contains(size.name())) {
-                peak = Math.max(peak, gemmPeak());
-                System.out.printf("fp32 GEMM peak so far: %.1f GFLOP/s%n", peak);
-                rows.add(measure(size, steps, newTokens));
+                double before = gemmPeak();
+                peak = Math.max(peak, before);
+                System.out.printf("fp32 GEMM peak so far: %.1f GFLOP/s (just now %.1f)%n", peak, before);
+                Row row = measure(size, steps, newTokens);
+                rows.add(row);
+                // The table divides by the run's best peak; against the one measured just before the shape, a
+                // machine whose speed drifted during the run shows as a gap between the two.
+                System.out.printf(
+                        "%s: MFU against the peak measured just before it (%.0f GFLOP/s): full %.0f %%, LoRA %.0f %%%n",
+                        size.name(),
+                        before,
+                        100 * row.fullTokensPerSecond() * row.fullFlopsPerToken() / (before * 1e9),
+                        100 * row.loraTokensPerSecond() * row.loraFlopsPerToken() / (before * 1e9));
             }
         }
         peak = Math.max(peak, gemmPeak());
