@@ -82,6 +82,16 @@ public record DenseLinear(NDArray weight, NDArray bias, NDArray inputMajor) impl
         return view;
     }
 
+    /**
+     * The {@code [in, out]} view of a weight stored that way ({@link #transposedStorage}): contiguous, no copy,
+     * outside any {@link NDScope}; it lives as long as the weight's manager.
+     */
+    static NDArray inputMajorView(NDArray weight) {
+        NDArray view = weight.transpose();
+        NDScope.unregister(view);
+        return view;
+    }
+
     /** {@code x Wᵀ + b}. */
     public NDArray forward(NDArray x) {
         // torch.nn.functional.linear, the op transformers uses, so that results round the same way.

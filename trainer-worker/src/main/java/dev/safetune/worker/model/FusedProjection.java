@@ -21,13 +21,10 @@ import java.util.Map;
  * and LoRA merges see the same numbers as the fused matmul, and no weight is held twice.
  *
  * @param targets the projections, in row order of the fused weight
- * @param weight {@code [Σout, in]}
- * @param bias {@code [Σout]}, or null when the projections have none
+ * @param fused the fused map: weight {@code [Σout, in]} with its input-major view, bias {@code [Σout]} or null
  * @param splitPoints where one projection's outputs end and the next one's begin ({@code targets.size() − 1} points)
- * @param inputMajor the fused weight as the {@code [in, Σout]} view of its memory, for passes that train no base
- *     weight (see {@link DenseLinear#inputMajor()})
  */
-record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, long[] splitPoints, NDArray inputMajor) {
+record FusedProjection(List<LoraTarget> targets, DenseLinear fused, long[] splitPoints) {
 
     /**
      * Fuses the weights (and biases) of {@code targets} in layer {@code prefix} of {@code weights}: the originals
@@ -49,9 +46,10 @@ record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, l
         }
         NDArray fusedWeight = fuseRows(weights, weightNames, points);
         NDArray fusedBias = weights.containsKey(biasNames.getFirst()) ? fuseRows(weights, biasNames, points) : null;
-        NDArray inputMajor = fusedWeight.transpose();
-        NDScope.unregister(inputMajor);
-        return new FusedProjection(List.copyOf(targets), fusedWeight, fusedBias, points, inputMajor);
+        return new FusedProjection(
+                List.copyOf(targets),
+                new DenseLinear(fusedWeight, fusedBias, DenseLinear.inputMajorView(fusedWeight)),
+                points);
     }
 
     private static NDArray fuseRows(Map<String, NDArray> weights, List<String> names, long[] points) {
@@ -99,24 +97,23 @@ record FusedProjection(List<LoraTarget> targets, NDArray weight, NDArray bias, l
     }
 
     private NDList fusedOutputs(NDArray x, Map<LoraTarget, Linear> layer, ForwardPass pass) {
-        NDArray w = weight;
-        NDArray b = bias;
+        NDArray y;
         if (pass.baseRecordsGradients()) {
             NDList weights = new NDList();
             NDList biases = new NDList();
             for (LoraTarget target : targets) {
                 DenseLinear dense = base(layer.get(target));
                 weights.add(dense.weight());
-                if (bias != null) {
+                if (fused.bias() != null) {
                     biases.add(dense.bias());
                 }
             }
-            w = NDArrays.concat(weights, 0);
-            b = bias == null ? null : NDArrays.concat(biases, 0);
+            NDArray w = NDArrays.concat(weights, 0);
+            NDArray b = fused.bias() == null ? null : NDArrays.concat(biases, 0);
+            y = x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
+        } else {
+            y = fused.forward(x, false);
         }
-        NDArray y = w == weight && b == null
-                ? x.matMul(inputMajor) // one op where linear is two (t and matmul)
-                : x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
         if (pass.adapterEnabled() && targets.stream().anyMatch(t -> layer.get(t) instanceof LoraLinear)) {
             y = y.add(adapterDeltas(x, layer, pass, y.getShape()));
         }

@@ -90,6 +90,8 @@ public final class LlamaModel implements AutoCloseable {
 
     private static final List<LoraTarget> QKV = List.of(LoraTarget.Q, LoraTarget.K, LoraTarget.V);
     private static final List<LoraTarget> GATE_UP = List.of(LoraTarget.GATE, LoraTarget.UP);
+    /** The projections that run on their own, each on its own transposed weight. */
+    private static final List<LoraTarget> UNFUSED = List.of(LoraTarget.O, LoraTarget.DOWN);
 
     /** One transformer block's modules, HF names in comments; q,k,v and gate,up also as fused projections. */
     private record DecoderLayer(
@@ -124,19 +126,17 @@ public final class LlamaModel implements AutoCloseable {
             // Fusing first replaces the HF tensors in `weights` by views of the fused ones.
             FusedProjection qkv = FusedProjection.fuse(weights, p, QKV);
             FusedProjection gateUp = FusedProjection.fuse(weights, p, GATE_UP);
-            for (LoraTarget target : List.of(LoraTarget.O, LoraTarget.DOWN)) {
-                String name = p + target.modulePath() + ".weight";
-                weights.put(name, DenseLinear.transposedStorage(weights.get(name)));
-            }
             Map<LoraTarget, Linear> projections = new EnumMap<>(LoraTarget.class);
             for (LoraTarget target : LoraTarget.values()) {
-                String module = p + target.modulePath() + ".";
-                NDArray weight = weights.get(module + "weight");
-                // o and down run on their own (q,k,v and gate,up run fused): they get the input-major view.
-                boolean alone = target == LoraTarget.O || target == LoraTarget.DOWN;
-                projections.put(
-                        target,
-                        new DenseLinear(weight, weights.get(module + "bias"), alone ? inputMajor(weight) : null));
+                String name = p + target.modulePath() + ".weight";
+                NDArray inputMajor = null;
+                if (UNFUSED.contains(target)) {
+                    // o and down run on their own: their weights get the transposed layout and its view here.
+                    weights.put(name, DenseLinear.transposedStorage(weights.get(name)));
+                    inputMajor = DenseLinear.inputMajorView(weights.get(name));
+                }
+                String bias = p + target.modulePath() + ".bias";
+                projections.put(target, new DenseLinear(weights.get(name), weights.get(bias), inputMajor));
             }
             built.add(new DecoderLayer(
                     weights.get(p + "input_layernorm.weight"),
@@ -154,7 +154,7 @@ public final class LlamaModel implements AutoCloseable {
         } else {
             weights.put("lm_head.weight", DenseLinear.transposedStorage(weights.get("lm_head.weight")));
             NDArray head = weights.get("lm_head.weight");
-            this.lmHead = new DenseLinear(head, null, inputMajor(head));
+            this.lmHead = new DenseLinear(head, null, DenseLinear.inputMajorView(head));
         }
         this.rotary = new RotaryEmbedding(config);
         this.rotateHalf = rotary.rotateHalfMatrix(manager);
@@ -536,16 +536,6 @@ public final class LlamaModel implements AutoCloseable {
         return output;
     }
 
-    /**
-     * The {@code [in, out]} view of a weight stored that way ({@link DenseLinear#transposedStorage}): contiguous, no
-     * copy; it lives as long as the model.
-     */
-    private static NDArray inputMajor(NDArray weight) {
-        NDArray view = weight.transpose();
-        NDScope.unregister(view);
-        return view;
-    }
-
     /** The attention's {@code 1/√d}, folded into the queries' RoPE tables. */
     private float queryScale() {
         return (float) (1 / Math.sqrt(config.headDim()));
@@ -576,7 +566,7 @@ public final class LlamaModel implements AutoCloseable {
                 options.adapter() && adapter != null,
                 options.training(),
                 adapter == null ? null : manager.create((float) adapter.config().scaling()),
-                adapter == null && GradMode.isRecording());
+                baseRecordsGradients());
         SortedMap<Integer, NDArray> hidden = new TreeMap<>();
         NDArray h = embedTokens
                 .getNDArrayInternal()
@@ -641,8 +631,12 @@ public final class LlamaModel implements AutoCloseable {
      * position of a forward pass run {@link ForwardOptions#withoutLogits()}): final RMSNorm, then the output layer.
      */
     public NDArray logits(NDArray lastHiddenState) {
-        boolean headRecordsGradients = adapter == null && GradMode.isRecording();
-        return subBlock(() -> lmHead.forward(rmsNorm(lastHiddenState, finalNorm), headRecordsGradients));
+        return subBlock(() -> lmHead.forward(rmsNorm(lastHiddenState, finalNorm), baseRecordsGradients()));
+    }
+
+    /** Whether the base weights are trained by a pass starting now: no adapter, and autograd recording. */
+    private boolean baseRecordsGradients() {
+        return adapter == null && GradMode.isRecording();
     }
 
     private NDArray atIndex(int index, NDArray h, ForwardOptions options, SortedMap<Integer, NDArray> hidden) {
