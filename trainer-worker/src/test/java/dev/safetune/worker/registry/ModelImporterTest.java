@@ -209,8 +209,13 @@ class ModelImporterTest {
         assertThat(weightRequests).hasSize(2);
         assertThat(weightRequests.get(0).range()).isNull();
         assertThat(weightRequests.get(0).bytesSent()).isEqualTo(cut);
-        assertThat(weightRequests.get(1).range()).isEqualTo("bytes=" + cut + "-");
-        assertThat(weightRequests.get(1).bytesSent()).isEqualTo(weights.length - cut);
+        // The resume asks for the rest of what arrived. A dropped connection may lose the last bytes in flight (seen:
+        // 81,818 of 81,824 written arrived), so the range starts at most at the cut, never at 0.
+        String range = weightRequests.get(1).range();
+        assertThat(range).matches("bytes=\\d+-");
+        long resumedAt = Long.parseLong(range.substring("bytes=".length(), range.length() - 1));
+        assertThat(resumedAt).isPositive().isLessThanOrEqualTo(cut);
+        assertThat(weightRequests.get(1).bytesSent()).isEqualTo(weights.length - resumedAt);
         assertThat(Files.readAllBytes(imported.storagePath().resolve("model.safetensors")))
                 .isEqualTo(weights);
     }
