@@ -4,8 +4,8 @@ settings, one JSON line per shape on stdout (ModelRuntimeBenchmark --peer runs i
     python hf_peer_benchmark.py --threads 2 --steps 8 --new-tokens 256 --shapes 1M,10M,50M
 
 Verified with torch 2.13.0+cpu, transformers 5.18.0, peft 0.21.0. FLOP counting and MFU as in
-ModelRuntimeBenchmark (fastest step, better of two sampling runs, best GEMM measurement); the GEMM peak is torch's
-own, measured in this process.
+ModelRuntimeBenchmark (fastest step, better of two sampling runs, best GEMM measurement, and the paced MFU against
+GEMM probes between steps); the GEMM peak is torch's own, measured in this process.
 """
 import argparse
 import json
@@ -39,6 +39,23 @@ def gemm_peak():
     return best
 
 
+class GemmProbe:
+    """As ModelRuntimeBenchmark.GemmProbe: the faster of one 1024² and one 2048² matmul, measured between steps."""
+
+    def __init__(self):
+        self.operands = [(torch.randn(n, n), torch.randn(n, n)) for n in (1024, 2048)]
+        for a, b in self.operands:
+            a @ b
+
+    def gflops(self):
+        best = 0.0
+        for a, b in self.operands:
+            started = time.perf_counter()
+            a @ b
+            best = max(best, 2.0 * a.shape[0] ** 3 / (time.perf_counter() - started) / 1e9)
+        return best
+
+
 def matmul_weights(c):
     d = c.hidden_size
     head_dim = d // c.num_attention_heads
@@ -46,12 +63,17 @@ def matmul_weights(c):
     return c.num_hidden_layers * (d * (2 * q + 2 * kv) + 3 * d * c.intermediate_size) + c.vocab_size * d
 
 
-def train_rate(model, steps):
+def train_rate(model, steps, flops_per_token):
+    """(fastest step's tokens/s, median over steps of each step's MFU against the probes just before and after it)"""
+    probe = GemmProbe()
+    mfu, before = [], 0.0
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4, weight_decay=0.01)
     generator = torch.Generator().manual_seed(1)
     times = []
     for step in range(WARMUP + steps):
         tokens = torch.randint(0, model.config.vocab_size, (BATCH, SEQUENCE), generator=generator)
+        if step == WARMUP:
+            before = probe.gflops()
         started = time.perf_counter()
         loss = model(input_ids=tokens, labels=tokens).loss
         loss.backward()
@@ -59,8 +81,12 @@ def train_rate(model, steps):
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         if step >= WARMUP:
-            times.append(time.perf_counter() - started)
-    return BATCH * SEQUENCE / min(times)
+            seconds = time.perf_counter() - started
+            after = probe.gflops()
+            times.append(seconds)
+            mfu.append(BATCH * SEQUENCE * flops_per_token / seconds / 1e9 / max(before, after))
+            before = after
+    return BATCH * SEQUENCE / min(times), sorted(mfu)[len(mfu) // 2]
 
 
 def sampling_rate(model, new_tokens, cache, batch=1):
@@ -98,29 +124,34 @@ def main():
         parameters = sum(p.numel() for p in model.parameters())  # tied embeddings count once
         n = matmul_weights(config)
         attention = 12.0 * config.num_hidden_layers * SEQUENCE * config.hidden_size
+        full_flops = 6.0 * n + attention
         model.train()
-        full = train_rate(model, args.steps)
+        full, full_paced = train_rate(model, args.steps, full_flops)
         model.eval()
         cached = sampling_rate(model, args.new_tokens, True)
         recomputed = sampling_rate(model, args.new_tokens, False)
         batched = sampling_rate(model, args.new_tokens, True, batch=8)
         lora_model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=TARGETS))
         lora_weights = sum(p.numel() for p in lora_model.parameters() if p.requires_grad)
+        lora_flops = 4.0 * n + 6.0 * lora_weights + attention
         lora_model.train()
-        lora = train_rate(lora_model, args.steps)
+        lora, lora_paced = train_rate(lora_model, args.steps, lora_flops)
         row = dict(
             runtime=f"transformers {transformers.__version__} + PEFT (torch {torch.__version__})",
             size=name,
             parameters=parameters,
             full_tokens_per_second=full,
-            full_flops_per_token=6.0 * n + attention,
+            full_flops_per_token=full_flops,
+            full_paced_mfu=full_paced,
             lora_tokens_per_second=lora,
-            lora_flops_per_token=4.0 * n + 6.0 * lora_weights + attention,
+            lora_flops_per_token=lora_flops,
+            lora_paced_mfu=lora_paced,
             cached_tokens_per_second=cached,
             recomputed_tokens_per_second=recomputed,
             batched_tokens_per_second=batched,
         )
-        print(f"{name}: full {full:.0f} tok/s, LoRA {lora:.0f} tok/s, sampling {cached:.1f} / {recomputed:.1f} tok/s,"
+        print(f"{name}: full {full:.0f} tok/s (paced MFU {100 * full_paced:.0f} %), LoRA {lora:.0f} tok/s"
+              f" (paced MFU {100 * lora_paced:.0f} %), sampling {cached:.1f} / {recomputed:.1f} tok/s,"
               f" batch of 8 {batched:.0f} tok/s", flush=True)
         rows.append(row)
     peak = max(peak, gemm_peak())

@@ -55,7 +55,10 @@ import tools.jackson.databind.json.JsonMapper;
  * load from other processes (PyTorch's thread pool stalls when its threads are descheduled) otherwise dominate; on a
  * quiet one best and median differ by a few per cent.
  *
- * <p>MFU = achieved model FLOP/s ÷ the GEMM peak measured in the same run. Model FLOPs per trained token: full
+ * <p>MFU = achieved model FLOP/s ÷ the GEMM peak measured in the same run, in two forms: the fastest step against the
+ * best GEMM measurement of the run (strict: a machine that drifts lowers it), and paced, the median over the measured
+ * steps of each step against a {@link GemmProbe} taken just before and just after it (a ratio under the same machine
+ * speed). Model FLOPs per trained token: full
  * {@code 6·N + 12·L·T·d_q}, LoRA {@code 4·N + 6·N_lora + 12·L·T·d_q}, where {@code N} counts the weights of every
  * matmul (all projections and the output layer, not the embedding lookup), {@code d_q} the query width and the
  * attention term the full {@code T × T} score and context matmuls (forward 4·T·d_q per layer and token, backward
@@ -104,6 +107,8 @@ public final class ModelRuntimeBenchmark {
     /**
      * One measured row; MFU = tokens/s × FLOPs per token ÷ GEMM peak.
      *
+     * @param fullPacedMfu median over the measured steps of each step's MFU against the GEMM probes just before and
+     *     after it (see {@link GemmProbe})
      * @param batchedTokensPerSecond greedy sampling of 8 prompts at once with the cache, all rows' tokens counted
      */
     record Row(
@@ -117,7 +122,9 @@ public final class ModelRuntimeBenchmark {
             double loraFlopsPerToken,
             double cachedTokensPerSecond,
             double recomputedTokensPerSecond,
-            double batchedTokensPerSecond) {
+            double batchedTokensPerSecond,
+            double fullPacedMfu,
+            double loraPacedMfu) {
 
         Row withPeak(double peak) {
             return new Row(
@@ -131,7 +138,9 @@ public final class ModelRuntimeBenchmark {
                     loraFlopsPerToken,
                     cachedTokensPerSecond,
                     recomputedTokensPerSecond,
-                    batchedTokensPerSecond);
+                    batchedTokensPerSecond,
+                    fullPacedMfu,
+                    loraPacedMfu);
         }
 
         double fullMfu() {
@@ -185,22 +194,25 @@ public final class ModelRuntimeBenchmark {
             rows.addAll(peer(options.get("peer"), wanted, steps, newTokens));
         }
         System.out.println();
-        System.out.println("| runtime | model | params | GEMM peak GFLOP/s | full tok/s | full MFU | LoRA r16 tok/s"
-                + " | LoRA MFU | sampling tok/s, KV cache | sampling tok/s, recompute | cache speed-up"
-                + " | batch-8 sampling tok/s, KV cache |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| runtime | model | params | GEMM peak GFLOP/s | full tok/s | full MFU | full MFU, paced"
+                + " | LoRA r16 tok/s | LoRA MFU | LoRA MFU, paced | sampling tok/s, KV cache"
+                + " | sampling tok/s, recompute | cache speed-up | batch-8 sampling tok/s, KV cache |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Row row : rows) {
             System.out.printf(
                     Locale.ROOT,
-                    "| %s | %s | %.2f M | %.0f | %,.0f | %.0f %% | %,.0f | %.0f %% | %.1f | %.1f | %.1f× | %.0f |%n",
+                    "| %s | %s | %.2f M | %.0f | %,.0f | %.0f %% | %.0f %% | %,.0f | %.0f %% | %.0f %% | %.1f | %.1f"
+                            + " | %.1f× | %.0f |%n",
                     row.runtime(),
                     row.size(),
                     row.parameters() / 1e6,
                     row.gemmPeak(),
                     row.fullTokensPerSecond(),
                     100 * row.fullMfu(),
+                    100 * row.fullPacedMfu(),
                     row.loraTokensPerSecond(),
                     100 * row.loraMfu(),
+                    100 * row.loraPacedMfu(),
                     row.cachedTokensPerSecond(),
                     row.recomputedTokensPerSecond(),
                     row.cachedTokensPerSecond() / row.recomputedTokensPerSecond(),
@@ -240,10 +252,11 @@ public final class ModelRuntimeBenchmark {
                 LlamaModel model = randomModel(config, root)) {
             long matmulWeights = matmulWeights(config);
             double attention = 12.0 * config.numHiddenLayers() * SEQUENCE * config.queryWidth();
-            double fullRate = trainingTokensPerSecond(model, root, steps);
+            double fullFlops = 6.0 * matmulWeights + attention;
+            TrainingRate full = training(model, root, steps, fullFlops);
             System.out.printf(
                     "%s (%,d parameters): full fine-tune %,.0f tokens/s%n",
-                    size.name(), config.parameterCount(), fullRate);
+                    size.name(), config.parameterCount(), full.tokensPerSecond());
 
             // The sampler times its first decoding steps on one and on all intra-op threads and keeps the faster;
             // both counts forced, alternately, for the record. These runs also warm the JIT up for the table below.
@@ -271,21 +284,25 @@ public final class ModelRuntimeBenchmark {
             long loraWeights = model.trainableParameters().values().stream()
                     .mapToLong(NDArray::size)
                     .sum();
-            double loraRate = trainingTokensPerSecond(model, root, steps);
+            double loraFlops = 4.0 * matmulWeights + 6.0 * loraWeights + attention;
+            TrainingRate lora = training(model, root, steps, loraFlops);
             System.out.printf(
-                    "%s: LoRA r16 (%,d adapter parameters) %,.0f tokens/s%n", size.name(), loraWeights, loraRate);
+                    "%s: LoRA r16 (%,d adapter parameters) %,.0f tokens/s%n",
+                    size.name(), loraWeights, lora.tokensPerSecond());
             return new Row(
                     "SafeTune (DJL)",
                     size.name(),
                     config.parameterCount(),
                     0,
-                    fullRate,
-                    6.0 * matmulWeights + attention,
-                    loraRate,
-                    4.0 * matmulWeights + 6.0 * loraWeights + attention,
+                    full.tokensPerSecond(),
+                    fullFlops,
+                    lora.tokensPerSecond(),
+                    loraFlops,
                     cached,
                     recomputed,
-                    batched);
+                    batched,
+                    full.pacedMfu(),
+                    lora.pacedMfu());
         }
     }
 
@@ -297,18 +314,33 @@ public final class ModelRuntimeBenchmark {
         return config.numHiddenLayers() * perLayer + (long) config.vocabSize() * d;
     }
 
-    /** Trains on random tokens (every position in the loss) with the production step and AdamW. */
-    private static double trainingTokensPerSecond(LlamaModel model, NDManager root, int steps) {
+    /**
+     * Training throughput: the fastest step's tokens/s, and the paced MFU, the median over the measured steps of
+     * each step's MFU against the faster of the GEMM probes just before and just after it.
+     */
+    record TrainingRate(double tokensPerSecond, double pacedMfu) {}
+
+    /**
+     * Trains on random tokens (every position in the loss) with the production step and AdamW, a GEMM probe between
+     * steps.
+     */
+    private static TrainingRate training(LlamaModel model, NDManager root, int steps, double flopsPerToken) {
         MaskedCrossEntropy crossEntropy = new MaskedCrossEntropy();
         Random random = new Random(1);
         long[] tokens = new long[BATCH * SEQUENCE];
         float[] mask = new float[BATCH * SEQUENCE];
         Arrays.fill(mask, 1f);
         List<Long> stepNanos = new ArrayList<>();
-        try (AdamW optimizer = new AdamW(model.trainableParameters(), AdamW.Options.DEFAULTS, root)) {
+        List<Double> stepMfu = new ArrayList<>();
+        try (AdamW optimizer = new AdamW(model.trainableParameters(), AdamW.Options.DEFAULTS, root);
+                GemmProbe probe = new GemmProbe()) {
+            double before = 0;
             for (int step = 0; step < WARMUP_STEPS + steps; step++) {
                 for (int i = 0; i < tokens.length; i++) {
                     tokens[i] = random.nextInt(model.config().vocabSize());
+                }
+                if (step == WARMUP_STEPS) {
+                    before = probe.gflops();
                 }
                 long started = System.nanoTime();
                 try (NDScope scope = new NDScope()) {
@@ -317,16 +349,68 @@ public final class ModelRuntimeBenchmark {
                     FineTuner.backward(model, crossEntropy, input, lossMask);
                     optimizer.step(1e-4);
                 }
+                long nanos = System.nanoTime() - started;
                 if (step >= WARMUP_STEPS) {
-                    stepNanos.add(System.nanoTime() - started);
+                    double after = probe.gflops();
+                    stepNanos.add(nanos);
+                    stepMfu.add(BATCH * SEQUENCE * flopsPerToken / nanos / Math.max(before, after));
+                    before = after;
                 }
             }
         }
         List<Long> sorted = stepNanos.stream().sorted().toList();
+        List<Double> mfu = stepMfu.stream().sorted().toList();
         System.out.printf(
-                "  step ms: best %.0f, median %.0f, worst %.0f%n",
-                sorted.getFirst() / 1e6, sorted.get(sorted.size() / 2) / 1e6, sorted.getLast() / 1e6);
-        return BATCH * SEQUENCE / (sorted.getFirst() / 1e9);
+                "  step ms: best %.0f, median %.0f, worst %.0f; MFU per step against its probes: median %.0f %%,"
+                        + " range %.0f–%.0f %%%n",
+                sorted.getFirst() / 1e6,
+                sorted.get(sorted.size() / 2) / 1e6,
+                sorted.getLast() / 1e6,
+                100 * mfu.get(mfu.size() / 2),
+                100 * mfu.getFirst(),
+                100 * mfu.getLast());
+        return new TrainingRate(BATCH * SEQUENCE / (sorted.getFirst() / 1e9), mfu.get(mfu.size() / 2));
+    }
+
+    /**
+     * A short GEMM measurement between training steps: the faster of one 1024² and one 2048² fp32 matmul (≈ 19 GFLOP,
+     * 0.04 s at 450 GFLOP/s). Shared machines drift by up to 1.5× within seconds (docs/benchmarks.md), so a step's
+     * MFU is taken against the peak measured next to it rather than against the best of the run.
+     */
+    static final class GemmProbe implements AutoCloseable {
+        private final NDManager manager = NDManager.newBaseManager();
+        private final List<NDArray[]> operands = new ArrayList<>();
+
+        GemmProbe() {
+            for (int n : new int[] {1024, 2048}) {
+                NDArray[] pair = {manager.randomNormal(new Shape(n, n)), manager.randomNormal(new Shape(n, n))};
+                operands.add(pair);
+                time(pair); // warm-up
+            }
+        }
+
+        /** GFLOP/s of the faster of the two products, measured now. */
+        double gflops() {
+            double best = 0;
+            for (NDArray[] pair : operands) {
+                long n = pair[0].getShape().get(0);
+                best = Math.max(best, 2.0 * n * n * n / time(pair));
+            }
+            return best;
+        }
+
+        private static long time(NDArray[] pair) {
+            long started = System.nanoTime();
+            try (NDArray c = pair[0].matMul(pair[1])) {
+                c.getFloat(0, 0);
+            }
+            return System.nanoTime() - started;
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
     }
 
     /**
@@ -469,7 +553,9 @@ public final class ModelRuntimeBenchmark {
                             row.path("lora_flops_per_token").asDouble(),
                             row.path("cached_tokens_per_second").asDouble(),
                             row.path("recomputed_tokens_per_second").asDouble(),
-                            row.path("batched_tokens_per_second").asDouble()));
+                            row.path("batched_tokens_per_second").asDouble(),
+                            row.path("full_paced_mfu").asDouble(),
+                            row.path("lora_paced_mfu").asDouble()));
                 } else {
                     System.out.println("  peer: " + line);
                 }
