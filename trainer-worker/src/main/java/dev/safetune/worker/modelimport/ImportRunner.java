@@ -1,6 +1,7 @@
 package dev.safetune.worker.modelimport;
 
 import dev.safetune.worker.queue.NotificationSignal;
+import dev.safetune.worker.queue.PollingLoop;
 import dev.safetune.worker.registry.ImportRequest;
 import dev.safetune.worker.registry.ImportSource;
 import dev.safetune.worker.registry.ImportedModel;
@@ -11,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 
 /**
  * Runs the base-model imports queued over the admin API, one at a time, on its own thread: a worker busy training
@@ -20,14 +20,13 @@ import org.springframework.context.SmartLifecycle;
  * {@link ImportHeartbeat}, and ends the import succeeded (with the registered model id) or failed (with the
  * importer's error code). Between imports it waits for a NOTIFY, or the poll interval.
  */
-public class ImportRunner implements SmartLifecycle {
+public class ImportRunner extends PollingLoop {
     private static final Logger log = LoggerFactory.getLogger(ImportRunner.class);
 
     /** Failures the importer did not classify (a bug, or an error from below it) end with this code. */
     static final String INTERNAL_ERROR = "internal_error";
 
     private final ImportQueue queue;
-    private final NotificationSignal signal;
     private final ModelImporter importer;
     private final ModelImportProperties settings;
     private final String workerId;
@@ -36,9 +35,6 @@ public class ImportRunner implements SmartLifecycle {
         t.setDaemon(true);
         return t;
     });
-    private volatile boolean running;
-    private volatile boolean stopping;
-    private Thread thread;
 
     ImportRunner(
             ImportQueue queue,
@@ -46,8 +42,8 @@ public class ImportRunner implements SmartLifecycle {
             ModelImporter importer,
             ModelImportProperties settings,
             String workerId) {
+        super("model-imports-" + workerId, signal, settings.pollInterval());
         this.queue = queue;
-        this.signal = signal;
         this.importer = importer;
         this.settings = settings;
         this.workerId = workerId;
@@ -57,66 +53,13 @@ public class ImportRunner implements SmartLifecycle {
         return workerId;
     }
 
+    /**
+     * Stopping interrupts an import in progress: its downloads give up and it goes back to the
+     * queue; the heartbeat thread ends after it.
+     */
     @Override
-    public synchronized void start() {
-        stopping = false;
-        running = true;
-        thread = new Thread(this::loop, "model-imports-" + workerId);
-        thread.start();
-        log.info("worker {} running model imports", workerId);
-    }
-
-    @Override
-    public void stop() {
-        Thread t;
-        synchronized (this) {
-            stopping = true;
-            running = false;
-            t = thread;
-        }
-        if (t != null) {
-            // The interrupt stops an import (its downloads give up, and the import is handed back to the queue);
-            // closing the signal ends an idle wait, which an interrupt alone does not.
-            t.interrupt();
-            signal.close();
-            try {
-                t.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    protected void afterStop() {
         heartbeats.shutdownNow();
-        signal.close();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    private void loop() {
-        while (running) {
-            try {
-                if (!runNext()) {
-                    signal.await(settings.pollInterval());
-                }
-            } catch (InterruptedException e) {
-                if (!running) {
-                    return;
-                }
-                // An interrupt meant for an import that has ended; keep serving the queue.
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                log.warn("model import loop error; retrying after the poll interval", e);
-                try {
-                    Thread.sleep(settings.pollInterval().toMillis());
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
     }
 
     /**
@@ -126,6 +69,7 @@ public class ImportRunner implements SmartLifecycle {
      * @throws InterruptedException when the thread was interrupted while idle (not while importing: an interrupted
      *     import is given back to the queue)
      */
+    @Override
     public boolean runNext() throws InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
@@ -163,7 +107,7 @@ public class ImportRunner implements SmartLifecycle {
         if (lost) {
             return; // another worker owns the import now; how this attempt ended is not ours to write
         }
-        if (stopping && !(outcome instanceof Outcome.Done)) {
+        if (stopping() && !(outcome instanceof Outcome.Done)) {
             // The failure may only be the interrupt surfacing as an I/O error; let the next worker try again.
             release(lease);
             return;
