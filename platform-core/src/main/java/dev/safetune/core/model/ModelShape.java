@@ -1,5 +1,10 @@
 package dev.safetune.core.model;
 
+import static dev.safetune.core.model.ConfigJson.optionalBoolean;
+import static dev.safetune.core.model.ConfigJson.optionalString;
+import static dev.safetune.core.model.ConfigJson.positive;
+import static dev.safetune.core.model.ConfigJson.requiredInt;
+
 import java.util.Objects;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -198,42 +203,5 @@ public record ModelShape(
                     + ") is not a multiple of num_attention_heads (" + heads + ")");
         }
         return hiddenSize / heads;
-    }
-
-    private static int requiredInt(JsonNode json, String field) {
-        JsonNode node = json.path(field);
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw new IllegalArgumentException(field + " must be an integer, got "
-                    + (node.isMissingNode() ? "nothing (field missing)" : node.toString()));
-        }
-        return node.intValue();
-    }
-
-    private static boolean optionalBoolean(JsonNode json, String field) {
-        JsonNode node = json.path(field);
-        if (node.isMissingNode() || node.isNull()) {
-            return false;
-        }
-        if (!node.isBoolean()) {
-            throw new IllegalArgumentException(field + " must be true or false, got " + node);
-        }
-        return node.booleanValue();
-    }
-
-    private static String optionalString(JsonNode json, String field) {
-        JsonNode node = json.path(field);
-        if (node.isMissingNode() || node.isNull()) {
-            return null;
-        }
-        if (!node.isString()) {
-            throw new IllegalArgumentException(field + " must be a string, got " + node);
-        }
-        return node.stringValue();
-    }
-
-    private static void positive(String field, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(field + " must be positive, got " + value);
-        }
     }
 }

@@ -1,5 +1,11 @@
 package dev.safetune.worker.model;
 
+import static dev.safetune.core.model.ConfigJson.optionalBoolean;
+import static dev.safetune.core.model.ConfigJson.optionalInt;
+import static dev.safetune.core.model.ConfigJson.positive;
+import static dev.safetune.core.model.ConfigJson.requiredDouble;
+import static dev.safetune.core.model.ConfigJson.requiredInt;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -420,45 +426,6 @@ public record ModelConfig(
         };
     }
 
-    private static int requiredInt(JsonNode json, String field) {
-        return requiredInt(json, field, field);
-    }
-
-    private static int requiredInt(JsonNode json, String field, String description) {
-        JsonNode node = json.path(field);
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw new IllegalArgumentException(description + " must be an integer, got " + describe(node));
-        }
-        return node.intValue();
-    }
-
-    private static double requiredDouble(JsonNode json, String field) {
-        return requiredDouble(json, field, field);
-    }
-
-    private static double requiredDouble(JsonNode json, String field, String description) {
-        JsonNode node = json.path(field);
-        if (!node.isNumber()) {
-            throw new IllegalArgumentException(description + " must be a number, got " + describe(node));
-        }
-        return node.doubleValue();
-    }
-
-    private static Integer optionalInt(JsonNode json, String field) {
-        return json.hasNonNull(field) ? requiredInt(json, field) : null;
-    }
-
-    private static boolean optionalBoolean(JsonNode json, String field) {
-        JsonNode node = json.path(field);
-        if (node.isMissingNode() || node.isNull()) {
-            return false;
-        }
-        if (!node.isBoolean()) {
-            throw new IllegalArgumentException(field + " must be true or false, got " + node);
-        }
-        return node.booleanValue();
-    }
-
     private static List<Integer> tokenIds(JsonNode json, String field) {
         JsonNode node = json.path(field);
         if (node.isMissingNode() || node.isNull()) {
@@ -493,16 +460,6 @@ public record ModelConfig(
         if (json.hasNonNull(field) && json.get(field).asDouble(0) != 1) {
             throw new IllegalArgumentException(field + " is not supported (must be 1), got " + json.get(field));
         }
-    }
-
-    private static void positive(String field, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(field + " must be positive, got " + value);
-        }
-    }
-
-    private static String describe(JsonNode node) {
-        return node.isMissingNode() ? "nothing (field missing)" : node.toString();
     }
 
     private static void putOptional(ObjectNode json, String field, Integer value) {
