@@ -2,7 +2,7 @@ package dev.safetune.worker.modelimport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safetune.testsupport.TestDatabase;
+import dev.safetune.testsupport.MigratedDatabase;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,11 +17,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -29,26 +27,18 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** The import queue's guarantees against a real PostgreSQL: exclusive claims, lease expiry, fencing, heartbeats. */
 class ImportQueueTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
-    private static TestDatabase database;
-    private static PGSimpleDataSource dataSource;
+
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
+
     private JdbcClient jdbc;
     private ImportQueue queue;
 
-    @BeforeAll
-    static void migrate() {
-        database = TestDatabase.migrated();
-        dataSource = database.dataSource();
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
-    }
-
     @BeforeEach
     void setUp() {
-        jdbc = JdbcClient.create(dataSource);
-        queue = new ImportQueue(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), 3);
+        jdbc = JdbcClient.create(database.dataSource());
+        queue = new ImportQueue(
+                jdbc, new TransactionTemplate(new DataSourceTransactionManager(database.dataSource())), 3);
         jdbc.sql("DELETE FROM model_imports").update();
     }
 

@@ -3,7 +3,7 @@ package dev.safetune.worker.modelimport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.core.modelimport.ImportStatus;
-import dev.safetune.testsupport.TestDatabase;
+import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.model.TestModels;
 import dev.safetune.worker.queue.NotificationSignal;
 import dev.safetune.worker.registry.FakeHub;
@@ -16,12 +16,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -32,8 +31,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 class ImportRunnerTest {
     private static final String WORKER = "worker-test";
-    private static TestDatabase database;
-    private static PGSimpleDataSource dataSource;
+
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
+
     private static Path model;
 
     @TempDir
@@ -44,20 +45,14 @@ class ImportRunnerTest {
 
     @BeforeAll
     static void setUpClass(@TempDir Path models) throws IOException {
-        database = TestDatabase.migrated();
-        dataSource = database.dataSource();
         model = TestModels.tiny(models.resolve("tiny-import"), 1);
-    }
-
-    @AfterAll
-    static void tearDownClass() {
-        database.close();
     }
 
     @BeforeEach
     void setUp() {
-        jdbc = JdbcClient.create(dataSource);
-        queue = new ImportQueue(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), 3);
+        jdbc = JdbcClient.create(database.dataSource());
+        queue = new ImportQueue(
+                jdbc, new TransactionTemplate(new DataSourceTransactionManager(database.dataSource())), 3);
         jdbc.sql("TRUNCATE model_imports, models, model_provenance CASCADE").update();
     }
 
@@ -69,9 +64,9 @@ class ImportRunnerTest {
     private ImportRunner runner(Duration pollInterval, HubSettings hub) {
         ModelImportProperties settings = new ModelImportProperties(
                 true, pollInterval, Duration.ofSeconds(30), Duration.ofSeconds(3), Duration.ofMillis(100), 3);
-        ModelImporter importer = new ModelImporter(dataSource, artifacts, hub);
+        ModelImporter importer = new ModelImporter(database.dataSource(), artifacts, hub);
         return new ImportRunner(
-                queue, new NotificationSignal(dataSource, ImportStatus.CHANNEL), importer, settings, WORKER);
+                queue, new NotificationSignal(database.dataSource(), ImportStatus.CHANNEL), importer, settings, WORKER);
     }
 
     private static HubSettings hubSettings(FakeHub hub, Optional<String> token) {

@@ -2,14 +2,12 @@ package dev.safetune.worker.modelimport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safetune.testsupport.TestDatabase;
+import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.config.WorkerProperties;
 import java.time.Duration;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -20,19 +18,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /** The settings under {@code safetune.worker.imports} and what they wire. */
 class ModelImportConfigurationTest {
-    private static TestDatabase database;
-    private static PGSimpleDataSource dataSource;
-
-    @BeforeAll
-    static void migrate() {
-        database = TestDatabase.migrated();
-        dataSource = database.dataSource();
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
-    }
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
 
     /** What the worker app provides to this package: a database, its JDBC helpers, the worker settings. */
     @Configuration(proxyBeanMethods = false)
@@ -40,7 +27,7 @@ class ModelImportConfigurationTest {
     static class WorkerInfrastructure {
         @Bean
         DataSource dataSource() {
-            return dataSource;
+            return database.dataSource();
         }
 
         @Bean

@@ -5,17 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.engine.Engine;
-import dev.safetune.testsupport.TestDatabase;
+import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -29,29 +27,20 @@ import tools.jackson.databind.json.JsonMapper;
 class PlacementOnClaimTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final long GIB = 1L << 30;
-    private static TestDatabase database;
-    private static PGSimpleDataSource dataSource;
+
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
+
     private JdbcClient jdbc;
     private JobQueue queue;
     private WorkerRegistry registry;
 
-    @BeforeAll
-    static void migrate() {
-        database = TestDatabase.migrated();
-        dataSource = database.dataSource();
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
-    }
-
     @BeforeEach
     void setUp() {
-        jdbc = JdbcClient.create(dataSource);
+        jdbc = JdbcClient.create(database.dataSource());
         queue = new JobQueue(
                 jdbc,
-                new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
+                new TransactionTemplate(new DataSourceTransactionManager(database.dataSource())),
                 JsonMapper.builder().build());
         registry = new WorkerRegistry(jdbc);
         jdbc.sql("TRUNCATE organizations, fine_tuning_jobs, workers CASCADE").update();

@@ -2,7 +2,7 @@ package dev.safetune.worker.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safetune.testsupport.TestDatabase;
+import dev.safetune.testsupport.MigratedDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,11 +13,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -26,28 +24,19 @@ import tools.jackson.databind.json.JsonMapper;
 /** The queue's guarantees against a real PostgreSQL: exclusive claims, lease expiry, fencing, cancellation. */
 class JobQueueTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
-    private static TestDatabase database;
-    private static PGSimpleDataSource dataSource;
+
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
+
     private JdbcClient jdbc;
     private JobQueue queue;
 
-    @BeforeAll
-    static void migrate() {
-        database = TestDatabase.migrated();
-        dataSource = database.dataSource();
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
-    }
-
     @BeforeEach
     void setUp() {
-        jdbc = JdbcClient.create(dataSource);
+        jdbc = JdbcClient.create(database.dataSource());
         queue = new JobQueue(
                 jdbc,
-                new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
+                new TransactionTemplate(new DataSourceTransactionManager(database.dataSource())),
                 JsonMapper.builder().build());
         jdbc.sql("TRUNCATE organizations, fine_tuning_jobs, job_events, checkpoints, files, models CASCADE")
                 .update();
@@ -240,7 +229,7 @@ class JobQueueTest {
 
     @Test
     void idleWorkerWakesOnNotify() throws Exception {
-        try (NotificationSignal signal = new NotificationSignal(dataSource, JobQueue.CHANNEL)) {
+        try (NotificationSignal signal = new NotificationSignal(database.dataSource(), JobQueue.CHANNEL)) {
             signal.await(Duration.ofMillis(10)); // opens the LISTEN connection
             long start = System.nanoTime();
             Thread notifier = Thread.ofVirtual().start(() -> {

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.ChatMessage;
 import dev.safetune.core.job.Hyperparameters;
-import dev.safetune.testsupport.TestDatabase;
+import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.model.FineTuningMethod;
 import dev.safetune.worker.model.LlamaModel;
 import dev.safetune.worker.model.ModelConfig;
@@ -28,13 +28,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -49,8 +48,9 @@ class ModelImporterTest {
     private static final String TOKEN = "hf_testtoken_do_not_log";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private static TestDatabase database;
-    private static PGSimpleDataSource dataSource;
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
+
     private static Path model;
     private static Path otherModel;
 
@@ -62,21 +62,14 @@ class ModelImporterTest {
 
     @BeforeAll
     static void setUpClass(@TempDir Path models) throws IOException {
-        database = TestDatabase.migrated();
-        dataSource = database.dataSource();
         model = TestModels.tiny(models.resolve("tiny"), 1);
         otherModel = TestModels.tiny(models.resolve("tiny-other"), 2);
-    }
-
-    @AfterAll
-    static void tearDownClass() {
-        database.close();
     }
 
     @BeforeEach
     void setUp() throws IOException {
         hub = new FakeHub();
-        jdbc = JdbcClient.create(dataSource);
+        jdbc = JdbcClient.create(database.dataSource());
         jdbc.sql("TRUNCATE models, model_provenance CASCADE").update();
     }
 
@@ -87,7 +80,7 @@ class ModelImporterTest {
 
     private ModelImporter importer(Optional<String> token) {
         HubSettings settings = HubSettings.of(hub.endpoint(), token).withRetries(3, Duration.ofMillis(10));
-        return new ModelImporter(dataSource, artifacts, settings);
+        return new ModelImporter(database.dataSource(), artifacts, settings);
     }
 
     private ImportedModel importHub(String spec) throws InterruptedException {

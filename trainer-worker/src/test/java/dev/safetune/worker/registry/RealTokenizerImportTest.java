@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.types.Shape;
 import dev.safetune.core.dataset.ChatMessage;
-import dev.safetune.testsupport.TestDatabase;
+import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.model.ChatTemplate;
 import dev.safetune.worker.model.ChatTokenizer;
 import dev.safetune.worker.model.LlamaModel;
@@ -24,12 +24,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -44,19 +42,8 @@ import tools.jackson.databind.json.JsonMapper;
 class RealTokenizerImportTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private static TestDatabase database;
-    private static PGSimpleDataSource dataSource;
-
-    @BeforeAll
-    static void migrate() {
-        database = TestDatabase.migrated();
-        dataSource = database.dataSource();
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
-    }
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
 
     @ParameterizedTest(name = "{1}")
     @CsvSource({
@@ -85,7 +72,9 @@ class RealTokenizerImportTest {
                 repo.gatedToken = token.get();
             }
             ModelImporter importer = new ModelImporter(
-                    dataSource, artifacts, HubSettings.of(hub.endpoint(), token).withRetries(2, Duration.ofMillis(10)));
+                    database.dataSource(),
+                    artifacts,
+                    HubSettings.of(hub.endpoint(), token).withRetries(2, Duration.ofMillis(10)));
 
             ImportedModel imported = importer.importModel(ImportRequest.of("hf:" + repoId), ImportProgress.NONE);
 
@@ -96,7 +85,7 @@ class RealTokenizerImportTest {
                     .isEqualTo(expected.path("parameters").asLong())
                     .isEqualTo(ModelConfig.read(source).parameterCount());
             assertThat(imported.licence()).contains(licence);
-            assertThat(JdbcClient.create(dataSource)
+            assertThat(JdbcClient.create(database.dataSource())
                             .sql("SELECT parameters FROM models WHERE id = :id")
                             .param("id", modelId)
                             .query(Long.class)
