@@ -522,13 +522,8 @@ public final class LlamaModel implements AutoCloseable {
             }
         }
         Shape perRow = new Shape(batch, 1, length, config.headDim());
-        // A decoding step (one position per row) rotates by one matrix per row; longer chunks by the tables.
-        NDList ropeQ = length == 1
-                ? new NDList(rotary.rotationMatrices(manager, positions, queryScale()))
-                : rotary.tables(manager, positions, queryScale(), perRow);
-        NDList ropeK = length == 1
-                ? new NDList(rotary.rotationMatrices(manager, positions, 1f))
-                : rotary.tables(manager, positions, 1f, perRow);
+        NDList ropeQ = rotary.rotation(manager, positions, queryScale(), perRow);
+        NDList ropeK = rotary.rotation(manager, positions, 1f, perRow);
         // A step that hides nothing (one unpadded row decoding) skips adding zeros to every layer's scores.
         NDArray maskArray = anyMasked ? manager.create(mask, new Shape(batch, 1, length, keys)) : null;
         ForwardOutput output = run(tokens, options, ropeQ, ropeK, maskArray, cache);

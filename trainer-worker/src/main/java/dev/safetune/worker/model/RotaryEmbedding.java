@@ -145,6 +145,17 @@ public final class RotaryEmbedding {
     }
 
     /**
+     * The rotation {@link #apply} takes for {@code positions} laid out as {@code perRow} ({@code [B, 1, T, d]}):
+     * the per-row matrices of {@link #rotationMatrices} for one position per row (a decoding step), else the cos
+     * and sin {@link #tables(NDManager, long[], float, Shape) tables}.
+     */
+    public NDList rotation(NDManager manager, long[] positions, float scale, Shape perRow) {
+        return perRow.get(2) == 1
+                ? new NDList(rotationMatrices(manager, positions, scale))
+                : tables(manager, positions, scale, perRow);
+    }
+
+    /**
      * For one new position per row (a decoding step), the rotation as one matrix per row, {@code [B, 1, d, d]}
      * times {@code scale}, such that {@code x M = rope(x)} for {@code x} of shape {@code [B, heads, 1, d]}: one
      * batched matmul instead of the tables' four ops, twice per layer, in a step that is bound by the number of ops

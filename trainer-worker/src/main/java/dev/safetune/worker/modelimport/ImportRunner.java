@@ -54,8 +54,8 @@ public class ImportRunner extends PollingLoop {
     }
 
     /**
-     * Stopping interrupts an import in progress: its downloads give up and it goes back to the
-     * queue; the heartbeat thread ends after it.
+     * Stopping interrupts an import in progress: its downloads give up and it goes back to the queue; the heartbeat
+     * thread ends after it.
      */
     @Override
     protected void afterStop() {

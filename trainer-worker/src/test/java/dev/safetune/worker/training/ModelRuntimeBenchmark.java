@@ -178,12 +178,10 @@ public final class ModelRuntimeBenchmark {
                 rows.add(row);
                 // The table divides by the run's best peak; against the one measured just before the shape, a
                 // machine whose speed drifted during the run shows as a gap between the two.
+                Row againstBefore = row.withPeak(before);
                 System.out.printf(
                         "%s: MFU against the peak measured just before it (%.0f GFLOP/s): full %.0f %%, LoRA %.0f %%%n",
-                        size.name(),
-                        before,
-                        100 * row.fullTokensPerSecond() * row.fullFlopsPerToken() / (before * 1e9),
-                        100 * row.loraTokensPerSecond() * row.loraFlopsPerToken() / (before * 1e9));
+                        size.name(), before, 100 * againstBefore.fullMfu(), 100 * againstBefore.loraMfu());
             }
         }
         peak = Math.max(peak, gemmPeak());
@@ -220,27 +218,20 @@ public final class ModelRuntimeBenchmark {
         }
     }
 
-    /** Best of square fp32 matmuls of a few sizes, in GFLOP/s. */
+    /** Best of square fp32 matmuls of a few sizes (≈ 20 GFLOP of repeats each), in GFLOP/s. */
     static double gemmPeak() {
         double best = 0;
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int n : new int[] {1024, 2048, 3072}) {
-                NDArray a = manager.randomNormal(new Shape(n, n));
-                NDArray b = manager.randomNormal(new Shape(n, n));
-                for (int i = 0; i < 2; i++) {
-                    try (NDArray c = a.matMul(b)) {
-                        c.getFloat(0, 0);
-                    }
-                }
+                NDArray[] pair = GemmProbe.operands(manager, n);
+                GemmProbe.time(pair);
+                GemmProbe.time(pair);
                 int repeats = Math.max(3, (int) (2e10 / (2.0 * n * n * n)));
-                long started = System.nanoTime();
+                long nanos = 0;
                 for (int i = 0; i < repeats; i++) {
-                    try (NDArray c = a.matMul(b)) {
-                        c.getFloat(0, 0);
-                    }
+                    nanos += GemmProbe.time(pair);
                 }
-                double seconds = (System.nanoTime() - started) / 1e9;
-                best = Math.max(best, 2.0 * n * n * n * repeats / seconds / 1e9);
+                best = Math.max(best, 2.0 * n * n * n * repeats / nanos);
             }
         }
         return best;
@@ -383,10 +374,15 @@ public final class ModelRuntimeBenchmark {
 
         GemmProbe() {
             for (int n : new int[] {1024, 2048}) {
-                NDArray[] pair = {manager.randomNormal(new Shape(n, n)), manager.randomNormal(new Shape(n, n))};
+                NDArray[] pair = operands(manager, n);
                 operands.add(pair);
                 time(pair); // warm-up
             }
+        }
+
+        /** Two random {@code n × n} matrices. */
+        static NDArray[] operands(NDManager manager, int n) {
+            return new NDArray[] {manager.randomNormal(new Shape(n, n)), manager.randomNormal(new Shape(n, n))};
         }
 
         /** GFLOP/s of the faster of the two products, measured now. */
@@ -399,7 +395,8 @@ public final class ModelRuntimeBenchmark {
             return best;
         }
 
-        private static long time(NDArray[] pair) {
+        /** Nanoseconds of one product of the pair, the result read back so that it has been computed. */
+        static long time(NDArray[] pair) {
             long started = System.nanoTime();
             try (NDArray c = pair[0].matMul(pair[1])) {
                 c.getFloat(0, 0);
