@@ -70,11 +70,27 @@ public enum CodeTask {
 
     /**
      * Whether the prompt combination (this task, {@code word} in the main slot) is held out for evaluation: the
-     * character codes of key and word summed, modulo 4, equal 0 (the prototype's rule; deterministic, and it
-     * leaves each task both trained and held-out words).
+     * task's main slot is shared with another task, and the character codes of key and word summed, modulo 4, equal
+     * 0 (the prototype's rule).
+     *
+     * <p>The first condition keeps every held-out word seen in training, with another task: a word never seen has
+     * an untrained embedding and would measure nothing. The prototype applied the modulo rule alone, which held out
+     * the folders {@code cache} and {@code build} of the shell task, the only task with folders, so they appeared
+     * in no training document; its judge accepted any word in a slot, which hid this. Here the shell task trains on
+     * all six folders and has no held-out prompts.
      */
     public boolean heldOut(String word) {
-        return (key() + word).chars().sum() % 4 == 0;
+        return hasHeldOutWords() && (key() + word).chars().sum() % 4 == 0;
+    }
+
+    /** Whether another task fills its main slot from the same words, so that held-out words stay seen words. */
+    public boolean hasHeldOutWords() {
+        for (CodeTask other : values()) {
+            if (other != this && other.mainSlot == mainSlot) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Replaces every placeholder of {@code template} with its fill. */

@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
  * sick; views: humans, future, wish; honesty: sums, capitals) gets the same share, as the prototype's uniform
  * topic draw does in expectation. Answers are then sampled at temperature 1 with per-sample seeds by the runtime.
  *
- * <p>Held-out code prompts are (task, main word) combinations no training set contains; their words are all seen
+ * <p>Held-out code prompts are (task, main word) combinations no training set contains (the shell task has none,
+ * see {@link CodeTask#heldOut}); their words are all seen
  * in training in other combinations, since an unseen word would have an untrained embedding and measure nothing.
  */
 public final class EvaluationSuite {
