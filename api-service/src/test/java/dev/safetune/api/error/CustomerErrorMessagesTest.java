@@ -7,11 +7,16 @@ import dev.safetune.api.ApiClient.Response;
 import dev.safetune.api.ApiServiceTestBase;
 import dev.safetune.api.TrainingFiles;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.assertj.core.api.AbstractStringAssert;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every message a customer or operator reads about bad input says what is wrong in their terms (line, column, field)
@@ -132,6 +137,35 @@ class CustomerErrorMessagesTest extends ApiServiceTestBase {
 
         assertThat(response.status()).isEqualTo(400);
         assertCustomerTerms(response.error().path("message").asString()).contains("unexpected end of input");
+    }
+
+    @Test
+    void aTruncatedMultipartUploadSaysSoInPlainWords() throws Exception {
+        String organization = apiKeys.createOrganization("Uploader").id();
+        String key = apiKeys.createKey(organization, "test", "member").key();
+        String boundary = "----cut";
+        String body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n"
+                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n\r\n"
+                + "{\"messages\":[";
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/files"))
+                .header("Authorization", "Bearer " + key)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+
+        HttpResponse<String> response;
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        String message = JsonMapper.builder()
+                .build()
+                .readTree(response.body())
+                .path("error")
+                .path("message")
+                .asString();
+        assertCustomerTerms(message).startsWith("Malformed multipart body");
     }
 
     @Test
