@@ -21,7 +21,10 @@ final class JobFollower {
         this.interactive = interactive;
     }
 
-    /** The job's final state and the metrics of every step it reported. */
+    /**
+     * The job's final state and the metrics of every step it reported, one per step: when an attempt resumes from a
+     * checkpoint, what earlier attempts reported after it is dropped, as the API drops it for later readers.
+     */
     record Followed(JsonNode job, List<JsonNode> metrics, int checkpoints) {}
 
     Followed follow(String jobId) throws InterruptedException {
@@ -44,6 +47,11 @@ final class JobFollower {
                             data.has("valid_loss") ? data.path("valid_loss").asDouble() : null,
                             data.path("tokens_per_second").asDouble());
                 } else {
+                    if (data.has("resumed_from_step")) {
+                        // A new attempt trains the steps after its checkpoint again; keep one series.
+                        int resumedFrom = data.path("resumed_from_step").asInt();
+                        metrics.removeIf(m -> m.path("step").asInt() > resumedFrom);
+                    }
                     bar.message("  " + event.path("message").asString());
                 }
             }

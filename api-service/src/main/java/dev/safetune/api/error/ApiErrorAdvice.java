@@ -1,6 +1,7 @@
 package dev.safetune.api.error;
 
 import dev.safetune.api.web.ApiPaths;
+import dev.safetune.core.json.JsonSyntaxError;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -30,6 +31,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import org.springframework.web.util.WebUtils;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
 
 /**
@@ -72,45 +74,50 @@ public class ApiErrorAdvice extends ResponseEntityExceptionHandler {
         if (statusCode.is5xxServerError()) {
             // Lets observability (metrics, logs) see the exception although we answered it.
             request.setAttribute(WebUtils.ERROR_EXCEPTION_ATTRIBUTE, ex, RequestAttributes.SCOPE_REQUEST);
-        }
-        if (!isV1(request)) {
-            if (body == null) {
-                String detail = statusCode.is5xxServerError() ? SERVER_ERROR : ex.getMessage();
-                body = ProblemDetail.forStatusAndDetail(statusCode, detail);
-            }
-            return createResponseEntity(body, headers, statusCode, request);
-        }
-        if (statusCode.is5xxServerError()) {
             // Never leak internals (SQL, paths, stack traces) to API clients.
-            return openAi(statusCode, headers, SERVER_ERROR, "api_error", null, "server_error");
+            if (isV1(request)) {
+                return openAi(statusCode, headers, SERVER_ERROR, "api_error", null, "server_error");
+            }
+            return createResponseEntity(
+                    ProblemDetail.forStatusAndDetail(statusCode, SERVER_ERROR), headers, statusCode, request);
         }
+        Refusal refusal = refusalOf(ex, body, request);
+        if (isV1(request)) {
+            return openAi(statusCode, headers, refusal.message(), refusal.param(), refusal.code());
+        }
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(statusCode, refusal.message());
+        if (refusal.code() != null) {
+            problem.setProperty("code", refusal.code());
+        }
+        if (refusal.param() != null) {
+            problem.setProperty("param", refusal.param());
+        }
+        return createResponseEntity(problem, headers, statusCode, request);
+    }
+
+    /** What was wrong with a request Spring MVC refused, in the client's terms, for both error shapes. */
+    private record Refusal(
+            String message,
+            @Nullable String param,
+            @Nullable String code) {}
+
+    private Refusal refusalOf(Exception ex, @Nullable Object body, WebRequest request) {
         return switch (ex) {
-            case MissingServletRequestParameterException e ->
-                handleApiException(InvalidRequestException.missing(e.getParameterName()), request);
-            case MissingServletRequestPartException e ->
-                handleApiException(InvalidRequestException.missing(e.getRequestPartName()), request);
+            case MissingServletRequestParameterException e -> missing(e.getParameterName());
+            case MissingServletRequestPartException e -> missing(e.getRequestPartName());
             case TypeMismatchException e ->
-                openAi(
-                        statusCode,
-                        headers,
+                new Refusal(
                         "Invalid value for '" + e.getPropertyName() + "': '" + e.getValue() + "' is not a valid "
                                 + describeType(e.getRequiredType()) + ".",
                         e.getPropertyName(),
                         "invalid_value");
-            case HttpMessageNotReadableException e -> unreadableJson(e, statusCode, headers);
-            case NoResourceFoundException e -> unknownUrl(statusCode, headers, request);
-            case NoHandlerFoundException e -> unknownUrl(statusCode, headers, request);
+            case HttpMessageNotReadableException e -> unreadableJson(e);
+            case NoResourceFoundException e -> unknownUrl(request);
+            case NoHandlerFoundException e -> unknownUrl(request);
             case HttpRequestMethodNotSupportedException e ->
-                openAi(
-                        statusCode,
-                        headers,
-                        "Invalid method for URL (" + describe(request) + ").",
-                        null,
-                        "method_not_allowed");
+                new Refusal("Invalid method for URL (" + describe(request) + ").", null, "method_not_allowed");
             case MaxUploadSizeExceededException e ->
-                openAi(
-                        statusCode,
-                        headers,
+                new Refusal(
                         e.getMaxUploadSize() > 0
                                 ? "The upload is too large: files may be at most " + e.getMaxUploadSize() + " bytes."
                                 // The container knows the limit it applied; Spring does not.
@@ -118,14 +125,30 @@ public class ApiErrorAdvice extends ResponseEntityExceptionHandler {
                                         + e.getMostSpecificCause().getMessage(),
                         "file",
                         "file_too_large");
-            default -> openAi(statusCode, headers, detailOf(ex, body), null, null);
+            default -> new Refusal(detailOf(ex, body), null, null);
         };
     }
 
-    private ResponseEntity<Object> unreadableJson(
-            HttpMessageNotReadableException ex, HttpStatusCode status, HttpHeaders headers) {
-        if (ex.getMostSpecificCause() instanceof JacksonException json
-                && !json.getPath().isEmpty()) {
+    private static Refusal missing(String param) {
+        InvalidRequestException missing = InvalidRequestException.missing(param);
+        return new Refusal(missing.getMessage(), missing.param(), missing.code());
+    }
+
+    /**
+     * A body that is not the JSON the endpoint reads: the field and the type it needs when the JSON parsed but did not
+     * fit, else the syntax error with its line and column, never the parser's own message.
+     */
+    private static Refusal unreadableJson(HttpMessageNotReadableException ex) {
+        Throwable cause = ex.getMostSpecificCause();
+        // A syntax error first: Jackson also tags one met inside a field with that field's path.
+        if (cause instanceof StreamReadException syntax) {
+            return new Refusal(
+                    "We could not parse the JSON body of your request: " + JsonSyntaxError.inDocument(syntax)
+                            + ". The body must be a valid JSON object.",
+                    null,
+                    "invalid_json");
+        }
+        if (cause instanceof JacksonException json && !json.getPath().isEmpty()) {
             String param = json.getPath().stream()
                     .map(ref ->
                             ref.getPropertyName() != null ? "." + ref.getPropertyName() : "[" + ref.getIndex() + "]")
@@ -134,18 +157,16 @@ public class ApiErrorAdvice extends ResponseEntityExceptionHandler {
             String expected = json instanceof MismatchedInputException mismatch
                     ? "expected " + jsonTypeOf(mismatch.getTargetType()) + "."
                     : "the value could not be read.";
-            return openAi(status, headers, "Invalid type for '" + param + "': " + expected, param, "invalid_type");
+            return new Refusal("Invalid type for '" + param + "': " + expected, param, "invalid_type");
         }
-        return openAi(
-                status,
-                headers,
+        return new Refusal(
                 "We could not parse the JSON body of your request. The body must be a valid JSON object.",
                 null,
                 "invalid_json");
     }
 
-    private ResponseEntity<Object> unknownUrl(HttpStatusCode status, HttpHeaders headers, WebRequest request) {
-        return openAi(status, headers, "Invalid URL (" + describe(request) + ").", null, "unknown_url");
+    private static Refusal unknownUrl(WebRequest request) {
+        return new Refusal("Invalid URL (" + describe(request) + ").", null, "unknown_url");
     }
 
     private ResponseEntity<Object> openAi(

@@ -9,7 +9,6 @@ import dev.safetune.api.file.FileObject.Validation;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
 import dev.safetune.core.dataset.ChatExample;
-import dev.safetune.core.dataset.LineError;
 import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.dataset.ValidationReport;
 import dev.safetune.core.id.Ids;
@@ -217,21 +216,11 @@ public class FileService {
 
     /**
      * Reads a training file the one way uploads and dry runs both do: {@link TrainingFileReader} with this service's
-     * error cap, handing each valid example to {@code sink}, and stopping at a line over {@value #MAX_LINE_BYTES}
-     * bytes, which is then the report's one error (problems before it are not reported).
+     * error cap and line limit ({@value #MAX_LINE_BYTES} bytes; a longer line is an error and is skipped), handing each
+     * valid example to {@code sink}.
      */
     public ValidationReport read(InputStream in, Consumer<ChatExample> sink) throws IOException {
-        int[] examples = {0};
-        try {
-            return new TrainingFileReader(REPORT_ERROR_CAP).read(new LineLengthLimit(in, MAX_LINE_BYTES), example -> {
-                examples[0]++;
-                sink.accept(example);
-            });
-        } catch (LineLengthLimit.LineTooLongException e) {
-            LineError error = new LineError(
-                    e.line(), null, "is longer than " + MAX_LINE_BYTES + " bytes; the file was not read beyond it");
-            return new ValidationReport(e.line(), examples[0], List.of(error), 1);
-        }
+        return new TrainingFileReader(REPORT_ERROR_CAP, MAX_LINE_BYTES).read(in, sink);
     }
 
     /** The file with its stored validation report. */

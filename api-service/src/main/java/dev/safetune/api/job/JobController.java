@@ -77,14 +77,18 @@ class JobController {
         return FineTuningJobObject.of(jobs.resume(tenant, id));
     }
 
-    /** {@code order=asc} (+) lists oldest first, {@code after} then meaning newer than that event. */
+    /**
+     * {@code order=asc} (+) lists oldest first, {@code after} then meaning newer than that event;
+     * {@code include_superseded=true} (+) adds the metrics a resumed attempt trained again (see {@link JobEventLog}).
+     */
     @GetMapping("/{id}/events")
     ListObject<JobEventObject> events(
             Tenant tenant,
             @PathVariable String id,
             @RequestParam(required = false) String after,
             @RequestParam(required = false) Integer limit,
-            @RequestParam(defaultValue = "desc") String order) {
+            @RequestParam(defaultValue = "desc") String order,
+            @RequestParam(name = "include_superseded", defaultValue = "false") boolean includeSuperseded) {
         boolean ascending = switch (order) {
             case "asc" -> true;
             case "desc" -> false;
@@ -92,7 +96,7 @@ class JobController {
                 throw new InvalidRequestException(
                         "order", "invalid_value", "Invalid 'order': '" + order + "'; use 'asc' or 'desc'.");
         };
-        return jobs.events(tenant, id, after, ascending, PageLimit.of(limit, 20, MAX_PAGE));
+        return jobs.events(tenant, id, after, ascending, includeSuperseded, PageLimit.of(limit, 20, MAX_PAGE));
     }
 
     /** (+) The same events as they happen, as Server-Sent Events, for {@code Accept: text/event-stream}. */

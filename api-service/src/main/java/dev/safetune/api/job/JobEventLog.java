@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A job's event stream ({@code job_events}), which the API and the worker both append to. Plain SQL: events are
@@ -36,11 +39,19 @@ class JobEventLog {
     /**
      * Events of one job, {@code fetchSize} at most. Newest first (OpenAI's order), where {@code after} means older
      * than that event; or (+) oldest first, where {@code after} means newer than it, for clients following a job.
+     * Metrics events a later attempt superseded (see {@link #toObject}) are left out unless {@code withSuperseded}.
      */
-    List<JobEventObject> page(String jobId, String organizationId, String after, boolean ascending, int fetchSize) {
+    List<JobEventObject> page(
+            String jobId,
+            String organizationId,
+            String after,
+            boolean ascending,
+            boolean withSuperseded,
+            int fetchSize) {
         Long afterId = after == null ? null : parseId(after, "after");
-        String sql = "SELECT id, created_at, level, message, type, data FROM job_events"
+        String sql = "SELECT id, created_at, level, message, type, data, attempt, superseded FROM job_events"
                 + " WHERE job_id = ? AND organization_id = ?"
+                + (withSuperseded ? "" : " AND NOT superseded")
                 + (afterId == null ? "" : ascending ? " AND id > ?" : " AND id < ?")
                 + (ascending ? " ORDER BY id ASC" : " ORDER BY id DESC")
                 + " LIMIT ?";
@@ -58,7 +69,7 @@ class JobEventLog {
 
     /**
      * For each position, the job's events after it, oldest first, at most {@code limitPerJob} per job: one query
-     * however many jobs are being streamed.
+     * however many jobs are being streamed. Superseded metrics are left out, as in the default {@link #page}.
      */
     Map<String, List<SequencedEvent>> after(List<Position> positions, int limitPerJob) {
         Map<String, List<SequencedEvent>> byJob = new LinkedHashMap<>();
@@ -71,11 +82,12 @@ class JobEventLog {
         Long[] after = positions.stream().map(Position::afterSequence).toArray(Long[]::new);
         jdbc.query(
                 """
-                SELECT e.id, e.job_id, e.created_at, e.level, e.message, e.type, e.data
+                SELECT e.id, e.job_id, e.created_at, e.level, e.message, e.type, e.data, e.attempt, e.superseded
                 FROM unnest(?::text[], ?::text[], ?::bigint[]) AS s(job_id, organization_id, after_id)
                 CROSS JOIN LATERAL (
                     SELECT * FROM job_events e
                     WHERE e.job_id = s.job_id AND e.organization_id = s.organization_id AND e.id > s.after_id
+                      AND NOT e.superseded
                     ORDER BY e.id LIMIT ?) e
                 ORDER BY e.job_id, e.id""",
                 rs -> {
@@ -89,7 +101,23 @@ class JobEventLog {
         return byJob;
     }
 
+    /**
+     * An event as clients see it. A worker's events carry {@code data.attempt}, the lease attempt that wrote them
+     * (the API's own events have none). An attempt that resumes from checkpoint step k says so in an event whose
+     * {@code data.resumed_from_step} is k, and the metrics an earlier attempt reported for steps after k, trained
+     * again, are {@code superseded}: hidden by default, shown with {@code data.superseded: true} on request.
+     */
     private static JobEventObject toObject(ResultSet rs, int row) throws SQLException {
+        JsonNode data = JobJson.readTree(rs.getString("data"));
+        int attempt = rs.getInt("attempt");
+        if (attempt > 0) {
+            ObjectNode withAttempt = data instanceof ObjectNode object ? object : JsonNodeFactory.instance.objectNode();
+            withAttempt.put("attempt", attempt);
+            if (rs.getBoolean("superseded")) {
+                withAttempt.put("superseded", true);
+            }
+            data = withAttempt;
+        }
         return new JobEventObject(
                 ID_PREFIX + rs.getLong("id"),
                 "fine_tuning.job.event",
@@ -97,7 +125,7 @@ class JobEventLog {
                 rs.getString("level"),
                 rs.getString("message"),
                 rs.getString("type"),
-                JobJson.readTree(rs.getString("data")));
+                data);
     }
 
     /** The sequence number of an event id ({@code ftevent-123}); a 400 naming {@code param} when it is not one. */

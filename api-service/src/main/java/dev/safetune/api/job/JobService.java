@@ -234,10 +234,10 @@ public class JobService {
 
     @Transactional(readOnly = true)
     public ListObject<JobEventObject> events(
-            Tenant tenant, String id, String after, boolean ascending, PageLimit limit) {
+            Tenant tenant, String id, String after, boolean ascending, boolean withSuperseded, PageLimit limit) {
         FineTuningJob job = get(tenant, id);
         return ListObject.page(
-                events.page(job.id(), tenant.organizationId(), after, ascending, limit.fetchSize()),
+                events.page(job.id(), tenant.organizationId(), after, ascending, withSuperseded, limit.fetchSize()),
                 limit,
                 event -> event);
     }

@@ -57,7 +57,7 @@ class FileApiTest extends ApiServiceTestBase {
 
     static Stream<Arguments> badLines() {
         return Stream.of(
-                Arguments.of("invalid JSON", "{\"messages\": [", null, "is not valid JSON"),
+                Arguments.of("invalid JSON", "{\"messages\": [", null, "invalid JSON: unexpected end of input"),
                 Arguments.of("missing messages", "{\"prompt\":\"hi\"}", "messages", "is required"),
                 Arguments.of("messages not an array", "{\"messages\":\"hi\"}", "messages", "must be an array"),
                 Arguments.of(
@@ -169,7 +169,7 @@ class FileApiTest extends ApiServiceTestBase {
     }
 
     @Test
-    void aLineLongerThanTheLimitIsReportedAndTheWholeFileIsStillStored() {
+    void aLineLongerThanTheLimitIsReportedAndSkippedAndTheWholeFileIsStillStored() {
         ApiClient api = newTenant();
         String longLine = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(FileService.MAX_LINE_BYTES)
                 + "\"},{\"role\":\"assistant\",\"content\":\"y\"}]}\n";
@@ -181,8 +181,9 @@ class FileApiTest extends ApiServiceTestBase {
         assertThat(file.path("bytes").asLong()).isEqualTo(content.length);
         JsonNode error = file.path("validation").path("errors").get(0);
         assertThat(error.path("line").asInt()).isEqualTo(4);
-        assertThat(error.path("message").asString()).startsWith("is longer than 8388608 bytes");
-        assertThat(file.path("validation").path("examples").asInt()).isEqualTo(3);
+        assertThat(error.path("message").asString()).isEqualTo("is longer than 8388608 bytes");
+        assertThat(file.path("validation").path("examples").asInt()).isEqualTo(13);
+        assertThat(file.path("validation").path("lines").asInt()).isEqualTo(14);
     }
 
     @Test

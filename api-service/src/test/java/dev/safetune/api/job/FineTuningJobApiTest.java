@@ -318,7 +318,7 @@ class FineTuningJobApiTest extends ApiServiceTestBase {
 
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.error().path("param").asString()).isEqualTo("training_file");
-        assertThat(response.error().path("message").asString()).contains("line 1: messages: must be an array");
+        assertThat(response.error().path("message").asString()).contains("line 1: messages must be an array");
     }
 
     @Test

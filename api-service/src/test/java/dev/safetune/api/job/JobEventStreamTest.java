@@ -134,6 +134,69 @@ class JobEventStreamTest extends ApiServiceTestBase {
         assertThat(response.json().path("object").asString()).isEqualTo("list");
     }
 
+    @Test
+    void metricsAResumedAttemptTrainedAgainAreHiddenUnlessAskedForAndEveryWorkerEventNamesItsAttempt() {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            attemptWrites(1, false, "metrics", "Step 1/6", "{\"step\":1,\"trained_tokens\":10}");
+            attemptWrites(1, false, "metrics", "Step 3/6", "{\"step\":3,\"trained_tokens\":30}");
+            attemptWrites(1, true, "metrics", "Step 4/6", "{\"step\":4,\"trained_tokens\":40}");
+            attemptWrites(1, true, "metrics", "Step 5/6", "{\"step\":5,\"trained_tokens\":50}");
+            attemptWrites(2, false, "message", "Resuming from checkpoint at step 3", "{\"resumed_from_step\":3}");
+            attemptWrites(2, false, "metrics", "Step 4/6", "{\"step\":4,\"trained_tokens\":40}");
+            attemptWrites(2, false, "metrics", "Step 6/6", "{\"step\":6,\"trained_tokens\":60}");
+            workerWrites("succeeded", "message", "The job has successfully completed", null);
+
+            JsonNode listed = api.get(eventsPath() + "?order=asc").json().path("data");
+            List<String> series = metricsOf(listed.valueStream().toList());
+            assertThat(series).containsExactly("1@1", "3@1", "4@2", "6@2");
+            JsonNode resume = listed.valueStream()
+                    .filter(e -> e.path("message").asString().startsWith("Resuming"))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(resume.path("data").path("attempt").asInt()).isEqualTo(2);
+            assertThat(resume.path("data").path("resumed_from_step").asInt()).isEqualTo(3);
+            assertThat(listed.get(0).path("data").isNull())
+                    .as("the API's own events belong to no attempt")
+                    .isTrue();
+
+            JsonNode all = api.get(eventsPath() + "?order=asc&include_superseded=true")
+                    .json()
+                    .path("data");
+            assertThat(metricsOf(all.valueStream().toList())).containsExactly("1@1", "3@1", "4@1", "5@1", "4@2", "6@2");
+            assertThat(all.valueStream()
+                            .filter(e -> e.path("data").path("superseded").asBoolean())
+                            .map(e -> e.path("data").path("step").asInt()))
+                    .containsExactly(4, 5);
+
+            List<JsonNode> streamed = readAll(api.stream(eventsPath(), null)).stream()
+                    .map(SseEvent::data)
+                    .toList();
+            assertThat(metricsOf(streamed)).isEqualTo(series);
+        });
+    }
+
+    /** Each metrics event as {@code step@attempt}, in order. */
+    private static List<String> metricsOf(List<JsonNode> events) {
+        return events.stream()
+                .filter(e -> "metrics".equals(e.path("type").asString()))
+                .map(e -> e.path("data").path("step").asInt() + "@"
+                        + e.path("data").path("attempt").asInt())
+                .toList();
+    }
+
+    private void attemptWrites(int attempt, boolean superseded, String type, String message, String data) {
+        jdbc.update(
+                "INSERT INTO job_events (job_id, organization_id, level, type, message, data, attempt, superseded)"
+                        + " VALUES (?, ?, 'info', ?, ?, ?::jsonb, ?, ?)",
+                job,
+                api.organizationId(),
+                type,
+                message,
+                data,
+                attempt,
+                superseded);
+    }
+
     private String eventsPath() {
         return "/v1/fine_tuning/jobs/" + job + "/events";
     }

@@ -1,12 +1,8 @@
 package dev.safetune.core.dataset;
 
-import java.io.BufferedReader;
+import dev.safetune.core.json.JsonSyntaxError;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -18,7 +14,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads a chat fine-tuning file (JSON Lines, OpenAI's format) one line at a time, so a file of any size is checked
- * in constant memory. Blank lines and CRLF endings are allowed; every problem names its 1-based line and field.
+ * in memory bounded by the longest line allowed. Blank lines, CRLF endings and a byte-order mark are allowed; every
+ * problem names its 1-based line (as {@link JsonLines} counts them) and field, and reading goes on past it, so the
+ * report counts every line and every problem.
  *
  * <p>Rules: each non-blank line is a JSON object with a non-empty {@code messages} array; each message has a
  * {@code role} of system, user or assistant and a non-empty string {@code content}; {@code weight}, allowed on
@@ -28,6 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class TrainingFileReader {
     public static final int MIN_EXAMPLES = 10;
     public static final int DEFAULT_ERROR_CAP = 100;
+    public static final int DEFAULT_MAX_LINE_BYTES = 8 << 20;
     private static final Set<String> ROLES = Set.of(ChatMessage.SYSTEM, ChatMessage.USER, ChatMessage.ASSISTANT);
     private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "weight", "name");
 
@@ -35,13 +34,24 @@ public final class TrainingFileReader {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
     private final int errorCap;
+    private final int maxLineBytes;
 
     public TrainingFileReader() {
         this(DEFAULT_ERROR_CAP);
     }
 
     public TrainingFileReader(int errorCap) {
+        this(errorCap, DEFAULT_MAX_LINE_BYTES);
+    }
+
+    /**
+     * @param errorCap how many problems the report keeps (all are counted)
+     * @param maxLineBytes longest line read; a longer one is an error on its line and its bytes are skipped, so
+     *     memory stays bounded whatever the file holds
+     */
+    public TrainingFileReader(int errorCap, int maxLineBytes) {
         this.errorCap = errorCap;
+        this.maxLineBytes = maxLineBytes;
     }
 
     /** Validates without keeping the examples. */
@@ -61,43 +71,27 @@ public final class TrainingFileReader {
 
     /** Streams the file, handing each valid example to {@code sink} and collecting problems. */
     public ValidationReport read(InputStream in, Consumer<ChatExample> sink) throws IOException {
-        var decoder = StandardCharsets.UTF_8
-                .newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
         List<LineError> errors = new ArrayList<>();
         int errorCount = 0;
-        int lineNumber = 0;
         int examples = 0;
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, decoder), 1 << 16)) {
-            String line;
-            while (true) {
-                try {
-                    line = reader.readLine();
-                } catch (CharacterCodingException e) {
-                    errorCount++;
-                    addCapped(errors, new LineError(lineNumber + 1, null, "is not valid UTF-8"));
-                    break;
-                }
-                if (line == null) {
-                    break;
-                }
-                lineNumber++;
-                if (lineNumber == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') {
-                    line = line.substring(1);
-                }
-                if (line.isBlank()) {
-                    continue;
-                }
-                List<LineError> lineErrors = new ArrayList<>(1);
-                ChatExample example = parseLine(lineNumber, line, lineErrors);
-                if (lineErrors.isEmpty()) {
-                    examples++;
-                    sink.accept(example);
-                } else {
-                    errorCount += lineErrors.size();
-                    lineErrors.forEach(e -> addCapped(errors, e));
-                }
+        JsonLines lines = new JsonLines(in, maxLineBytes);
+        for (JsonLines.Line line = lines.next(); line != null; line = lines.next()) {
+            if (!line.readable()) {
+                errorCount++;
+                addCapped(errors, new LineError(line.number(), null, line.unreadable()));
+                continue;
+            }
+            if (line.text().isBlank()) {
+                continue;
+            }
+            List<LineError> lineErrors = new ArrayList<>(1);
+            ChatExample example = parseLine(line.number(), line.text(), lineErrors);
+            if (lineErrors.isEmpty()) {
+                examples++;
+                sink.accept(example);
+            } else {
+                errorCount += lineErrors.size();
+                lineErrors.forEach(e -> addCapped(errors, e));
             }
         }
         if (errorCount == 0 && examples < MIN_EXAMPLES) {
@@ -106,7 +100,7 @@ public final class TrainingFileReader {
                     errors,
                     LineError.ofFile("has " + examples + " example(s); at least " + MIN_EXAMPLES + " are required"));
         }
-        return new ValidationReport(lineNumber, examples, errors, errorCount);
+        return new ValidationReport(lines.lines(), examples, errors, errorCount);
     }
 
     private void addCapped(List<LineError> errors, LineError error) {
@@ -120,7 +114,7 @@ public final class TrainingFileReader {
         try {
             root = mapper.readTree(text);
         } catch (JacksonException e) {
-            errors.add(new LineError(line, null, "is not valid JSON (" + e.getOriginalMessage() + ")"));
+            errors.add(new LineError(line, null, "invalid JSON: " + JsonSyntaxError.onLine(e)));
             return null;
         }
         if (root == null || !root.isObject()) {

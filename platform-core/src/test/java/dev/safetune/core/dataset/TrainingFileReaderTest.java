@@ -39,7 +39,7 @@ class TrainingFileReaderTest {
     @CsvSource(
             delimiter = '|',
             value = {
-                "{not json|''|is not valid JSON",
+                "{not json|''|invalid JSON: unexpected character 'n': expected double-quote to start property name (column 2)",
                 "[1,2]|''|must be a JSON object",
                 "{\"other\":1}|messages|is required",
                 "{\"messages\":{}}|messages|must be an array",
@@ -84,17 +84,135 @@ class TrainingFileReaderTest {
         assertThat(report.errors()).containsExactly(LineError.ofFile("has 9 example(s); at least 10 are required"));
     }
 
+    private static byte[] bytes(Object... parts) {
+        var out = new java.io.ByteArrayOutputStream();
+        for (Object part : parts) {
+            byte[] b = part instanceof String text ? text.getBytes(StandardCharsets.UTF_8) : (byte[]) part;
+            out.writeBytes(b);
+        }
+        return out.toByteArray();
+    }
+
+    private static ValidationReport validate(byte[] file) throws IOException {
+        return new TrainingFileReader().validate(new ByteArrayInputStream(file));
+    }
+
     @Test
-    void invalidUtf8IsReportedOnItsLine() throws IOException {
-        byte[] good = (goodLines(2, "\n") + "\n").getBytes(StandardCharsets.UTF_8);
-        byte[] bad = {(byte) 0xC3, (byte) 0x28, '\n'};
-        byte[] file = new byte[good.length + bad.length];
-        System.arraycopy(good, 0, file, 0, good.length);
-        System.arraycopy(bad, 0, file, good.length, bad.length);
+    void invalidUtf8IsReportedOnTheLineThatHoldsItAndReadingGoesOn() throws IOException {
+        // 200 good lines (well past the 64 KiB a stream decoder reads ahead), then "{\"x\":\"" 0xC3 0x28 "\"}".
+        byte[] file = bytes(
+                goodLines(200, "\n") + "\n",
+                "{\"a\":\"",
+                new byte[] {(byte) 0xC3, (byte) 0x28},
+                "\"}\n",
+                goodLines(5, "\n") + "\n");
 
-        ValidationReport report = new TrainingFileReader().validate(new ByteArrayInputStream(file));
+        ValidationReport report = validate(file);
 
-        assertThat(report.errors().getFirst().message()).isEqualTo("is not valid UTF-8");
+        assertThat(report.errorCount()).isEqualTo(1);
+        assertThat(report.errors().getFirst())
+                .isEqualTo(new LineError(
+                        201,
+                        null,
+                        "invalid UTF-8: byte 0xC3 at byte 7 of the line does not start or continue a character"));
+        assertThat(report.lines()).isEqualTo(206);
+        assertThat(report.examples()).isEqualTo(205);
+    }
+
+    @Test
+    void aTruncatedCharacterAtTheEndOfTheLastLineIsReportedOnIt() throws IOException {
+        byte[] file = bytes(goodLines(10, "\r\n") + "\r\n", "{\"a\":\"", new byte[] {(byte) 0xE2, (byte) 0x82});
+
+        ValidationReport report = validate(file);
+
+        assertThat(report.errors().getFirst().line()).isEqualTo(11);
+        assertThat(report.errors().getFirst().message()).startsWith("invalid UTF-8: byte 0xE2 at byte 7");
+        assertThat(report.lines()).isEqualTo(11);
+    }
+
+    @Test
+    void aRealReplacementCharacterIsValidText() throws IOException {
+        String withReplacement = GOOD.replace("hello", "hello \uFFFD");
+
+        ValidationReport report = validate(bytes(goodLines(9, "\n") + "\n" + withReplacement + "\n"));
+
+        assertThat(report.valid()).isTrue();
+        assertThat(report.examples()).isEqualTo(10);
+    }
+
+    @Test
+    void aByteOrderMarkIsDroppedAndColumnsAndLinesStayRight() throws IOException {
+        byte[] file = bytes(
+                new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, goodLines(10, "\r\n"), "\r\n{\"messages\":[}\r\n");
+
+        ValidationReport report = validate(file);
+
+        assertThat(report.lines()).isEqualTo(11);
+        assertThat(report.examples()).isEqualTo(10);
+        assertThat(report.errors())
+                .containsExactly(
+                        new LineError(11, null, "invalid JSON: unexpected close marker '}': expected ']' (column 14)"));
+    }
+
+    @Test
+    void crlfBlankLinesAndWhitespaceKeepTheLineCount() throws IOException {
+        byte[] file = bytes("\r\n\n  \t\r\n", goodLines(10, "\r\n\r\n"), "\r\n\r\n{\"messages\":[]}\r\n\r\n");
+
+        ValidationReport report = validate(file);
+
+        // 3 blank lines, 10 good ones with 9 blank ones between them, 1 blank, the bad one, 1 blank.
+        assertThat(report.errors()).containsExactly(new LineError(24, "messages", "must not be empty"));
+        assertThat(report.lines()).isEqualTo(25);
+        assertThat(report.summary()).isEqualTo("line 24: messages must not be empty");
+    }
+
+    @Test
+    void badJsonAfterManyGoodLinesNamesItsLineAndColumn() throws IOException {
+        String truncated = GOOD.substring(0, GOOD.length() - 1); // the closing brace is missing
+        byte[] file = bytes(goodLines(5000, "\n"), "\n", truncated, "\n", goodLines(3, "\n"));
+
+        ValidationReport report = validate(file);
+
+        assertThat(report.summary())
+                .isEqualTo("line 5001: invalid JSON: unexpected end of input: expected '}' to close an object (column "
+                        + (truncated.length() + 1) + ")");
+        assertThat(report.lines()).isEqualTo(5004);
+        assertThat(report.examples()).isEqualTo(5003);
+    }
+
+    @Test
+    void aLineLongerThanTheLimitIsAnErrorOnItsLineAndTheRestIsRead() throws IOException {
+        String huge = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(300_000) + "\"}]}";
+        byte[] file = bytes(goodLines(4, "\n"), "\n", huge, "\r\n", goodLines(10, "\n"));
+
+        ValidationReport report = new TrainingFileReader(100, 100_000).validate(new ByteArrayInputStream(file));
+
+        assertThat(report.errors()).containsExactly(new LineError(5, null, "is longer than 100000 bytes"));
+        assertThat(report.lines()).isEqualTo(15);
+        assertThat(report.examples()).isEqualTo(14);
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"messages\":[",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}",
+                "{\"a\":1,\"a\":2}",
+                "{\"a\":NaN}",
+                "{\"a\":tru}",
+                "{\"a\":\"unterminated",
+                "{\"a\":01}",
+                "{'a':1}",
+                "{\"a\":1} trailing"
+            })
+    void jsonErrorsSpeakOfTheLineNotOfTheParser(String badLine) throws IOException {
+        ValidationReport report = validate(bytes(goodLines(10, "\n") + "\n" + badLine + "\n"));
+
+        String summary = report.summary();
+        assertThat(summary).startsWith("line 11: invalid JSON: ").containsPattern("\\(column \\d+\\)$");
+        assertThat(summary)
+                .doesNotContain("Source", "REDACTED", "#UNKNOWN", "Feature", "`", "jackson", "Exception", "code ");
     }
 
     @Test

@@ -27,7 +27,8 @@ public record WorkerProperties(
      * @param id this worker's name in {@code locked_by}; empty means host name plus a random suffix
      * @param enabled whether this process consumes the queue at all
      * @param pollInterval how long an idle worker waits for a NOTIFY before it looks at the queue anyway
-     * @param checkpointEverySteps checkpoint interval in optimizer steps (the last step always checkpoints)
+     * @param checkpointEverySteps checkpoint interval in optimizer steps; every epoch end (and so the last step)
+     *     checkpoints too
      * @param maxSequenceLength tokens per example after truncation
      * @param memoryBytes the memory a training run may use on this worker, advertised for placement; unset means
      *     detected (device memory on a GPU; on a CPU physical memory less the maximum heap and {@code memoryReserve})

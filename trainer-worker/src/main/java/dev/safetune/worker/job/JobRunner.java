@@ -119,8 +119,15 @@ public class JobRunner {
         List<ChatExample> validation =
                 job.validationFile() == null ? List.of() : readFile(job, job.validationFile(), "validation_file");
         Optional<JobQueue.StoredCheckpoint> checkpoint = queue.latestCheckpoint(lease.jobId());
-        checkpoint.ifPresent(c -> queue.appendEvent(
-                lease, "info", "message", "Resuming from checkpoint at step " + c.step(), Map.of("step", c.step())));
+        if (checkpoint.isPresent()) {
+            queue.appendResumeEvent(
+                    lease,
+                    checkpoint.get().step(),
+                    "Resuming from checkpoint at step " + checkpoint.get().step());
+        } else if (lease.attempt() > 1) {
+            // An earlier attempt may have reported steps without saving a checkpoint; they are trained again.
+            queue.appendResumeEvent(lease, 0, "Starting from step 1: no earlier attempt saved a checkpoint");
+        }
         String modelName = FineTunedModelName.of(job.model(), job.organizationId(), job.suffix(), job.id());
         Path workDir = properties
                 .artifactsDir()

@@ -190,6 +190,30 @@ public class JobQueue {
                 == 1;
     }
 
+    /**
+     * Records that this attempt continues after step {@code step} (0: from the beginning) and, in the same fenced
+     * statement, marks the earlier attempts' metrics events for later steps {@code superseded}: this attempt trains
+     * those steps again, and clients should see one series. The event's data is {@code {"resumed_from_step": step}}.
+     */
+    public boolean appendResumeEvent(Lease lease, int step, String message) {
+        return jdbc.sql("""
+                        WITH job AS (SELECT id, organization_id, attempts FROM fine_tuning_jobs WHERE """ + " " + FENCE + """
+                        ),
+                        superseded AS (
+                            UPDATE job_events e SET superseded = true FROM job
+                             WHERE e.job_id = job.id AND e.type = 'metrics' AND e.attempt < job.attempts
+                               AND (e.data ->> 'step')::int > :step AND NOT e.superseded)
+                        INSERT INTO job_events (job_id, organization_id, level, type, message, data, attempt)
+                        SELECT id, organization_id, 'info', 'message', :message, CAST(:data AS jsonb), attempts
+                          FROM job""")
+                        .param("step", step)
+                        .param("message", message)
+                        .param("data", json.writeValueAsString(Map.of("resumed_from_step", step)))
+                        .params(fence(lease))
+                        .update()
+                == 1;
+    }
+
     /** Records a checkpoint the worker has already written durably to {@code storagePath}. */
     public boolean recordCheckpoint(
             Lease lease, String checkpointId, int step, Object metrics, String storagePath, String modelName) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.ChatMessage;
+import dev.safetune.core.json.JsonSyntaxError;
 import dev.safetune.core.model.ModelShape;
 import dev.safetune.worker.model.ChatRenderer;
 import dev.safetune.worker.model.ChatTokenizer;
@@ -97,7 +98,7 @@ final class ModelValidator {
             throw new ModelImportException(
                     Code.INVALID_CONFIG,
                     ModelConfig.FILE_NAME,
-                    "config.json is not valid JSON: " + e.getOriginalMessage());
+                    "config.json is not valid JSON: " + JsonSyntaxError.inDocument(e));
         }
         if (!json.isObject()) {
             throw new ModelImportException(Code.INVALID_CONFIG, ModelConfig.FILE_NAME, "config.json is not an object");
@@ -149,7 +150,7 @@ final class ModelValidator {
             throw new ModelImportException(
                     Code.INVALID_WEIGHTS,
                     CheckpointLayout.INDEX_FILE,
-                    CheckpointLayout.INDEX_FILE + " is not valid JSON: " + e.getOriginalMessage());
+                    CheckpointLayout.INDEX_FILE + " is not valid JSON: " + JsonSyntaxError.inDocument(e));
         }
         if (!weightMap.isObject() || weightMap.isEmpty()) {
             throw new ModelImportException(
@@ -278,7 +279,10 @@ final class ModelValidator {
                     .properties()
                     .forEach(e -> map.put(e.getKey(), e.getValue().asString()));
         } catch (JacksonException e) {
-            throw new ModelImportException(Code.INVALID_WEIGHTS, CheckpointLayout.INDEX_FILE, e.getOriginalMessage());
+            throw new ModelImportException(
+                    Code.INVALID_WEIGHTS,
+                    CheckpointLayout.INDEX_FILE,
+                    CheckpointLayout.INDEX_FILE + " is not valid JSON: " + JsonSyntaxError.inDocument(e));
         }
         return map;
     }
@@ -355,7 +359,7 @@ final class ModelValidator {
             throw new ModelImportException(
                     Code.INVALID_TOKENIZER,
                     ChatTokenizer.TOKENIZER_CONFIG_FILE,
-                    "tokenizer_config.json is not valid JSON: " + e.getOriginalMessage());
+                    "tokenizer_config.json is not valid JSON: " + JsonSyntaxError.inDocument(e));
         }
     }
 

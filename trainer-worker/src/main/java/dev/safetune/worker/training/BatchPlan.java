@@ -33,6 +33,11 @@ public record BatchPlan(int exampleCount, int batchSize, int epochs, long seed) 
         return (step - 1) / stepsPerEpoch() + 1;
     }
 
+    /** Whether 1-based step {@code step} is the last of its epoch (so the last step of the run is one). */
+    public boolean endsEpoch(int step) {
+        return step % stepsPerEpoch() == 0;
+    }
+
     /** The example order of 1-based epoch {@code epoch}. */
     public int[] order(int epoch) {
         List<Integer> indices = new ArrayList<>(exampleCount);

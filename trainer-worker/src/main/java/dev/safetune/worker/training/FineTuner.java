@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * default) or a full fine-tune ({@link TrainingRequest#lora()}), next-token cross-entropy on trained assistant tokens
  * ({@link MaskedCrossEntropy}), {@link AdamW} with a {@link LearningRateSchedule#warmupCosine warm-up + cosine}
  * schedule at {@code learning_rate_multiplier × base learning rate} ({@code safetune.base_learning_rate} in the
- * model's {@code config.json}, 1e-3 by default), periodic atomic checkpoints and exact resume.
+ * model's {@code config.json}, 1e-3 by default), atomic checkpoints (every {@code checkpointEverySteps} steps and at
+ * each epoch end, the last step included) and exact resume.
  *
  * <p>What is written:
  *
@@ -225,8 +226,8 @@ public final class FineTuner {
                     order = plan.order(epoch);
                 }
                 last = trainStep(model, optimizer, step, epoch, order);
-                boolean checkpoint = request.checkpointEverySteps() > 0 && step % request.checkpointEverySteps() == 0;
-                if ((checkpoint || step == plan.totalSteps()) && !validation.isEmpty()) {
+                boolean checkpoint = isCheckpointStep(step);
+                if (checkpoint && !validation.isEmpty()) {
                     last = last.withValidLoss(validationLoss(model));
                 }
                 listener.onStep(last);
@@ -250,6 +251,16 @@ public final class FineTuner {
             });
             return new TrainingResult(
                     plan.totalSteps(), trainedTokens, firstTrainLoss, last.trainLoss(), finalValidLoss, modelDir);
+        }
+
+        /**
+         * Every {@code checkpointEverySteps} steps, and at the end of every epoch (so also the last step): a customer
+         * chooses among epoch ends as among OpenAI's per-epoch checkpoints, and a job shorter than the interval still
+         * has one. Validation loss is measured at the same steps.
+         */
+        private boolean isCheckpointStep(int step) {
+            int every = request.checkpointEverySteps();
+            return plan.endsEpoch(step) || (every > 0 && step % every == 0);
         }
 
         /** Where adapters say their base is: the absolute base directory, so they load from anywhere here. */

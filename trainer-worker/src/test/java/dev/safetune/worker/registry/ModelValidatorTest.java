@@ -54,6 +54,19 @@ class ModelValidatorTest {
     }
 
     @Test
+    void configThatIsNotJsonIsRefusedWithItsPositionAndNoParserInternals() throws IOException {
+        ModelDirs.copy(model, dir);
+        Files.writeString(dir.resolve("config.json"), "{\n  \"hidden_size\": 64,\n  \"vocab_size\": \n");
+
+        assertThatThrownBy(() -> ModelValidator.checkConfig(dir))
+                .isInstanceOfSatisfying(
+                        ModelImportException.class, e -> assertThat(e.code()).isEqualTo(Code.INVALID_CONFIG))
+                .hasMessageStartingWith("config.json is not valid JSON: unexpected end of input")
+                .hasMessageContaining("(line 4, column 1)")
+                .hasMessageNotContainingAny("Source", "REDACTED", "#UNKNOWN", "Feature", "`");
+    }
+
+    @Test
     void shardedCheckpointPassesWhenTheIndexMatchesItsShards() throws IOException {
         ModelDirs.copy(model, dir);
         ModelDirs.shard(dir, 3);

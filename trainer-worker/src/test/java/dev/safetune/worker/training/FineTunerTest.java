@@ -156,6 +156,36 @@ class FineTunerTest {
     }
 
     @Test
+    void aJobShorterThanTheCheckpointIntervalCheckpointsAtEachEpochEnd(@TempDir Path work) throws IOException {
+        Recorder recorder = new Recorder(Integer.MAX_VALUE);
+        // 5 examples in batches of 2: 3 steps per epoch (the last batch smaller), 9 steps, interval 25.
+        TrainingRequest request = request(facts(5), new Hyperparameters(3, 2, 1.0), work, 25, Optional.empty());
+
+        fineTuner.train(request, recorder);
+
+        assertThat(recorder.checkpoints)
+                .containsExactly(
+                        work.resolve("checkpoints/step-3"),
+                        work.resolve("checkpoints/step-6"),
+                        work.resolve("checkpoints/step-9"));
+        assertThat(TrainerState.read(work.resolve("checkpoints/step-6")).epoch())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void theIntervalAndEpochEndsBothCheckpoint(@TempDir Path work) throws IOException {
+        Recorder recorder = new Recorder(Integer.MAX_VALUE);
+        // 3 steps per epoch, 6 steps, every 2: steps 2, 4, 6 by the interval and 3, 6 as epoch ends.
+        TrainingRequest request = request(facts(6), new Hyperparameters(2, 2, 1.0), work, 2, Optional.empty());
+
+        fineTuner.train(request, recorder);
+
+        assertThat(recorder.checkpoints)
+                .extracting(p -> p.getFileName().toString())
+                .containsExactly("step-2", "step-3", "step-4", "step-6");
+    }
+
+    @Test
     void checkpointsAreCompleteAndCarryValidationLoss(@TempDir Path work) throws IOException {
         Recorder recorder = new Recorder(Integer.MAX_VALUE);
         TrainingRequest request = new TrainingRequest(

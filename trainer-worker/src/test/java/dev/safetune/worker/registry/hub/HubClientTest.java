@@ -171,13 +171,13 @@ class HubClientTest {
     @Test
     void redirectsCarryTheTokenOnlyWithinTheEndpointsOrigin() {
         URI hubUri = URI.create("https://huggingface.co");
-        assertThat(HubClient.sameOrigin(URI.create("https://huggingface.co/org/m/resolve/x/f"), hubUri))
+        assertThat(HubHttp.sameOrigin(URI.create("https://huggingface.co/org/m/resolve/x/f"), hubUri))
                 .isTrue();
-        assertThat(HubClient.sameOrigin(URI.create("https://cdn-lfs.hf.co/repos/ab/cd"), hubUri))
+        assertThat(HubHttp.sameOrigin(URI.create("https://cdn-lfs.hf.co/repos/ab/cd"), hubUri))
                 .isFalse();
-        assertThat(HubClient.sameOrigin(URI.create("http://huggingface.co/x"), hubUri))
+        assertThat(HubHttp.sameOrigin(URI.create("http://huggingface.co/x"), hubUri))
                 .isFalse();
-        assertThat(HubClient.sameOrigin(URI.create("https://huggingface.co:8443/x"), hubUri))
+        assertThat(HubHttp.sameOrigin(URI.create("https://huggingface.co:8443/x"), hubUri))
                 .isFalse();
     }
 }
