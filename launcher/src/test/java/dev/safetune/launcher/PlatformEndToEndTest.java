@@ -138,6 +138,15 @@ class PlatformEndToEndTest {
     }
 
     @Test
+    void theBundledBaseModelListsTheProjectsLicence() {
+        LocalSetup.recordBaseModelLicence(database.jdbcUrl());
+
+        JsonNode model = client.get("/v1/models/" + LocalSetup.BASE_MODEL).ok();
+
+        assertThat(model.path("licence").asString()).isEqualTo(LocalSetup.BASE_MODEL_LICENCE);
+    }
+
+    @Test
     void customerCliExplainsABadFileLineByLine(@TempDir Path scratch) throws Exception {
         Path data = scratch.resolve("bad.jsonl");
         java.nio.file.Files.writeString(data, "{\"messages\": []}\n{not json\n");
