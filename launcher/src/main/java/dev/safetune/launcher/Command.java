@@ -161,8 +161,10 @@ final class Command {
 
     /** The usage text of this command, whose full name is {@code here} ("" for the root). */
     String usage(String here) {
-        String prefix = "usage: safetune" + (here.isEmpty() ? "" : " " + here) + " ";
-        StringBuilder text = new StringBuilder(prefix).append(synopsis).append('\n');
+        StringBuilder text = new StringBuilder("usage: safetune")
+                .append(here.isEmpty() ? "" : " " + here)
+                .append(synopsis.isEmpty() ? "" : " " + synopsis)
+                .append('\n');
         if (action != null) {
             return text.append(indent(summary, "  ")).toString();
         }

@@ -84,7 +84,8 @@ class LauncherScriptIT {
                 assertThat(run.exit()).as(args + "\n" + run.both()).isZero();
                 assertThat(run.out())
                         .as(args + "\n" + run.both())
-                        .startsWith("usage: safetune " + (name.isEmpty() ? "" : name + " "));
+                        .startsWith("usage: safetune" + (name.isEmpty() ? "" : " " + name))
+                        .matches("(?s)usage: safetune[^\n]*\n.+");
                 assertThat(run.err()).as(args + "\n" + run.both()).isEmpty();
             }
         }
