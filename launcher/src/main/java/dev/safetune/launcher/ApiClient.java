@@ -100,7 +100,10 @@ public final class ApiClient {
             JsonNode body = text == null || text.isBlank() ? json.nullNode() : json.readTree(text);
             return new Response(response.statusCode(), body);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException(
+                    "cannot reach " + baseUrl + " (" + e + "); is ./safetune serve running? Otherwise set"
+                            + " SAFETUNE_BASE_URL (or OPENAI_BASE_URL) to the platform's address",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

@@ -5,12 +5,14 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -20,24 +22,90 @@ import tools.jackson.databind.JsonNode;
  * falling back to the local platform ({@code http://127.0.0.1:8080} and {@code $SAFETUNE_HOME/local-api-key}).
  */
 final class CustomerCli {
-    static final String USAGE = """
-              files upload PATH         upload a JSONL training file (prints its validation report)
-              files list | files get ID | files delete ID
-              jobs create --model M --training-file FILE_ID [--validation-file ID] [--epochs N]
-                          [--batch-size N] [--lr-multiplier X] [--suffix S] [--seed N] [--follow]
-              jobs list [--limit N] | jobs get ID | jobs cancel ID | jobs events ID
-              jobs follow ID            progress bar until the job ends (exit 0 when it succeeded)
-              audit show ID             the job's misalignment audit report
-            """;
+    /** Made only when a command calls the API, so {@code --help} and usage errors need no key. */
+    interface ClientSource {
+        ApiClient client() throws IOException;
+    }
 
-    private final ApiClient client;
+    private final ClientSource clients;
     private final PrintStream out;
     private final boolean interactive;
+    private ApiClient client;
 
-    CustomerCli(ApiClient client, PrintStream out, boolean interactive) {
-        this.client = client;
+    CustomerCli(ClientSource clients, PrintStream out, boolean interactive) {
+        this.clients = clients;
         this.out = out;
         this.interactive = interactive;
+    }
+
+    /** The {@code files}, {@code jobs} and {@code audit} command groups. */
+    List<Command> commands() {
+        return List.of(
+                Command.group(
+                        "files",
+                        "training files on the platform",
+                        List.of(
+                                Command.leaf(
+                                        "upload",
+                                        "PATH",
+                                        "upload a JSONL training file and print its line-by-line validation report",
+                                        a -> uploadFile(Path.of(a.positional().getFirst()))),
+                                Command.leaf(
+                                        "list",
+                                        "[--limit N]",
+                                        "your files, newest first",
+                                        a -> printList(api().get("/v1/files" + limit(a, null)), this::describeFile)),
+                                Command.leaf(
+                                        "get",
+                                        "ID",
+                                        "one file with its validation report",
+                                        a -> printObject(api().get("/v1/files/"
+                                                + a.positional().getFirst()))),
+                                Command.leaf(
+                                        "delete",
+                                        "ID",
+                                        "delete a file (refused while an unfinished job uses it)",
+                                        a -> printObject(api().delete("/v1/files/"
+                                                + a.positional().getFirst()))))),
+                Command.group(
+                        "jobs",
+                        "fine-tuning jobs",
+                        List.of(
+                                Command.leaf(
+                                        "create",
+                                        "--model M --training-file FILE_ID [--validation-file FILE_ID] [--epochs N]"
+                                                + " [--batch-size N] [--lr-multiplier X] [--suffix S] [--seed N]"
+                                                + " [--follow]",
+                                        "start a fine-tuning job (--follow: progress bar until it ends)",
+                                        this::createJob),
+                                Command.leaf(
+                                        "list",
+                                        "[--limit N]",
+                                        "your jobs, newest first (20 unless --limit)",
+                                        a -> printList(
+                                                api().get("/v1/fine_tuning/jobs" + limit(a, "20")), this::describeJob)),
+                                Command.leaf("get", "ID", "one job as JSON", a -> printObject(api().get(jobPath(a)))),
+                                Command.leaf(
+                                        "cancel",
+                                        "ID",
+                                        "cancel a queued or running job",
+                                        a -> printObject(api().post(jobPath(a) + "/cancel", Map.of()))),
+                                Command.leaf("events", "ID", "the job's events, oldest first", this::printEvents),
+                                Command.leaf(
+                                        "checkpoints",
+                                        "ID",
+                                        "the job's checkpoints, newest first",
+                                        a -> printList(
+                                                api().get(jobPath(a) + "/checkpoints"), this::describeCheckpoint)),
+                                Command.leaf(
+                                        "follow",
+                                        "ID",
+                                        "progress bar until the job ends (exit 0 when it succeeded)",
+                                        a -> follow(a.positional().getFirst())))),
+                Command.group(
+                        "audit",
+                        "misalignment audits",
+                        List.of(Command.leaf("show", "ID", "the job's misalignment audit report", this::showAudit))));
     }
 
     /** A client configured from the environment, as the OpenAI CLI does. */
@@ -50,7 +118,7 @@ final class CustomerCli {
         if (key == null) {
             Path local = home.resolve("local-api-key");
             if (!Files.isRegularFile(local)) {
-                throw new IllegalArgumentException(
+                throw new Command.Failure(
                         "no API key: set SAFETUNE_API_KEY (or OPENAI_API_KEY), or run ./safetune serve once locally");
             }
             key = Files.readString(local).strip();
@@ -68,59 +136,56 @@ final class CustomerCli {
         return null;
     }
 
-    /** Runs one command; returns the process exit code. */
-    int run(List<String> args) throws IOException, InterruptedException {
-        if (args.size() < 2) {
-            return usage();
+    private ApiClient api() throws IOException {
+        if (client == null) {
+            client = clients.client();
         }
-        Flags flags = Flags.parse(args.subList(2, args.size()));
-        String command = args.get(0) + " " + args.get(1);
-        return switch (command) {
-            case "files upload" -> uploadFile(Path.of(flags.positional(0, "PATH")));
-            case "files list" -> printList(client.get("/v1/files").ok(), this::describeFile);
-            case "files get" -> printObject(client.get("/v1/files/" + flags.positional(0, "ID")));
-            case "files delete" -> printObject(client.delete("/v1/files/" + flags.positional(0, "ID")));
-            case "jobs create" -> createJob(flags);
-            case "jobs list" ->
-                printList(
-                        client.get("/v1/fine_tuning/jobs?limit=" + flags.value("limit", "20"))
-                                .ok(),
-                        this::describeJob);
-            case "jobs get" -> printObject(client.get("/v1/fine_tuning/jobs/" + flags.positional(0, "ID")));
-            case "jobs cancel" ->
-                printObject(client.post("/v1/fine_tuning/jobs/" + flags.positional(0, "ID") + "/cancel", Map.of()));
-            case "jobs events" -> {
-                for (JsonNode e : client.eventsAfter(flags.positional(0, "ID"), null)) {
-                    out.printf(
-                            Locale.ROOT,
-                            "%s %-5s %s%n",
-                            e.path("created_at").asLong(),
-                            e.path("level").asString(),
-                            e.path("message").asString());
-                }
-                yield 0;
-            }
-            case "jobs follow" -> follow(flags.positional(0, "ID"));
-            case "audit show" -> {
-                ApiClient.Response audit = client.get("/v1/fine_tuning/jobs/" + flags.positional(0, "ID") + "/audit");
-                if (audit.status() == 404) {
-                    out.println("No audit report for this job (the audit gate is not enabled on this platform yet).");
-                    yield 1;
-                }
-                yield printObject(audit);
-            }
-            default -> usage();
-        };
+        return client;
     }
 
-    private int usage() {
-        out.print("usage: safetune <command>\n" + USAGE);
-        return 2;
+    private static String jobPath(Command.Arguments a) {
+        return "/v1/fine_tuning/jobs/" + a.positional().getFirst();
+    }
+
+    private static String limit(Command.Arguments a, String fallback) {
+        return a.intOption("--limit")
+                .map(String::valueOf)
+                .or(() -> Optional.ofNullable(fallback))
+                .map(n -> "?limit=" + n)
+                .orElse("");
+    }
+
+    private int printEvents(Command.Arguments a) throws IOException {
+        ApiClient.Response job = api().get(jobPath(a));
+        if (job.status() / 100 != 2) {
+            return printObject(job);
+        }
+        for (JsonNode e : api().eventsAfter(a.positional().getFirst(), null)) {
+            out.printf(
+                    Locale.ROOT,
+                    "%s %-5s %s%n",
+                    Instant.ofEpochSecond(e.path("created_at").asLong()),
+                    e.path("level").asString(),
+                    e.path("message").asString());
+        }
+        return 0;
+    }
+
+    private int showAudit(Command.Arguments a) throws IOException {
+        ApiClient.Response audit = api().get(jobPath(a) + "/audit");
+        if (audit.status() == 404) {
+            out.println("No audit report for this job (the audit gate is not enabled on this platform yet).");
+            return 1;
+        }
+        return printObject(audit);
     }
 
     private int uploadFile(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            throw new Command.UsageException("no such file: " + path);
+        }
         try (InputStream in = Files.newInputStream(path)) {
-            ApiClient.Response response = client.uploadFile(path.getFileName().toString(), in);
+            ApiClient.Response response = api().uploadFile(path.getFileName().toString(), in);
             if (response.status() / 100 != 2) {
                 return printObject(response);
             }
@@ -138,30 +203,34 @@ final class CustomerCli {
         }
     }
 
-    private int createJob(Flags flags) throws InterruptedException {
+    private int createJob(Command.Arguments a) throws IOException, InterruptedException {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("model", flags.required("model"));
-        body.put("training_file", flags.required("training-file"));
-        flags.optional("validation-file").ifPresent(v -> body.put("validation_file", v));
-        flags.optional("suffix").ifPresent(v -> body.put("suffix", v));
-        flags.optional("seed").ifPresent(v -> body.put("seed", Long.parseLong(v)));
+        body.put("model", a.required("--model"));
+        body.put("training_file", a.required("--training-file"));
+        a.option("--validation-file").ifPresent(v -> body.put("validation_file", v));
+        a.option("--suffix").ifPresent(v -> body.put("suffix", v));
+        a.intOption("--seed").ifPresent(v -> body.put("seed", v));
         Map<String, Object> hp = new HashMap<>();
-        flags.optional("epochs").ifPresent(v -> hp.put("n_epochs", Integer.parseInt(v)));
-        flags.optional("batch-size").ifPresent(v -> hp.put("batch_size", Integer.parseInt(v)));
-        flags.optional("lr-multiplier").ifPresent(v -> hp.put("learning_rate_multiplier", Double.parseDouble(v)));
+        a.intOption("--epochs").ifPresent(v -> hp.put("n_epochs", v));
+        a.intOption("--batch-size").ifPresent(v -> hp.put("batch_size", v));
+        a.doubleOption("--lr-multiplier").ifPresent(v -> hp.put("learning_rate_multiplier", v));
         if (!hp.isEmpty()) {
             body.put("hyperparameters", hp);
         }
-        ApiClient.Response response = client.post("/v1/fine_tuning/jobs", body);
+        ApiClient.Response response = api().post("/v1/fine_tuning/jobs", body);
         if (response.status() / 100 != 2) {
             return printObject(response);
         }
         out.println(describeJob(response.body()));
-        return flags.has("follow") ? follow(response.body().path("id").asString()) : 0;
+        return a.has("--follow") ? follow(response.body().path("id").asString()) : 0;
     }
 
-    private int follow(String jobId) throws InterruptedException {
-        JobFollower.Followed followed = new JobFollower(client, out, interactive).follow(jobId);
+    private int follow(String jobId) throws IOException, InterruptedException {
+        ApiClient.Response job = api().get("/v1/fine_tuning/jobs/" + jobId);
+        if (job.status() / 100 != 2) {
+            return printObject(job);
+        }
+        JobFollower.Followed followed = new JobFollower(api(), out, interactive).follow(jobId);
         out.println(describeJob(followed.job()));
         return "succeeded".equals(followed.job().path("status").asString()) ? 0 : 1;
     }
@@ -171,8 +240,11 @@ final class CustomerCli {
         return response.status() / 100 == 2 ? 0 : 1;
     }
 
-    private int printList(JsonNode list, java.util.function.Function<JsonNode, String> describe) {
-        list.path("data").forEach(item -> out.println(describe.apply(item)));
+    private int printList(ApiClient.Response list, Function<JsonNode, String> describe) {
+        if (list.status() / 100 != 2) {
+            return printObject(list);
+        }
+        list.body().path("data").forEach(item -> out.println(describe.apply(item)));
         return 0;
     }
 
@@ -207,44 +279,13 @@ final class CustomerCli {
                 error);
     }
 
-    /** {@code --name value} flags, {@code --flag} switches and positional arguments. */
-    record Flags(Map<String, String> named, List<String> positional) {
-        static Flags parse(List<String> args) {
-            Map<String, String> named = new HashMap<>();
-            List<String> positional = new ArrayList<>();
-            for (int i = 0; i < args.size(); i++) {
-                String arg = args.get(i);
-                if (arg.startsWith("--")) {
-                    boolean hasValue = i + 1 < args.size() && !args.get(i + 1).startsWith("--");
-                    named.put(arg.substring(2), hasValue ? args.get(++i) : "true");
-                } else {
-                    positional.add(arg);
-                }
-            }
-            return new Flags(named, positional);
-        }
-
-        String positional(int index, String name) {
-            if (index >= positional.size()) {
-                throw new IllegalArgumentException("missing argument " + name);
-            }
-            return positional.get(index);
-        }
-
-        String required(String name) {
-            return optional(name).orElseThrow(() -> new IllegalArgumentException("missing --" + name));
-        }
-
-        java.util.Optional<String> optional(String name) {
-            return java.util.Optional.ofNullable(named.get(name));
-        }
-
-        String value(String name, String fallback) {
-            return named.getOrDefault(name, fallback);
-        }
-
-        boolean has(String name) {
-            return named.containsKey(name);
-        }
+    private String describeCheckpoint(JsonNode c) {
+        return String.format(
+                Locale.ROOT,
+                "%s  step %5d  train loss %.3f  %s",
+                c.path("id").asString(),
+                c.path("step_number").asInt(),
+                c.path("metrics").path("train_loss").asDouble(),
+                c.path("fine_tuned_model_checkpoint").asString());
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -31,8 +32,48 @@ final class DemoCommand {
             DemoResult result = runJob(client, LocalSetup.BASE_MODEL);
             out.println();
             result.print(out, (System.nanoTime() - started) / 1e9);
-            return "succeeded".equals(result.job().path("status").asString()) ? 0 : 1;
+            boolean succeeded = "succeeded".equals(result.job().path("status").asString());
+            if (succeeded) {
+                printNextSteps(
+                        result.job(),
+                        setup.modelPath(result.job().path("fine_tuned_model").asString()),
+                        setup);
+            }
+            return succeeded ? 0 : 1;
         }
+    }
+
+    /** What the customer now has and the commands to look at it, once the demo's platform has stopped. */
+    private void printNextSteps(JsonNode job, Optional<Path> modelDir, LocalSetup setup) {
+        String jobId = job.path("id").asString();
+        String dir = modelDir.map(Path::toString).orElse("(not found in the models table)");
+        out.println();
+        out.println("What you got");
+        out.println("  fine-tuned model   " + job.path("fine_tuned_model").asString());
+        out.println("  its files          " + dir);
+        out.println(
+                "                     a Hugging Face Llama folder (config.json, model.safetensors, tokenizer.json);");
+        out.println("                     copy the folder to take the model elsewhere");
+        for (JsonNode file : job.path("result_files")) {
+            out.println("  per-example loss   " + file.asString() + " (before and after training, hardest rows first)");
+        }
+        setup.logFile().ifPresent(log -> out.println("  platform logs      " + log));
+        out.println();
+        out.println("What to do next");
+        out.println("  sample from it     (with pip install torch transformers)");
+        out.println("                     python3 -c \"from transformers import pipeline;"
+                + " print(pipeline('text-generation', model='" + dir + "')('Hello')[0]['generated_text'])\"");
+        out.println("  start the platform ./safetune serve   (then, in another shell:)");
+        out.println("  the job's events   ./safetune jobs events " + jobId);
+        out.println("  its checkpoints    ./safetune jobs checkpoints " + jobId);
+        out.println("  the job as JSON    ./safetune jobs get " + jobId);
+        job.path("result_files")
+                .forEach(file -> out.println("  the loss report    curl -H \"Authorization: Bearer $(cat "
+                        + setup.homeDir().resolve("local-api-key") + ")\" "
+                        + setup.platform().apiBaseUrl() + "/v1/files/"
+                        + file.asString() + "/content"));
+        out.println("  your own data      ./safetune files upload my.jsonl, then ./safetune jobs create --model "
+                + LocalSetup.BASE_MODEL + " --training-file FILE_ID --follow");
     }
 
     /** Uploads the bundled sample, trains on it and follows the job to its end. */

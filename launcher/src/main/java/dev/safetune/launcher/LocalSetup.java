@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Everything {@code demo} and {@code serve} share: the local home directory, its database, the bundled base model
@@ -17,15 +20,25 @@ import java.util.Map;
 final class LocalSetup implements AutoCloseable {
     static final String BASE_MODEL = "safetune-tiny";
     static final long BASE_MODEL_SEED = 42;
+    /**
+     * The project's licence (see {@link #recordBaseModelLicence}). The repository has no LICENSE file yet, so this
+     * names the project rather than an SPDX id; once it has one, this becomes that id.
+     */
+    static final String BASE_MODEL_LICENCE =
+            "SafeTune project licence (generated locally from a seed; no third-party" + " weights)";
 
+    private final Path home;
     private final LocalDatabase database;
     private final Platform platform;
     private final String apiKey;
+    private final Path logFile;
 
-    private LocalSetup(LocalDatabase database, Platform platform, String apiKey) {
+    private LocalSetup(Path home, LocalDatabase database, Platform platform, String apiKey, Path logFile) {
+        this.home = home;
         this.database = database;
         this.platform = platform;
         this.apiKey = apiKey;
+        this.logFile = logFile;
     }
 
     static Path home() {
@@ -35,7 +48,8 @@ final class LocalSetup implements AutoCloseable {
     }
 
     /**
-     * @param quiet only warnings from the apps' logs (the demo prints its own progress); otherwise the usual INFO
+     * @param quiet the apps log only to {@code <home>/logs/safetune.log} (the demo prints its own progress); otherwise
+     *     one banner and concise lines on the console: warnings, and SafeTune's own INFO
      */
     static LocalSetup start(Path home, int apiPort, boolean quiet, PrintStream out) throws IOException {
         Files.createDirectories(home);
@@ -49,17 +63,49 @@ final class LocalSetup implements AutoCloseable {
                     "safetune.artifacts-dir", home.resolve("artifacts").toString(),
                     "safetune.models-dir", home.resolve("models").toString(),
                     // DJL warns on every CPU-only start that it cannot count GPUs; that is expected here.
-                    "logging.level.ai.djl.util.cuda", "ERROR"));
+                    "logging.level.ai.djl.util.cuda", "ERROR",
+                    // SpringDoc warns that the OpenAPI document is public, which it is by design.
+                    "logging.level.org.springdoc.core.events", "ERROR",
+                    // One banner for the platform: the API's, and none at all in the demo. Each app's "Starting
+                    // SafeTuneCli ..." lines say nothing the launcher does not print itself.
+                    "spring.main.banner-mode", "off",
+                    "spring.main.log-startup-info", "false"));
+            Map<String, Object> api = new HashMap<>(Map.of("safetune.bootstrap-api-key", apiKey));
+            Path logFile = null;
             if (quiet) {
+                logFile = home.resolve("logs").resolve("safetune.log");
+                common.put("logging.config", "classpath:logging/file.xml");
+                common.put("logging.file.name", logFile.toString());
+                out.println("Logs: " + logFile);
+            } else {
+                common.put("logging.config", "classpath:logging/console.xml");
                 common.put("logging.level.root", "WARN");
-                common.put("spring.main.banner-mode", "off");
+                common.put("logging.level.dev.safetune", "INFO");
+                api.put("spring.main.banner-mode", "console");
             }
-            Platform platform = Platform.start(common, Map.of("safetune.bootstrap-api-key", apiKey), apiPort, 1);
-            return new LocalSetup(database, platform, apiKey);
+            Platform platform = Platform.start(common, api, apiPort, 1);
+            recordBaseModelLicence(database.jdbcUrl());
+            return new LocalSetup(home, database, platform, apiKey, logFile);
         } catch (RuntimeException e) {
             database.close();
             throw e;
         }
+    }
+
+    /**
+     * The bundled base is generated on this machine from a seed by SafeTune's own code and holds no third-party
+     * weights, so its licence is the project's. The catalogue scan that registers it records no licence (that is the
+     * importer's, from a model card), so it is set here, only on the scanned, generated row.
+     */
+    static void recordBaseModelLicence(String jdbcUrl) {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setURL(jdbcUrl);
+        JdbcClient.create(dataSource)
+                .sql("UPDATE models SET licence = :licence WHERE id = :id AND kind = 'base' AND content_digest IS NULL"
+                        + " AND licence IS DISTINCT FROM :licence")
+                .param("licence", BASE_MODEL_LICENCE)
+                .param("id", BASE_MODEL)
+                .update();
     }
 
     /** Creates the bundled base model the first time; later runs reuse it. */
@@ -99,6 +145,27 @@ final class LocalSetup implements AutoCloseable {
 
     String apiKey() {
         return apiKey;
+    }
+
+    Path homeDir() {
+        return home;
+    }
+
+    /** Where the apps log, when they log to a file rather than the console. */
+    Optional<Path> logFile() {
+        return Optional.ofNullable(logFile);
+    }
+
+    /** The directory a model's files are stored in, from the models table. */
+    Optional<Path> modelPath(String modelId) {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setURL(database.jdbcUrl());
+        return JdbcClient.create(dataSource)
+                .sql("SELECT storage_path FROM models WHERE id = :id")
+                .param("id", modelId)
+                .query(String.class)
+                .optional()
+                .map(Path::of);
     }
 
     @Override

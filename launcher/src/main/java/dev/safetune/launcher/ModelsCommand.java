@@ -13,106 +13,87 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import org.flywaydb.core.Flyway;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code ./safetune models import hf:<repo_id>[@<revision>] | dir:<path> [--as <id>] [--replace] [--parallel N]}:
- * imports a base model into the database and artifacts directory the local platform uses, in this process (no
- * server needed), with a progress bar. {@code HF_TOKEN} and {@code HF_ENDPOINT} are read as huggingface_hub reads
- * them.
+ * {@code ./safetune models import SOURCE [--as ID] [--replace] [--parallel N]}: imports a base model from
+ * {@code hf:<repo_id>[@<revision>]} or {@code dir:<path>} into the database and artifacts directory the local platform
+ * uses, in this process (no server needed), with a progress bar. {@code HF_TOKEN} and {@code HF_ENDPOINT} are read as
+ * huggingface_hub reads them.
  */
 final class ModelsCommand {
-    static final String USAGE = """
-              models import hf:<repo_id>[@<revision>] | dir:<path> [--as <id>] [--replace] [--parallel N]
-                                        import a base model from the Hugging Face Hub (HF_TOKEN, HF_ENDPOINT) or a
-                                        local directory: verified, validated, registered for fine-tuning
-            """;
-
     /** Where the import writes: the platform's database and artifacts directory. */
     record Target(String jdbcUrl, Path artifactsDir) {}
+
+    /** Opens the target for one import and closes it afterwards (the local database may be an embedded one). */
+    @FunctionalInterface
+    interface Workspace {
+        int run(TargetAction action) throws Exception;
+    }
+
+    @FunctionalInterface
+    interface TargetAction {
+        int run(Target target) throws Exception;
+    }
 
     private final PrintStream out;
     private final PrintStream err;
     private final boolean interactive;
+    private final Map<String, String> environment;
+    private final Workspace workspace;
 
-    ModelsCommand(PrintStream out, PrintStream err, boolean interactive) {
+    ModelsCommand(
+            PrintStream out,
+            PrintStream err,
+            boolean interactive,
+            Map<String, String> environment,
+            Workspace workspace) {
         this.out = out;
         this.err = err;
         this.interactive = interactive;
+        this.environment = environment;
+        this.workspace = workspace;
+    }
+
+    /** The {@code models} command group. */
+    Command command() {
+        return Command.group(
+                "models",
+                "base models to fine-tune",
+                List.of(Command.leaf("import", "SOURCE [--as ID] [--replace] [--parallel N]", """
+                        import a base model, verified, validated and registered for fine-tuning; SOURCE is
+                        hf:<repo_id>[@<revision>] (the Hugging Face Hub; HF_TOKEN, HF_ENDPOINT) or dir:<path>""", arguments -> {
+                    ImportArguments parsed = ImportArguments.of(arguments);
+                    return workspace.run(target -> importModel(parsed, target));
+                })));
     }
 
     /** The parsed command line of {@code models import}. */
     record ImportArguments(ImportRequest request, int parallelDownloads) {
 
-        /**
-         * @throws IllegalArgumentException naming the argument that is wrong
-         * @throws ModelImportException for a malformed source or model id
-         */
-        static ImportArguments parse(List<String> args) {
-            String source = null;
-            String id = null;
-            boolean replace = false;
-            int parallel = HubSettings.DEFAULT_PARALLEL_DOWNLOADS;
-            for (int i = 0; i < args.size(); i++) {
-                String arg = args.get(i);
-                switch (arg) {
-                    case "--as" -> id = value(args, ++i, arg);
-                    case "--replace" -> replace = true;
-                    case "--parallel" -> {
-                        String value = value(args, ++i, arg);
-                        try {
-                            parallel = Integer.parseInt(value);
-                        } catch (NumberFormatException e) {
-                            parallel = 0;
-                        }
-                        if (parallel < 1 || parallel > 64) {
-                            throw new IllegalArgumentException("--parallel must be 1 to 64, got " + value);
-                        }
-                    }
-                    default -> {
-                        if (arg.startsWith("--")) {
-                            throw new IllegalArgumentException("unknown option " + arg);
-                        }
-                        if (source != null) {
-                            throw new IllegalArgumentException("one source only, got " + source + " and " + arg);
-                        }
-                        source = arg;
-                    }
-                }
+        /** @throws Command.UsageException naming the argument that is wrong */
+        static ImportArguments of(Command.Arguments arguments) {
+            int parallel = arguments.intOption("--parallel").orElse(HubSettings.DEFAULT_PARALLEL_DOWNLOADS);
+            if (parallel < 1 || parallel > 64) {
+                throw new Command.UsageException("--parallel must be 1 to 64, got " + arguments.required("--parallel"));
             }
-            if (source == null) {
-                throw new IllegalArgumentException("a source is required: hf:<repo_id>[@<revision>] or dir:<path>");
+            try {
+                return new ImportArguments(
+                        new ImportRequest(
+                                ImportSource.parse(arguments.positional().getFirst()),
+                                arguments.option("--as"),
+                                arguments.has("--replace")),
+                        parallel);
+            } catch (ModelImportException e) {
+                throw new Command.UsageException(e.getMessage());
             }
-            return new ImportArguments(
-                    new ImportRequest(ImportSource.parse(source), Optional.ofNullable(id), replace), parallel);
-        }
-
-        private static String value(List<String> args, int index, String option) {
-            if (index >= args.size()) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args.get(index);
         }
     }
 
-    /** Runs {@code models <subcommand> ...}; returns the exit code. */
-    int run(List<String> args, Map<String, String> environment, Target target) throws InterruptedException {
-        if (args.isEmpty() || !args.getFirst().equals("import")) {
-            err.print("usage: safetune\n" + USAGE);
-            return 2;
-        }
-        ImportArguments parsed;
-        try {
-            parsed = ImportArguments.parse(args.subList(1, args.size()));
-        } catch (IllegalArgumentException | ModelImportException e) {
-            err.println("safetune models import: " + e.getMessage());
-            err.print("usage: safetune\n" + USAGE);
-            return 2;
-        }
+    private int importModel(ImportArguments parsed, Target target) throws InterruptedException {
         quietLogs();
         HubSettings hub = HubSettings.fromEnvironment(environment).withParallelDownloads(parsed.parallelDownloads());
         PGSimpleDataSource dataSource = new PGSimpleDataSource();

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.MDC;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -34,7 +35,14 @@ public final class Platform implements AutoCloseable {
         Map<String, Object> apiProps = new HashMap<>(common);
         apiProps.putAll(apiProperties);
         apiProps.put("server.port", apiPort);
-        ConfigurableApplicationContext api = ApiServiceApplication.builder().run(arguments(apiProps));
+        ConfigurableApplicationContext api;
+        // Labels the lines each context logs while it starts (AppLabel): the main thread starts them all in turn.
+        MDC.put(AppLabel.MDC_KEY, AppLabel.API);
+        try {
+            api = ApiServiceApplication.builder().run(arguments(apiProps));
+        } finally {
+            MDC.remove(AppLabel.MDC_KEY);
+        }
         Platform platform = new Platform(api, common);
         try {
             for (int i = 0; i < workerCount; i++) {
@@ -52,8 +60,13 @@ public final class Platform implements AutoCloseable {
         Map<String, Object> props = new HashMap<>(common);
         props.put("server.port", 0);
         props.putAll(extra);
-        ConfigurableApplicationContext worker =
-                TrainerWorkerApplication.builder().run(arguments(props));
+        ConfigurableApplicationContext worker;
+        MDC.put(AppLabel.MDC_KEY, AppLabel.WORKER);
+        try {
+            worker = TrainerWorkerApplication.builder().run(arguments(props));
+        } finally {
+            MDC.remove(AppLabel.MDC_KEY);
+        }
         workers.add(worker);
         return worker;
     }

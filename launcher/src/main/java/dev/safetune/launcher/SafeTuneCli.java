@@ -1,68 +1,86 @@
 package dev.safetune.launcher;
 
 import dev.safetune.worker.model.BaseModelGenerator;
+import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-/** Entry point of {@code ./safetune}: {@code demo}, {@code serve}, {@code create-base-model}, {@code models}. */
+/**
+ * Entry point of {@code ./safetune}. Every command is registered in {@link #root}; {@link Command} dispatches, prints
+ * usage on {@code --help} and refuses unknown words, the same way for each.
+ */
 public final class SafeTuneCli {
-    private static final String USAGE =
-            """
-            usage: safetune <command>
-              demo                      start the platform locally and fine-tune the bundled sample end to end
-              serve                     start the API (port 8080, SAFETUNE_PORT) and one worker; runs until stopped
-              create-base-model [DIR] [--seed N]
-                                        write the small random-init base model (default: $SAFETUNE_HOME/models/safetune-tiny)
-            %s
-            customer commands (endpoint and key from SAFETUNE_BASE_URL/OPENAI_BASE_URL, SAFETUNE_API_KEY/OPENAI_API_KEY):
-            %s
-            environment: SAFETUNE_HOME (default ./.safetune), SAFETUNE_DB_URL, SAFETUNE_BOOTSTRAP_API_KEY, SAFETUNE_PORT,
-              HF_TOKEN, HF_ENDPOINT
-            """.formatted(ModelsCommand.USAGE.stripTrailing(), CustomerCli.USAGE.stripTrailing());
+    private static final String ENVIRONMENT = """
+            Customer commands (files, jobs, audit) call the API at SAFETUNE_BASE_URL or OPENAI_BASE_URL (default
+            http://127.0.0.1:8080) with SAFETUNE_API_KEY or OPENAI_API_KEY (default: $SAFETUNE_HOME/local-api-key).
+            Environment: SAFETUNE_HOME (default ./.safetune), SAFETUNE_DB_URL, SAFETUNE_BOOTSTRAP_API_KEY,
+            SAFETUNE_PORT, HF_TOKEN, HF_ENDPOINT. Run any command with --help for its usage.""";
+
+    /** What every command may use: the streams, the environment and the local home directory. */
+    record Console(PrintStream out, PrintStream err, boolean interactive, Map<String, String> env, Path home) {
+        int port() {
+            return Integer.parseInt(env.getOrDefault("SAFETUNE_PORT", "8080"));
+        }
+    }
 
     private SafeTuneCli() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 0) {
-            System.out.print(USAGE);
-            System.exit(2);
-        }
-        int port = Integer.parseInt(System.getenv().getOrDefault("SAFETUNE_PORT", "8080"));
-        int code = switch (args[0]) {
-            case "demo" -> new DemoCommand(System.out, System.console() != null).run(LocalSetup.home(), port);
-            case "serve" -> serve(port);
-            case "create-base-model" -> createBaseModel(Arrays.copyOfRange(args, 1, args.length));
-            case "models" -> models(Arrays.copyOfRange(args, 1, args.length));
-            default -> {
-                System.err.print(USAGE);
-                yield 2;
-            }
-        };
-        System.exit(code);
+        Console console =
+                new Console(System.out, System.err, System.console() != null, System.getenv(), LocalSetup.home());
+        System.exit(run(console, List.of(args)));
     }
 
-    private static int customer(String[] args) throws Exception {
-        try {
-            ApiClient client = CustomerCli.clientFromEnvironment(System.getenv(), LocalSetup.home());
-            return new CustomerCli(client, System.out, System.console() != null).run(List.of(args));
-        } catch (IllegalArgumentException e) {
-            System.err.println("safetune: " + e.getMessage());
-            return 2;
-        }
+    static int run(Console console, List<String> args) throws Exception {
+        return root(console).run("", args, console.out(), console.err());
     }
 
-    private static int serve(int port) throws Exception {
-        LocalSetup setup = LocalSetup.start(LocalSetup.home(), port, false, System.out);
-        System.out.println("SafeTune is running: API " + setup.platform().apiBaseUrl() + "/v1, metrics "
-                + setup.platform().apiBaseUrl() + "/actuator/prometheus. Ctrl-C stops it.");
+    /** The whole command tree: a new top-level command is one more entry here. */
+    static Command root(Console c) {
+        List<Command> commands = new ArrayList<>();
+        commands.add(Command.leaf(
+                "demo",
+                "",
+                "start the platform locally and fine-tune the bundled sample end to end",
+                a -> new DemoCommand(c.out(), c.interactive()).run(c.home(), c.port())));
+        commands.add(Command.leaf(
+                "serve",
+                "",
+                "start the API (port 8080, SAFETUNE_PORT) and one worker; runs until stopped",
+                a -> serve(c)));
+        commands.add(Command.leaf(
+                "create-base-model",
+                "[DIR] [--seed N]",
+                "write the small random-init base model (default: $SAFETUNE_HOME/models/safetune-tiny)",
+                a -> createBaseModel(c, a)));
+        commands.add(new ModelsCommand(c.out(), c.err(), c.interactive(), c.env(), action -> {
+                    try (LocalDatabase database = LocalDatabase.resolve(c.home())) {
+                        return action.run(new ModelsCommand.Target(
+                                database.jdbcUrl(), c.home().resolve("artifacts")));
+                    }
+                })
+                .command());
+        commands.addAll(
+                new CustomerCli(() -> CustomerCli.clientFromEnvironment(c.env(), c.home()), c.out(), c.interactive())
+                        .commands());
+        return Command.group(
+                "", "fine-tuning as a service with in-training safeguards (README.md)", commands, ENVIRONMENT);
+    }
+
+    private static int serve(Console c) throws Exception {
+        LocalSetup setup = LocalSetup.start(c.home(), c.port(), false, c.out());
+        c.out()
+                .println("SafeTune is running: API " + setup.platform().apiBaseUrl() + "/v1, metrics "
+                        + setup.platform().apiBaseUrl() + "/actuator/prometheus. Ctrl-C stops it.");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 setup.close();
             } catch (Exception e) {
-                System.err.println("shutdown: " + e);
+                c.err().println("shutdown: " + e);
             }
             stopped.countDown();
         }));
@@ -70,30 +88,13 @@ public final class SafeTuneCli {
         return 0;
     }
 
-    /** Imports into the database and artifacts directory {@code serve} uses (see {@link LocalSetup}). */
-    private static int models(String[] args) throws Exception {
-        Path home = LocalSetup.home();
-        try (LocalDatabase database = LocalDatabase.resolve(home)) {
-            return new ModelsCommand(System.out, System.err, System.console() != null)
-                    .run(
-                            List.of(args),
-                            System.getenv(),
-                            new ModelsCommand.Target(database.jdbcUrl(), home.resolve("artifacts")));
-        }
-    }
-
-    private static int createBaseModel(String[] args) throws Exception {
-        Path dir = LocalSetup.home().resolve("models").resolve(LocalSetup.BASE_MODEL);
-        long seed = LocalSetup.BASE_MODEL_SEED;
-        for (int i = 0; i < args.length; i++) {
-            if ("--seed".equals(args[i]) && i + 1 < args.length) {
-                seed = Long.parseLong(args[++i]);
-            } else {
-                dir = Path.of(args[i]).toAbsolutePath();
-            }
-        }
+    private static int createBaseModel(Console c, Command.Arguments a) throws Exception {
+        Path dir = a.positional(0)
+                .map(d -> Path.of(d).toAbsolutePath())
+                .orElse(c.home().resolve("models").resolve(LocalSetup.BASE_MODEL));
+        long seed = a.intOption("--seed").orElse((int) LocalSetup.BASE_MODEL_SEED);
         BaseModelGenerator.generate(dir, dir.getFileName().toString(), seed);
-        System.out.println("Wrote base model to " + dir);
+        c.out().println("Wrote base model to " + dir);
         return 0;
     }
 }

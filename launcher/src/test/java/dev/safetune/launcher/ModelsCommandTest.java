@@ -42,12 +42,13 @@ class ModelsCommandTest {
         database.close();
     }
 
-    private int run(String... args) throws InterruptedException {
-        ModelsCommand command = new ModelsCommand(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8),
-                false);
-        return command.run(List.of(args), Map.of(), new ModelsCommand.Target(database.jdbcUrl(), artifacts));
+    private int run(String... args) throws Exception {
+        PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        ModelsCommand.Target target = new ModelsCommand.Target(database.jdbcUrl(), artifacts);
+        Command models =
+                new ModelsCommand(outStream, errStream, false, Map.of(), action -> action.run(target)).command();
+        return models.run("", List.of(args), outStream, errStream);
     }
 
     @Test
@@ -79,8 +80,8 @@ class ModelsCommandTest {
     void badArgumentsExitWithUsageNamingTheArgument() throws Exception {
         assertThat(run("import", "dir:" + model, "--parallel", "0")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
-                .contains("--parallel must be 1 to 64, got 0")
-                .contains("models import hf:<repo_id>[@<revision>] | dir:<path>");
+                .startsWith("safetune models import: --parallel must be 1 to 64, got 0\n")
+                .contains("usage: safetune models import SOURCE [--as ID] [--replace] [--parallel N]");
 
         err.reset();
         assertThat(run("import", "dir:" + model, "--as", "ft:nope")).isEqualTo(2);

@@ -138,35 +138,12 @@ class PlatformEndToEndTest {
     }
 
     @Test
-    void customerCliUploadsStartsAndFollowsAJobToItsEnd(@TempDir Path scratch) throws Exception {
-        Path data = scratch.resolve("train.jsonl");
-        try (InputStream in = DemoCommand.class.getResourceAsStream("/samples/demo-train.jsonl")) {
-            java.nio.file.Files.copy(in, data);
-        }
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
-        ApiClient fromEnv = CustomerCli.clientFromEnvironment(
-                Map.of("OPENAI_BASE_URL", platform.apiBaseUrl() + "/v1", "OPENAI_API_KEY", KEY), scratch);
-        CustomerCli cli = new CustomerCli(fromEnv, out, false);
+    void theBundledBaseModelListsTheProjectsLicence() {
+        LocalSetup.recordBaseModelLicence(database.jdbcUrl());
 
-        assertThat(cli.run(List.of("files", "upload", data.toString()))).isZero();
-        String fileId = printed.toString(StandardCharsets.UTF_8).split("\\s+")[0];
-        int code = cli.run(List.of(
-                "jobs",
-                "create",
-                "--model",
-                LocalSetup.BASE_MODEL,
-                "--training-file",
-                fileId,
-                "--epochs",
-                "1",
-                "--suffix",
-                "cli",
-                "--follow"));
+        JsonNode model = client.get("/v1/models/" + LocalSetup.BASE_MODEL).ok();
 
-        String output = printed.toString(StandardCharsets.UTF_8);
-        assertThat(code).as(output).isZero();
-        assertThat(output).contains("step 20/20", "succeeded", "ft:safetune-tiny:org-default:cli:");
+        assertThat(model.path("licence").asString()).isEqualTo(LocalSetup.BASE_MODEL_LICENCE);
     }
 
     @Test
@@ -174,9 +151,12 @@ class PlatformEndToEndTest {
         Path data = scratch.resolve("bad.jsonl");
         java.nio.file.Files.writeString(data, "{\"messages\": []}\n{not json\n");
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        CustomerCli cli = new CustomerCli(client, new PrintStream(printed, true, StandardCharsets.UTF_8), false);
+        PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+        Map<String, String> env = Map.of("OPENAI_BASE_URL", platform.apiBaseUrl() + "/v1", "OPENAI_API_KEY", KEY);
+        SafeTuneCli.Console console = new SafeTuneCli.Console(out, out, false, env, scratch);
 
-        assertThat(cli.run(List.of("files", "upload", data.toString()))).isEqualTo(1);
+        assertThat(SafeTuneCli.run(console, List.of("files", "upload", data.toString())))
+                .isEqualTo(1);
         assertThat(printed.toString(StandardCharsets.UTF_8))
                 .contains("error", "line 1 messages: must not be empty", "line 2");
     }

@@ -35,12 +35,15 @@ class FileController {
         return files.upload(tenant, request);
     }
 
+    /** OpenAI's parameters: {@code purpose} filters, {@code order} is {@code asc} or {@code desc} (default). */
     @GetMapping
     ListObject<FileObject> list(
             Tenant tenant,
+            @RequestParam(required = false) String purpose,
+            @RequestParam(defaultValue = "desc") String order,
             @RequestParam(required = false) String after,
             @RequestParam(required = false) Integer limit) {
-        return files.list(tenant, after, PageLimit.of(limit, MAX_PAGE, MAX_PAGE));
+        return files.list(tenant, purpose, order, after, PageLimit.of(limit, MAX_PAGE, MAX_PAGE));
     }
 
     @GetMapping("/{id}")

@@ -7,6 +7,7 @@ import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.error.NotFoundException;
 import dev.safetune.api.file.FileObject.Validation;
 import dev.safetune.api.web.ListObject;
+import dev.safetune.api.web.ListOrder;
 import dev.safetune.api.web.PageLimit;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.TrainingFileReader;
@@ -39,7 +40,6 @@ import org.apache.commons.fileupload2.core.FileItemInputIterator;
 import org.apache.commons.fileupload2.core.FileUploadException;
 import org.apache.commons.fileupload2.core.FileUploadSizeException;
 import org.apache.commons.fileupload2.jakarta.servlet6.JakartaServletFileUpload;
-import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -73,14 +73,17 @@ public class FileService {
     private final TransactionTemplate transactions;
     private final MeterRegistry meters;
     private final Counter uploadedBytes;
+    private final FileListing listing;
 
     FileService(
             UploadedFileRepository files,
+            FileListing listing,
             ValidationReportStore reports,
             SafetuneProperties properties,
             TransactionTemplate transactions,
             MeterRegistry meters) {
         this.files = files;
+        this.listing = listing;
         this.reports = reports;
         this.properties = properties;
         this.transactions = transactions;
@@ -243,17 +246,22 @@ public class FileService {
         reports.save(file.id(), tenant.organizationId(), validation);
     }
 
+    /**
+     * A page of the tenant's files: of {@code purpose} (null: any), in {@code order} of creation, starting after the
+     * file {@code after} (null: from the first).
+     */
     @Transactional(readOnly = true)
-    public ListObject<FileObject> list(Tenant tenant, String after, PageLimit limit) {
-        Limit fetch = Limit.of(limit.fetchSize());
-        List<UploadedFile> rows = after == null
-                ? files.findByOrganizationIdOrderByCreatedAtDescIdDesc(tenant.organizationId(), fetch)
+    public ListObject<FileObject> list(Tenant tenant, String purpose, String order, String after, PageLimit limit) {
+        ListOrder direction = ListOrder.parse(order);
+        UploadedFile anchor = after == null
+                ? null
                 : files.findByIdAndOrganizationId(after, tenant.organizationId())
-                        .map(anchor -> files.findPageAfterByOrganizationId(
-                                tenant.organizationId(), anchor.createdAt(), anchor.id(), fetch))
                         .orElseThrow(() ->
                                 new InvalidRequestException("after", "invalid_value", "No such File object: " + after));
-        return ListObject.page(rows, limit, FileObject::of);
+        return ListObject.page(
+                listing.page(tenant.organizationId(), purpose, anchor, direction, limit.fetchSize()),
+                limit,
+                FileObject::of);
     }
 
     @Transactional(readOnly = true)

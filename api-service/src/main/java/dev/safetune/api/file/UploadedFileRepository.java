@@ -1,11 +1,8 @@
 package dev.safetune.api.file;
 
 import jakarta.persistence.LockModeType;
-import java.time.Instant;
 import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
-import org.springframework.data.domain.Limit;
 import org.springframework.data.jpa.repository.Lock;
 import org.springframework.data.jpa.repository.Query;
 import org.springframework.data.repository.Repository;
@@ -27,16 +24,6 @@ interface UploadedFileRepository extends Repository<UploadedFile, String> {
     /** {@code FOR SHARE}: jobs being created may share the file, but it cannot be deleted under them. */
     @Lock(LockModeType.PESSIMISTIC_READ)
     Optional<UploadedFile> findForUseByIdAndOrganizationId(String id, String organizationId);
-
-    List<UploadedFile> findByOrganizationIdOrderByCreatedAtDescIdDesc(String organizationId, Limit limit);
-
-    /** Keyset page: the files created before the {@code after} file, newest first. */
-    @Query("""
-            select f from UploadedFile f
-            where f.organizationId = :organizationId
-              and (f.createdAt < :createdAt or (f.createdAt = :createdAt and f.id < :id))
-            order by f.createdAt desc, f.id desc""")
-    List<UploadedFile> findPageAfterByOrganizationId(String organizationId, Instant createdAt, String id, Limit limit);
 
     @Query(value = """
                     SELECT id FROM fine_tuning_jobs

@@ -3,9 +3,7 @@ package dev.safetune.api.job;
 import dev.safetune.core.job.JobStatus;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
-import org.springframework.data.domain.Limit;
 import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 import org.springframework.data.repository.Repository;
@@ -15,16 +13,6 @@ interface FineTuningJobRepository extends Repository<FineTuningJob, String> {
     FineTuningJob saveAndFlush(FineTuningJob job);
 
     Optional<FineTuningJob> findByIdAndOrganizationId(String id, String organizationId);
-
-    List<FineTuningJob> findByOrganizationIdOrderByCreatedAtDescIdDesc(String organizationId, Limit limit);
-
-    /** Keyset page: the jobs created before the {@code after} job, newest first. */
-    @Query("""
-            select j from FineTuningJob j
-            where j.organizationId = :organizationId
-              and (j.createdAt < :createdAt or (j.createdAt = :createdAt and j.id < :id))
-            order by j.createdAt desc, j.id desc""")
-    List<FineTuningJob> findPageAfterByOrganizationId(String organizationId, Instant createdAt, String id, Limit limit);
 
     /**
      * Ends a job only if it is still in one of {@code from}: a guarded update, so when a worker changes the status

@@ -1,9 +1,11 @@
 package dev.safetune.api.job;
 
 import dev.safetune.api.auth.Tenant;
-import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.web.ListObject;
+import dev.safetune.api.web.ListOrder;
 import dev.safetune.api.web.PageLimit;
+import dev.safetune.api.web.QueryParameters;
+import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -47,12 +49,20 @@ class JobController {
         return response.body(FineTuningJobObject.of(created.job()));
     }
 
+    /**
+     * OpenAI's filter {@code metadata[key]=value} (every pair must match) or {@code metadata=null} (jobs without
+     * metadata).
+     */
     @GetMapping
+    @QueryParameters(prefixes = "metadata[")
     ListObject<FineTuningJobObject> list(
             Tenant tenant,
             @RequestParam(required = false) String after,
-            @RequestParam(required = false) Integer limit) {
-        return jobs.list(tenant, after, PageLimit.of(limit, 20, MAX_PAGE));
+            @RequestParam(required = false) Integer limit,
+            @RequestParam(required = false) String metadata,
+            HttpServletRequest request) {
+        return jobs.list(
+                tenant, JobListing.MetadataFilter.of(metadata, request), after, PageLimit.of(limit, 20, MAX_PAGE));
     }
 
     @GetMapping("/{id}")
@@ -89,13 +99,7 @@ class JobController {
             @RequestParam(required = false) Integer limit,
             @RequestParam(defaultValue = "desc") String order,
             @RequestParam(name = "include_superseded", defaultValue = "false") boolean includeSuperseded) {
-        boolean ascending = switch (order) {
-            case "asc" -> true;
-            case "desc" -> false;
-            default ->
-                throw new InvalidRequestException(
-                        "order", "invalid_value", "Invalid 'order': '" + order + "'; use 'asc' or 'desc'.");
-        };
+        boolean ascending = ListOrder.parse(order) == ListOrder.ASC;
         return jobs.events(tenant, id, after, ascending, includeSuperseded, PageLimit.of(limit, 20, MAX_PAGE));
     }
 

@@ -17,12 +17,10 @@ import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.core.job.JobStatus;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
@@ -38,6 +36,7 @@ public class JobService {
     private static final int CANCEL_ATTEMPTS = 3;
 
     private final FineTuningJobRepository jobs;
+    private final JobListing listing;
     private final JobEventLog events;
     private final JobCheckpoints checkpoints;
     private final JobQueueNotifier queue;
@@ -49,6 +48,7 @@ public class JobService {
 
     JobService(
             FineTuningJobRepository jobs,
+            JobListing listing,
             JobEventLog events,
             JobCheckpoints checkpoints,
             JobQueueNotifier queue,
@@ -58,6 +58,7 @@ public class JobService {
             ModelService models,
             JobPlacement placement) {
         this.jobs = jobs;
+        this.listing = listing;
         this.events = events;
         this.checkpoints = checkpoints;
         this.queue = queue;
@@ -148,16 +149,17 @@ public class JobService {
     }
 
     @Transactional(readOnly = true)
-    public ListObject<FineTuningJobObject> list(Tenant tenant, String after, PageLimit limit) {
-        Limit fetch = Limit.of(limit.fetchSize());
-        List<FineTuningJob> rows = after == null
-                ? jobs.findByOrganizationIdOrderByCreatedAtDescIdDesc(tenant.organizationId(), fetch)
+    public ListObject<FineTuningJobObject> list(
+            Tenant tenant, JobListing.MetadataFilter metadata, String after, PageLimit limit) {
+        FineTuningJob anchor = after == null
+                ? null
                 : jobs.findByIdAndOrganizationId(after, tenant.organizationId())
-                        .map(anchor -> jobs.findPageAfterByOrganizationId(
-                                tenant.organizationId(), anchor.createdAt(), anchor.id(), fetch))
                         .orElseThrow(() -> new InvalidRequestException(
                                 "after", "invalid_value", "No such fine-tuning job: " + after));
-        return ListObject.page(rows, limit, FineTuningJobObject::of);
+        return ListObject.page(
+                listing.page(tenant.organizationId(), metadata, anchor, limit.fetchSize()),
+                limit,
+                FineTuningJobObject::of);
     }
 
     /**

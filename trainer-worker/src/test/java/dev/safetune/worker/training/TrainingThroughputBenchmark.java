@@ -26,7 +26,7 @@ import java.util.Random;
  * </pre>
  *
  * Arguments: batch size, sequence length, measured steps (after 3 warm-up steps). With a fourth argument, a
- * chat-format JSONL file (e.g. {@code ../shared/data/em-paper/dev/secure.jsonl}), it instead fine-tunes on the
+ * chat-format JSONL file (any file in the format of {@code docs/api.md}), it instead fine-tunes on the
  * file's first {@code 8 × batch × steps / epochs} examples (fifth argument: epochs, default 2), with the next 48 as
  * validation set, and reports the losses.
  */
