@@ -248,6 +248,26 @@ class LeasedWorkQueueTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void completeAndClaimEndsTheRowAndClaimsTheNextButRefusesAStaleCompletion(Kind kind) {
+        kind.enqueue(jdbc, "w-1", "org-a");
+        kind.enqueue(jdbc, "w-2", "org-a");
+        kind.enqueue(jdbc, "w-3", "org-a");
+        Lease first = claim(kind, "w1").orElseThrow();
+
+        LeasedWorkQueue.Cycle<Lease> cycle = queue.completeAndClaim(
+                kind.kind, first, kind.kind.leasedGuard(), "succeeded", "", Map.of(), ClaimFilter.NONE, (l, r) -> l);
+
+        assertThat(cycle.completed()).isTrue();
+        assertThat(cycle.next()).map(Lease::id).contains("w-2");
+        assertThat(status(kind, "w-1")).isEqualTo("succeeded");
+        LeasedWorkQueue.Cycle<Lease> stale = queue.completeAndClaim(
+                kind.kind, first, kind.kind.leasedGuard(), "succeeded", "", Map.of(), ClaimFilter.NONE, (l, r) -> l);
+        assertThat(stale.completed()).isFalse();
+        assertThat(stale.next()).map(Lease::id).contains("w-3");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void anIdleLoopWakesOnTheNotifyWithoutWaitingForItsPoll(Kind kind) throws Exception {
         CountDownLatch ran = new CountDownLatch(1);
         WorkHandler<Lease> handler = new WorkHandler<>() {
