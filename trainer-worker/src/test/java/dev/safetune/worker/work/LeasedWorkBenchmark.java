@@ -53,7 +53,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * at the first line of the handler in the child minus the wall clock just after the enqueue's commit returned here
  * (same machine, same clock). Percentiles are nearest-rank.
  *
- * <p>Run: {@code --url jdbc:postgresql://127.0.0.1:5432/ --user postgres [--n 20000] [--threads 2,8,16]}. It
+ * <p>Run: {@code --url jdbc:postgresql://127.0.0.1:5432/ --user postgres [--n 20000] [--threads 2,8,16]
+ * [--modes chained,separate]}. It
  * creates a fresh database {@code safetune_queue_bench}, migrates it, and drops it at the end.
  */
 public final class LeasedWorkBenchmark {
@@ -92,7 +93,16 @@ public final class LeasedWorkBenchmark {
                     .locations("classpath:db/migration")
                     .load()
                     .migrate();
-            run(url, user, n, threads);
+            List<String> names =
+                    List.of(options.getOrDefault("modes", "chained,separate").split(","));
+            boolean[] modes = new boolean[names.size()];
+            for (int i = 0; i < modes.length; i++) {
+                if (!names.get(i).equals("chained") && !names.get(i).equals("separate")) {
+                    throw new IllegalArgumentException("--modes takes chained and/or separate, got " + names.get(i));
+                }
+                modes[i] = names.get(i).equals("chained");
+            }
+            run(url, user, n, threads, modes);
         } finally {
             try (Connection admin = DriverManager.getConnection(server + "postgres", user, null);
                     Statement s = admin.createStatement()) {
@@ -101,7 +111,7 @@ public final class LeasedWorkBenchmark {
         }
     }
 
-    private static void run(String url, String user, int n, int[] threads) throws Exception {
+    private static void run(String url, String user, int n, int[] threads, boolean[] modes) throws Exception {
         try (HikariDataSource setup = pool(url, user, 2)) {
             JdbcClient jdbc = JdbcClient.create(setup);
             System.out.println("leased-work queue benchmark | "
@@ -113,7 +123,7 @@ public final class LeasedWorkBenchmark {
         List<String> summary = new ArrayList<>();
         throughput(url, user, 10_000, 8, 1, true, "warm-up");
         throughput(url, user, 2_000, 8, 1, false, "warm-up");
-        for (boolean chained : new boolean[] {true, false}) {
+        for (boolean chained : modes) {
             StringBuilder cycles = new StringBuilder(chained ? "chained cycles/s" : "separate commits cycles/s");
             for (int t : threads) {
                 double rate = throughput(url, user, n, t, 1, chained, "A");
