@@ -15,6 +15,7 @@ import dev.safetune.worker.training.StepMetrics;
 import dev.safetune.worker.training.TrainingListener;
 import dev.safetune.worker.training.TrainingRequest;
 import dev.safetune.worker.training.TrainingStoppedException;
+import dev.safetune.worker.work.WorkPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +31,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,9 +39,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -246,10 +245,10 @@ class PlatformEndToEndTest {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setURL(database.jdbcUrl());
         JobQueue queue = new JobQueue(
-                JdbcClient.create(ds),
-                new TransactionTemplate(new DataSourceTransactionManager(ds)),
-                JsonMapper.builder().build());
-        ClaimedJob claimed = queue.claim("dead-worker", Duration.ofSeconds(2)).orElseThrow();
+                ds,
+                JsonMapper.builder().build(),
+                new WorkPolicy(Duration.ofSeconds(2), Duration.ofMillis(500), OptionalInt.empty()));
+        ClaimedJob claimed = queue.claim("dead-worker").orElseThrow();
         assertThat(claimed.id()).isEqualTo(jobId);
         List<ChatExample> training;
         try (InputStream in = DemoCommand.class.getResourceAsStream("/samples/demo-train.jsonl")) {

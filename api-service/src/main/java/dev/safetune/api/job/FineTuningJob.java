@@ -1,7 +1,9 @@
 package dev.safetune.api.job;
 
 import dev.safetune.core.job.Hyperparameters;
+import dev.safetune.core.job.IllegalJobTransitionException;
 import dev.safetune.core.job.JobStatus;
+import dev.safetune.core.job.JobTransition;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
@@ -139,9 +141,12 @@ public class FineTuningJob {
         return value == null ? null : OffsetDateTime.parse(value).toInstant();
     }
 
-    /** Moves the job on, as {@link JobStatus}'s transition table allows, stamping when it was queued or finished. */
-    void moveTo(JobStatus next, Instant now) {
-        status.requireTransition(next);
+    /** Moves the job on by a named transition, stamping when it was queued or finished. */
+    void moveTo(JobTransition transition, Instant now) {
+        if (!transition.allowedFrom(status)) {
+            throw new IllegalJobTransitionException(status, transition.to());
+        }
+        JobStatus next = transition.to();
         status = next;
         if (next == JobStatus.QUEUED) {
             queuedAt = now;

@@ -15,11 +15,11 @@ import dev.safetune.api.web.PageLimit;
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.core.job.JobStatus;
+import dev.safetune.core.job.JobTransition;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -135,7 +135,7 @@ public class JobService {
                 memoryRequired,
                 now));
         events.info(job, "Validating training file: " + trainingFile.id());
-        job.moveTo(JobStatus.QUEUED, now);
+        job.moveTo(JobTransition.ENQUEUE, now);
         job = jobs.saveAndFlush(job);
         events.info(job, "Files validated, moving job to queued state");
         queue.jobQueued(job.id());
@@ -170,7 +170,7 @@ public class JobService {
     public FineTuningJob cancel(Tenant tenant, String id) {
         for (int attempt = 0; attempt < CANCEL_ATTEMPTS; attempt++) {
             FineTuningJob job = get(tenant, id);
-            if (!job.status().canTransitionTo(JobStatus.CANCELLED)) {
+            if (!JobTransition.CANCEL.allowedFrom(job.status())) {
                 String status = FineTuningJobObject.wireStatus(job.status());
                 throw new InvalidRequestException(
                         null,
@@ -180,7 +180,7 @@ public class JobService {
                                 : "Job " + id + " cannot be cancelled while it is " + status + ".");
             }
             int updated = jobs.finishByIdAndOrganizationId(
-                    id, tenant.organizationId(), JobStatus.sourcesOf(JobStatus.CANCELLED), JobStatus.CANCELLED, now());
+                    id, tenant.organizationId(), JobTransition.CANCEL.from(), JobTransition.CANCEL.to(), now());
             if (updated == 1) {
                 FineTuningJob cancelled = get(tenant, id);
                 events.info(cancelled, "Job cancelled");
@@ -197,25 +197,24 @@ public class JobService {
      */
     @Transactional
     public FineTuningJob pause(Tenant tenant, String id) {
-        return move(tenant, id, JobStatus.PAUSED, "paused", "Job paused");
+        return move(tenant, id, JobTransition.PAUSE, "paused", "Job paused");
     }
 
     /** (+) Puts a paused job back in the queue; the worker that claims it resumes from the newest checkpoint. */
     @Transactional
     public FineTuningJob resume(Tenant tenant, String id) {
         FineTuningJob resumed =
-                move(tenant, id, JobStatus.QUEUED, "resumed", "Job resumed, moving job to queued state");
+                move(tenant, id, JobTransition.RESUME, "resumed", "Job resumed, moving job to queued state");
         queue.jobQueued(id);
         return resumed;
     }
 
-    private FineTuningJob move(Tenant tenant, String id, JobStatus target, String verb, String event) {
+    /** Pauses or resumes: a customer's {@link JobTransition}, guarded in SQL by its from-set. */
+    private FineTuningJob move(Tenant tenant, String id, JobTransition transition, String verb, String event) {
+        JobStatus target = transition.to();
         for (int attempt = 0; attempt < CANCEL_ATTEMPTS; attempt++) {
             FineTuningJob job = get(tenant, id);
-            boolean allowed = target == JobStatus.QUEUED
-                    ? job.status() == JobStatus.PAUSED
-                    : job.status().canTransitionTo(target);
-            if (!allowed) {
+            if (!transition.allowedFrom(job.status())) {
                 throw new InvalidRequestException(
                         null,
                         "invalid_state",
@@ -223,8 +222,7 @@ public class JobService {
                                 + FineTuningJobObject.wireStatus(job.status()) + ".");
             }
             Instant queuedAt = target == JobStatus.QUEUED ? now() : null;
-            if (jobs.moveByIdAndOrganizationId(id, tenant.organizationId(), Set.of(job.status()), target, queuedAt)
-                    == 1) {
+            if (jobs.moveByIdAndOrganizationId(id, tenant.organizationId(), transition.from(), target, queuedAt) == 1) {
                 FineTuningJob moved = get(tenant, id);
                 events.info(moved, event);
                 return moved;

@@ -1,6 +1,7 @@
 package dev.safetune.api.model;
 
 import dev.safetune.api.SafetuneProperties;
+import dev.safetune.core.model.ModelCatalog;
 import dev.safetune.core.model.ModelShape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.scheduling.config.FixedDelayTask;
@@ -28,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  * architecture, parameter count, context length, and the shape memory estimates are computed from). Scanned at start-up and then every
  * {@code safetune.model-scan-interval}, so a model copied in later appears without a restart.
  *
- * <p>Rows are only added or updated, never deleted: a directory that disappears may be a storage hiccup, and jobs
+ * <p>The rows are written by the {@link ModelCatalog}, the one writer of {@code models}. They are only added or
+ * updated, never deleted: a directory that disappears may be a storage hiccup, and jobs
  * and fine-tuned models keep naming their base model.
  */
 @Component
@@ -38,6 +41,7 @@ class BaseModelCatalog implements ApplicationRunner, SchedulingConfigurer {
 
     private final SafetuneProperties properties;
     private final JdbcTemplate jdbc;
+    private final ModelCatalog catalog = new ModelCatalog();
 
     BaseModelCatalog(SafetuneProperties properties, JdbcTemplate jdbc) {
         this.properties = properties;
@@ -71,22 +75,7 @@ class BaseModelCatalog implements ApplicationRunner, SchedulingConfigurer {
         }
         for (Path dir : found) {
             Facts facts = facts(dir.resolve("config.json"));
-            // A tenant's fine-tuned model never has its row taken over by a directory of the same name, nor an
-            // imported base model (content_digest set: verified, with provenance); an unchanged model is not
-            // rewritten. The licence is the importer's to record (from the model card), not the scan's.
-            jdbc.update(
-                    """
-                    INSERT INTO models (id, kind, storage_path, family, architecture, parameters, context_length, shape)
-                    VALUES (?, 'base', ?, ?, ?, ?, ?, CAST(? AS jsonb))
-                    ON CONFLICT (id) DO UPDATE
-                       SET storage_path = EXCLUDED.storage_path, family = EXCLUDED.family,
-                           architecture = EXCLUDED.architecture, parameters = EXCLUDED.parameters,
-                           context_length = EXCLUDED.context_length, shape = EXCLUDED.shape
-                    WHERE models.kind = 'base' AND models.content_digest IS NULL
-                      AND (models.storage_path, models.family, models.architecture, models.parameters,
-                           models.context_length, models.shape)
-                          IS DISTINCT FROM (EXCLUDED.storage_path, EXCLUDED.family, EXCLUDED.architecture,
-                                            EXCLUDED.parameters, EXCLUDED.context_length, EXCLUDED.shape)""",
+            ModelCatalog.ScannedBase base = new ModelCatalog.ScannedBase(
                     dir.getFileName().toString(),
                     dir.toAbsolutePath().toString(),
                     facts.family(),
@@ -94,6 +83,10 @@ class BaseModelCatalog implements ApplicationRunner, SchedulingConfigurer {
                     facts.shape() == null ? null : facts.shape().parameterCount(),
                     facts.shape() == null ? null : facts.shape().maxPositionEmbeddings(),
                     facts.shape() == null ? null : facts.shape().toJson().toString());
+            jdbc.execute((ConnectionCallback<Void>) connection -> {
+                catalog.upsertScannedBase(connection, base);
+                return null;
+            });
         }
         return found.stream().map(dir -> dir.getFileName().toString()).toList();
     }

@@ -10,8 +10,10 @@ import java.util.Set;
  * status may follow which: the API and the worker both go through {@link #requireTransition(JobStatus)}, so an
  * illegal transition is a bug you can see in one spot.
  *
- * <p>{@code auditing} and {@code blocked} are reserved for the post-training audit gate: until it lands no
- * transition leads into them.
+ * <p>A status is <em>leased</em> ({@link #isLeased()}) when a worker holds the job under a lease while in it: an
+ * expired lease sends a job in any leased status back to the queue ({@link JobTransition#REQUEUE_EXPIRED}). Training
+ * may elect {@code auditing} instead of {@code succeeded} (the post-training audit gate, which also runs under a
+ * lease); until the gate lands nothing elects it, and {@code blocked} is reached only from it.
  */
 public enum JobStatus {
     VALIDATING_FILES("validating_files"),
@@ -28,14 +30,18 @@ public enum JobStatus {
             VALIDATING_FILES, EnumSet.of(QUEUED, FAILED, CANCELLED),
             // running -> queued: an expired lease hands the job back to the queue for another worker.
             QUEUED, EnumSet.of(RUNNING, PAUSED, CANCELLED, FAILED),
-            RUNNING, EnumSet.of(QUEUED, PAUSED, SUCCEEDED, FAILED, CANCELLED),
+            RUNNING, EnumSet.of(QUEUED, PAUSED, AUDITING, SUCCEEDED, FAILED, CANCELLED),
             // resume puts a paused job back in the queue; the next claim continues from its newest checkpoint.
             PAUSED, EnumSet.of(QUEUED, CANCELLED),
-            AUDITING, EnumSet.noneOf(JobStatus.class),
+            // auditing -> queued: an expired lease hands the audit back to the queue, like a training run.
+            AUDITING, EnumSet.of(QUEUED, SUCCEEDED, BLOCKED, FAILED, CANCELLED),
             SUCCEEDED, EnumSet.noneOf(JobStatus.class),
             BLOCKED, EnumSet.noneOf(JobStatus.class),
             FAILED, EnumSet.noneOf(JobStatus.class),
             CANCELLED, EnumSet.noneOf(JobStatus.class));
+
+    /** Statuses in which a worker holds the job under a lease (renewed by heartbeats, fenced by attempt). */
+    private static final Set<JobStatus> LEASED = EnumSet.of(RUNNING, AUDITING);
 
     private final String wireName;
 
@@ -77,7 +83,17 @@ public enum JobStatus {
     }
 
     public boolean isTerminal() {
-        return TRANSITIONS.get(this).isEmpty() && this != PAUSED && this != AUDITING;
+        return TRANSITIONS.get(this).isEmpty();
+    }
+
+    /** Whether a worker holds a job in this status under a lease. */
+    public boolean isLeased() {
+        return LEASED.contains(this);
+    }
+
+    /** The statuses a worker holds under a lease: an expired lease in any of them re-queues the job. */
+    public static Set<JobStatus> leased() {
+        return EnumSet.copyOf(LEASED);
     }
 
     @Override

@@ -43,7 +43,11 @@ class JobStatusTest {
     void cancellationIsReachableFromEveryActiveStatus() {
         assertThat(JobStatus.sourcesOf(JobStatus.CANCELLED))
                 .containsExactlyInAnyOrder(
-                        JobStatus.VALIDATING_FILES, JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.PAUSED);
+                        JobStatus.VALIDATING_FILES,
+                        JobStatus.QUEUED,
+                        JobStatus.RUNNING,
+                        JobStatus.PAUSED,
+                        JobStatus.AUDITING);
     }
 
     @Test

@@ -5,11 +5,12 @@ import dev.safetune.worker.job.JobRunner;
 import dev.safetune.worker.placement.WorkerCapacity;
 import dev.safetune.worker.placement.WorkerHeartbeat;
 import dev.safetune.worker.placement.WorkerRegistry;
+import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
-import dev.safetune.worker.queue.LeaseRenewer;
-import dev.safetune.worker.queue.NotificationSignal;
-import dev.safetune.worker.queue.QueueConsumer;
 import dev.safetune.worker.training.FineTuner;
+import dev.safetune.worker.work.LeasedWorkQueue;
+import dev.safetune.worker.work.NotificationSignal;
+import dev.safetune.worker.work.WorkLoop;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -21,35 +22,18 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Wires the queue consumer; the classes it builds stay free of Spring so they can be tested alone. */
+/** Wires the training handler on the leased-work queue; the classes it builds stay free of Spring so they can be tested alone. */
 @Configuration(proxyBeanMethods = false)
 public class WorkerConfiguration {
 
     @Bean
-    JobQueue jobQueue(JdbcClient jdbc, TransactionTemplate tx, JsonMapper json) {
-        return new JobQueue(jdbc, tx, json);
-    }
-
-    @Bean(destroyMethod = "close")
-    LeaseRenewer leaseRenewer(JobQueue queue, WorkerProperties properties) {
-        return new LeaseRenewer(
-                queue, properties.worker().leaseDuration(), properties.worker().heartbeatInterval());
+    JobQueue jobQueue(DataSource dataSource, JsonMapper json, WorkerProperties properties) {
+        return new JobQueue(dataSource, json, properties.worker().policy());
     }
 
     @Bean
     FineTuner fineTuner() {
         return new FineTuner();
-    }
-
-    @Bean
-    JobRunner jobRunner(
-            JobQueue queue,
-            LeaseRenewer renewer,
-            FineTuner fineTuner,
-            JdbcClient jdbc,
-            WorkerProperties properties,
-            MeterRegistry meters) {
-        return new JobRunner(queue, renewer, fineTuner, jdbc, properties, meters);
     }
 
     @Bean
@@ -59,30 +43,34 @@ public class WorkerConfiguration {
                 properties.worker().memoryBytes(), properties.worker().memoryReserve());
     }
 
+    /** The training handler's loop: claims only jobs whose memory estimate fits this worker. */
     @Bean
     @ConditionalOnProperty(name = "safetune.worker.enabled", havingValue = "true", matchIfMissing = true)
-    QueueConsumer queueConsumer(
+    WorkLoop<ClaimedJob> jobLoop(
             JobQueue queue,
             DataSource dataSource,
-            JobRunner runner,
+            JdbcClient jdbc,
+            TransactionTemplate tx,
+            FineTuner fineTuner,
             WorkerProperties properties,
-            WorkerCapacity capacity) {
-        return new QueueConsumer(
-                queue,
-                new NotificationSignal(dataSource, JobQueue.CHANNEL),
+            WorkerCapacity capacity,
+            MeterRegistry meters) {
+        JobRunner runner = new JobRunner(queue, fineTuner, jdbc, properties, meters, capacity.memoryBytes());
+        return new WorkLoop<>(
+                new LeasedWorkQueue(jdbc, tx),
                 runner,
-                properties.worker(),
-                workerId(properties),
-                capacity.memoryBytes());
+                new NotificationSignal(dataSource, JobQueue.CHANNEL),
+                properties.worker().pollInterval(),
+                workerId(properties));
     }
 
     @Bean
     @ConditionalOnProperty(name = "safetune.worker.enabled", havingValue = "true", matchIfMissing = true)
     WorkerHeartbeat workerHeartbeat(
-            JdbcClient jdbc, QueueConsumer consumer, WorkerCapacity capacity, WorkerProperties properties) {
+            JdbcClient jdbc, WorkLoop<ClaimedJob> jobLoop, WorkerCapacity capacity, WorkerProperties properties) {
         return new WorkerHeartbeat(
                 new WorkerRegistry(jdbc),
-                consumer.workerId(),
+                jobLoop.workerId(),
                 capacity,
                 properties.worker().heartbeatInterval());
     }

@@ -1,7 +1,9 @@
 package dev.safetune.worker.config;
 
+import dev.safetune.worker.work.WorkPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalInt;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -44,5 +46,11 @@ public record WorkerProperties(
             @DefaultValue("25") int checkpointEverySteps,
             @DefaultValue("256") int maxSequenceLength,
             DataSize memoryBytes,
-            @DefaultValue("1GB") DataSize memoryReserve) {}
+            @DefaultValue("1GB") DataSize memoryReserve) {
+
+        /** The jobs' leasing policy; the attempts a job may use are its own {@code max_attempts}. */
+        public WorkPolicy policy() {
+            return new WorkPolicy(leaseDuration, heartbeatInterval, OptionalInt.empty());
+        }
+    }
 }

@@ -8,9 +8,6 @@ import dev.safetune.worker.config.WorkerProperties;
 import dev.safetune.worker.model.FineTuningMethod;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
-import dev.safetune.worker.queue.Lease;
-import dev.safetune.worker.queue.LeaseRenewer;
-import dev.safetune.worker.queue.LeaseState;
 import dev.safetune.worker.queue.ResultFile;
 import dev.safetune.worker.training.FineTuner;
 import dev.safetune.worker.training.StepMetrics;
@@ -18,6 +15,13 @@ import dev.safetune.worker.training.TrainingListener;
 import dev.safetune.worker.training.TrainingRequest;
 import dev.safetune.worker.training.TrainingResult;
 import dev.safetune.worker.training.TrainingStoppedException;
+import dev.safetune.worker.work.ClaimFilter;
+import dev.safetune.worker.work.Expired;
+import dev.safetune.worker.work.Heartbeats;
+import dev.safetune.worker.work.Lease;
+import dev.safetune.worker.work.LeaseState;
+import dev.safetune.worker.work.WorkHandler;
+import dev.safetune.worker.work.WorkKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -25,6 +29,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -37,17 +43,19 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * Runs one claimed job: loads its files and base model, trains with heartbeats running, reports progress as job
- * events and checkpoints, and publishes the model. Every write goes through {@link JobQueue}'s fenced methods, so a
- * run that lost its lease cannot change the job any more.
+ * The training handler on the leased-work queue: runs one claimed job — loads its files and base model, trains with
+ * heartbeats running, reports progress as job events and checkpoints, and publishes the model. Every write goes
+ * through {@link JobQueue}'s fenced methods, so a run that lost its lease cannot change the job any more. It claims
+ * only jobs whose memory estimate fits this worker; one job at a time, since a training job uses every core.
  */
-public class JobRunner {
+public class JobRunner implements WorkHandler<ClaimedJob> {
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
     /** Metrics events are throttled so a fast small model does not flood the events table. */
     private static final Duration METRICS_EVENT_SPACING = Duration.ofMillis(250);
 
     private final JobQueue queue;
-    private final LeaseRenewer renewer;
+    private final Heartbeats heartbeats;
+    private final long capacityBytes;
     private final FineTuner fineTuner;
     private final ExampleDiagnostics diagnostics = new ExampleDiagnostics();
     private final JdbcClient jdbc;
@@ -59,13 +67,15 @@ public class JobRunner {
 
     public JobRunner(
             JobQueue queue,
-            LeaseRenewer renewer,
             FineTuner fineTuner,
             JdbcClient jdbc,
             WorkerProperties properties,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            long capacityBytes) {
         this.queue = queue;
-        this.renewer = renewer;
+        this.heartbeats = new Heartbeats(
+                "lease-renewer", queue.kind().policy(), queue.kind().policy().heartbeatInterval());
+        this.capacityBytes = capacityBytes;
         this.fineTuner = fineTuner;
         this.jdbc = jdbc;
         this.properties = properties;
@@ -80,15 +90,49 @@ public class JobRunner {
                 .register(meters);
     }
 
+    @Override
+    public WorkKind kind() {
+        return queue.kind();
+    }
+
+    @Override
+    public ClaimFilter claimFilter() {
+        return JobQueue.memoryFits(capacityBytes);
+    }
+
+    @Override
+    public ClaimedJob claimed(Lease lease, ResultSet row) throws SQLException {
+        return queue.claimed(lease, row);
+    }
+
+    @Override
+    public void onRequeued(List<Expired> requeued) {
+        queue.onRequeued(requeued);
+    }
+
+    @Override
+    public void onGivenUp(List<Expired> givenUp) {
+        queue.onGivenUp(givenUp);
+    }
+
     /** Asks a running job to stop at its next step and go back to the queue. */
-    public void shutdown() {
+    @Override
+    public void beforeStop() {
         shuttingDown = true;
     }
 
-    public void run(ClaimedJob job) {
+    @Override
+    public void afterStop() {
+        heartbeats.close();
+    }
+
+    @Override
+    public void execute(ClaimedJob job) {
         Lease lease = job.lease();
         queueWait.record(Duration.between(job.queuedAt(), Instant.now()));
-        try (LeaseRenewer.Heartbeat heartbeat = renewer.start(lease)) {
+        // The training loop polls the heartbeat's state between steps; nothing to interrupt.
+        try (Heartbeats.Heartbeat heartbeat =
+                heartbeats.start(lease, renewDue -> Optional.of(queue.renew(lease)), () -> {})) {
             queue.appendEvent(
                     lease,
                     "info",
@@ -100,11 +144,11 @@ public class JobRunner {
             } catch (TrainingStoppedException e) {
                 stopped(lease, heartbeat.state(), e.lastStep());
             } catch (JobFailure e) {
-                log.info("job {} failed: {}", lease.jobId(), e.getMessage());
+                log.info("job {} failed: {}", lease.id(), e.getMessage());
                 queue.appendEvent(lease, "error", "message", e.getMessage(), null);
                 queue.fail(lease, e.code(), e.getMessage());
             } catch (IOException | RuntimeException e) {
-                log.warn("job {} failed", lease.jobId(), e);
+                log.warn("job {} failed", lease.id(), e);
                 String message = "Training failed: " + e.getMessage();
                 queue.appendEvent(lease, "error", "message", message, null);
                 queue.fail(lease, "training_error", message);
@@ -112,13 +156,13 @@ public class JobRunner {
         }
     }
 
-    private void train(ClaimedJob job, LeaseRenewer.Heartbeat heartbeat) throws IOException {
+    private void train(ClaimedJob job, Heartbeats.Heartbeat heartbeat) throws IOException {
         Lease lease = job.lease();
         Path baseModel = baseModelDir(job.model());
         List<ChatExample> training = readFile(job, job.trainingFile(), "training_file");
         List<ChatExample> validation =
                 job.validationFile() == null ? List.of() : readFile(job, job.validationFile(), "validation_file");
-        Optional<JobQueue.StoredCheckpoint> checkpoint = queue.latestCheckpoint(lease.jobId());
+        Optional<JobQueue.StoredCheckpoint> checkpoint = queue.latestCheckpoint(lease.id());
         if (checkpoint.isPresent()) {
             queue.appendResumeEvent(
                     lease,
@@ -168,7 +212,7 @@ public class JobRunner {
             queue.appendEvent(lease, "info", "message", "New fine-tuned model created: " + modelName, null);
             queue.appendEvent(lease, "info", "message", "The job has successfully completed", null);
         } else {
-            log.info("job {} finished training but its lease was lost; result discarded", lease.jobId());
+            log.info("job {} finished training but its lease was lost; result discarded", lease.id());
         }
     }
 
@@ -184,7 +228,7 @@ public class JobRunner {
                         "message",
                         "Training paused at step " + lastStep + "; a resume continues from the newest checkpoint",
                         null);
-            case LOST -> log.info("job {} attempt {}: lease lost, stopped", lease.jobId(), lease.attempt());
+            case LOST -> log.info("job {} attempt {}: lease lost, stopped", lease.id(), lease.attempt());
             case HELD -> {
                 queue.appendEvent(
                         lease, "warn", "message", "Worker shutting down at step " + lastStep + "; job re-queued", null);
@@ -221,13 +265,13 @@ public class JobRunner {
     /** Turns the trainer's callbacks into events, checkpoints and meters. */
     private final class Reporter implements TrainingListener {
         private final Lease lease;
-        private final LeaseRenewer.Heartbeat heartbeat;
+        private final Heartbeats.Heartbeat heartbeat;
         private final String modelName;
         private Instant lastEvent = Instant.EPOCH;
         private long stepTokens;
         private double stepMillis;
 
-        Reporter(Lease lease, LeaseRenewer.Heartbeat heartbeat, String modelName) {
+        Reporter(Lease lease, Heartbeats.Heartbeat heartbeat, String modelName) {
             this.lease = lease;
             this.heartbeat = heartbeat;
             this.modelName = modelName;

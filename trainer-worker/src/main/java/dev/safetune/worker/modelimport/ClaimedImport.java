@@ -1,5 +1,6 @@
 package dev.safetune.worker.modelimport;
 
+import dev.safetune.worker.work.Lease;
 import java.util.Optional;
 
 /**
@@ -9,4 +10,4 @@ import java.util.Optional;
  * @param modelId the id the request named; empty means the importer derives one from the source
  * @param replace whether it may replace other content registered under that id
  */
-public record ClaimedImport(ImportLease lease, String source, Optional<String> modelId, boolean replace) {}
+public record ClaimedImport(Lease lease, String source, Optional<String> modelId, boolean replace) {}

@@ -6,105 +6,81 @@ import static dev.safetune.core.modelimport.ImportStatus.RUNNING;
 import static dev.safetune.core.modelimport.ImportStatus.SUCCEEDED;
 
 import dev.safetune.core.modelimport.ImportStatus;
-import java.time.Duration;
-import java.util.List;
+import dev.safetune.worker.work.ClaimFilter;
+import dev.safetune.worker.work.Lease;
+import dev.safetune.worker.work.LeasedWorkQueue;
+import dev.safetune.worker.work.WorkKind;
+import dev.safetune.worker.work.WorkPolicy;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The {@code model_imports} table as a worker uses it, in the job queue's manner: claim with
- * {@code FOR UPDATE SKIP LOCKED}, renew the lease while running, re-queue imports whose worker stopped renewing, and
- * fenced writes of progress and outcome.
- *
- * <p>Fencing: a claim increments {@code attempts}; every write below is guarded by
- * {@code locked_by = worker AND attempts = attempt AND status = 'running'}, so a worker that lost its lease can no
- * longer change the import. Each status change is first checked against {@link ImportStatus}'s transition table.
+ * The model import as a kind of leased work ({@link #kind}) and the fenced writes a running import makes: progress
+ * with each heartbeat, and its ending. Claiming, renewing, fencing and expiry are the shared {@link LeasedWorkQueue}'s;
+ * each status change's SQL guard is derived from {@link ImportStatus}'s transition table.
  */
 public class ImportQueue {
-    private static final String FENCE =
-            "id = :id AND locked_by = :worker AND attempts = :attempt AND status = 'running'";
+    private final LeasedWorkQueue work;
+    private final WorkKind kind;
 
-    private final JdbcClient jdbc;
-    private final TransactionTemplate tx;
-    private final int maxAttempts;
+    public ImportQueue(JdbcClient jdbc, TransactionTemplate tx, WorkPolicy policy) {
+        this.work = new LeasedWorkQueue(jdbc, tx);
+        this.kind = kind(policy);
+    }
 
     /**
-     * @param maxAttempts claims after which an import whose lease expired again is failed ({@code worker_lost})
-     *     instead of re-queued: an import that keeps killing its worker (out of memory, say) must not loop for ever
+     * Imports as leased work: one queue, oldest first (imports are the platform's, not a tenant's), leased in
+     * {@code running}, given up as {@code failed} ({@code worker_lost}) after the policy's attempts.
      */
-    public ImportQueue(JdbcClient jdbc, TransactionTemplate tx, int maxAttempts) {
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException("max attempts must be at least 1, got " + maxAttempts);
+    public static WorkKind kind(WorkPolicy policy) {
+        return new WorkKind(
+                "model_import",
+                "model_imports",
+                Optional.empty(),
+                "created_at",
+                guard(RUNNING, QUEUED),
+                RUNNING.wireName(),
+                guard(QUEUED, RUNNING),
+                QUEUED.wireName(),
+                FAILED.wireName(),
+                ", started_at = coalesce(w.started_at, now()), message = 'claimed by ' || :worker",
+                ", message = 'worker ' || locked_by || ' stopped renewing its lease; re-queued'",
+                ", finished_at = now(), error_code = 'worker_lost',"
+                        + " error_message = 'The import lost its worker ' || attempts || ' times; giving up.'",
+                "w.source, w.model_id, w.replace",
+                ImportStatus.CHANNEL,
+                policy);
+    }
+
+    /** {@code status IN (...)} of {@code from}, each checked against the transition table to {@code to}. */
+    private static String guard(ImportStatus to, ImportStatus... from) {
+        for (ImportStatus source : from) {
+            source.requireTransition(to);
         }
-        this.jdbc = jdbc;
-        this.tx = tx;
-        this.maxAttempts = maxAttempts;
+        return Arrays.stream(from)
+                .map(s -> "'" + s.wireName() + "'")
+                .collect(Collectors.joining(", ", "status IN (", ")"));
     }
 
-    /**
-     * Re-queues imports whose lease ran out, then claims the oldest queued one, if any, for {@code workerId} with a
-     * lease of {@code leaseFor}.
-     */
-    public Optional<ClaimedImport> claim(String workerId, Duration leaseFor) {
-        QUEUED.requireTransition(RUNNING);
-        return tx.execute(status -> {
-            requeueExpired();
-            return jdbc.sql("""
-                            WITH next AS (
-                                SELECT id FROM model_imports
-                                 WHERE status = 'queued'
-                                 ORDER BY created_at, id
-                                 FOR UPDATE SKIP LOCKED
-                                 LIMIT 1)
-                            UPDATE model_imports m
-                               SET status = 'running', locked_by = :worker,
-                                   lease_until = now() + make_interval(secs => :lease),
-                                   attempts = m.attempts + 1, started_at = coalesce(m.started_at, now()),
-                                   message = 'claimed by ' || :worker
-                              FROM next
-                             WHERE m.id = next.id
-                            RETURNING m.id, m.source, m.model_id, m.replace, m.attempts
-                            """)
-                    .param("worker", workerId)
-                    .param("lease", seconds(leaseFor))
-                    .query((rs, n) -> new ClaimedImport(
-                            new ImportLease(rs.getString("id"), workerId, rs.getInt("attempts")),
-                            rs.getString("source"),
-                            Optional.ofNullable(rs.getString("model_id")),
-                            rs.getBoolean("replace")))
-                    .optional();
-        });
+    public WorkKind kind() {
+        return kind;
     }
 
-    /**
-     * Hands imports whose lease ran out back to the queue (their worker is presumed dead), or fails those that used
-     * up their attempts. Safe to call concurrently: the row locks serialise it.
-     *
-     * @return the ids re-queued
-     */
-    public List<String> requeueExpired() {
-        RUNNING.requireTransition(QUEUED);
-        RUNNING.requireTransition(FAILED);
-        return tx.execute(status -> {
-            jdbc.sql("""
-                            UPDATE model_imports
-                               SET status = 'failed', lease_until = NULL, finished_at = now(),
-                                   error_code = 'worker_lost',
-                                   error_message = 'The import lost its worker ' || attempts || ' times; giving up.'
-                             WHERE status = 'running' AND lease_until < now() AND attempts >= :max
-                            """).param("max", maxAttempts).update();
-            List<String> requeued = jdbc.sql("""
-                            UPDATE model_imports
-                               SET status = 'queued', lease_until = NULL,
-                                   message = 'worker ' || locked_by || ' stopped renewing its lease; re-queued'
-                             WHERE status = 'running' AND lease_until < now()
-                            RETURNING id
-                            """).query(String.class).list();
-            requeued.forEach(this::notifyQueued);
-            return requeued;
-        });
+    /** Claims the oldest queued import, if any, for {@code workerId}. */
+    public Optional<ClaimedImport> claim(String workerId) {
+        return work.claim(kind, workerId, ClaimFilter.NONE, ImportQueue::claimed);
+    }
+
+    static ClaimedImport claimed(Lease lease, ResultSet rs) throws SQLException {
+        return new ClaimedImport(
+                lease, rs.getString("source"), Optional.ofNullable(rs.getString("model_id")), rs.getBoolean("replace"));
     }
 
     /**
@@ -112,77 +88,56 @@ public class ImportQueue {
      *
      * @return false when the lease is no longer this worker's (re-queued or claimed again): stop, write nothing more
      */
-    public boolean heartbeat(ImportLease lease, ImportProgressSnapshot progress, Duration leaseFor) {
-        return jdbc.sql("UPDATE model_imports SET lease_until = now() + make_interval(secs => :lease),"
-                                + " bytes_done = :done, bytes_total = :total, message = :message WHERE " + FENCE)
-                        .param("lease", seconds(leaseFor))
-                        .param("done", progress.bytesDone())
-                        .param("total", progress.bytesTotal() < 0 ? null : progress.bytesTotal())
-                        .param("message", progress.message())
-                        .params(fence(lease))
-                        .update()
-                == 1;
+    public boolean heartbeat(Lease lease, ImportProgressSnapshot progress) {
+        return work.renew(
+                kind, lease, ", bytes_done = :done, bytes_total = :total, message = :message", progress(progress));
     }
 
     /** Marks the import succeeded under {@code modelId}, if the lease is still current. */
-    public boolean succeed(ImportLease lease, String modelId, ImportProgressSnapshot progress) {
-        RUNNING.requireTransition(SUCCEEDED);
-        return jdbc.sql("UPDATE model_imports SET status = 'succeeded', model_id = :model, bytes_done = :done,"
-                                + " bytes_total = :total, message = :message, lease_until = NULL, finished_at = now()"
-                                + " WHERE " + FENCE)
-                        .param("model", modelId)
-                        .param("done", progress.bytesDone())
-                        .param("total", progress.bytesTotal() < 0 ? null : progress.bytesTotal())
-                        .param("message", progress.message())
-                        .params(fence(lease))
-                        .update()
-                == 1;
+    public boolean succeed(Lease lease, String modelId, ImportProgressSnapshot progress) {
+        Map<String, Object> params = progress(progress);
+        params.put("model", modelId);
+        return work.transition(
+                kind,
+                lease,
+                guard(SUCCEEDED, RUNNING),
+                SUCCEEDED.wireName(),
+                false,
+                ", model_id = :model, bytes_done = :done, bytes_total = :total, message = :message,"
+                        + " finished_at = now()",
+                params);
     }
 
     /** Marks the import failed with the importer's code and message, if the lease is still current. */
-    public boolean fail(ImportLease lease, String code, String message) {
-        RUNNING.requireTransition(FAILED);
-        return jdbc.sql("UPDATE model_imports SET status = 'failed', error_code = :code, error_message = :message,"
-                                + " message = 'failed', lease_until = NULL, finished_at = now() WHERE " + FENCE)
-                        .param("code", code)
-                        .param("message", message)
-                        .params(fence(lease))
-                        .update()
-                == 1;
+    public boolean fail(Lease lease, String code, String message) {
+        return work.transition(
+                kind,
+                lease,
+                guard(FAILED, RUNNING),
+                FAILED.wireName(),
+                false,
+                ", error_code = :code, error_message = :message, message = 'failed', finished_at = now()",
+                Map.of("code", code, "message", message));
     }
 
     /**
      * Gives a running import back to the queue at once (the worker is shutting down), so another worker need not wait
      * for the lease to run out; partial downloads stay in the shared store and the next attempt resumes them.
      */
-    public boolean release(ImportLease lease) {
-        RUNNING.requireTransition(QUEUED);
-        return Boolean.TRUE.equals(tx.execute(status -> {
-            int updated = jdbc.sql("UPDATE model_imports SET status = 'queued', lease_until = NULL,"
-                            + " message = 'worker ' || locked_by || ' stopped; re-queued' WHERE " + FENCE)
-                    .params(fence(lease))
-                    .update();
-            if (updated == 1) {
-                notifyQueued(lease.importId());
-            }
-            return updated == 1;
-        }));
+    public boolean release(Lease lease) {
+        return work.release(kind, lease, ", message = 'worker ' || locked_by || ' stopped; re-queued'");
     }
 
     /** Wakes idle workers (they LISTEN on {@link ImportStatus#CHANNEL}); delivered when the transaction commits. */
     public void notifyQueued(String importId) {
-        jdbc.sql("SELECT pg_notify(:channel, :id)")
-                .param("channel", ImportStatus.CHANNEL)
-                .param("id", importId)
-                .query()
-                .singleValue();
+        work.notifyQueued(kind, importId);
     }
 
-    private static Map<String, Object> fence(ImportLease lease) {
-        return Map.of("id", lease.importId(), "worker", lease.workerId(), "attempt", lease.attempt());
-    }
-
-    private static double seconds(Duration duration) {
-        return duration.toMillis() / 1000.0;
+    private static Map<String, Object> progress(ImportProgressSnapshot progress) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("done", progress.bytesDone());
+        params.put("total", progress.bytesTotal() < 0 ? null : progress.bytesTotal());
+        params.put("message", progress.message());
+        return params;
     }
 }

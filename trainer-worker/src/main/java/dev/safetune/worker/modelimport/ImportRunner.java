@@ -1,26 +1,30 @@
 package dev.safetune.worker.modelimport;
 
-import dev.safetune.worker.queue.NotificationSignal;
-import dev.safetune.worker.queue.PollingLoop;
 import dev.safetune.worker.registry.ImportRequest;
 import dev.safetune.worker.registry.ImportSource;
 import dev.safetune.worker.registry.ImportedModel;
 import dev.safetune.worker.registry.ModelImportException;
 import dev.safetune.worker.registry.ModelImporter;
+import dev.safetune.worker.work.Heartbeats;
+import dev.safetune.worker.work.Lease;
+import dev.safetune.worker.work.LeaseState;
+import dev.safetune.worker.work.WorkHandler;
+import dev.safetune.worker.work.WorkKind;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the base-model imports queued over the admin API, one at a time, on its own thread: a worker busy training
- * still imports, since an import is mostly downloading. It claims the oldest queued import (re-queueing any whose
- * worker died), runs {@link ModelImporter#importModel}, keeps the row's progress and lease current through an
- * {@link ImportHeartbeat}, and ends the import succeeded (with the registered model id) or failed (with the
- * importer's error code). Between imports it waits for a NOTIFY, or the poll interval.
+ * Runs the base-model imports queued over the admin API: the model-import handler on the leased-work queue. Its loop
+ * runs on a thread of its own, so a worker busy training still imports, since an import is mostly downloading. It runs
+ * {@link ModelImporter#importModel} on a claimed import, keeps the row's progress and lease current from a heartbeat
+ * (progress every {@code progressInterval} when it changed, the lease at least every heartbeat interval), and ends
+ * the import succeeded (with the registered model id) or failed (with the importer's error code). A lost lease
+ * interrupts the import: another worker may own it by then.
  */
-public class ImportRunner extends PollingLoop {
+public class ImportRunner implements WorkHandler<ClaimedImport> {
     private static final Logger log = LoggerFactory.getLogger(ImportRunner.class);
 
     /** Failures the importer did not classify (a bug, or an error from below it) end with this code. */
@@ -28,78 +32,54 @@ public class ImportRunner extends PollingLoop {
 
     private final ImportQueue queue;
     private final ModelImporter importer;
-    private final ModelImportProperties settings;
-    private final String workerId;
-    private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "model-import-heartbeat");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Heartbeats heartbeats;
+    private volatile boolean stopping;
 
-    ImportRunner(
-            ImportQueue queue,
-            NotificationSignal signal,
-            ModelImporter importer,
-            ModelImportProperties settings,
-            String workerId) {
-        super("model-imports-" + workerId, signal, settings.pollInterval());
+    ImportRunner(ImportQueue queue, ModelImporter importer, ModelImportProperties settings) {
         this.queue = queue;
         this.importer = importer;
-        this.settings = settings;
-        this.workerId = workerId;
+        this.heartbeats = new Heartbeats("model-import-heartbeat", queue.kind().policy(), settings.progressInterval());
     }
 
-    public String workerId() {
-        return workerId;
-    }
-
-    /**
-     * Stopping interrupts an import in progress: its downloads give up and it goes back to the queue; the heartbeat
-     * thread ends after it.
-     */
     @Override
-    protected void afterStop() {
-        heartbeats.shutdownNow();
+    public WorkKind kind() {
+        return queue.kind();
     }
 
-    /**
-     * Claims the oldest queued import and runs it to its end on the calling thread.
-     *
-     * @return whether there was one to run
-     * @throws InterruptedException when the thread was interrupted while idle (not while importing: an interrupted
-     *     import is given back to the queue)
-     */
     @Override
-    public boolean runNext() throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException();
-        }
-        Optional<ClaimedImport> claimed = queue.claim(workerId, settings.leaseDuration());
-        if (claimed.isEmpty()) {
-            return false;
-        }
-        run(claimed.get());
-        return true;
+    public ClaimedImport claimed(Lease lease, ResultSet row) throws SQLException {
+        return ImportQueue.claimed(lease, row);
     }
 
-    private void run(ClaimedImport claimed) {
-        ImportLease lease = claimed.lease();
-        log.info("import {} attempt {}: {}", lease.importId(), lease.attempt(), claimed.source());
+    /** Stopping interrupts an import in progress: its downloads give up and it goes back to the queue. */
+    @Override
+    public void beforeStop() {
+        stopping = true;
+    }
+
+    /** The heartbeat thread ends after the import. */
+    @Override
+    public void afterStop() {
+        heartbeats.close();
+    }
+
+    @Override
+    public void execute(ClaimedImport claimed) {
+        Lease lease = claimed.lease();
+        log.info("import {} attempt {}: {}", lease.id(), lease.attempt(), claimed.source());
         RowProgress progress = new RowProgress();
+        Thread importThread = Thread.currentThread();
         Outcome outcome;
         boolean lost;
-        try (ImportHeartbeat heartbeat = new ImportHeartbeat(
-                heartbeats,
-                queue,
+        try (Heartbeats.Heartbeat heartbeat = heartbeats.start(
                 lease,
-                progress,
-                settings.leaseDuration(),
-                settings.heartbeatInterval(),
-                settings.progressInterval(),
-                Thread.currentThread())) {
+                renewDue -> progress.takeChanged() || renewDue
+                        ? Optional.of(queue.heartbeat(lease, progress.snapshot()) ? LeaseState.HELD : LeaseState.LOST)
+                        : Optional.empty(),
+                importThread::interrupt)) {
             outcome = attempt(claimed, progress);
             heartbeat.close();
-            lost = heartbeat.lost();
+            lost = heartbeat.state() != LeaseState.HELD;
         }
         // An interrupt was meant for the attempt that has now ended (lease lost, or shutdown, which the loop sees
         // through its flag); it must not cut the next wait or claim short.
@@ -107,7 +87,7 @@ public class ImportRunner extends PollingLoop {
         if (lost) {
             return; // another worker owns the import now; how this attempt ended is not ours to write
         }
-        if (stopping() && !(outcome instanceof Outcome.Done)) {
+        if (stopping && !(outcome instanceof Outcome.Done)) {
             // The failure may only be the interrupt surfacing as an I/O error; let the next worker try again.
             release(lease);
             return;
@@ -115,7 +95,7 @@ public class ImportRunner extends PollingLoop {
         switch (outcome) {
             case Outcome.Done done -> {
                 if (!queue.succeed(lease, done.model().id(), progress.finished(describe(done.model())))) {
-                    log.warn("import {}: finished, but the lease was lost meanwhile", lease.importId());
+                    log.warn("import {}: finished, but the lease was lost meanwhile", lease.id());
                 }
             }
             case Outcome.Failed failed -> queue.fail(lease, failed.code(), failed.message());
@@ -123,9 +103,9 @@ public class ImportRunner extends PollingLoop {
         }
     }
 
-    private void release(ImportLease lease) {
+    private void release(Lease lease) {
         if (queue.release(lease)) {
-            log.info("import {}: stopped before it finished; re-queued", lease.importId());
+            log.info("import {}: stopped before it finished; re-queued", lease.id());
         }
     }
 
@@ -137,14 +117,10 @@ public class ImportRunner extends PollingLoop {
         } catch (InterruptedException e) {
             return new Outcome.Abandoned();
         } catch (ModelImportException e) {
-            log.info(
-                    "import {} failed: {} {}",
-                    claimed.lease().importId(),
-                    e.code().code(),
-                    e.getMessage());
+            log.info("import {} failed: {} {}", claimed.lease().id(), e.code().code(), e.getMessage());
             return new Outcome.Failed(e.code().code(), e.getMessage());
         } catch (RuntimeException e) {
-            log.error("import {} failed unexpectedly", claimed.lease().importId(), e);
+            log.error("import {} failed unexpectedly", claimed.lease().id(), e);
             return new Outcome.Failed(INTERNAL_ERROR, "The import failed unexpectedly: " + e);
         }
     }

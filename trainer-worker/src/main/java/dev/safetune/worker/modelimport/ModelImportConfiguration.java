@@ -3,10 +3,12 @@ package dev.safetune.worker.modelimport;
 import dev.safetune.core.modelimport.ImportStatus;
 import dev.safetune.worker.config.WorkerConfiguration;
 import dev.safetune.worker.config.WorkerProperties;
-import dev.safetune.worker.queue.NotificationSignal;
-import dev.safetune.worker.queue.QueueConsumer;
+import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.registry.ModelImporter;
 import dev.safetune.worker.registry.hub.HubSettings;
+import dev.safetune.worker.work.LeasedWorkQueue;
+import dev.safetune.worker.work.NotificationSignal;
+import dev.safetune.worker.work.WorkLoop;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -22,23 +24,29 @@ class ModelImportConfiguration {
 
     @Bean
     ImportQueue importQueue(JdbcClient jdbc, TransactionTemplate tx, ModelImportProperties settings) {
-        return new ImportQueue(jdbc, tx, settings.maxAttempts());
+        return new ImportQueue(jdbc, tx, settings.policy());
     }
 
     @Bean
-    ImportRunner importRunner(
+    WorkLoop<ClaimedImport> importLoop(
             ImportQueue queue,
+            JdbcClient jdbc,
+            TransactionTemplate tx,
             DataSource dataSource,
             WorkerProperties worker,
             ModelImportProperties settings,
-            ObjectProvider<QueueConsumer> trainer) {
+            ObjectProvider<WorkLoop<ClaimedJob>> trainer) {
         // HF_TOKEN stays in this process: HubSettings never prints it, and nothing here stores it.
         ModelImporter importer =
                 new ModelImporter(dataSource, worker.artifactsDir(), HubSettings.fromEnvironment(System.getenv()));
-        // Under the job consumer's name when this worker also trains, so an operator sees one worker in both tables.
-        QueueConsumer consumer = trainer.getIfAvailable();
-        String workerId = consumer != null ? consumer.workerId() : WorkerConfiguration.workerId(worker);
-        return new ImportRunner(
-                queue, new NotificationSignal(dataSource, ImportStatus.CHANNEL), importer, settings, workerId);
+        // Under the job loop's name when this worker also trains, so an operator sees one worker in both tables.
+        WorkLoop<ClaimedJob> jobs = trainer.getIfAvailable();
+        String workerId = jobs != null ? jobs.workerId() : WorkerConfiguration.workerId(worker);
+        return new WorkLoop<>(
+                new LeasedWorkQueue(jdbc, tx),
+                new ImportRunner(queue, importer, settings),
+                new NotificationSignal(dataSource, ImportStatus.CHANNEL),
+                settings.pollInterval(),
+                workerId);
     }
 }

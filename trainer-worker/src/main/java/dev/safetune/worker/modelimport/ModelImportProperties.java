@@ -1,6 +1,8 @@
 package dev.safetune.worker.modelimport;
 
+import dev.safetune.worker.work.WorkPolicy;
 import java.time.Duration;
+import java.util.OptionalInt;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -24,6 +26,11 @@ public record ModelImportProperties(
         @DefaultValue("3s") Duration heartbeatInterval,
         @DefaultValue("500ms") Duration progressInterval,
         @DefaultValue("3") int maxAttempts) {
+
+    /** The imports' leasing policy on the leased-work queue. */
+    public WorkPolicy policy() {
+        return new WorkPolicy(leaseDuration, heartbeatInterval, OptionalInt.of(maxAttempts));
+    }
 
     public ModelImportProperties {
         if (leaseDuration.compareTo(heartbeatInterval.multipliedBy(3)) < 0) {

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Collects what the importer reports, from its download threads, without blocking them: the values are only kept
- * here, and {@link ImportHeartbeat} writes the latest of them to the import's row on its own schedule.
+ * here, and the import's heartbeat writes the latest of them to the import's row on its own schedule.
  */
 final class RowProgress implements ImportProgress {
     private final AtomicBoolean changed = new AtomicBoolean(true);

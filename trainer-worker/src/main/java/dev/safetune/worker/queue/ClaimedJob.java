@@ -1,6 +1,7 @@
 package dev.safetune.worker.queue;
 
 import dev.safetune.core.job.Hyperparameters;
+import dev.safetune.worker.work.Lease;
 import java.time.Instant;
 
 /** A job as a worker sees it right after claiming it. */
@@ -15,10 +16,10 @@ public record ClaimedJob(
         Instant queuedAt) {
 
     public String id() {
-        return lease.jobId();
+        return lease.id();
     }
 
     public String organizationId() {
-        return lease.organizationId();
+        return lease.tenant();
     }
 }

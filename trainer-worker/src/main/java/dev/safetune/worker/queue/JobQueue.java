@@ -1,105 +1,140 @@
 package dev.safetune.worker.queue;
 
-import static dev.safetune.core.job.JobStatus.CANCELLED;
-import static dev.safetune.core.job.JobStatus.FAILED;
-import static dev.safetune.core.job.JobStatus.QUEUED;
-import static dev.safetune.core.job.JobStatus.RUNNING;
-import static dev.safetune.core.job.JobStatus.SUCCEEDED;
-
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.core.job.JobStatus;
-import java.time.Duration;
+import dev.safetune.core.job.JobTransition;
+import dev.safetune.core.model.ModelCatalog;
+import dev.safetune.worker.work.ClaimFilter;
+import dev.safetune.worker.work.DeadWorkHandler;
+import dev.safetune.worker.work.Expired;
+import dev.safetune.worker.work.Lease;
+import dev.safetune.worker.work.LeaseState;
+import dev.safetune.worker.work.LeasedWorkQueue;
+import dev.safetune.worker.work.WorkKind;
+import dev.safetune.worker.work.WorkPolicy;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.sql.DataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The PostgreSQL job queue as a worker uses it: claim with {@code FOR UPDATE SKIP LOCKED}, renew the lease,
- * re-queue jobs whose worker stopped heartbeating, and the fenced writes a running job makes.
+ * The fine-tuning job as a kind of leased work ({@link #kind}) and the fenced writes a running job makes: events,
+ * checkpoints, and its ending. Claiming, renewing, fencing and expiry are the shared {@link LeasedWorkQueue}'s; every
+ * status change goes through a named {@link JobTransition}, whose SQL guard comes from {@code JobStatus}'s table.
  *
- * <p>Fencing: a claim increments {@code attempts}; every write below is guarded by
- * {@code locked_by = worker AND attempts = attempt}, so a worker that lost its lease (it was presumed dead and the
- * job re-queued, or another worker claimed it) can no longer change the job, its events or its checkpoints.
- * Status changes additionally check the source status from {@link JobStatus}'s transition table.
+ * <p>Fencing: every write below is guarded by {@link LeasedWorkQueue#FENCE} ({@code locked_by} and {@code attempts}
+ * of the claim), so a worker that lost its lease can no longer change the job, its events or its checkpoints.
  */
-public class JobQueue {
+public class JobQueue implements DeadWorkHandler {
     public static final String CHANNEL = "safetune_jobs";
-    private static final String FENCE = "id = :job AND locked_by = :worker AND attempts = :attempt";
+    /** Training writes (checkpoints, trained tokens) are only accepted while the job is training. */
+    private static final String TRAINING = JobTransition.sqlIn("status", EnumSet.of(JobStatus.RUNNING));
 
+    private static final String FENCE = LeasedWorkQueue.FENCE;
+
+    private final DataSource dataSource;
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
     private final JsonMapper json;
+    private final LeasedWorkQueue work;
+    private final WorkKind kind;
+    private final ModelCatalog models = new ModelCatalog();
 
-    public JobQueue(JdbcClient jdbc, TransactionTemplate tx, JsonMapper json) {
-        this.jdbc = jdbc;
-        this.tx = tx;
+    public JobQueue(DataSource dataSource, JsonMapper json, WorkPolicy policy) {
+        this.dataSource = dataSource;
+        this.jdbc = JdbcClient.create(dataSource);
+        this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         this.json = json;
-    }
-
-    /** Claims the oldest queued job for a worker without a memory limit (tools and tests). */
-    public Optional<ClaimedJob> claim(String workerId, Duration leaseFor) {
-        return claim(workerId, leaseFor, Long.MAX_VALUE);
+        this.work = new LeasedWorkQueue(jdbc, tx);
+        this.kind = kind(policy);
     }
 
     /**
-     * Claims the oldest queued job whose estimated peak memory fits {@code capacityBytes}, if any, for
-     * {@code workerId} with a lease of {@code leaseFor}. A job without an estimate (created before estimates, or for
-     * a model whose shape is unknown) fits any worker. A job that fits no worker stays queued for a bigger one rather
-     * than failing, since workers come and go.
+     * Jobs as leased work: claimed fairly across organisations from {@code queued} (oldest {@code queued_at} first
+     * within one), leased in {@code running} or {@code auditing}, given up as {@code failed} ({@code worker_lost})
+     * once a lease ran out on the row's {@code max_attempts}-th claim.
      */
-    public Optional<ClaimedJob> claim(String workerId, Duration leaseFor, long capacityBytes) {
-        QUEUED.requireTransition(RUNNING);
-        return tx.execute(status -> jdbc.sql("""
-                        WITH next AS (
-                            SELECT id FROM fine_tuning_jobs
-                             WHERE status = 'queued'
-                               AND (memory_required_bytes IS NULL OR memory_required_bytes <= :capacity)
-                             ORDER BY queued_at, id
-                             FOR UPDATE SKIP LOCKED
-                             LIMIT 1)
-                        UPDATE fine_tuning_jobs j
-                           SET status = 'running', locked_by = :worker,
-                               lease_until = now() + make_interval(secs => :lease),
-                               attempts = j.attempts + 1, version = j.version + 1,
-                               started_at = coalesce(j.started_at, now())
-                          FROM next
-                         WHERE j.id = next.id
-                        RETURNING j.id, j.organization_id, j.model, j.training_file, j.validation_file,
-                                  j.hyperparameters::text AS hp, j.seed, j.suffix, j.queued_at, j.attempts
-                        """)
-                .param("worker", workerId)
-                .param("lease", leaseSeconds(leaseFor))
-                .param("capacity", capacityBytes)
-                .query((rs, n) -> new ClaimedJob(
-                        new Lease(rs.getString("id"), rs.getString("organization_id"), workerId, rs.getInt("attempts")),
-                        rs.getString("model"),
-                        rs.getString("training_file"),
-                        rs.getString("validation_file"),
-                        hyperparameters(rs.getString("hp")),
-                        rs.getLong("seed"),
-                        rs.getString("suffix"),
-                        rs.getTimestamp("queued_at").toInstant()))
-                .optional());
+    public static WorkKind kind(WorkPolicy policy) {
+        return new WorkKind(
+                "job",
+                "fine_tuning_jobs",
+                Optional.of("organization_id"),
+                "queued_at",
+                JobTransition.CLAIM.sqlGuard(),
+                JobTransition.CLAIM.to().wireName(),
+                JobTransition.REQUEUE_EXPIRED.sqlGuard(),
+                JobTransition.REQUEUE_EXPIRED.to().wireName(),
+                JobTransition.GIVE_UP.to().wireName(),
+                ", version = w.version + 1, started_at = coalesce(w.started_at, now())",
+                ", locked_by = NULL, version = version + 1, queued_at = now()",
+                ", locked_by = NULL, version = version + 1, finished_at = now(), error_code = 'worker_lost',"
+                        + " error_message = 'The job lost its worker ' || attempts || ' times; giving up.'",
+                "w.model, w.training_file, w.validation_file, w.hyperparameters::text AS hp, w.seed, w.suffix,"
+                        + " w.queued_at",
+                CHANNEL,
+                policy);
+    }
+
+    public WorkKind kind() {
+        return kind;
+    }
+
+    /** Claims the next job for a worker without a memory limit (tools and tests). */
+    public Optional<ClaimedJob> claim(String workerId) {
+        return claim(workerId, Long.MAX_VALUE);
+    }
+
+    /**
+     * Claims the next queued job whose estimated peak memory fits {@code capacityBytes}, fairly across
+     * organisations. A job without an estimate (created before estimates, or for a model whose shape is unknown)
+     * fits any worker. A job that fits no worker stays queued for a bigger one rather than failing, since workers
+     * come and go.
+     */
+    public Optional<ClaimedJob> claim(String workerId, long capacityBytes) {
+        return work.claim(kind, workerId, memoryFits(capacityBytes), this::claimed);
+    }
+
+    /** The claim filter of a worker with {@code capacityBytes} to train in. */
+    public static ClaimFilter memoryFits(long capacityBytes) {
+        return new ClaimFilter(
+                "w.memory_required_bytes IS NULL OR w.memory_required_bytes <= :capacity",
+                Map.of("capacity", capacityBytes));
+    }
+
+    /** A claimed row as the training handler runs it. */
+    public ClaimedJob claimed(Lease lease, ResultSet rs) throws SQLException {
+        return new ClaimedJob(
+                lease,
+                rs.getString("model"),
+                rs.getString("training_file"),
+                rs.getString("validation_file"),
+                hyperparameters(rs.getString("hp")),
+                rs.getLong("seed"),
+                rs.getString("suffix"),
+                rs.getTimestamp("queued_at").toInstant());
     }
 
     /**
      * Extends the lease; the answer tells the worker whether to go on. Cancellation and pausing are seen here: the
      * API moves a running job to {@code cancelled} or {@code paused} and the next heartbeat finds it.
      */
-    public LeaseState renew(Lease lease, Duration leaseFor) {
-        int renewed = jdbc.sql("UPDATE fine_tuning_jobs SET lease_until = now() + make_interval(secs => :lease)"
-                        + " WHERE " + FENCE + " AND status = 'running'")
-                .param("lease", leaseSeconds(leaseFor))
-                .params(fence(lease))
-                .update();
-        if (renewed == 1) {
+    public LeaseState renew(Lease lease) {
+        if (work.renew(kind, lease, "", Map.of())) {
             return LeaseState.HELD;
         }
-        return currentStatus(lease)
+        return work.statusIfLatest(kind, lease)
+                .map(JobStatus::fromWire)
                 .map(s -> switch (s) {
                     case CANCELLED -> LeaseState.CANCELLED;
                     case PAUSED -> LeaseState.PAUSED;
@@ -108,70 +143,44 @@ public class JobQueue {
                 .orElse(LeaseState.LOST);
     }
 
-    /** The job's status if this lease is still the latest claim on it. */
-    private Optional<JobStatus> currentStatus(Lease lease) {
-        return jdbc.sql("SELECT status FROM fine_tuning_jobs WHERE " + FENCE)
-                .params(fence(lease))
-                .query(String.class)
-                .optional()
-                .map(JobStatus::fromWire);
-    }
-
     /**
-     * Hands jobs whose lease ran out back to the queue (their worker is presumed dead), or fails them once they
-     * used up {@code max_attempts}. Any worker may call this; the row lock makes it safe to call concurrently.
+     * Hands jobs whose lease ran out, in any leased status, back to the queue (their worker is presumed dead), or
+     * fails them once they used up {@code max_attempts}. Any worker may call this.
      *
      * @return the ids of the jobs re-queued
      */
     public List<String> requeueExpired() {
-        RUNNING.requireTransition(QUEUED);
-        RUNNING.requireTransition(FAILED);
-        return tx.execute(status -> {
-            List<Map<String, Object>> failed = jdbc.sql("""
-                            UPDATE fine_tuning_jobs
-                               SET status = 'failed', locked_by = NULL, lease_until = NULL, version = version + 1,
-                                   finished_at = now(), error_code = 'worker_lost',
-                                   error_message = 'The job lost its worker ' || attempts || ' times; giving up.'
-                             WHERE status = 'running' AND lease_until < now() AND attempts >= max_attempts
-                            RETURNING id, organization_id, attempts
-                            """).query().listOfRows();
-            failed.forEach(row -> systemEvent(
-                    row, "error", "Worker lease expired on attempt " + row.get("attempts") + "; job failed."));
-            List<Map<String, Object>> requeued = jdbc.sql("""
-                            UPDATE fine_tuning_jobs
-                               SET status = 'queued', locked_by = NULL, lease_until = NULL, version = version + 1,
-                                   queued_at = now()
-                             WHERE status = 'running' AND lease_until < now()
-                            RETURNING id, organization_id, attempts
-                            """).query().listOfRows();
-            requeued.forEach(row -> {
-                systemEvent(
-                        row,
-                        "warn",
-                        "Worker lease expired on attempt " + row.get("attempts")
-                                + "; job re-queued and will resume from its newest checkpoint.");
-                notifyQueued((String) row.get("id"));
-            });
-            return requeued.stream().map(row -> (String) row.get("id")).toList();
-        });
+        return work.expire(kind, this).stream().map(Expired::id).toList();
+    }
+
+    @Override
+    public void onRequeued(List<Expired> requeued) {
+        requeued.forEach(row -> systemEvent(
+                row,
+                "warn",
+                "Worker lease expired on attempt " + row.attempt()
+                        + "; job re-queued and will resume from its newest checkpoint."));
+    }
+
+    @Override
+    public void onGivenUp(List<Expired> givenUp) {
+        givenUp.forEach(
+                row -> systemEvent(row, "error", "Worker lease expired on attempt " + row.attempt() + "; job failed."));
     }
 
     /** Wakes idle workers (they LISTEN on {@link #CHANNEL}); delivered when the surrounding transaction commits. */
     public void notifyQueued(String jobId) {
-        jdbc.sql("SELECT pg_notify('" + CHANNEL + "', :job)")
-                .param("job", jobId)
-                .query()
-                .singleValue();
+        work.notifyQueued(kind, jobId);
     }
 
-    private void systemEvent(Map<String, Object> row, String level, String message) {
+    private void systemEvent(Expired row, String level, String message) {
         jdbc.sql("INSERT INTO job_events (job_id, organization_id, level, type, message, attempt)"
                         + " VALUES (:job, :org, :level, 'message', :message, :attempt)")
-                .param("job", row.get("id"))
-                .param("org", row.get("organization_id"))
+                .param("job", row.id())
+                .param("org", row.tenant())
                 .param("level", level)
                 .param("message", message)
-                .param("attempt", row.get("attempts"))
+                .param("attempt", row.attempt())
                 .update();
     }
 
@@ -185,7 +194,7 @@ public class JobQueue {
                         .param("type", type)
                         .param("message", message)
                         .param("data", data == null ? null : json.writeValueAsString(data))
-                        .params(fence(lease))
+                        .params(LeasedWorkQueue.fenceParams(lease))
                         .update()
                 == 1;
     }
@@ -209,7 +218,7 @@ public class JobQueue {
                         .param("step", step)
                         .param("message", message)
                         .param("data", json.writeValueAsString(Map.of("resumed_from_step", step)))
-                        .params(fence(lease))
+                        .params(LeasedWorkQueue.fenceParams(lease))
                         .update()
                 == 1;
     }
@@ -221,13 +230,13 @@ public class JobQueue {
                         INSERT INTO checkpoints (id, job_id, organization_id, step_number, metrics, storage_path,
                                                  fine_tuned_model_checkpoint, attempt)
                         SELECT :id, id, organization_id, :step, CAST(:metrics AS jsonb), :path, :name, attempts
-                          FROM fine_tuning_jobs WHERE """ + " " + FENCE + " AND status = 'running'" + " ON CONFLICT (job_id, step_number) DO NOTHING")
+                          FROM fine_tuning_jobs WHERE """ + " " + FENCE + " AND " + TRAINING + " ON CONFLICT (job_id, step_number) DO NOTHING")
                         .param("id", checkpointId)
                         .param("step", step)
                         .param("metrics", json.writeValueAsString(metrics))
                         .param("path", storagePath)
                         .param("name", modelName)
-                        .params(fence(lease))
+                        .params(LeasedWorkQueue.fenceParams(lease))
                         .update()
                 == 1;
     }
@@ -242,7 +251,9 @@ public class JobQueue {
     }
 
     /**
-     * Marks the job succeeded and registers its model, in one transaction, if the lease is still current.
+     * Ends training: marks the job succeeded ({@link JobTransition#SUCCEED}) and publishes its model through the
+     * {@link ModelCatalog}, with its result files, in one transaction, if the lease is still current. This is where
+     * the audit gate will elect {@link JobTransition#ELECT_AUDIT} instead, and publish only when it releases.
      *
      * @return false when the lease was lost (nothing is written)
      */
@@ -253,25 +264,24 @@ public class JobQueue {
             long trainedTokens,
             String modelPath,
             List<ResultFile> resultFiles) {
-        RUNNING.requireTransition(SUCCEEDED);
         return Boolean.TRUE.equals(tx.execute(status -> {
-            int updated = jdbc.sql("UPDATE fine_tuning_jobs SET status = 'succeeded', fine_tuned_model = :model,"
-                            + " trained_tokens = :tokens, finished_at = now(), lease_until = NULL,"
-                            + " result_files = :files, version = version + 1"
-                            + " WHERE " + FENCE + " AND status = 'running'")
-                    .param("model", fineTunedModel)
-                    .param("tokens", trainedTokens)
-                    .param("files", resultFiles.stream().map(ResultFile::id).toArray(String[]::new))
-                    .params(fence(lease))
-                    .update();
-            if (updated != 1) {
+            Map<String, Object> params = new HashMap<>();
+            params.put("model", fineTunedModel);
+            params.put("tokens", trainedTokens);
+            params.put("files", resultFiles.stream().map(ResultFile::id).toArray(String[]::new));
+            if (!transition(
+                    lease,
+                    JobTransition.SUCCEED,
+                    ", fine_tuned_model = :model, trained_tokens = :tokens, finished_at = now(),"
+                            + " result_files = :files",
+                    params)) {
                 return false;
             }
             for (ResultFile file : resultFiles) {
                 jdbc.sql("INSERT INTO files (id, organization_id, filename, purpose, bytes, sha256, storage_path,"
                                 + " status) VALUES (:id, :org, :name, :purpose, :bytes, :sha, :path, 'processed')")
                         .param("id", file.id())
-                        .param("org", lease.organizationId())
+                        .param("org", lease.tenant())
                         .param("name", file.filename())
                         .param("purpose", ResultFile.PURPOSE)
                         .param("bytes", file.bytes())
@@ -279,16 +289,32 @@ public class JobQueue {
                         .param("path", file.storagePath())
                         .update();
             }
-            jdbc.sql("INSERT INTO models (id, organization_id, kind, base_model, job_id, storage_path)"
-                            + " VALUES (:id, :org, 'fine_tuned', :base, :job, :path)")
-                    .param("id", fineTunedModel)
-                    .param("org", lease.organizationId())
-                    .param("base", baseModel)
-                    .param("job", lease.jobId())
-                    .param("path", modelPath)
-                    .update();
+            // The transaction's own connection, so the model appears exactly when the job's success commits.
+            Connection connection = DataSourceUtils.getConnection(dataSource);
+            try {
+                models.publishFineTuned(connection, fineTunedModel, lease.tenant(), baseModel, lease.id(), modelPath);
+            } catch (SQLException e) {
+                throw new IllegalStateException("publishing model " + fineTunedModel + " failed", e);
+            } finally {
+                DataSourceUtils.releaseConnection(connection, dataSource);
+            }
             return true;
         }));
+    }
+
+    /**
+     * Applies a named transition to the leased job, if the lease is still current and the job is in one of the
+     * transition's from-statuses; bumps {@code version} for optimistic readers.
+     */
+    private boolean transition(Lease lease, JobTransition transition, String set, Map<String, Object> params) {
+        return work.transition(
+                kind,
+                lease,
+                transition.sqlGuard(),
+                transition.to().wireName(),
+                transition.to().isLeased(),
+                ", version = version + 1" + set,
+                params);
     }
 
     /**
@@ -312,15 +338,11 @@ public class JobQueue {
 
     /** Marks the job failed with a customer-facing error, if the lease is still current. */
     public boolean fail(Lease lease, String code, String message) {
-        RUNNING.requireTransition(FAILED);
-        return jdbc.sql("UPDATE fine_tuning_jobs SET status = 'failed', error_code = :code, error_message = :message,"
-                                + " finished_at = now(), lease_until = NULL, version = version + 1"
-                                + " WHERE " + FENCE + " AND status = 'running'")
-                        .param("code", code)
-                        .param("message", message)
-                        .params(fence(lease))
-                        .update()
-                == 1;
+        return transition(
+                lease,
+                JobTransition.FAIL,
+                ", error_code = :code, error_message = :message, finished_at = now()",
+                Map.of("code", code, "message", message));
     }
 
     /**
@@ -328,33 +350,14 @@ public class JobQueue {
      * wait for the lease to run out.
      */
     public boolean release(Lease lease) {
-        RUNNING.requireTransition(QUEUED);
-        return Boolean.TRUE.equals(tx.execute(status -> {
-            int updated = jdbc.sql("UPDATE fine_tuning_jobs SET status = 'queued', locked_by = NULL,"
-                            + " lease_until = NULL, queued_at = now(), version = version + 1"
-                            + " WHERE " + FENCE + " AND status = 'running'")
-                    .params(fence(lease))
-                    .update();
-            if (updated == 1) {
-                notifyQueued(lease.jobId());
-            }
-            return updated == 1;
-        }));
+        return work.release(kind, lease, ", locked_by = NULL, queued_at = now(), version = version + 1");
     }
 
     public void recordTrainedTokens(Lease lease, long trainedTokens) {
         jdbc.sql("UPDATE fine_tuning_jobs SET trained_tokens = :tokens WHERE " + FENCE)
                 .param("tokens", trainedTokens)
-                .params(fence(lease))
+                .params(LeasedWorkQueue.fenceParams(lease))
                 .update();
-    }
-
-    private static Map<String, Object> fence(Lease lease) {
-        return Map.of("job", lease.jobId(), "worker", lease.workerId(), "attempt", lease.attempt());
-    }
-
-    private static double leaseSeconds(Duration leaseFor) {
-        return leaseFor.toMillis() / 1000.0;
     }
 
     private Hyperparameters hyperparameters(String stored) {

@@ -1,23 +1,26 @@
 package dev.safetune.worker.registry;
 
+import dev.safetune.core.model.ModelCatalog;
 import dev.safetune.core.model.ModelShape;
 import dev.safetune.worker.registry.ImportedModel.Outcome;
 import dev.safetune.worker.registry.ModelImportException.Code;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 
 /**
  * Writes an imported base model into PostgreSQL: its {@code models} row (kind {@code base}, storage path, the facts
- * listings and memory estimates read) and its {@code model_provenance}, in one transaction.
+ * listings and memory estimates read; written by the {@link ModelCatalog}, the table's one writer) and its
+ * {@code model_provenance}, in one transaction.
  *
  * <p>Jobs and fine-tuned models name a base model by id, so an id keeps its content: importing the same content
  * again changes nothing, other content under a taken id is refused unless the request says to replace it. Two
@@ -26,10 +29,13 @@ import tools.jackson.databind.node.ArrayNode;
 final class ModelRegistry {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    private final DataSource dataSource;
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
+    private final ModelCatalog catalog = new ModelCatalog();
 
     ModelRegistry(DataSource dataSource) {
+        this.dataSource = dataSource;
         this.jdbc = JdbcClient.create(dataSource);
         this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
     }
@@ -122,34 +128,42 @@ final class ModelRegistry {
     }
 
     private void insertModel(Registration r) {
-        jdbc.sql("""
-                        INSERT INTO models (id, kind, storage_path, family, architecture, parameters, context_length,
-                                            licence, shape, content_digest)
-                        VALUES (:id, 'base', :path, :family, :architecture, :parameters, :context, :licence,
-                                CAST(:shape AS jsonb), :digest)""").params(facts(r)).update();
+        onTransactionConnection(c -> catalog.insertImportedBase(c, imported(r)));
     }
 
     private void updateModel(Registration r) {
-        jdbc.sql("""
-                        UPDATE models SET storage_path = :path, family = :family, architecture = :architecture,
-                                          parameters = :parameters, context_length = :context, licence = :licence,
-                                          shape = CAST(:shape AS jsonb), content_digest = :digest
-                        WHERE id = :id AND kind = 'base'""").params(facts(r)).update();
+        onTransactionConnection(c -> catalog.replaceImportedBase(c, imported(r)));
     }
 
-    private static Map<String, Object> facts(Registration r) {
+    /** The {@code models} row is the catalogue's to write; it joins this transaction through its connection. */
+    private void onTransactionConnection(SqlWrite write) {
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            write.apply(connection);
+        } catch (SQLException e) {
+            throw new IllegalStateException("writing the models row failed: " + e.getMessage(), e);
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
+    }
+
+    @FunctionalInterface
+    private interface SqlWrite {
+        void apply(Connection connection) throws SQLException;
+    }
+
+    private static ModelCatalog.ImportedBase imported(Registration r) {
         ModelShape shape = r.shape();
-        Map<String, Object> params = new HashMap<>();
-        params.put("id", r.id());
-        params.put("path", r.storagePath().toString());
-        params.put("family", shape.family());
-        params.put("architecture", shape.architecture());
-        params.put("parameters", shape.parameterCount());
-        params.put("context", shape.maxPositionEmbeddings());
-        params.put("licence", r.provenance().licence().orElse(null));
-        params.put("shape", JSON.writeValueAsString(shape.toJson()));
-        params.put("digest", r.contentDigest());
-        return params;
+        return new ModelCatalog.ImportedBase(
+                r.id(),
+                r.storagePath().toString(),
+                shape.family(),
+                shape.architecture(),
+                shape.parameterCount(),
+                shape.maxPositionEmbeddings(),
+                r.provenance().licence().orElse(null),
+                JSON.writeValueAsString(shape.toJson()),
+                r.contentDigest());
     }
 
     private void upsertProvenance(Registration r) {

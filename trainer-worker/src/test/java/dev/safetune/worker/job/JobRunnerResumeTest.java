@@ -11,12 +11,12 @@ import dev.safetune.worker.model.FineTuningMethod;
 import dev.safetune.worker.model.TestModels;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
-import dev.safetune.worker.queue.LeaseRenewer;
 import dev.safetune.worker.training.FineTuner;
 import dev.safetune.worker.training.StepMetrics;
 import dev.safetune.worker.training.TrainingListener;
 import dev.safetune.worker.training.TrainingRequest;
 import dev.safetune.worker.training.TrainingStoppedException;
+import dev.safetune.worker.work.WorkPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,13 +27,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -66,7 +65,9 @@ class JobRunnerResumeTest {
     static void setUp() throws IOException {
         jdbc = JdbcClient.create(database.dataSource());
         queue = new JobQueue(
-                jdbc, new TransactionTemplate(new DataSourceTransactionManager(database.dataSource())), JSON);
+                database.dataSource(),
+                JSON,
+                new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(3), OptionalInt.empty()));
         baseModel = TestModels.tiny(home.resolve("models/tiny-base"), 3);
         trainingFile = home.resolve("files/file-train.jsonl");
         Files.createDirectories(trainingFile.getParent());
@@ -105,9 +106,13 @@ class JobRunnerResumeTest {
                 .update();
         assertThat(queue.requeueExpired()).containsExactly(JOB);
 
-        ClaimedJob second = queue.claim("worker-b", Duration.ofSeconds(30)).orElseThrow();
-        try (LeaseRenewer renewer = new LeaseRenewer(queue, Duration.ofSeconds(30), Duration.ofSeconds(3))) {
-            new JobRunner(queue, renewer, new FineTuner(), jdbc, properties(), new SimpleMeterRegistry()).run(second);
+        ClaimedJob second = queue.claim("worker-b").orElseThrow();
+        JobRunner runner =
+                new JobRunner(queue, new FineTuner(), jdbc, properties(), new SimpleMeterRegistry(), Long.MAX_VALUE);
+        try {
+            runner.execute(second);
+        } finally {
+            runner.afterStop();
         }
 
         assertThat(jdbc.sql("SELECT status FROM fine_tuning_jobs WHERE id = :id")
@@ -173,7 +178,7 @@ class JobRunnerResumeTest {
      * checkpoints as {@link JobRunner} does, and dies after {@code lastStep} without releasing the lease.
      */
     private static int trainAsAWorkerThatDiesAfterStep(int lastStep) throws IOException {
-        ClaimedJob first = queue.claim("worker-a", Duration.ofSeconds(30)).orElseThrow();
+        ClaimedJob first = queue.claim("worker-a").orElseThrow();
         List<ChatExample> training;
         try (InputStream in = Files.newInputStream(trainingFile)) {
             training = new TrainingFileReader().readAll(in);

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safetune.core.modelimport.ImportStatus;
 import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.model.TestModels;
-import dev.safetune.worker.queue.NotificationSignal;
 import dev.safetune.worker.registry.FakeHub;
 import dev.safetune.worker.registry.ModelImporter;
 import dev.safetune.worker.registry.hub.HubSettings;
+import dev.safetune.worker.work.LeasedWorkQueue;
+import dev.safetune.worker.work.NotificationSignal;
+import dev.safetune.worker.work.WorkLoop;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,22 +53,30 @@ class ImportRunnerTest {
     @BeforeEach
     void setUp() {
         jdbc = JdbcClient.create(database.dataSource());
-        queue = new ImportQueue(
-                jdbc, new TransactionTemplate(new DataSourceTransactionManager(database.dataSource())), 3);
+        queue = new ImportQueue(jdbc, tx(), IMPORTS.policy());
         jdbc.sql("TRUNCATE model_imports, models, model_provenance CASCADE").update();
     }
 
-    private ImportRunner runner(Duration pollInterval) {
+    private static final ModelImportProperties IMPORTS = new ModelImportProperties(
+            true, Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(3), Duration.ofMillis(100), 3);
+
+    private static TransactionTemplate tx() {
+        return new TransactionTemplate(new DataSourceTransactionManager(database.dataSource()));
+    }
+
+    private WorkLoop<ClaimedImport> runner(Duration pollInterval) {
         return runner(pollInterval, HubSettings.defaults());
     }
 
     /** @param hub the Hub settings the worker read from its environment ({@code HF_ENDPOINT}, {@code HF_TOKEN}) */
-    private ImportRunner runner(Duration pollInterval, HubSettings hub) {
-        ModelImportProperties settings = new ModelImportProperties(
-                true, pollInterval, Duration.ofSeconds(30), Duration.ofSeconds(3), Duration.ofMillis(100), 3);
+    private WorkLoop<ClaimedImport> runner(Duration pollInterval, HubSettings hub) {
         ModelImporter importer = new ModelImporter(database.dataSource(), artifacts, hub);
-        return new ImportRunner(
-                queue, new NotificationSignal(database.dataSource(), ImportStatus.CHANNEL), importer, settings, WORKER);
+        return new WorkLoop<>(
+                new LeasedWorkQueue(jdbc, tx()),
+                new ImportRunner(queue, importer, IMPORTS),
+                new NotificationSignal(database.dataSource(), ImportStatus.CHANNEL),
+                pollInterval,
+                WORKER);
     }
 
     private static HubSettings hubSettings(FakeHub hub, Optional<String> token) {
@@ -265,7 +275,7 @@ class ImportRunnerTest {
 
     @Test
     void aStartedRunnerWakesOnTheNotifyWithoutWaitingForItsPoll() throws Exception {
-        ImportRunner runner = runner(Duration.ofMinutes(10));
+        WorkLoop<ClaimedImport> runner = runner(Duration.ofMinutes(10));
         runner.start();
         try {
             awaitListening();
@@ -287,7 +297,7 @@ class ImportRunnerTest {
 
     @Test
     void anIdleRunnerStopsAtOnce() throws Exception {
-        ImportRunner runner = runner(Duration.ofMinutes(10));
+        WorkLoop<ClaimedImport> runner = runner(Duration.ofMinutes(10));
         runner.start();
         awaitListening();
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.config.WorkerProperties;
+import dev.safetune.worker.work.WorkLoop;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -47,8 +48,9 @@ class ModelImportConfigurationTest {
     @Test
     void importsRunByDefaultWithTheDocumentedSettings() {
         contexts.run(context -> {
-            assertThat(context).hasSingleBean(ImportRunner.class);
-            assertThat(context.getBean(ImportRunner.class).isRunning()).isTrue();
+            assertThat(context).hasSingleBean(WorkLoop.class);
+            assertThat(context.getBean(WorkLoop.class).isRunning()).isTrue();
+            assertThat(context.getBean(WorkLoop.class).handler()).isInstanceOf(ImportRunner.class);
             ModelImportProperties settings = context.getBean(ModelImportProperties.class);
             assertThat(settings.pollInterval()).isEqualTo(Duration.ofSeconds(5));
             assertThat(settings.leaseDuration()).isEqualTo(Duration.ofSeconds(30));
@@ -61,14 +63,14 @@ class ModelImportConfigurationTest {
     @Test
     void theSettingTurnsImportsOff() {
         contexts.withPropertyValues("safetune.worker.imports.enabled=false")
-                .run(context -> assertThat(context).doesNotHaveBean(ImportRunner.class));
+                .run(context -> assertThat(context).doesNotHaveBean(WorkLoop.class));
     }
 
     @Test
     void aWorkerThatDoesNotTrainImportsUnderItsConfiguredId() {
         contexts.withPropertyValues("safetune.worker.id=import-only-1", "safetune.worker.imports.poll-interval=1s")
                 .run(context -> {
-                    assertThat(context.getBean(ImportRunner.class).workerId()).isEqualTo("import-only-1");
+                    assertThat(context.getBean(WorkLoop.class).workerId()).isEqualTo("import-only-1");
                     assertThat(context.getBean(ModelImportProperties.class).pollInterval())
                             .isEqualTo(Duration.ofSeconds(1));
                 });

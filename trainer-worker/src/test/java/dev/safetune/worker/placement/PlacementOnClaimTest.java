@@ -8,15 +8,15 @@ import ai.djl.engine.Engine;
 import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
+import dev.safetune.worker.work.WorkPolicy;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -39,9 +39,9 @@ class PlacementOnClaimTest {
     void setUp() {
         jdbc = JdbcClient.create(database.dataSource());
         queue = new JobQueue(
-                jdbc,
-                new TransactionTemplate(new DataSourceTransactionManager(database.dataSource())),
-                JsonMapper.builder().build());
+                database.dataSource(),
+                JsonMapper.builder().build(),
+                new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(5), OptionalInt.empty()));
         registry = new WorkerRegistry(jdbc);
         jdbc.sql("TRUNCATE organizations, fine_tuning_jobs, workers CASCADE").update();
         jdbc.sql("INSERT INTO organizations (id, name) VALUES ('org-a', 'A')").update();
@@ -62,8 +62,8 @@ class PlacementOnClaimTest {
         enqueue("ftjob-big", 12 * GIB);
         enqueue("ftjob-small", 2 * GIB);
 
-        Optional<ClaimedJob> bySmall = queue.claim("small-worker", LEASE, 4 * GIB);
-        Optional<ClaimedJob> byBig = queue.claim("big-worker", LEASE, 16 * GIB);
+        Optional<ClaimedJob> bySmall = queue.claim("small-worker", 4 * GIB);
+        Optional<ClaimedJob> byBig = queue.claim("big-worker", 16 * GIB);
 
         // The older job is the big one: the small worker passes over it to the job it can hold.
         assertThat(bySmall.map(ClaimedJob::id)).contains("ftjob-small");
@@ -74,8 +74,8 @@ class PlacementOnClaimTest {
     void jobNoWorkerCanHoldStaysQueued() {
         enqueue("ftjob-huge", 64 * GIB);
 
-        assertThat(queue.claim("small-worker", LEASE, 4 * GIB)).isEmpty();
-        assertThat(queue.claim("big-worker", LEASE, 16 * GIB)).isEmpty();
+        assertThat(queue.claim("small-worker", 4 * GIB)).isEmpty();
+        assertThat(queue.claim("big-worker", 16 * GIB)).isEmpty();
         assertThat(jdbc.sql("SELECT status FROM fine_tuning_jobs WHERE id = 'ftjob-huge'")
                         .query(String.class)
                         .single())
@@ -86,14 +86,14 @@ class PlacementOnClaimTest {
     void estimateEqualToTheCapacityFits() {
         enqueue("ftjob-exact", 4 * GIB);
 
-        assertThat(queue.claim("small-worker", LEASE, 4 * GIB)).isPresent();
+        assertThat(queue.claim("small-worker", 4 * GIB)).isPresent();
     }
 
     @Test
     void jobWithoutAnEstimateFitsAnyWorker() {
         enqueue("ftjob-old", null);
 
-        assertThat(queue.claim("tiny-worker", LEASE, 1)).map(ClaimedJob::id).contains("ftjob-old");
+        assertThat(queue.claim("tiny-worker", 1)).map(ClaimedJob::id).contains("ftjob-old");
     }
 
     @Test

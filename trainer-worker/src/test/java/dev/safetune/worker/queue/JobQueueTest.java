@@ -3,28 +3,25 @@ package dev.safetune.worker.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.testsupport.MigratedDatabase;
+import dev.safetune.worker.work.Lease;
+import dev.safetune.worker.work.LeaseState;
+import dev.safetune.worker.work.WorkPolicy;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The queue's guarantees against a real PostgreSQL: exclusive claims, lease expiry, fencing, cancellation. */
+/**
+ * The job kind's own writes against a real PostgreSQL: what a claim reads, the fenced endings and checkpoints, the
+ * events an expiry writes, cancellation seen by a heartbeat. The protocol itself (claims, expiry, fencing, give-up,
+ * fairness, NOTIFY) is specified once for every kind in {@code LeasedWorkQueueTest}.
+ */
 class JobQueueTest {
-    private static final Duration LEASE = Duration.ofSeconds(30);
-
     @RegisterExtension
     static final MigratedDatabase database = new MigratedDatabase();
 
@@ -35,9 +32,9 @@ class JobQueueTest {
     void setUp() {
         jdbc = JdbcClient.create(database.dataSource());
         queue = new JobQueue(
-                jdbc,
-                new TransactionTemplate(new DataSourceTransactionManager(database.dataSource())),
-                JsonMapper.builder().build());
+                database.dataSource(),
+                JsonMapper.builder().build(),
+                new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(5), OptionalInt.empty()));
         jdbc.sql("TRUNCATE organizations, fine_tuning_jobs, job_events, checkpoints, files, models CASCADE")
                 .update();
         jdbc.sql("INSERT INTO organizations (id, name) VALUES ('org-a', 'A')").update();
@@ -67,41 +64,11 @@ class JobQueueTest {
     }
 
     @Test
-    void competingWorkersClaimEveryJobExactlyOnce() throws Exception {
-        for (int i = 0; i < 40; i++) {
-            enqueue("ftjob-" + i);
-        }
-        List<String> claimed = Collections.synchronizedList(new ArrayList<>());
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        List<Callable<Void>> workers = new ArrayList<>();
-        for (int w = 0; w < 4; w++) {
-            String workerId = "worker-" + w;
-            workers.add(() -> {
-                Optional<ClaimedJob> job;
-                while ((job = queue.claim(workerId, LEASE)).isPresent()) {
-                    claimed.add(job.get().id());
-                }
-                return null;
-            });
-        }
-        for (Future<Void> f : pool.invokeAll(workers)) {
-            f.get();
-        }
-        pool.shutdown();
-
-        assertThat(claimed).hasSize(40).doesNotHaveDuplicates();
-        assertThat(jdbc.sql("SELECT count(*) FROM fine_tuning_jobs WHERE status = 'running' AND attempts = 1")
-                        .query(Integer.class)
-                        .single())
-                .isEqualTo(40);
-    }
-
-    @Test
     void claimReadsTheStoredHyperparametersAndTakesTheOldestJobFirst() {
         enqueue("ftjob-old");
         enqueue("ftjob-new");
 
-        ClaimedJob job = queue.claim("w1", LEASE).orElseThrow();
+        ClaimedJob job = queue.claim("w1").orElseThrow();
 
         assertThat(job.id()).isEqualTo("ftjob-old");
         assertThat(job.lease().attempt()).isEqualTo(1);
@@ -113,20 +80,25 @@ class JobQueueTest {
     @Test
     void expiredLeaseIsRequeuedAndTheNextClaimFencesOutTheOldWorker() {
         enqueue("ftjob-1");
-        Lease dead = queue.claim("dead-worker", LEASE).orElseThrow().lease();
+        Lease dead = queue.claim("dead-worker").orElseThrow().lease();
         expireLease("ftjob-1");
 
         assertThat(queue.requeueExpired()).containsExactly("ftjob-1");
-        Lease alive = queue.claim("alive-worker", LEASE).orElseThrow().lease();
+        assertThat(jdbc.sql("SELECT level || ' ' || attempt || ' ' || message FROM job_events WHERE job_id = 'ftjob-1'")
+                        .query(String.class)
+                        .list())
+                .containsExactly("warn 1 Worker lease expired on attempt 1; job re-queued and will resume from its"
+                        + " newest checkpoint.");
+        Lease alive = queue.claim("alive-worker").orElseThrow().lease();
 
         assertThat(alive.attempt()).isEqualTo(2);
-        assertThat(queue.renew(dead, LEASE)).isEqualTo(LeaseState.LOST);
+        assertThat(queue.renew(dead)).isEqualTo(LeaseState.LOST);
         assertThat(queue.appendEvent(dead, "info", "message", "zombie", null)).isFalse();
         assertThat(queue.recordCheckpoint(dead, "ftckpt-z", 5, Map.of(), "/tmp/z", "z"))
                 .isFalse();
         assertThat(queue.succeed(dead, "ft:zombie", "safetune-tiny", 1, "/tmp/z", List.of()))
                 .isFalse();
-        assertThat(queue.renew(alive, LEASE)).isEqualTo(LeaseState.HELD);
+        assertThat(queue.renew(alive)).isEqualTo(LeaseState.HELD);
         assertThat(queue.succeed(alive, "ft:alive", "safetune-tiny", 10, "/tmp/a", List.of()))
                 .isTrue();
         assertThat(status("ftjob-1")).isEqualTo("succeeded");
@@ -135,7 +107,7 @@ class JobQueueTest {
     @Test
     void successRegistersTheModelAndTheResultFilesForTheJobsOwner() {
         enqueue("ftjob-1");
-        Lease lease = queue.claim("w1", LEASE).orElseThrow().lease();
+        Lease lease = queue.claim("w1").orElseThrow().lease();
         ResultFile diagnostics = new ResultFile("file-r1", "ftjob-1-example-losses.jsonl", 12, "ab", "/tmp/r1");
 
         assertThat(queue.succeed(lease, "ft:m", "safetune-tiny", 10, "/tmp/m", List.of(diagnostics)))
@@ -156,59 +128,26 @@ class JobQueueTest {
     }
 
     @Test
-    void liveLeaseIsNotRequeued() {
-        enqueue("ftjob-1");
-        queue.claim("w1", LEASE).orElseThrow();
-
-        assertThat(queue.requeueExpired()).isEmpty();
-        assertThat(status("ftjob-1")).isEqualTo("running");
-    }
-
-    @Test
     void heartbeatReportsCancellationMadeByTheApi() {
         enqueue("ftjob-1");
-        Lease lease = queue.claim("w1", LEASE).orElseThrow().lease();
+        Lease lease = queue.claim("w1").orElseThrow().lease();
         jdbc.sql("UPDATE fine_tuning_jobs SET status = 'cancelled' WHERE id = 'ftjob-1'")
                 .update();
 
-        assertThat(queue.renew(lease, LEASE)).isEqualTo(LeaseState.CANCELLED);
+        assertThat(queue.renew(lease)).isEqualTo(LeaseState.CANCELLED);
         assertThat(queue.succeed(lease, "ft:x", "safetune-tiny", 1, "/tmp/x", List.of()))
                 .isFalse();
         assertThat(status("ftjob-1")).isEqualTo("cancelled");
     }
 
     @Test
-    void jobThatKeepsLosingItsWorkerFailsAfterMaxAttempts() {
-        enqueue("ftjob-1");
-        jdbc.sql("UPDATE fine_tuning_jobs SET max_attempts = 2 WHERE id = 'ftjob-1'")
-                .update();
-        for (int attempt = 1; attempt <= 2; attempt++) {
-            queue.claim("w" + attempt, LEASE).orElseThrow();
-            expireLease("ftjob-1");
-            queue.requeueExpired();
-        }
-
-        assertThat(status("ftjob-1")).isEqualTo("failed");
-        assertThat(queue.claim("w3", LEASE)).isEmpty();
-    }
-
-    @Test
     void newestCheckpointOfAnyAttemptIsWhereAResumeStarts() {
         enqueue("ftjob-1");
-        Lease first = queue.claim("w1", LEASE).orElseThrow().lease();
+        Lease first = queue.claim("w1").orElseThrow().lease();
         queue.recordCheckpoint(first, "ftckpt-1", 5, Map.of("step", 5), "/ck/5", "m:ckpt-step-5");
         queue.recordCheckpoint(first, "ftckpt-2", 10, Map.of("step", 10), "/ck/10", "m:ckpt-step-10");
 
         assertThat(queue.latestCheckpoint("ftjob-1")).contains(new JobQueue.StoredCheckpoint(10, "/ck/10"));
-    }
-
-    @Test
-    void releaseHandsTheJobBackAtOnce() {
-        enqueue("ftjob-1");
-        Lease lease = queue.claim("w1", LEASE).orElseThrow().lease();
-
-        assertThat(queue.release(lease)).isTrue();
-        assertThat(queue.claim("w2", LEASE).orElseThrow().lease().attempt()).isEqualTo(2);
     }
 
     @Test
@@ -225,27 +164,5 @@ class JobQueueTest {
                 .singleRow();
         assertThat((Double) row.get("tokens_per_second")).isCloseTo(130.0, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(row.get("jobs")).isEqualTo(2);
-    }
-
-    @Test
-    void idleWorkerWakesOnNotify() throws Exception {
-        try (NotificationSignal signal = new NotificationSignal(database.dataSource(), JobQueue.CHANNEL)) {
-            signal.await(Duration.ofMillis(10)); // opens the LISTEN connection
-            long start = System.nanoTime();
-            Thread notifier = Thread.ofVirtual().start(() -> {
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException ignored) {
-                    return;
-                }
-                queue.notifyQueued("ftjob-x");
-            });
-
-            boolean woke = signal.await(Duration.ofSeconds(20));
-            notifier.join();
-
-            assertThat(woke).isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
-        }
     }
 }

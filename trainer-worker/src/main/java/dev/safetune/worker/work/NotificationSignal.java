@@ -1,4 +1,4 @@
-package dev.safetune.worker.queue;
+package dev.safetune.worker.work;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * LISTENs on one PostgreSQL channel so that an idle consumer wakes as soon as work is announced (a job queued on
- * {@link JobQueue#CHANNEL}, a model import on {@code ImportStatus.CHANNEL}) instead of polling. The connection is held
+ * {@code safetune_jobs}, a model import on {@code ImportStatus.CHANNEL}) instead of polling. The connection is held
  * for the consumer's life and re-opened when it breaks; a missed NOTIFY costs at most one poll interval, because
  * consumers look at their queue after every wait anyway.
  */

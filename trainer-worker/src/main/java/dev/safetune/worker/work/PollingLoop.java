@@ -1,4 +1,4 @@
-package dev.safetune.worker.queue;
+package dev.safetune.worker.work;
 
 import java.time.Duration;
 import org.slf4j.Logger;

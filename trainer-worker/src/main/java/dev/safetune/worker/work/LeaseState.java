@@ -1,4 +1,4 @@
-package dev.safetune.worker.queue;
+package dev.safetune.worker.work;
 
 /** What a heartbeat learned about the lease it tried to renew. */
 public enum LeaseState {

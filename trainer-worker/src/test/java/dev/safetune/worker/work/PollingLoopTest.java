@@ -1,4 +1,4 @@
-package dev.safetune.worker.queue;
+package dev.safetune.worker.work;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

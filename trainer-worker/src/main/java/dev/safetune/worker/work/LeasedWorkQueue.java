@@ -1,0 +1,303 @@
+package dev.safetune.worker.work;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The leased-work protocol every kind of work shares, over the kind's own table: claim with
+ * {@code FOR UPDATE SKIP LOCKED}, renew the lease, fence every write by the claim's attempt, re-queue or give up
+ * expired leases by the kind's policy, and announce queued work with NOTIFY.
+ *
+ * <p><b>Fencing.</b> A claim increments {@code attempts}; every write a worker makes is guarded by {@link #FENCE}
+ * ({@code id, locked_by, attempts} of its {@link Lease}), so a worker that lost its lease (presumed dead and re-queued,
+ * or claimed again by another worker) can no longer change the row or anything written through it.
+ *
+ * <p><b>Fair claims.</b> For a kind with a tenant column, a claim first orders the organisations that have claimable
+ * rows by (leased rows now, then the time of their latest claim, oldest first: least recently served; then the age of
+ * their oldest claimable row) and takes the oldest claimable row of the first organisation that has one this worker
+ * may take. One organisation's thousand
+ * queued jobs therefore wait behind another's one instead of in front of it. The organisations are found with a loose
+ * index scan (one index probe per organisation, not a scan of the queue), so the cost of a claim grows with the
+ * number of organisations waiting, not with the queue's length.
+ */
+public class LeasedWorkQueue {
+    /** The guard every write of a lease holder carries; its parameters come from {@link #fenceParams}. */
+    public static final String FENCE = "id = :lease_id AND locked_by = :lease_worker AND attempts = :lease_attempt";
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate tx;
+
+    public LeasedWorkQueue(JdbcClient jdbc, TransactionTemplate tx) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+    }
+
+    /** Maps a claimed row (the kind's {@code returning} columns) to what its handler runs. */
+    @FunctionalInterface
+    public interface ClaimMapper<C> {
+        C map(Lease lease, ResultSet row) throws SQLException;
+    }
+
+    /**
+     * Claims the next row of {@code kind} this worker may take, fairly across organisations, under a new lease.
+     *
+     * @return empty when nothing claimable fits {@code filter}
+     */
+    public <C> Optional<C> claim(WorkKind kind, String workerId, ClaimFilter filter, ClaimMapper<C> mapper) {
+        if (kind.tenantColumn().isEmpty()) {
+            return claimFrom(kind, Turn.ANY, null, workerId, filter, mapper);
+        }
+        // One statement serves the organisation whose turn it is; only when none of its rows is free for this
+        // worker (all locked by other claims, or filtered out) are the others tried in turn.
+        Optional<C> claimed = claimFrom(kind, Turn.FIRST, null, workerId, filter, mapper);
+        if (claimed.isPresent()) {
+            return claimed;
+        }
+        for (String tenant : tenantsInTurn(kind)) {
+            claimed = claimFrom(kind, Turn.NAMED, tenant, workerId, filter, mapper);
+            if (claimed.isPresent()) {
+                return claimed;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** What {@link #completeAndClaim} did: whether the finished row was completed, and the next claim. */
+    public record Cycle<C>(boolean completed, Optional<C> next) {}
+
+    /**
+     * Ends a leased row (a fenced transition, as {@link #transition}) and claims the next in the same transaction: one
+     * commit per cycle instead of two, for short work whose handler has nothing else to write. The next claim is
+     * made whether or not the completion found its lease still current.
+     */
+    public <C> Cycle<C> completeAndClaim(
+            WorkKind kind,
+            Lease done,
+            String fromGuard,
+            String to,
+            String set,
+            Map<String, Object> params,
+            ClaimFilter filter,
+            ClaimMapper<C> mapper) {
+        return tx.execute(status -> {
+            boolean completed = transition(kind, done, fromGuard, to, false, set, params);
+            return new Cycle<>(completed, claim(kind, done.workerId(), filter, mapper));
+        });
+    }
+
+    /** Which organisation a claim statement takes from. */
+    private enum Turn {
+        /** Kinds without tenants: the whole queue. */
+        ANY,
+        /** The organisation first in turn, chosen inside the claim statement. */
+        FIRST,
+        /** The organisation named by {@code :tenant}. */
+        NAMED
+    }
+
+    /** The organisations with claimable rows, the one to serve first first. */
+    List<String> tenantsInTurn(WorkKind kind) {
+        return jdbc.sql("WITH RECURSIVE " + tenantsCte(kind)
+                        + " SELECT tenant FROM tenants WHERE tenant IS NOT NULL ORDER BY " + turnOrder(kind))
+                .query(String.class)
+                .list();
+    }
+
+    /**
+     * {@code tenants}: the organisations with claimable rows, by a loose index scan (one probe of the claimable index
+     * per organisation).
+     */
+    private static String tenantsCte(WorkKind kind) {
+        String t = kind.table();
+        String org = kind.tenantColumn().orElseThrow();
+        String claimable = kind.claimableGuard();
+        return "tenants (tenant) AS ((SELECT " + org + " FROM " + t + " WHERE " + claimable + " ORDER BY " + org
+                + " LIMIT 1) UNION ALL SELECT (SELECT " + org + " FROM " + t + " WHERE " + claimable + " AND " + org
+                + " > tenants.tenant ORDER BY " + org + " LIMIT 1) FROM tenants WHERE tenants.tenant IS NOT NULL)";
+    }
+
+    /**
+     * Whose turn it is: fewest leased rows now, then least recently served (the latest claim oldest, never served
+     * first), then the oldest claimable row.
+     */
+    private static String turnOrder(WorkKind kind) {
+        String t = kind.table();
+        String org = kind.tenantColumn().orElseThrow();
+        return "(SELECT count(*) FROM " + t + " WHERE " + org + " = tenants.tenant AND lease_until IS NOT NULL AND "
+                + kind.leasedGuard() + "), (SELECT max(claimed_at) FROM " + t + " WHERE " + org
+                + " = tenants.tenant) NULLS FIRST, (SELECT min(" + kind.orderColumn() + ") FROM " + t + " WHERE "
+                + org + " = tenants.tenant AND " + kind.claimableGuard() + "), tenant";
+    }
+
+    private <C> Optional<C> claimFrom(
+            WorkKind kind, Turn turn, String tenant, String workerId, ClaimFilter filter, ClaimMapper<C> mapper) {
+        String org = kind.tenantColumn().orElse(null);
+        if (org == null) {
+            turn = Turn.ANY;
+        }
+        String with = switch (turn) {
+            case ANY, NAMED -> "WITH ";
+            case FIRST ->
+                "WITH RECURSIVE " + tenantsCte(kind) + ", turn AS (SELECT tenant FROM tenants WHERE tenant IS"
+                        + " NOT NULL ORDER BY " + turnOrder(kind) + " LIMIT 1), ";
+        };
+        String whose = switch (turn) {
+            case ANY -> "";
+            case FIRST -> " AND " + org + " = (SELECT tenant FROM turn)";
+            case NAMED -> " AND " + org + " = :tenant";
+        };
+        String sql = with + "next AS (SELECT id FROM " + kind.table() + " w WHERE " + kind.claimableGuard() + whose
+                + " AND (" + filter.sql() + ")"
+                + " ORDER BY " + (org == null ? "" : org + ", ") + kind.orderColumn() + ", id"
+                + " FOR UPDATE SKIP LOCKED LIMIT 1)"
+                + " UPDATE " + kind.table() + " w SET status = :claimed, locked_by = :worker,"
+                + " lease_until = now() + make_interval(secs => :lease), attempts = w.attempts + 1,"
+                + " claimed_at = now()" + kind.claimSet()
+                + " FROM next WHERE w.id = next.id"
+                + " RETURNING w.id AS lease_id, w.attempts AS lease_attempt, "
+                + (org == null ? "NULL" : "w." + org) + " AS lease_tenant"
+                + (kind.returning().isEmpty() ? "" : ", " + kind.returning());
+        Map<String, Object> params = new HashMap<>(filter.params());
+        params.put("claimed", kind.claimedStatus());
+        params.put("worker", workerId);
+        params.put("lease", seconds(kind.policy().leaseDuration()));
+        if (turn == Turn.NAMED) {
+            params.put("tenant", tenant);
+        }
+        return jdbc.sql(sql)
+                .params(params)
+                .query((rs, n) -> mapper.map(
+                        new Lease(
+                                rs.getString("lease_id"),
+                                rs.getString("lease_tenant"),
+                                workerId,
+                                rs.getInt("lease_attempt")),
+                        rs))
+                .optional();
+    }
+
+    /**
+     * Extends the lease, with the kind's own assignments ({@code set}, may be empty) in the same statement.
+     *
+     * @return false when the lease is no longer this worker's, or the row left every leased status
+     */
+    public boolean renew(WorkKind kind, Lease lease, String set, Map<String, Object> params) {
+        return jdbc.sql("UPDATE " + kind.table() + " SET lease_until = now() + make_interval(secs => :lease)" + set
+                                + " WHERE " + FENCE + " AND " + kind.leasedGuard())
+                        .param("lease", seconds(kind.policy().leaseDuration()))
+                        .params(params)
+                        .params(fenceParams(lease))
+                        .update()
+                == 1;
+    }
+
+    /** The row's status if {@code lease} is still its latest claim (whatever the status is now). */
+    public Optional<String> statusIfLatest(WorkKind kind, Lease lease) {
+        return jdbc.sql("SELECT status FROM " + kind.table() + " WHERE " + FENCE)
+                .params(fenceParams(lease))
+                .query(String.class)
+                .optional();
+    }
+
+    /**
+     * Moves the row from one of the statuses {@code fromGuard} names to {@code to}, if the lease is still current.
+     * Leaving the leased statuses ends the lease ({@code lease_until} cleared); moving between two of them keeps it.
+     *
+     * @param set extra assignments (may be empty; starts with {@code ,} otherwise)
+     * @return false when the lease was lost or the row is in none of the from-statuses (nothing is written)
+     */
+    public boolean transition(
+            WorkKind kind,
+            Lease lease,
+            String fromGuard,
+            String to,
+            boolean staysLeased,
+            String set,
+            Map<String, Object> params) {
+        return jdbc.sql("UPDATE " + kind.table() + " SET status = :to_status"
+                                + (staysLeased ? "" : ", lease_until = NULL") + set + " WHERE " + FENCE + " AND "
+                                + fromGuard)
+                        .param("to_status", to)
+                        .params(params)
+                        .params(fenceParams(lease))
+                        .update()
+                == 1;
+    }
+
+    /**
+     * Gives a leased row back to the queue at once (its worker is shutting down), so another worker need not wait for
+     * the lease to run out, and announces it.
+     */
+    public boolean release(WorkKind kind, Lease lease, String set) {
+        return Boolean.TRUE.equals(tx.execute(status -> {
+            boolean released = transition(kind, lease, kind.leasedGuard(), kind.requeuedStatus(), false, set, Map.of());
+            if (released) {
+                notifyQueued(kind, lease.id());
+            }
+            return released;
+        }));
+    }
+
+    /**
+     * Hands rows whose lease ran out, in any leased status, back to the queue (their worker is presumed dead), or
+     * gives them up once they used up their attempts; tells {@code handler} in the same transaction, and announces the
+     * re-queued rows. Any worker may call this; the row locks make concurrent calls safe.
+     *
+     * @return the rows re-queued
+     */
+    public List<Expired> expire(WorkKind kind, DeadWorkHandler handler) {
+        String org = kind.tenantColumn().map(c -> c).orElse("NULL");
+        String expired = " WHERE " + kind.leasedGuard() + " AND lease_until < now()";
+        String returning = " RETURNING id, " + org + " AS tenant, attempts";
+        return tx.execute(status -> {
+            List<Expired> givenUp = jdbc.sql("UPDATE " + kind.table() + " SET status = :to_status,"
+                            + " lease_until = NULL" + kind.giveUpSet() + expired + " AND attempts >= "
+                            + kind.policy().maxAttemptsSql() + returning)
+                    .param("to_status", kind.givenUpStatus())
+                    .query(LeasedWorkQueue::expired)
+                    .list();
+            if (!givenUp.isEmpty()) {
+                handler.onGivenUp(givenUp);
+            }
+            List<Expired> requeued = jdbc.sql("UPDATE " + kind.table() + " SET status = :to_status,"
+                            + " lease_until = NULL" + kind.requeueSet() + expired + returning)
+                    .param("to_status", kind.requeuedStatus())
+                    .query(LeasedWorkQueue::expired)
+                    .list();
+            if (!requeued.isEmpty()) {
+                handler.onRequeued(requeued);
+                requeued.forEach(r -> notifyQueued(kind, r.id()));
+            }
+            return requeued;
+        });
+    }
+
+    /** Wakes idle workers LISTENing on the kind's channel; delivered when the surrounding transaction commits. */
+    public void notifyQueued(WorkKind kind, String id) {
+        jdbc.sql("SELECT pg_notify(:channel, :id)")
+                .param("channel", kind.channel())
+                .param("id", id)
+                .query()
+                .singleValue();
+    }
+
+    /** The parameters of {@link #FENCE}. */
+    public static Map<String, Object> fenceParams(Lease lease) {
+        return Map.of("lease_id", lease.id(), "lease_worker", lease.workerId(), "lease_attempt", lease.attempt());
+    }
+
+    private static Expired expired(ResultSet rs, int n) throws SQLException {
+        return new Expired(rs.getString("id"), rs.getString("tenant"), rs.getInt("attempts"));
+    }
+
+    static double seconds(Duration duration) {
+        return duration.toMillis() / 1000.0;
+    }
+}

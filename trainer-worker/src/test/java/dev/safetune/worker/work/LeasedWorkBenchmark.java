@@ -1,0 +1,444 @@
+package dev.safetune.worker.work;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.safetune.core.job.JobTransition;
+import dev.safetune.worker.queue.JobQueue;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.flywaydb.core.Flyway;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The leased-work queue measured the way the db-scheduler peer benchmark measures db-scheduler, so the two can run
+ * side by side on one machine (see docs/benchmarks.md, "Leased-work queue"). Not a test: surefire does not pick up
+ * {@code *Benchmark}.
+ *
+ * <p><b>A. Throughput.</b> N no-op jobs (default 20,000) of one organisation, queued before the workers start; T
+ * worker threads (2, 8, 16) each loop claim (the fair claim the worker uses, with the job kind's real SQL) → body (an
+ * increment) → complete (the fenced {@link JobTransition#SUCCEED} transition); the clock runs from the workers'
+ * start to the last completion committed. cycles/s = N / that time. Pool size T + 4, as the peer. Two modes: the
+ * completion and the next claim in one transaction ({@link LeasedWorkQueue#completeAndClaim}, one commit per cycle),
+ * and each in its own transaction (two commits per cycle, as the training and import handlers do today). One more
+ * row with the jobs spread over 100 organisations shows what the fair claim costs.
+ *
+ * <p><b>B. Latency across processes.</b> A child JVM runs 4 {@link WorkLoop}s (one LISTEN connection each, poll
+ * interval 10 s so only a NOTIFY wakes them). This process enqueues 500 jobs one at a time (INSERT and NOTIFY in one
+ * transaction, as the API does) with exponentially distributed gaps (mean 50 ms, open loop); latency = the wall clock
+ * at the first line of the handler in the child minus the wall clock just after the enqueue's commit returned here
+ * (same machine, same clock). Percentiles are nearest-rank.
+ *
+ * <p>Run: {@code --url jdbc:postgresql://127.0.0.1:5432/ --user postgres [--n 20000] [--threads 2,8,16]
+ * [--modes chained,separate]}. It
+ * creates a fresh database {@code safetune_queue_bench}, migrates it, and drops it at the end.
+ */
+public final class LeasedWorkBenchmark {
+    private static final String DB = "safetune_queue_bench";
+    private static final WorkPolicy POLICY =
+            new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(5), OptionalInt.empty());
+    private static final WorkKind JOBS = JobQueue.kind(POLICY);
+    private static final String COMPLETE = ", version = version + 1, finished_at = now()";
+
+    private LeasedWorkBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        // Without a logback configuration on the test class path everything would log at DEBUG to stdout.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
+        Map<String, String> options = options(args);
+        if (options.containsKey("consumer")) {
+            consumer(options.get("consumer"), options.getOrDefault("user", "postgres"));
+            return;
+        }
+        String server = options.getOrDefault("url", "jdbc:postgresql://127.0.0.1:5432/");
+        String user = options.getOrDefault("user", "postgres");
+        int n = Integer.parseInt(options.getOrDefault("n", "20000"));
+        int[] threads = Arrays.stream(options.getOrDefault("threads", "2,8,16").split(","))
+                .mapToInt(Integer::parseInt)
+                .toArray();
+        String url = server + DB;
+        try (Connection admin = DriverManager.getConnection(server + "postgres", user, null);
+                Statement s = admin.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + DB + " WITH (FORCE)");
+            s.execute("CREATE DATABASE " + DB);
+        }
+        try {
+            Flyway.configure()
+                    .dataSource(url, user, null)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+            List<String> names =
+                    List.of(options.getOrDefault("modes", "chained,separate").split(","));
+            boolean[] modes = new boolean[names.size()];
+            for (int i = 0; i < modes.length; i++) {
+                if (!names.get(i).equals("chained") && !names.get(i).equals("separate")) {
+                    throw new IllegalArgumentException("--modes takes chained and/or separate, got " + names.get(i));
+                }
+                modes[i] = names.get(i).equals("chained");
+            }
+            run(url, user, n, threads, modes);
+        } finally {
+            try (Connection admin = DriverManager.getConnection(server + "postgres", user, null);
+                    Statement s = admin.createStatement()) {
+                s.execute("DROP DATABASE IF EXISTS " + DB + " WITH (FORCE)");
+            }
+        }
+    }
+
+    private static void run(String url, String user, int n, int[] threads, boolean[] modes) throws Exception {
+        try (HikariDataSource setup = pool(url, user, 2)) {
+            JdbcClient jdbc = JdbcClient.create(setup);
+            System.out.println("leased-work queue benchmark | "
+                    + Runtime.getRuntime().availableProcessors()
+                    + " cores | PostgreSQL "
+                    + jdbc.sql("SHOW server_version").query(String.class).single() + " | Java "
+                    + System.getProperty("java.version"));
+        }
+        List<String> summary = new ArrayList<>();
+        throughput(url, user, 10_000, 8, 1, true, "warm-up");
+        throughput(url, user, 2_000, 8, 1, false, "warm-up");
+        for (boolean chained : modes) {
+            StringBuilder cycles = new StringBuilder(chained ? "chained cycles/s" : "separate commits cycles/s");
+            for (int t : threads) {
+                double rate = throughput(url, user, n, t, 1, chained, "A");
+                cycles.append(" t").append(t).append('=').append(Math.round(rate));
+            }
+            if (chained) {
+                double spread = throughput(url, user, n, 8, 100, true, "A");
+                cycles.append(" t8-100orgs=").append(Math.round(spread));
+            }
+            summary.add(cycles.toString());
+        }
+        summary.add(latency(url, user));
+        System.out.println("SUMMARY|" + String.join(" | ", summary));
+    }
+
+    private static HikariDataSource pool(String url, String user, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(size);
+        return new HikariDataSource(config);
+    }
+
+    private static void reset(JdbcClient jdbc, int organisations) {
+        jdbc.sql("TRUNCATE organizations, fine_tuning_jobs CASCADE").update();
+        jdbc.sql("INSERT INTO organizations (id, name) SELECT 'org-' || g, 'org ' || g FROM generate_series(0, :n) g")
+                .param("n", organisations - 1)
+                .update();
+        jdbc.sql("VACUUM ANALYZE fine_tuning_jobs").update();
+    }
+
+    /** Scenario A: N queued no-op jobs, T threads of claim → body → complete. */
+    private static double throughput(
+            String url, String user, int n, int threads, int organisations, boolean chained, String label)
+            throws InterruptedException {
+        try (HikariDataSource ds = pool(url, user, threads + 4)) {
+            JdbcClient jdbc = JdbcClient.create(ds);
+            reset(jdbc, organisations);
+            long enqueueStart = System.nanoTime();
+            jdbc.sql("""
+                            INSERT INTO fine_tuning_jobs (id, organization_id, model, training_file, status,
+                                                          hyperparameters, seed, queued_at)
+                            SELECT 'bench-' || g, 'org-' || (g % :orgs), 'm', 'f', 'queued', '{}', 1, clock_timestamp()
+                              FROM generate_series(1, :n) g""").param("orgs", organisations).param("n", n).update();
+            double enqueueSeconds = (System.nanoTime() - enqueueStart) / 1e9;
+            jdbc.sql("ANALYZE fine_tuning_jobs").update();
+            LeasedWorkQueue queue =
+                    new LeasedWorkQueue(jdbc, new TransactionTemplate(new DataSourceTransactionManager(ds)));
+            AtomicLong executed = new AtomicLong();
+            AtomicLong lost = new AtomicLong();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> workers = new ArrayList<>();
+            for (int w = 0; w < threads; w++) {
+                String workerId = "bench-worker-" + w;
+                workers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    Optional<Lease> claimed = queue.claim(JOBS, workerId, ClaimFilter.NONE, (lease, row) -> lease);
+                    while (claimed.isPresent()) {
+                        executed.incrementAndGet(); // the job's body
+                        if (chained) {
+                            LeasedWorkQueue.Cycle<Lease> cycle = queue.completeAndClaim(
+                                    JOBS,
+                                    claimed.get(),
+                                    JobTransition.SUCCEED.sqlGuard(),
+                                    JobTransition.SUCCEED.to().wireName(),
+                                    COMPLETE,
+                                    Map.of(),
+                                    ClaimFilter.NONE,
+                                    (lease, row) -> lease);
+                            if (!cycle.completed()) {
+                                lost.incrementAndGet();
+                            }
+                            claimed = cycle.next();
+                        } else {
+                            if (!queue.transition(
+                                    JOBS,
+                                    claimed.get(),
+                                    JobTransition.SUCCEED.sqlGuard(),
+                                    JobTransition.SUCCEED.to().wireName(),
+                                    false,
+                                    COMPLETE,
+                                    Map.of())) {
+                                lost.incrementAndGet();
+                            }
+                            claimed = queue.claim(JOBS, workerId, ClaimFilter.NONE, (lease, row) -> lease);
+                        }
+                    }
+                }));
+            }
+            long start = System.nanoTime();
+            go.countDown();
+            for (Thread worker : workers) {
+                worker.join();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            int succeeded = jdbc.sql("SELECT count(*) FROM fine_tuning_jobs WHERE status = 'succeeded'")
+                    .query(Integer.class)
+                    .single();
+            if (succeeded != n || executed.get() != n || lost.get() != 0) {
+                throw new IllegalStateException("expected " + n + " completions, got " + succeeded + " (executed "
+                        + executed.get() + ", lost " + lost.get() + ")");
+            }
+            double rate = n / seconds;
+            if (!label.equals("warm-up")) {
+                System.out.printf(
+                        "RESULT|%s throughput|%s, %d threads, %d organisation(s), N=%d|cycles/s|%.0f%n",
+                        label,
+                        chained ? "complete+next claim in one commit" : "claim and complete, one commit each",
+                        threads,
+                        organisations,
+                        n,
+                        rate);
+                System.out.printf(
+                        "RESULT|%s enqueue|INSERT ... SELECT generate_series, N=%d|inserts/s|%.0f%n",
+                        label, n, n / enqueueSeconds);
+            }
+            return rate;
+        }
+    }
+
+    /** Scenario B: enqueue here, claim in a child JVM woken by NOTIFY. */
+    private static String latency(String url, String user) throws Exception {
+        try (HikariDataSource ds = pool(url, user, 2)) {
+            JdbcClient jdbc = JdbcClient.create(ds);
+            reset(jdbc, 1);
+            Process child = new ProcessBuilder(
+                            javaBinary(),
+                            "-Xmx512m",
+                            "-cp",
+                            classPath(),
+                            LeasedWorkBenchmark.class.getName(),
+                            "--consumer",
+                            url,
+                            "--user",
+                            user)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            Map<String, Long> started = new ConcurrentHashMap<>();
+            CountDownLatch ready = new CountDownLatch(1);
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try (BufferedReader in =
+                        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        if (line.equals("READY")) {
+                            ready.countDown();
+                        } else if (line.startsWith("STARTED ")) {
+                            String[] parts = line.split(" ");
+                            started.put(parts[1], Long.parseLong(parts[2]));
+                        }
+                    }
+                } catch (IOException e) {
+                    // the child ended
+                }
+            });
+            try {
+                if (!ready.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the consumer process did not start");
+                }
+                Thread.sleep(1000); // its loops found the queue empty and LISTEN now
+                int samples = 500;
+                Map<String, Long> enqueued = new ConcurrentHashMap<>();
+                List<Double> enqueueMillis = new ArrayList<>();
+                Random random = new Random(42);
+                long next = System.nanoTime();
+                for (int i = 0; i < samples; i++) {
+                    // Open loop: the next enqueue is due a random gap after the previous one was due.
+                    next += (long) (-Math.log(1 - random.nextDouble()) * 50e6);
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                    String id = "probe-" + i;
+                    long before = System.nanoTime();
+                    jdbc.sql("""
+                                    WITH job AS (
+                                        INSERT INTO fine_tuning_jobs (id, organization_id, model, training_file,
+                                                                      status, hyperparameters, seed, queued_at)
+                                        VALUES (:id, 'org-0', 'm', 'f', 'queued', '{}', 1, now()) RETURNING id)
+                                    SELECT pg_notify(:channel, id) FROM job""")
+                            .param("id", id)
+                            .param("channel", JOBS.channel())
+                            .query()
+                            .singleValue();
+                    enqueued.put(id, epochMicros(Instant.now()));
+                    enqueueMillis.add((System.nanoTime() - before) / 1e6);
+                }
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (started.size() < samples && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                if (started.size() < samples) {
+                    throw new IllegalStateException("only " + started.size() + " of " + samples + " probes ran");
+                }
+                double[] latencies = enqueued.entrySet().stream()
+                        .mapToDouble(e -> (started.get(e.getKey()) - e.getValue()) / 1000.0)
+                        .sorted()
+                        .toArray();
+                double[] enqueueTimes = enqueueMillis.stream()
+                        .mapToDouble(Double::doubleValue)
+                        .sorted()
+                        .toArray();
+                String figure = String.format(
+                        "%.1f/%.1f/%.1f",
+                        percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99));
+                System.out.printf(
+                        "RESULT|B latency|NOTIFY, consumer in another JVM (4 loops, poll 10 s), 500 open-loop"
+                                + " enqueues, mean gap 50 ms|p50/p95/p99 ms|%s (max %.1f)%n",
+                        figure, latencies[latencies.length - 1]);
+                System.out.printf(
+                        "RESULT|B enqueue|INSERT + pg_notify, one transaction|p50 ms|%.2f%n",
+                        percentile(enqueueTimes, 50));
+                return "latency ms p50/p95/p99 notify " + figure;
+            } finally {
+                child.destroy();
+                child.waitFor();
+                reader.join();
+            }
+        }
+    }
+
+    /** The child process of scenario B: 4 work loops that print when each job's body starts. */
+    private static void consumer(String url, String user) throws Exception {
+        try (HikariDataSource ds = pool(url, user, 8)) {
+            JdbcClient jdbc = JdbcClient.create(ds);
+            LeasedWorkQueue queue =
+                    new LeasedWorkQueue(jdbc, new TransactionTemplate(new DataSourceTransactionManager(ds)));
+            WorkHandler<Lease> handler = new WorkHandler<>() {
+                @Override
+                public WorkKind kind() {
+                    return JOBS;
+                }
+
+                @Override
+                public Lease claimed(Lease lease, java.sql.ResultSet row) {
+                    return lease;
+                }
+
+                @Override
+                public void execute(Lease lease) {
+                    System.out.println("STARTED " + lease.id() + " " + epochMicros(Instant.now()));
+                    queue.transition(
+                            JOBS,
+                            lease,
+                            JobTransition.SUCCEED.sqlGuard(),
+                            JobTransition.SUCCEED.to().wireName(),
+                            false,
+                            COMPLETE,
+                            Map.of());
+                }
+            };
+            List<WorkLoop<Lease>> loops = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                WorkLoop<Lease> loop = new WorkLoop<>(
+                        queue, handler, new NotificationSignal(ds, JOBS.channel()), Duration.ofSeconds(10), "c" + i);
+                loop.start();
+                loops.add(loop);
+            }
+            System.out.println("READY");
+            System.out.flush();
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } finally {
+                loops.forEach(WorkLoop::stop);
+            }
+        }
+    }
+
+    private static long epochMicros(Instant instant) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    }
+
+    /** Nearest-rank percentile of sorted values. */
+    private static double percentile(double[] sorted, double p) {
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, rank - 1)];
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** The class path this class was loaded from (exec:java loads it through a URL class loader of its own). */
+    private static String classPath() {
+        if (LeasedWorkBenchmark.class.getClassLoader() instanceof URLClassLoader loader) {
+            return Arrays.stream(loader.getURLs())
+                    .map(LeasedWorkBenchmark::file)
+                    .collect(Collectors.joining(File.pathSeparator));
+        }
+        return System.getProperty("java.class.path");
+    }
+
+    private static String file(URL url) {
+        try {
+            return new File(url.toURI()).getPath();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(url.toString(), e);
+        }
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new java.util.HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + args[i]);
+            }
+            String key = args[i].substring(2);
+            String value = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "";
+            options.put(key, value);
+        }
+        return options;
+    }
+}
