@@ -21,11 +21,10 @@ final class LocalSetup implements AutoCloseable {
     static final String BASE_MODEL = "safetune-tiny";
     static final long BASE_MODEL_SEED = 42;
     /**
-     * The project's licence (see {@link #recordBaseModelLicence}). The repository has no LICENSE file yet, so this
-     * names the project rather than an SPDX id; once it has one, this becomes that id.
+     * The bundled base is generated from a seed by the project's own code (no third-party weights), so it carries the
+     * project's licence (LICENSE), as an SPDX id like the Hub's model cards.
      */
-    static final String BASE_MODEL_LICENCE =
-            "SafeTune project licence (generated locally from a seed; no third-party" + " weights)";
+    static final String BASE_MODEL_LICENCE = "apache-2.0";
 
     private final Path home;
     private final LocalDatabase database;
