@@ -1,8 +1,8 @@
 package dev.safetune.worker.registry;
 
+import dev.safetune.runtime.formats.ModelConfig;
+import dev.safetune.runtime.generators.BaseModelGenerator;
 import dev.safetune.testsupport.TestDatabase;
-import dev.safetune.worker.model.BaseModelGenerator;
-import dev.safetune.worker.model.ModelConfig;
 import dev.safetune.worker.registry.hub.HubSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.safetune.worker.training;
 
 import ai.djl.ndarray.NDManager;
 import dev.safetune.core.job.Hyperparameters;
-import dev.safetune.worker.model.TestModels;
+import dev.safetune.runtime.generators.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
