@@ -23,13 +23,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.SequencedMap;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Supplier;
-import tools.jackson.databind.JsonNode;
 
 /**
  * A Llama-family decoder ({@code LlamaForCausalLM}, {@code Qwen2ForCausalLM}) in plain DJL NDArrays, with Hugging
@@ -66,7 +64,7 @@ public final class LlamaModel implements AutoCloseable {
     public static final String WEIGHTS_FILE = CheckpointLayout.WEIGHTS_FILE;
     public static final String WEIGHTS_INDEX_FILE = CheckpointLayout.INDEX_FILE;
     /** Prefix of every tensor name in a PEFT adapter of a causal LM. */
-    public static final String PEFT_PREFIX = "base_model.model.";
+    public static final String PEFT_PREFIX = LoraAdapter.PEFT_PREFIX;
 
     /** Added to the scores of masked keys; finite so that softmax never sees −∞ − (−∞). */
     private static final float MASKED_SCORE = -1e9f;
@@ -85,7 +83,7 @@ public final class LlamaModel implements AutoCloseable {
     private final CheckpointLayout layout;
 
     private List<DecoderLayer> layers;
-    private Adapter adapter;
+    private LoraAdapter adapter;
     /** Full-sequence constants for positions 0 … {@code constantsLength − 1}, sliced per call; see {@link #constants}. */
     private NDList constants;
 
@@ -95,28 +93,6 @@ public final class LlamaModel implements AutoCloseable {
     private static final List<LoraTarget> GATE_UP = List.of(LoraTarget.GATE, LoraTarget.UP);
     /** The projections that run on their own, each on its own transposed weight. */
     private static final List<LoraTarget> UNFUSED = List.of(LoraTarget.O, LoraTarget.DOWN);
-
-    /** One transformer block's modules, HF names in comments; q,k,v and gate,up also as fused projections. */
-    private record DecoderLayer(
-            NDArray inputNorm, // input_layernorm
-            Map<LoraTarget, Linear> projections, // self_attn.{q,k,v,o}_proj, mlp.{gate,up,down}_proj
-            NDArray postAttentionNorm, // post_attention_layernorm
-            FusedProjection qkv,
-            FusedProjection gateUp) {
-
-        Linear get(LoraTarget target) {
-            return projections.get(target);
-        }
-
-        DecoderLayer with(Map<LoraTarget, Linear> replaced) {
-            Map<LoraTarget, Linear> all = new EnumMap<>(projections);
-            all.putAll(replaced);
-            return new DecoderLayer(inputNorm, all, postAttentionNorm, qkv, gateUp);
-        }
-    }
-
-    /** An attached LoRA adapter: its config and its tensors by PEFT name. */
-    private record Adapter(LoraConfig config, SequencedMap<String, NDArray> tensors) {}
 
     private LlamaModel(ModelConfig config, Map<String, NDArray> weights, NDManager manager, CheckpointLayout layout) {
         this.config = config;
@@ -245,22 +221,6 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    /** The base model directory an adapter directory names in {@code base_model_name_or_path}. */
-    public static Path baseModelOf(Path adapterDir) throws IOException {
-        JsonNode json = LoraConfig.readJson(adapterDir);
-        String base = json.path("base_model_name_or_path").asString("");
-        if (base.isEmpty()) {
-            throw new IllegalArgumentException(
-                    adapterDir + "/" + LoraConfig.CONFIG_FILE + " has no base_model_name_or_path");
-        }
-        Path resolved = adapterDir.resolve(base).normalize();
-        if (!Files.isRegularFile(resolved.resolve(ModelConfig.FILE_NAME))) {
-            throw new IllegalArgumentException("base_model_name_or_path \"" + base + "\" of " + adapterDir
-                    + " is not a model directory here (" + resolved + ")");
-        }
-        return resolved;
-    }
-
     /** {@link #fromWeights(ModelConfig, Map, NDManager, CheckpointLayout)} with everything stored as F32. */
     public static LlamaModel fromWeights(ModelConfig config, Map<String, NDArray> weights, NDManager manager) {
         return fromWeights(config, weights, manager, CheckpointLayout.SINGLE_F32);
@@ -311,115 +271,50 @@ public final class LlamaModel implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------- adapters
 
     /**
-     * Attaches a fresh LoRA adapter initialised as PEFT does: {@code A} Kaiming-uniform with {@code a = √5} (that
-     * is, uniform in ±1/√in), {@code B} zero, so the model computes exactly the base model until trained. The base
-     * parameters are frozen from now on.
+     * Attaches a fresh LoRA adapter initialised as PEFT does ({@link LoraAdapter#initialised}); the base parameters
+     * are frozen from now on.
      *
      * @param seed makes {@code A} reproducible
      */
     public void addAdapter(LoraConfig lora, long seed) {
-        SequencedMap<String, NDArray> tensors = new LinkedHashMap<>();
-        int index = 0;
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            for (LoraTarget target : LoraTarget.values()) {
-                if (!lora.targets().contains(target)) {
-                    continue;
-                }
-                Shape weight =
-                        baseLayers.get(i).get(target).tensors().get("weight").getShape();
-                int out = Math.toIntExact(weight.get(0));
-                int in = Math.toIntExact(weight.get(1));
-                float bound = (float) (1 / Math.sqrt(in));
-                Random random = new Random(seed ^ (0x9E3779B97F4A7C15L * ++index));
-                float[] a = new float[lora.rank() * in];
-                for (int j = 0; j < a.length; j++) {
-                    a[j] = (random.nextFloat() * 2 - 1) * bound;
-                }
-                tensors.put(adapterName(i, target, "A"), manager.create(a, new Shape(lora.rank(), in)));
-                tensors.put(adapterName(i, target, "B"), manager.zeros(new Shape(out, lora.rank())));
-            }
-        }
-        attach(lora, tensors);
+        requireNoAdapter();
+        attach(LoraAdapter.initialised(lora, baseLayers, seed, manager));
     }
 
     /** Attaches the PEFT adapter in {@code dir} ({@code adapter_config.json}, {@code adapter_model.safetensors}). */
     public void loadAdapter(Path dir) throws IOException {
-        LoraConfig lora = LoraConfig.read(dir);
-        Path file = dir.resolve(LoraConfig.WEIGHTS_FILE);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("no " + LoraConfig.WEIGHTS_FILE + " in " + dir);
-        }
-        SequencedMap<String, NDArray> loaded = SafeTensors.read(file, manager);
-        SequencedMap<String, NDArray> tensors = new LinkedHashMap<>();
-        try {
-            for (Map.Entry<String, NDArray> entry : loaded.entrySet()) {
-                // PEFT saves without the adapter name; some writers keep ".default" before ".weight".
-                tensors.put(entry.getKey().replace(".default.weight", ".weight"), entry.getValue());
-            }
-            attach(lora, tensors);
-        } catch (RuntimeException e) {
-            loaded.values().forEach(NDArray::close);
-            throw e;
-        }
+        requireNoAdapter();
+        attach(LoraAdapter.read(dir, baseLayers, manager));
     }
 
-    private void attach(LoraConfig lora, SequencedMap<String, NDArray> tensors) {
+    private void requireNoAdapter() {
         if (adapter != null) {
             throw new IllegalStateException("a LoRA adapter is attached already");
         }
-        Set<String> unexpected = new LinkedHashSet<>(tensors.keySet());
-        List<DecoderLayer> wrapped = new ArrayList<>();
-        SequencedMap<String, NDArray> ordered = new LinkedHashMap<>();
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            Map<LoraTarget, Linear> replaced = new EnumMap<>(LoraTarget.class);
-            for (LoraTarget target : LoraTarget.values()) {
-                if (!lora.targets().contains(target)) {
-                    continue;
-                }
-                String aName = adapterName(i, target, "A");
-                String bName = adapterName(i, target, "B");
-                NDArray a = tensors.get(aName);
-                NDArray b = tensors.get(bName);
-                if (a == null || b == null) {
-                    throw new IllegalArgumentException("adapter lacks tensor " + (a == null ? aName : bName));
-                }
-                DenseLinear base = (DenseLinear) baseLayers.get(i).get(target);
-                if (a.getShape().get(0) != lora.rank()) {
-                    throw new IllegalArgumentException(
-                            "tensor " + aName + " has shape " + a.getShape() + " but r is " + lora.rank());
-                }
-                replaced.put(target, new LoraLinear(base, a, b, (float) lora.dropout()));
-                ordered.put(aName, a);
-                ordered.put(bName, b);
-                unexpected.remove(aName);
-                unexpected.remove(bName);
-            }
-            wrapped.add(baseLayers.get(i).with(replaced));
-        }
-        if (!unexpected.isEmpty()) {
-            throw new IllegalArgumentException("unexpected adapter tensor "
-                    + unexpected.iterator().next() + " for target_modules " + lora.targets());
-        }
+    }
+
+    /** Freezes the base and switches the forward pass to the adapter's layers. */
+    private void attach(LoraAdapter fresh) {
         for (NDArray parameter : parameters.values()) {
             parameter.setRequiresGradient(false);
         }
-        ordered.forEach((name, tensor) -> {
-            NDScope.unregister(tensor);
-            tensor.setName(name);
-            tensor.setRequiresGradient(true);
-        });
-        this.layers = List.copyOf(wrapped);
-        this.adapter = new Adapter(lora, Collections.unmodifiableSequencedMap(ordered));
+        this.layers = fresh.layers();
+        this.adapter = fresh;
     }
 
-    /** The PEFT name of a LoRA matrix, e.g. {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight}. */
+    /** The PEFT name of a LoRA matrix ({@link LoraAdapter#tensorName}). */
     public static String adapterName(int layer, LoraTarget target, String matrix) {
-        return PEFT_PREFIX + "model.layers." + layer + "." + target.modulePath() + ".lora_" + matrix + ".weight";
+        return LoraAdapter.tensorName(layer, target, matrix);
+    }
+
+    /** The base model directory an adapter directory names ({@link LoraAdapter#baseModelOf}). */
+    public static Path baseModelOf(Path adapterDir) throws IOException {
+        return LoraAdapter.baseModelOf(adapterDir);
     }
 
     /** The attached adapter's config, if any. */
     public Optional<LoraConfig> adapterConfig() {
-        return Optional.ofNullable(adapter).map(Adapter::config);
+        return Optional.ofNullable(adapter).map(LoraAdapter::config);
     }
 
     /** The attached adapter's tensors by PEFT name; empty without adapter. */
@@ -428,8 +323,8 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Writes the adapter in PEFT's layout: {@code adapter_config.json} and {@code adapter_model.safetensors} (F32,
-     * PEFT names), loadable with {@code PeftModel.from_pretrained(base, dir)}.
+     * Writes the adapter in PEFT's layout ({@link LoraAdapter#save}), loadable with
+     * {@code PeftModel.from_pretrained(base, dir)}.
      *
      * @param baseModelNameOrPath recorded as {@code base_model_name_or_path}
      */
@@ -437,9 +332,7 @@ public final class LlamaModel implements AutoCloseable {
         if (adapter == null) {
             throw new IllegalStateException("no LoRA adapter is attached");
         }
-        Files.createDirectories(dir);
-        adapter.config().write(dir, baseModelNameOrPath);
-        SafeTensors.write(dir.resolve(LoraConfig.WEIGHTS_FILE), adapter.tensors());
+        adapter.save(dir, baseModelNameOrPath);
     }
 
     // ----------------------------------------------------------------------------------------------------- forward
@@ -780,16 +673,7 @@ public final class LlamaModel implements AutoCloseable {
             return;
         }
         try (NDScope scope = new NDScope()) {
-            NDArray scaling = manager.create((float) adapter.config().scaling());
-            SequencedMap<String, NDArray> merged = new LinkedHashMap<>(parameters);
-            for (int i = 0; i < layers.size(); i++) {
-                for (LoraTarget target : adapter.config().targets()) {
-                    LoraLinear lora = (LoraLinear) layers.get(i).get(target);
-                    String name = "model.layers." + i + "." + target.modulePath() + ".weight";
-                    merged.put(name, lora.mergedWeight(scaling));
-                }
-            }
-            writeWeights(dir, merged);
+            writeWeights(dir, adapter.mergedInto(parameters, manager));
         }
     }
 
