@@ -51,7 +51,7 @@ import tools.jackson.databind.json.JsonMapper;
  * pick it up); run it with
  *
  * <pre>
- *   ./mvnw -B -o -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -B -o -pl trainer-worker -am test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=dev.safetune.worker.placement.TrainingMemoryBenchmark
  * </pre>
  *

@@ -18,7 +18,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * Not a unit test; needs {@code SAFETUNE_TEST_DB_URL}.
  *
  * <pre>
- *   ./mvnw -B -o -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -B -o -pl trainer-worker -am test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=dev.safetune.worker.registry.ModelImportBenchmark -Dexec.args="1024 8 4"
  * </pre>
  *

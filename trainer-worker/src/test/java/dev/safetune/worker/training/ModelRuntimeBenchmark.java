@@ -38,7 +38,7 @@ import tools.jackson.databind.json.JsonMapper;
  * greedy sampling speed with and without the KV cache, and prints a Markdown table (docs/benchmarks.md):
  *
  * <pre>
- *   ./mvnw -B -o -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -B -o -pl trainer-worker -am test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=dev.safetune.worker.training.ModelRuntimeBenchmark \
  *       -Dexec.args="--peer /tmp/hfvenv/bin/python"
  * </pre>

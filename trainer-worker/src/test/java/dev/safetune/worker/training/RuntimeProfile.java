@@ -25,7 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
  * own profiler (through {@link JniUtils#startProfile}); the findings in docs/benchmarks.md come from it.
  *
  * <pre>
- *   ./mvnw -B -o -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -B -o -pl trainer-worker -am test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=dev.safetune.worker.training.RuntimeProfile -Dexec.args="10M lora"
  * </pre>
  *

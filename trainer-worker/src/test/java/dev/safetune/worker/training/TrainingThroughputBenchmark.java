@@ -21,7 +21,7 @@ import java.util.Random;
  * surefire does not pick it up). {@link ModelRuntimeBenchmark} is the runtime's benchmark on fixed shapes. Every example is cut to exactly {@code seq} tokens, so each step processes {@code batch × seq} tokens.
  *
  * <pre>
- *   ./mvnw -B -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -B -pl trainer-worker -am test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=dev.safetune.worker.training.TrainingThroughputBenchmark -Dexec.args="8 128 30"
  * </pre>
  *
