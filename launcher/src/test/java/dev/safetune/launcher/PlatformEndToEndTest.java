@@ -306,7 +306,7 @@ class PlatformEndToEndTest {
                                     workDir,
                                     10,
                                     Optional.empty(),
-                                    256,
+                                    claimed.hyperparameters().maxSequenceLength(),
                                     FineTuningMethod.of(baseModel).adapter()),
                             crashAfterCheckpoint);
         } catch (TrainingStoppedException expected) {

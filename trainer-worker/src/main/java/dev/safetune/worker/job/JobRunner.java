@@ -138,7 +138,7 @@ public class JobRunner {
                 workDir,
                 properties.worker().checkpointEverySteps(),
                 checkpoint.map(c -> Path.of(c.storagePath())),
-                properties.worker().maxSequenceLength(),
+                job.hyperparameters().maxSequenceLength(),
                 FineTuningMethod.of(baseModel).adapter());
         Reporter reporter = new Reporter(lease, heartbeat, modelName);
         TrainingResult result = fineTuner.train(request, reporter);
@@ -148,7 +148,7 @@ public class JobRunner {
                 baseModel,
                 result.modelDir(),
                 training,
-                properties.worker().maxSequenceLength(),
+                job.hyperparameters().maxSequenceLength(),
                 properties.artifactsDir().toAbsolutePath().resolve("files").resolve(job.organizationId()),
                 job.id());
         if (queue.succeed(

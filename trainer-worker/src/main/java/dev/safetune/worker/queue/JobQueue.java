@@ -7,6 +7,7 @@ import static dev.safetune.core.job.JobStatus.RUNNING;
 import static dev.safetune.core.job.JobStatus.SUCCEEDED;
 
 import dev.safetune.core.job.Hyperparameters;
+import dev.safetune.core.job.HyperparametersJson;
 import dev.safetune.core.job.JobStatus;
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -334,11 +334,7 @@ public class JobQueue {
     }
 
     private Hyperparameters hyperparameters(String stored) {
-        JsonNode node = json.readTree(stored);
-        return new Hyperparameters(
-                node.path("n_epochs").asInt(Hyperparameters.DEFAULT_EPOCHS),
-                node.path("batch_size").asInt(Hyperparameters.DEFAULT_BATCH_SIZE),
-                node.path("learning_rate_multiplier").asDouble(Hyperparameters.DEFAULT_LR_MULTIPLIER));
+        return HyperparametersJson.read(stored);
     }
 
     /** Where a checkpoint lives and which step it holds. */
