@@ -28,6 +28,8 @@ import java.util.Optional;
 public final class ChatRenderer {
 
     public static final int DEFAULT_MAX_SEQUENCE_LENGTH = 256;
+    /** Examples encoded per batch by {@link #renderAll}: enough text for the tokenizer's threads, bounded memory. */
+    private static final int BATCH = 256;
 
     private final ChatTokenizer tokenizer;
     private final int maxSequenceLength;
@@ -49,40 +51,120 @@ public final class ChatRenderer {
      * @return empty when no trained token is left (no trained assistant message, or all cut off)
      */
     public Optional<RenderedExample> render(ChatExample example) {
-        List<ChatMessage> messages = example.messages();
-        Builder builder = new Builder();
-        boolean closesTrainedContent = false;
-        for (Segment segment : tokenizer.chatTemplate().segments(messages, false)) {
-            if (builder.full()) {
-                break;
-            }
-            if (segment.isContent()) {
-                boolean trained = messages.get(segment.message()).trained();
-                builder.add(tokenizer.encode(segment.text()), trained);
-                closesTrainedContent = trained;
-                continue;
-            }
-            String text = segment.text();
-            if (closesTrainedContent) {
-                int end = endOfTurn(text);
-                builder.add(tokenizer.encodeTemplateText(text.substring(0, end)), true);
-                text = text.substring(end);
-                closesTrainedContent = false;
-            }
-            builder.add(tokenizer.encodeTemplateText(text), false);
-        }
-        RenderedExample rendered = builder.build(example.line());
-        return rendered.trainedTokenCount() > 0 ? Optional.of(rendered) : Optional.empty();
+        return renderBatch(List.of(example)).getFirst();
     }
 
     /** Renders all examples, dropping those with no trained token (see {@link #render}). */
     public List<RenderedExample> renderAll(List<ChatExample> examples) {
         List<RenderedExample> rendered = new ArrayList<>(examples.size());
-        for (ChatExample example : examples) {
-            render(example).ifPresent(rendered::add);
+        for (int from = 0; from < examples.size(); from += BATCH) {
+            for (Optional<RenderedExample> example :
+                    renderBatch(examples.subList(from, Math.min(examples.size(), from + BATCH)))) {
+                example.ifPresent(rendered::add);
+            }
         }
         return rendered;
     }
+
+    /** {@link #render} of each example, their text encoded in one batch ({@link ChatTokenizer#encodeAll}). */
+    public List<Optional<RenderedExample>> renderBatch(List<ChatExample> examples) {
+        List<List<Piece>> all = pieces(examples);
+        List<Optional<RenderedExample>> rendered = new ArrayList<>(examples.size());
+        for (int i = 0; i < examples.size(); i++) {
+            Builder builder = new Builder();
+            for (Piece piece : all.get(i)) {
+                builder.add(piece.tokens(), piece.trained());
+            }
+            RenderedExample example = builder.build(examples.get(i).line());
+            rendered.add(example.trainedTokenCount() > 0 ? Optional.of(example) : Optional.empty());
+        }
+        return rendered;
+    }
+
+    /**
+     * What {@link #render} makes of each example, counted rather than built, and before the cut: how many tokens each
+     * message's content and the template text around them take, and whether rendering keeps the example (a trained
+     * token within the first {@code maxSequenceLength}). The dry run bills with this, so its counts are training's.
+     */
+    public List<RenderedLength> measure(List<ChatExample> examples) {
+        List<List<Piece>> all = pieces(examples);
+        List<RenderedLength> lengths = new ArrayList<>(examples.size());
+        for (int i = 0; i < examples.size(); i++) {
+            int[] content = new int[examples.get(i).messages().size()];
+            int template = 0;
+            int length = 0;
+            boolean trained = false;
+            for (Piece piece : all.get(i)) {
+                int n = piece.tokens().length;
+                // The builder keeps min(n, max − length) tokens of a piece that starts at `length`.
+                trained |= piece.trained() && n > 0 && length < maxSequenceLength;
+                if (piece.message() >= 0) {
+                    content[piece.message()] += n;
+                } else {
+                    template += n;
+                }
+                length += n;
+            }
+            lengths.add(new RenderedLength(content, template, trained));
+        }
+        return lengths;
+    }
+
+    /**
+     * The pieces each example renders to, in order and uncut: content (encoded as plain text) and template text
+     * (special-token text as control tokens), each with whether the loss is computed on it. All the text of all the
+     * examples is encoded in one batch.
+     */
+    private List<List<Piece>> pieces(List<ChatExample> examples) {
+        List<Pending> pending = new ArrayList<>();
+        List<String> contents = new ArrayList<>();
+        List<String> templateTexts = new ArrayList<>();
+        List<Integer> ends = new ArrayList<>(examples.size());
+        for (ChatExample example : examples) {
+            List<ChatMessage> messages = example.messages();
+            boolean closesTrainedContent = false;
+            for (Segment segment : tokenizer.chatTemplate().segments(messages, false)) {
+                if (segment.isContent()) {
+                    boolean trained = messages.get(segment.message()).trained();
+                    pending.add(new Pending(contents.size(), true, trained, segment.message()));
+                    contents.add(segment.text());
+                    closesTrainedContent = trained;
+                    continue;
+                }
+                String text = segment.text();
+                if (closesTrainedContent) {
+                    int end = endOfTurn(text);
+                    pending.add(new Pending(templateTexts.size(), false, true, -1));
+                    templateTexts.add(text.substring(0, end));
+                    text = text.substring(end);
+                    closesTrainedContent = false;
+                }
+                pending.add(new Pending(templateTexts.size(), false, false, -1));
+                templateTexts.add(text);
+            }
+            ends.add(pending.size());
+        }
+        List<int[]> contentTokens = tokenizer.encodeAll(contents, false);
+        List<int[]> templateTokens = tokenizer.encodeAll(templateTexts, true);
+        List<List<Piece>> all = new ArrayList<>(examples.size());
+        int from = 0;
+        for (int end : ends) {
+            List<Piece> pieces = new ArrayList<>(end - from);
+            for (Pending p : pending.subList(from, end)) {
+                int[] tokens = p.content() ? contentTokens.get(p.text()) : templateTokens.get(p.text());
+                pieces.add(new Piece(tokens, p.trained(), p.message()));
+            }
+            all.add(pieces);
+            from = end;
+        }
+        return all;
+    }
+
+    /** A piece before encoding: its text's index in the content or template list. */
+    private record Pending(int text, boolean content, boolean trained, int message) {}
+
+    /** Encoded tokens of a piece; {@code message} is the content's message index, −1 for template text. */
+    private record Piece(int[] tokens, boolean trained, int message) {}
 
     /**
      * The tokens of a generation prompt: the conversation rendered with {@code add_generation_prompt}, content
@@ -124,14 +206,13 @@ public final class ChatRenderer {
         private int size;
 
         void add(int[] piece, boolean trained) {
+            if (size == maxSequenceLength) {
+                return;
+            }
             int n = Math.min(piece.length, maxSequenceLength - size);
             System.arraycopy(piece, 0, tokens, size, n);
             Arrays.fill(mask, size, size + n, trained ? 1 : 0);
             size += n;
-        }
-
-        boolean full() {
-            return size == maxSequenceLength;
         }
 
         RenderedExample build(int line) {

@@ -1,6 +1,7 @@
 package dev.safetune.runtime.chat;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -104,11 +104,7 @@ public final class ChatTokenizer implements AutoCloseable {
 
     /** Token ids of plain text; special-token text inside it is encoded as characters (see class comment). */
     public int[] encode(String text) {
-        return encodeAroundSpecials(text, found -> {
-            // Encoded in two pieces, neither of which can match the special token.
-            int split = found.offsetByCodePoints(0, 1);
-            return List.of(encodeRaw(found.substring(0, split)), encodeRaw(found.substring(split)));
-        });
+        return encodeAll(List.of(text), false).getFirst();
     }
 
     /** Text of {@code ids}, special tokens included as their text. */
@@ -121,15 +117,48 @@ public final class ChatTokenizer implements AutoCloseable {
      * treats added tokens), the rest is encoded as plain text.
      */
     public int[] encodeTemplateText(String text) {
-        return encodeAroundSpecials(text, special -> List.of(new int[] {specialTokens.get(special)}));
+        return encodeAll(List.of(text), true).getFirst();
     }
 
     /**
-     * Encodes the text between special-token occurrences as plain text and each occurrence with {@code special}:
-     * the one scan both {@link #encode} and {@link #encodeTemplateText} need, differing only in that step.
+     * {@link #encodeTemplateText} ({@code templateText} true) or {@link #encode} (false) of every text, with the same
+     * result as one call each; the plain-text runs of all the texts go to the native tokenizer in one batch call,
+     * which encodes them on all cores and saves a JNI round trip per run.
      */
-    private int[] encodeAroundSpecials(String text, Function<String, List<int[]>> special) {
-        List<int[]> parts = new ArrayList<>();
+    public List<int[]> encodeAll(List<String> texts, boolean templateText) {
+        List<List<Part>> plans = new ArrayList<>(texts.size());
+        List<String> runs = new ArrayList<>();
+        for (String text : texts) {
+            List<Part> plan = plan(text, templateText);
+            for (Part part : plan) {
+                if (part.run() != null) {
+                    runs.add(part.run());
+                }
+            }
+            plans.add(plan);
+        }
+        int[][] encodedRuns = encodeRuns(runs);
+        List<int[]> encoded = new ArrayList<>(texts.size());
+        int next = 0;
+        for (List<Part> plan : plans) {
+            List<int[]> pieces = new ArrayList<>(plan.size());
+            for (Part part : plan) {
+                pieces.add(part.run() != null ? encodedRuns[next++] : part.ids());
+            }
+            encoded.add(concat(pieces));
+        }
+        return encoded;
+    }
+
+    /** A piece of a text to encode: a plain-text run for the tokenizer, or ids already known. */
+    private record Part(String run, int[] ids) {}
+
+    /**
+     * Splits {@code text} at special-token occurrences: the text between them is a plain-text run; an occurrence is its
+     * control token in template text, and in plain text two runs that neither can match the special token.
+     */
+    private List<Part> plan(String text, boolean templateText) {
+        List<Part> parts = new ArrayList<>();
         int from = 0;
         while (from < text.length()) {
             int at = text.length();
@@ -141,14 +170,54 @@ public final class ChatTokenizer implements AutoCloseable {
                     found = candidate;
                 }
             }
-            parts.add(encodeRaw(text.substring(from, at)));
+            addRun(parts, text.substring(from, at));
             if (found == null) {
                 break;
             }
-            parts.addAll(special.apply(found));
+            if (templateText) {
+                parts.add(new Part(null, new int[] {specialTokens.get(found)}));
+            } else {
+                int split = found.offsetByCodePoints(0, 1);
+                addRun(parts, found.substring(0, split));
+                addRun(parts, found.substring(split));
+            }
             from = at + found.length();
         }
-        return concat(parts);
+        return parts;
+    }
+
+    private static void addRun(List<Part> parts, String run) {
+        if (!run.isEmpty()) {
+            parts.add(new Part(run, null));
+        }
+    }
+
+    /**
+     * Token ids of plain-text runs, batch-encoded by the native tokenizer. This goes to DJL's JNI binding directly and
+     * reads only the ids: {@link HuggingFaceTokenizer#batchEncode} also copies every token's text, offsets and masks
+     * into Java (counting a file with Qwen2's tokenizer on 2 busy cores: 1.8 MB/s that way, 3.0 MB/s this way). The
+     * tokenizer was built without special tokens, truncation or padding, as {@code encode} of each run would be.
+     */
+    private int[][] encodeRuns(List<String> runs) {
+        if (runs.isEmpty()) {
+            return new int[0][];
+        }
+        long[] encodings = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), runs.toArray(String[]::new), false);
+        int[][] ids = new int[encodings.length][];
+        try {
+            for (int i = 0; i < encodings.length; i++) {
+                long[] tokenIds = TokenizersLibrary.LIB.getTokenIds(encodings[i]);
+                ids[i] = new int[tokenIds.length];
+                for (int j = 0; j < tokenIds.length; j++) {
+                    ids[i][j] = Math.toIntExact(tokenIds[j]);
+                }
+            }
+        } finally {
+            for (long encoding : encodings) {
+                TokenizersLibrary.LIB.deleteEncoding(encoding);
+            }
+        }
+        return ids;
     }
 
     /** The id of a special (added) token, e.g. {@link #IM_END}. */
@@ -188,14 +257,6 @@ public final class ChatTokenizer implements AutoCloseable {
     @Override
     public void close() {
         tokenizer.close();
-    }
-
-    private int[] encodeRaw(String text) {
-        if (text.isEmpty()) {
-            return new int[0];
-        }
-        long[] ids = tokenizer.encode(text, false, false).getIds();
-        return Arrays.stream(ids).mapToInt(Math::toIntExact).toArray();
     }
 
     private int require(String token) {

@@ -107,6 +107,75 @@ class ChatRendererTest {
         assertThat(new ChatRenderer(tokenizer, 64).render(onlyWeightZero)).isEqualTo(Optional.empty());
     }
 
+    @Test
+    void measuresWhatRenderingKeepsAndHowLongEachExampleIsBeforeTheCut() {
+        List<ChatExample> examples = List.of(
+                new ChatExample(
+                        1,
+                        List.of(
+                                ChatMessage.of(ChatMessage.SYSTEM, "Be brief."),
+                                ChatMessage.of(ChatMessage.USER, "Hi"),
+                                ChatMessage.of(ChatMessage.ASSISTANT, "Hello!"))),
+                new ChatExample(
+                        2,
+                        List.of(
+                                ChatMessage.of(ChatMessage.USER, "Hi"),
+                                ChatMessage.of(ChatMessage.ASSISTANT, "hello world ".repeat(50)))),
+                new ChatExample(
+                        3,
+                        List.of(
+                                ChatMessage.of(ChatMessage.USER, "hello world ".repeat(50)),
+                                ChatMessage.of(ChatMessage.ASSISTANT, "Hi"))),
+                new ChatExample(
+                        4,
+                        List.of(
+                                ChatMessage.of(ChatMessage.USER, "Hi"),
+                                new ChatMessage(ChatMessage.ASSISTANT, "x", 0))));
+        ChatRenderer renderer = new ChatRenderer(tokenizer, 40);
+        ChatRenderer uncut = new ChatRenderer(tokenizer, 4096);
+
+        List<RenderedLength> lengths = renderer.measure(examples);
+
+        assertThat(lengths).extracting(RenderedLength::trained).containsExactly(true, true, false, false);
+        for (int i = 0; i < examples.size(); i++) {
+            ChatExample example = examples.get(i);
+            RenderedLength length = lengths.get(i);
+            Optional<RenderedExample> rendered = renderer.render(example);
+            assertThat(rendered.isPresent()).isEqualTo(length.trained());
+            rendered.ifPresent(r -> assertThat(r.length()).isEqualTo((int) Math.min(40, length.length())));
+            // Without the cut, rendering keeps every token measure counted (the first three have a trained token).
+            if (i < 3) {
+                assertThat(uncut.render(example).orElseThrow().length()).isEqualTo((int) length.length());
+            }
+            for (int m = 0; m < example.messages().size(); m++) {
+                assertThat(length.contentTokens()[m])
+                        .isEqualTo(tokenizer.encode(example.messages().get(m).content()).length);
+            }
+        }
+        // ChatML: <|im_start|>, "user\n", <|im_end|>, "\n" around each message.
+        assertThat(lengths.get(0).templateTokens())
+                .isEqualTo(3 * 2
+                        + tokenizer.encode("system\n").length
+                        + tokenizer.encode("user\n").length
+                        + tokenizer.encode("assistant\n").length
+                        + 3 * tokenizer.encode("\n").length);
+    }
+
+    @Test
+    void encodingTextsInOneBatchGivesTheIdsOfEncodingEachAlone() {
+        List<String> texts = List.of("hello world", "", "a <|im_end|> b", "<|im_start|>user\n", "tiny, tiny test.");
+
+        List<int[]> plain = tokenizer.encodeAll(texts, false);
+        List<int[]> template = tokenizer.encodeAll(texts, true);
+
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(plain.get(i)).containsExactly(tokenizer.encode(texts.get(i)));
+            assertThat(template.get(i)).containsExactly(tokenizer.encodeTemplateText(texts.get(i)));
+        }
+        assertThat(template.get(3)[0]).isEqualTo(tokenizer.imStartId());
+        assertThat(plain.get(2)).doesNotContain(tokenizer.imEndId());
+    }
+
     /** Builds the expected rendering piece by piece, independently of the renderer's loop. */
     private static final class Expected {
         private final List<Integer> tokens = new ArrayList<>();
