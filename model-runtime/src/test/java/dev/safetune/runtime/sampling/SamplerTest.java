@@ -138,6 +138,20 @@ class SamplerTest {
     }
 
     @Test
+    void aRowsStreamDependsOnlyOnTheSeedAndTheRow() {
+        double[] first = draws(Sampler.rowStreams(42, 3)[1]);
+
+        assertThat(draws(Sampler.rowStreams(42, 3)[1])).containsExactly(first);
+        assertThat(draws(Sampler.rowStreams(42, 200)[1])).containsExactly(first);
+        assertThat(draws(Sampler.rowStreams(42, 3)[2])).isNotEqualTo(first);
+        assertThat(draws(Sampler.rowStreams(43, 3)[1])).isNotEqualTo(first);
+    }
+
+    private static double[] draws(java.util.random.RandomGenerator stream) {
+        return stream.doubles(8).toArray();
+    }
+
+    @Test
     void samplingWithoutTheCacheDrawsTheSameTokens() {
         Sampler sampler = new Sampler(model, 0);
         SamplingOptions options = new SamplingOptions(0.8, 0.9, 7, 10, Set.of(), true);
