@@ -45,8 +45,9 @@ public record SafetuneProperties(
     public record Pricing(@DefaultValue("2.00") BigDecimal usdPerMillionTokens) {}
 
     /**
-     * @param maxSequenceLength the longest example, in tokens, the worker trains on; longer ones are cut. Must equal
-     *     the worker's {@code safetune.worker.max-sequence-length} for estimates to match what is billed.
+     * @param maxSequenceLength the longest example, in tokens, that new jobs train on; longer ones are cut. Stored with
+     *     each job when it is created (its hyperparameters), and the worker trains with the job's value, so dry runs,
+     *     memory estimates and training agree; changing it affects jobs created afterwards.
      */
     public record Estimate(@DefaultValue("256") int maxSequenceLength) {}
 

@@ -82,7 +82,10 @@ public abstract class ApiServiceTestBase {
         return dir;
     }
 
-    /** See the class comment. Every word is unknown to the tiny vocabulary, which changes no count. */
+    /**
+     * See the class comment. Every word is unknown to the tiny vocabulary, which changes no count. {@code <|pad|>} is
+     * there because training (and so the dry run, which loads the tokenizer as training does) needs a pad token.
+     */
     private static final String WORD_TOKENIZER = """
             {"version": "1.0", "truncation": null, "padding": null,
              "added_tokens": [
@@ -91,12 +94,14 @@ public abstract class ApiServiceTestBase {
                {"id": 1, "content": "<|im_start|>", "single_word": false, "lstrip": false, "rstrip": false,
                 "normalized": false, "special": true},
                {"id": 2, "content": "<|im_end|>", "single_word": false, "lstrip": false, "rstrip": false,
+                "normalized": false, "special": true},
+               {"id": 4, "content": "<|pad|>", "single_word": false, "lstrip": false, "rstrip": false,
                 "normalized": false, "special": true}],
              "normalizer": null,
              "pre_tokenizer": {"type": "Whitespace"},
              "post_processor": null,
              "decoder": null,
-             "model": {"type": "WordLevel", "vocab": {"[UNK]": 0, "<|im_start|>": 1, "<|im_end|>": 2, "the": 3},
+             "model": {"type": "WordLevel", "vocab": {"[UNK]": 0, "<|im_start|>": 1, "<|im_end|>": 2, "the": 3, "<|pad|>": 4},
                        "unk_token": "[UNK]"}}
             """;
 

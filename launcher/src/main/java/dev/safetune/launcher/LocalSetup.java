@@ -1,7 +1,7 @@
 package dev.safetune.launcher;
 
 import dev.safetune.core.id.Ids;
-import dev.safetune.worker.model.BaseModelGenerator;
+import dev.safetune.runtime.generators.BaseModelGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

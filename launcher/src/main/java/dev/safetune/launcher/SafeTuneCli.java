@@ -1,6 +1,6 @@
 package dev.safetune.launcher;
 
-import dev.safetune.worker.model.BaseModelGenerator;
+import dev.safetune.runtime.generators.BaseModelGenerator;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package dev.safetune.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safetune.runtime.generators.BaseModelGenerator;
 import dev.safetune.testsupport.TestDatabase;
-import dev.safetune.worker.model.BaseModelGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.id.Ids;
+import dev.safetune.runtime.generators.BaseModelGenerator;
+import dev.safetune.runtime.model.FineTuningMethod;
 import dev.safetune.testsupport.TestDatabase;
-import dev.safetune.worker.model.BaseModelGenerator;
-import dev.safetune.worker.model.FineTuningMethod;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.training.FineTuner;
@@ -285,7 +285,7 @@ class PlatformEndToEndTest {
                                     workDir,
                                     10,
                                     Optional.empty(),
-                                    256,
+                                    claimed.hyperparameters().maxSequenceLength(),
                                     FineTuningMethod.of(baseModel).adapter()),
                             crashAfterCheckpoint);
         } catch (TrainingStoppedException expected) {

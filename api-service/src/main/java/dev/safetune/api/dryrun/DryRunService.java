@@ -11,14 +11,15 @@ import dev.safetune.api.job.CreateJobRequest.HyperparametersRequest;
 import dev.safetune.api.model.Model;
 import dev.safetune.api.model.ModelService;
 import dev.safetune.core.dataset.ValidationReport;
+import dev.safetune.runtime.chat.ChatRenderer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import org.springframework.stereotype.Service;
 
 /**
- * Dry runs: a file's validation report, its tokens under a model's real tokenizer, and what a job would cost and
- * take. The report comes from upload; the tokens are counted by streaming the stored file once per (file, model,
+ * Dry runs: a file's validation report, its tokens as training renders them (the model's tokenizer and chat template,
+ * through the model runtime's {@link ChatRenderer}), and what a job would cost and take. The report comes from upload; the tokens are counted by streaming the stored file once per (file, model,
  * tokenizer) and then reused. Deliberately outside any transaction: counting a large file takes a while.
  */
 @Service
@@ -64,7 +65,7 @@ public class DryRunService {
                 .find(file.id(), model.id(), tokenizer.sha256(), maxSequenceLength)
                 .orElse(null);
         if (counts == null || validation == null) {
-            TokenCounter counter = new TokenCounter(tokenizer.tokenizer(), maxSequenceLength);
+            TokenCounter counter = new TokenCounter(new ChatRenderer(tokenizer.tokenizer(), maxSequenceLength));
             ValidationReport report;
             try (InputStream in = Files.newInputStream(file.storagePath())) {
                 report = files.read(in, counter);

@@ -1,17 +1,17 @@
 package dev.safetune.api.job;
 
 import dev.safetune.core.job.Hyperparameters;
+import dev.safetune.core.job.HyperparametersJson;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The JSON stored in the job's jsonb columns. {@code hyperparameters} is a contract with the worker, so its keys are
- * written out here (OpenAI's names) rather than left to the HTTP mapper's naming strategy:
- * {@code {"n_epochs":3,"batch_size":8,"learning_rate_multiplier":1.0}}.
+ * written by platform-core's {@link HyperparametersJson}, which the worker reads with, rather than left to the HTTP
+ * mapper's naming strategy.
  */
 final class JobJson {
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -20,19 +20,11 @@ final class JobJson {
     private JobJson() {}
 
     static String writeHyperparameters(Hyperparameters hp) {
-        ObjectNode node = MAPPER.createObjectNode();
-        node.put("n_epochs", hp.nEpochs());
-        node.put("batch_size", hp.batchSize());
-        node.put("learning_rate_multiplier", hp.learningRateMultiplier());
-        return MAPPER.writeValueAsString(node);
+        return HyperparametersJson.write(hp);
     }
 
     static Hyperparameters readHyperparameters(String json) {
-        JsonNode node = MAPPER.readTree(json);
-        return new Hyperparameters(
-                node.path("n_epochs").asInt(Hyperparameters.DEFAULT_EPOCHS),
-                node.path("batch_size").asInt(Hyperparameters.DEFAULT_BATCH_SIZE),
-                node.path("learning_rate_multiplier").asDouble(Hyperparameters.DEFAULT_LR_MULTIPLIER));
+        return HyperparametersJson.read(json);
     }
 
     static String writeMetadata(Map<String, String> metadata) {

@@ -1,5 +1,6 @@
 package dev.safetune.api.job;
 
+import dev.safetune.api.SafetuneProperties;
 import dev.safetune.api.auth.Tenant;
 import dev.safetune.api.error.ConflictException;
 import dev.safetune.api.error.InvalidRequestException;
@@ -45,6 +46,7 @@ public class JobService {
     private final FileService files;
     private final ModelService models;
     private final JobPlacement placement;
+    private final int maxSequenceLength;
 
     JobService(
             FineTuningJobRepository jobs,
@@ -56,7 +58,8 @@ public class JobService {
             IdempotencyKeys idempotencyKeys,
             FileService files,
             ModelService models,
-            JobPlacement placement) {
+            JobPlacement placement,
+            SafetuneProperties properties) {
         this.jobs = jobs;
         this.listing = listing;
         this.events = events;
@@ -67,6 +70,7 @@ public class JobService {
         this.files = files;
         this.models = models;
         this.placement = placement;
+        this.maxSequenceLength = properties.estimate().maxSequenceLength();
     }
 
     /** A job from {@link #create}; {@code replayed} when an earlier request with the same Idempotency-Key made it. */
@@ -99,7 +103,8 @@ public class JobService {
     public FineTuningJob create(Tenant tenant, CreateJobRequest request) {
         String model = required(request.model(), "model");
         String trainingFileId = required(request.trainingFile(), "training_file");
-        Hyperparameters hyperparameters = hyperparametersOf(request);
+        // The sequence length is the platform's, chosen now and stored with the job: the worker trains with it.
+        Hyperparameters hyperparameters = hyperparametersOf(request).withMaxSequenceLength(maxSequenceLength);
         String suffix = suffixOf(request.suffix());
         checkMetadata(request.metadata());
 

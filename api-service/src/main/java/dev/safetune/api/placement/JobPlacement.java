@@ -12,8 +12,8 @@ import org.springframework.stereotype.Service;
 
 /**
  * Decides at job creation whether a job can be placed: its peak memory is estimated ({@link MemoryEstimate}) from the
- * base model's shape, the job's batch size and the platform's sequence length ({@code safetune.estimate
- * .max-sequence-length}, which the worker truncates to as well), and the method the worker will use (LoRA with the
+ * base model's shape, the job's batch size and sequence length (the platform's {@code safetune.estimate
+ * .max-sequence-length} when the job was created, which the worker truncates to: it travels with the job), and the method the worker will use (LoRA with the
  * default adapter, or full where the model's config asks for it). Safeguards that need a reference pass are not part
  * of job creation yet; when they are, the plan takes that from the job's safety policy.
  *
@@ -44,8 +44,8 @@ public class JobPlacement {
      *     has that much memory
      */
     public Requirement place(String model, ModelShape shape, Hyperparameters hyperparameters) {
-        TrainingPlan plan = TrainingPlan.defaultFor(
-                shape, hyperparameters.batchSize(), properties.estimate().maxSequenceLength());
+        TrainingPlan plan =
+                TrainingPlan.defaultFor(shape, hyperparameters.batchSize(), hyperparameters.maxSequenceLength());
         long required = MemoryEstimate.of(shape, plan).total();
         OptionalLong largest = workers.largestCapacity(properties.placement().workerTtl());
         if (largest.isPresent() && largest.getAsLong() < required) {

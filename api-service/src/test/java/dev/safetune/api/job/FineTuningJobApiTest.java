@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safetune.api.ApiClient;
 import dev.safetune.api.ApiClient.Response;
 import dev.safetune.api.ApiServiceTestBase;
+import dev.safetune.api.SafetuneProperties;
 import dev.safetune.api.TrainingFiles;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -20,9 +21,13 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 class FineTuningJobApiTest extends ApiServiceTestBase {
+    @Autowired
+    private SafetuneProperties properties;
+
     private ApiClient api;
     private String trainingFile;
 
@@ -101,7 +106,27 @@ class FineTuningJobApiTest extends ApiServiceTestBase {
                 "SELECT hyperparameters::text FROM fine_tuning_jobs WHERE id = ?",
                 String.class,
                 job.path("id").asString());
-        assertThat(stored).isEqualTo("{\"n_epochs\": 5, \"batch_size\": 8, \"learning_rate_multiplier\": 0.5}");
+        assertThat(stored)
+                .isEqualTo("{\"n_epochs\": 5, \"batch_size\": 8, \"max_sequence_length\": 256,"
+                        + " \"learning_rate_multiplier\": 0.5}");
+    }
+
+    @Test
+    void jobStoresThePlatformSequenceLengthWhileItsWireHyperparametersStayOpenAis() {
+        JsonNode job = api.post(
+                        "/v1/fine_tuning/jobs",
+                        "{\"model\":\"tiny-base\",\"training_file\":\"%s\"}".formatted(trainingFile))
+                .json();
+
+        Integer stored = jdbc.queryForObject(
+                "SELECT (hyperparameters->>'max_sequence_length')::int FROM fine_tuning_jobs WHERE id = ?",
+                Integer.class,
+                job.path("id").asString());
+        assertThat(stored).isEqualTo(properties.estimate().maxSequenceLength());
+        assertThat(job.path("hyperparameters").propertyNames())
+                .containsExactlyInAnyOrder("batch_size", "learning_rate_multiplier", "n_epochs");
+        assertThat(job.path("method").path("supervised").path("hyperparameters").propertyNames())
+                .containsExactlyInAnyOrder("batch_size", "learning_rate_multiplier", "n_epochs");
     }
 
     @Test

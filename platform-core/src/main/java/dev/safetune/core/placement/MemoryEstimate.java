@@ -53,7 +53,7 @@ import java.util.Objects;
  * growth measured on the transformers fixtures of a few thousand parameters (34–36 MiB), where nothing else is
  * left, rounded up.
  *
- * <p>The per-layer counts follow the runtime's forward pass (dev.safetune.worker.model.LlamaModel, FusedProjection,
+ * <p>The per-layer counts follow the runtime's forward pass (dev.safetune.runtime.model.LlamaModel, FusedProjection,
  * LoraLinear and AdamW) array by array; the reference pass is derived from the safeguards design and is not
  * measured yet, since no safeguard runs one so far. The estimate is checked against the peak resident memory of
  * real training steps by TrainingMemoryBenchmark (docs/models.md): it is an upper bound, 1.07–1.44× the measurement

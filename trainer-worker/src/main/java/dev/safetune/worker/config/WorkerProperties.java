@@ -31,7 +31,6 @@ public record WorkerProperties(
      * @param pollInterval how long an idle worker waits for a NOTIFY before it looks at the queue anyway
      * @param checkpointEverySteps checkpoint interval in optimizer steps; every epoch end (and so the last step)
      *     checkpoints too
-     * @param maxSequenceLength tokens per example after truncation
      * @param memoryBytes the memory a training run may use on this worker, advertised for placement; unset means
      *     detected (device memory on a GPU; on a CPU physical memory less the maximum heap and {@code memoryReserve})
      * @param memoryReserve on a CPU, memory kept back for the JVM beyond its heap, the engine's native libraries and
@@ -44,7 +43,6 @@ public record WorkerProperties(
             @DefaultValue("5s") Duration heartbeatInterval,
             @DefaultValue("5s") Duration pollInterval,
             @DefaultValue("25") int checkpointEverySteps,
-            @DefaultValue("256") int maxSequenceLength,
             DataSize memoryBytes,
             @DefaultValue("1GB") DataSize memoryReserve) {
 

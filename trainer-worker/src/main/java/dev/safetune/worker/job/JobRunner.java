@@ -4,8 +4,8 @@ import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.job.FineTunedModelName;
+import dev.safetune.runtime.model.FineTuningMethod;
 import dev.safetune.worker.config.WorkerProperties;
-import dev.safetune.worker.model.FineTuningMethod;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.queue.ResultFile;
@@ -189,7 +189,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
                 workDir,
                 properties.worker().checkpointEverySteps(),
                 checkpoint.map(c -> Path.of(c.storagePath())),
-                properties.worker().maxSequenceLength(),
+                job.hyperparameters().maxSequenceLength(),
                 FineTuningMethod.of(baseModel).adapter());
         Reporter reporter = new Reporter(lease, heartbeat, modelName);
         TrainingResult result = fineTuner.train(request, reporter);
@@ -199,7 +199,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
                 baseModel,
                 result.modelDir(),
                 training,
-                properties.worker().maxSequenceLength(),
+                job.hyperparameters().maxSequenceLength(),
                 properties.artifactsDir().toAbsolutePath().resolve("files").resolve(job.organizationId()),
                 job.id());
         if (queue.succeed(

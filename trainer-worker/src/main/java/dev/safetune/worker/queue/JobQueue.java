@@ -1,6 +1,7 @@
 package dev.safetune.worker.queue;
 
 import dev.safetune.core.job.Hyperparameters;
+import dev.safetune.core.job.HyperparametersJson;
 import dev.safetune.core.job.JobStatus;
 import dev.safetune.core.job.JobTransition;
 import dev.safetune.core.model.ModelCatalog;
@@ -25,7 +26,6 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.support.TransactionTemplate;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -361,11 +361,7 @@ public class JobQueue implements DeadWorkHandler {
     }
 
     private Hyperparameters hyperparameters(String stored) {
-        JsonNode node = json.readTree(stored);
-        return new Hyperparameters(
-                node.path("n_epochs").asInt(Hyperparameters.DEFAULT_EPOCHS),
-                node.path("batch_size").asInt(Hyperparameters.DEFAULT_BATCH_SIZE),
-                node.path("learning_rate_multiplier").asDouble(Hyperparameters.DEFAULT_LR_MULTIPLIER));
+        return HyperparametersJson.read(stored);
     }
 
     /** Where a checkpoint lives and which step it holds. */

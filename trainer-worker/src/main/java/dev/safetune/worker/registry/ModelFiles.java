@@ -1,9 +1,9 @@
 package dev.safetune.worker.registry;
 
-import dev.safetune.worker.model.BaseModelGenerator;
-import dev.safetune.worker.model.ChatTokenizer;
-import dev.safetune.worker.model.CheckpointLayout;
-import dev.safetune.worker.model.ModelConfig;
+import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.formats.CheckpointLayout;
+import dev.safetune.runtime.formats.ModelConfig;
+import dev.safetune.runtime.generators.BaseModelGenerator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

@@ -1,6 +1,6 @@
 package dev.safetune.worker.registry;
 
-import dev.safetune.worker.model.CheckpointLayout;
+import dev.safetune.runtime.formats.CheckpointLayout;
 import dev.safetune.worker.registry.ModelImportException.Code;
 import dev.safetune.worker.registry.hub.HubClient;
 import dev.safetune.worker.registry.hub.HubException;
@@ -199,7 +199,7 @@ public final class ModelImporter {
         long total = 0;
         for (String name : source.names()) {
             if (metadata.contains(name)
-                    || name.equals(dev.safetune.worker.model.ChatTokenizer.TOKENIZER_FILE)
+                    || name.equals(dev.safetune.runtime.chat.ChatTokenizer.TOKENIZER_FILE)
                     || name.endsWith(".safetensors")) {
                 total += source.size(name);
             }

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.safetune.core.placement.MemoryEstimate;
-import dev.safetune.worker.model.SafeTensors;
+import dev.safetune.runtime.formats.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

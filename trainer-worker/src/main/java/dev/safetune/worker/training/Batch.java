@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.safetune.worker.model.RenderedExample;
+import dev.safetune.runtime.chat.RenderedExample;
 import java.util.Arrays;
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package dev.safetune.worker.training;
 
 import ai.djl.ndarray.NDManager;
-import dev.safetune.worker.model.GradMode;
-import dev.safetune.worker.model.LlamaModel;
+import dev.safetune.runtime.model.GradMode;
+import dev.safetune.runtime.model.LlamaModel;
 import java.io.IOException;
 import java.nio.file.Path;
 

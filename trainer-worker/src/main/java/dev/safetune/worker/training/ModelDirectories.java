@@ -1,8 +1,8 @@
 package dev.safetune.worker.training;
 
-import dev.safetune.worker.model.BaseModelGenerator;
-import dev.safetune.worker.model.ChatTokenizer;
-import dev.safetune.worker.model.ModelConfig;
+import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.formats.ModelConfig;
+import dev.safetune.runtime.generators.BaseModelGenerator;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;

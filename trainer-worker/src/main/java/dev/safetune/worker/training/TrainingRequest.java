@@ -2,8 +2,8 @@ package dev.safetune.worker.training;
 
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.job.Hyperparameters;
-import dev.safetune.worker.model.ChatRenderer;
-import dev.safetune.worker.model.LoraConfig;
+import dev.safetune.runtime.chat.ChatRenderer;
+import dev.safetune.runtime.model.LoraConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.id.Ids;
+import dev.safetune.runtime.generators.TestModels;
+import dev.safetune.runtime.model.FineTuningMethod;
 import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.config.WorkerProperties;
-import dev.safetune.worker.model.FineTuningMethod;
-import dev.safetune.worker.model.TestModels;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.training.FineTuner;
@@ -221,7 +221,7 @@ class JobRunnerResumeTest {
                                             .resolve("attempt-1"),
                                     25,
                                     Optional.empty(),
-                                    64,
+                                    first.hyperparameters().maxSequenceLength(),
                                     FineTuningMethod.of(baseModel).adapter()),
                             dying);
         } catch (TrainingStoppedException e) {
@@ -241,7 +241,6 @@ class JobRunnerResumeTest {
                         Duration.ofSeconds(3),
                         Duration.ofSeconds(5),
                         25,
-                        64,
                         null,
                         DataSize.ofGigabytes(1)));
     }

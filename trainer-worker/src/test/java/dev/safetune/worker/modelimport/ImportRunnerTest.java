@@ -3,8 +3,8 @@ package dev.safetune.worker.modelimport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.core.modelimport.ImportStatus;
+import dev.safetune.runtime.generators.TestModels;
 import dev.safetune.testsupport.MigratedDatabase;
-import dev.safetune.worker.model.TestModels;
 import dev.safetune.worker.registry.FakeHub;
 import dev.safetune.worker.registry.ModelImporter;
 import dev.safetune.worker.registry.hub.HubSettings;

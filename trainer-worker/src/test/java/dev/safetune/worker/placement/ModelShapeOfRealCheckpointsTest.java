@@ -3,10 +3,10 @@ package dev.safetune.worker.placement;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.core.model.ModelShape;
-import dev.safetune.worker.model.BaseModelGenerator;
-import dev.safetune.worker.model.SafeTensors;
+import dev.safetune.runtime.formats.SafeTensors;
+import dev.safetune.runtime.generators.BaseModelGenerator;
+import dev.safetune.runtime.model.HfReference;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -61,9 +61,7 @@ class ModelShapeOfRealCheckpointsTest {
         return total;
     }
 
-    private static Path fixture(String name) throws URISyntaxException {
-        return Path.of(ModelShapeOfRealCheckpointsTest.class
-                .getResource("/hf-reference/" + name)
-                .toURI());
+    private static Path fixture(String name) {
+        return HfReference.fixture(name);
     }
 }

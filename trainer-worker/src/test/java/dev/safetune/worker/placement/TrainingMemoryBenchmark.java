@@ -10,11 +10,12 @@ import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.core.model.ModelShape;
 import dev.safetune.core.placement.MemoryEstimate;
 import dev.safetune.core.placement.TrainingPlan;
-import dev.safetune.worker.model.BaseModelGenerator;
-import dev.safetune.worker.model.ChatTokenizer;
-import dev.safetune.worker.model.LlamaModel;
-import dev.safetune.worker.model.LoraConfig;
-import dev.safetune.worker.model.ModelConfig;
+import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.formats.ModelConfig;
+import dev.safetune.runtime.generators.BaseModelGenerator;
+import dev.safetune.runtime.model.HfReference;
+import dev.safetune.runtime.model.LlamaModel;
+import dev.safetune.runtime.model.LoraConfig;
 import dev.safetune.worker.training.FineTuner;
 import dev.safetune.worker.training.TrainingListener;
 import dev.safetune.worker.training.TrainingRequest;
@@ -50,7 +51,7 @@ import tools.jackson.databind.json.JsonMapper;
  * pick it up); run it with
  *
  * <pre>
- *   ./mvnw -B -o -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -B -o -pl trainer-worker -am test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=dev.safetune.worker.placement.TrainingMemoryBenchmark
  * </pre>
  *
@@ -183,9 +184,7 @@ public final class TrainingMemoryBenchmark {
         for (String fixture : FIXTURES) {
             Path dir = root.resolve(fixture);
             Files.createDirectories(dir);
-            Path source = Path.of(TrainingMemoryBenchmark.class
-                    .getResource("/hf-reference/" + fixture)
-                    .toURI());
+            Path source = HfReference.fixture(fixture);
             try (Stream<Path> files = Files.list(source)) {
                 for (Path file : files.filter(Files::isRegularFile).toList()) {
                     Files.copy(file, dir.resolve(file.getFileName()));

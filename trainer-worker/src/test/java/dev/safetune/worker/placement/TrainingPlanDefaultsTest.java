@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.core.model.ModelShape;
 import dev.safetune.core.placement.TrainingPlan;
-import dev.safetune.worker.model.BaseModelGenerator;
-import dev.safetune.worker.model.FineTuningMethod;
-import dev.safetune.worker.model.LoraConfig;
-import dev.safetune.worker.model.LoraTarget;
+import dev.safetune.runtime.generators.BaseModelGenerator;
+import dev.safetune.runtime.model.FineTuningMethod;
+import dev.safetune.runtime.model.LoraConfig;
+import dev.safetune.runtime.model.LoraTarget;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;

@@ -45,7 +45,8 @@ class JobQueueTest {
                         INSERT INTO fine_tuning_jobs (id, organization_id, model, training_file, status,
                                                       hyperparameters, seed, queued_at)
                         VALUES (:id, 'org-a', 'safetune-tiny', 'file-1', 'queued',
-                                '{"n_epochs": 2, "batch_size": 4, "learning_rate_multiplier": 0.5}', 1, clock_timestamp())
+                                '{"n_epochs": 2, "batch_size": 4, "learning_rate_multiplier": 0.5,
+                                  "max_sequence_length": 128}', 1, clock_timestamp())
                         """).param("id", id).update();
         return id;
     }
@@ -75,6 +76,7 @@ class JobQueueTest {
         assertThat(job.hyperparameters().nEpochs()).isEqualTo(2);
         assertThat(job.hyperparameters().batchSize()).isEqualTo(4);
         assertThat(job.hyperparameters().learningRateMultiplier()).isEqualTo(0.5);
+        assertThat(job.hyperparameters().maxSequenceLength()).isEqualTo(128);
     }
 
     @Test

@@ -2,7 +2,7 @@ package dev.safetune.worker.registry;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.safetune.worker.model.SafeTensors;
+import dev.safetune.runtime.formats.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.safetune.worker.registry;
 
+import dev.safetune.runtime.formats.ModelConfig;
+import dev.safetune.runtime.generators.BaseModelGenerator;
 import dev.safetune.testsupport.TestDatabase;
-import dev.safetune.worker.model.BaseModelGenerator;
-import dev.safetune.worker.model.ModelConfig;
 import dev.safetune.worker.registry.hub.HubSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +18,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * Not a unit test; needs {@code SAFETUNE_TEST_DB_URL}.
  *
  * <pre>
- *   ./mvnw -B -o -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -B -o -pl trainer-worker -am test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=dev.safetune.worker.registry.ModelImportBenchmark -Dexec.args="1024 8 4"
  * </pre>
  *

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import dev.safetune.worker.model.ModelConfig;
-import dev.safetune.worker.model.TestModels;
+import dev.safetune.runtime.formats.ModelConfig;
+import dev.safetune.runtime.generators.TestModels;
 import dev.safetune.worker.registry.ModelImportException.Code;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.types.Shape;
 import dev.safetune.core.dataset.ChatMessage;
+import dev.safetune.runtime.chat.ChatTemplate;
+import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.formats.ModelConfig;
+import dev.safetune.runtime.formats.SafeTensors;
+import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.testsupport.MigratedDatabase;
-import dev.safetune.worker.model.ChatTemplate;
-import dev.safetune.worker.model.ChatTokenizer;
-import dev.safetune.worker.model.LlamaModel;
-import dev.safetune.worker.model.ModelConfig;
-import dev.safetune.worker.model.SafeTensors;
 import dev.safetune.worker.registry.hub.HubSettings;
 import java.io.IOException;
 import java.io.InputStream;

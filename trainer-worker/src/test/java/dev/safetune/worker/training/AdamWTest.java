@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.safetune.worker.model.SafeTensors;
+import dev.safetune.runtime.formats.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;

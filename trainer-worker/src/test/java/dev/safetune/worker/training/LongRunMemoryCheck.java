@@ -2,7 +2,7 @@ package dev.safetune.worker.training;
 
 import ai.djl.ndarray.NDManager;
 import dev.safetune.core.job.Hyperparameters;
-import dev.safetune.worker.model.TestModels;
+import dev.safetune.runtime.generators.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +18,7 @@ import java.util.List;
  * unit test: a few minutes on a busy two-core machine, where PyTorch's thread pool stalls. Exits 1 on failure.
  *
  * <pre>
- *   ./mvnw -B -o -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -B -o -pl trainer-worker -am test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=dev.safetune.worker.training.LongRunMemoryCheck
  * </pre>
  */

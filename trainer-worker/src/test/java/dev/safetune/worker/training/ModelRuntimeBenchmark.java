@@ -5,14 +5,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.safetune.runtime.formats.ModelConfig;
+import dev.safetune.runtime.model.GradMode;
+import dev.safetune.runtime.model.LlamaModel;
+import dev.safetune.runtime.model.LoraConfig;
+import dev.safetune.runtime.model.LoraTarget;
+import dev.safetune.runtime.sampling.Sampler;
+import dev.safetune.runtime.sampling.SamplingOptions;
 import dev.safetune.safeguards.loss.MaskedCrossEntropy;
-import dev.safetune.worker.model.GradMode;
-import dev.safetune.worker.model.LlamaModel;
-import dev.safetune.worker.model.LoraConfig;
-import dev.safetune.worker.model.LoraTarget;
-import dev.safetune.worker.model.ModelConfig;
-import dev.safetune.worker.model.Sampler;
-import dev.safetune.worker.model.SamplingOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,7 +38,7 @@ import tools.jackson.databind.json.JsonMapper;
  * greedy sampling speed with and without the KV cache, and prints a Markdown table (docs/benchmarks.md):
  *
  * <pre>
- *   ./mvnw -B -o -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -B -o -pl trainer-worker -am test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=dev.safetune.worker.training.ModelRuntimeBenchmark \
  *       -Dexec.args="--peer /tmp/hfvenv/bin/python"
  * </pre>

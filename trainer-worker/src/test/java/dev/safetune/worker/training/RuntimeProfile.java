@@ -5,10 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.safetune.runtime.model.LlamaModel;
+import dev.safetune.runtime.sampling.Sampler;
+import dev.safetune.runtime.sampling.SamplingOptions;
 import dev.safetune.safeguards.loss.MaskedCrossEntropy;
-import dev.safetune.worker.model.LlamaModel;
-import dev.safetune.worker.model.Sampler;
-import dev.safetune.worker.model.SamplingOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,7 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
  * own profiler (through {@link JniUtils#startProfile}); the findings in docs/benchmarks.md come from it.
  *
  * <pre>
- *   ./mvnw -B -o -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -B -o -pl trainer-worker -am test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=dev.safetune.worker.training.RuntimeProfile -Dexec.args="10M lora"
  * </pre>
  *

@@ -4,8 +4,8 @@ import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.ChatMessage;
 import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.job.Hyperparameters;
-import dev.safetune.worker.model.BaseModelGenerator;
-import dev.safetune.worker.model.ModelConfig;
+import dev.safetune.runtime.formats.ModelConfig;
+import dev.safetune.runtime.generators.BaseModelGenerator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -21,7 +21,7 @@ import java.util.Random;
  * surefire does not pick it up). {@link ModelRuntimeBenchmark} is the runtime's benchmark on fixed shapes. Every example is cut to exactly {@code seq} tokens, so each step processes {@code batch × seq} tokens.
  *
  * <pre>
- *   ./mvnw -B -pl trainer-worker test-compile exec:java -Dexec.classpathScope=test \
+ *   ./mvnw -B -pl trainer-worker -am test-compile exec:java -Dexec.classpathScope=test \
  *       -Dexec.mainClass=dev.safetune.worker.training.TrainingThroughputBenchmark -Dexec.args="8 128 30"
  * </pre>
  *

@@ -1,0 +1,65 @@
+package dev.safetune.runtime.model;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * How {@link LlamaModel#forward(NDArray, ForwardOptions)} runs. Layer indices count decoder layers: {@code 0} is the
+ * embedding output, {@code l} (1 … L) the residual stream after layer {@code l}, before the final norm.
+ *
+ * @param adapter whether a LoRA adapter, if any, is applied; false computes the base model (the frozen reference of
+ *     KL and feature-space safeguards) with the same weights, no second copy
+ * @param training whether adapter dropout is active
+ * @param logits whether to compute the logits at all (not needed when only hidden states are wanted)
+ * @param capture residual-stream indices whose hidden states {@link ForwardOutput#hiddenStates()} returns
+ * @param steering vectors {@code [hidden]} added to the residual stream at an index, for every token, before that
+ *     index is captured and before the next layer reads it (preventive persona steering)
+ */
+public record ForwardOptions(
+        boolean adapter, boolean training, boolean logits, SortedSet<Integer> capture, Map<Integer, NDArray> steering) {
+
+    public ForwardOptions {
+        capture = Collections.unmodifiableSortedSet(new TreeSet<>(capture));
+        steering = Map.copyOf(steering);
+    }
+
+    /** Adapter on, no dropout, logits only: inference and evaluation. */
+    public static ForwardOptions inference() {
+        return new ForwardOptions(true, false, true, new TreeSet<>(), Map.of());
+    }
+
+    /** Adapter on, dropout active, logits only: a training step. */
+    public static ForwardOptions trainingStep() {
+        return new ForwardOptions(true, true, true, new TreeSet<>(), Map.of());
+    }
+
+    /** The same pass through the base model alone. */
+    public ForwardOptions withoutAdapter() {
+        return new ForwardOptions(false, training, logits, capture, steering);
+    }
+
+    /** The same pass without the output layer; {@link ForwardOutput#logits()} is then null. */
+    public ForwardOptions withoutLogits() {
+        return new ForwardOptions(adapter, training, false, capture, steering);
+    }
+
+    /** The same pass also returning the hidden states at these residual-stream indices. */
+    public ForwardOptions capturing(int... layers) {
+        SortedSet<Integer> more = new TreeSet<>(capture);
+        for (int layer : layers) {
+            more.add(layer);
+        }
+        return new ForwardOptions(adapter, training, logits, more, steering);
+    }
+
+    /** The same pass with {@code vector} added to the residual stream at index {@code layer}. */
+    public ForwardOptions steering(int layer, NDArray vector) {
+        Map<Integer, NDArray> more = new HashMap<>(steering);
+        more.put(layer, vector);
+        return new ForwardOptions(adapter, training, logits, capture, more);
+    }
+}
