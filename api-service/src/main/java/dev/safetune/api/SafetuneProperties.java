@@ -79,7 +79,8 @@ public record SafetuneProperties(
     /**
      * @param pollInterval how often the dispatcher looks for due deliveries
      * @param batchSize how many deliveries one dispatcher claims and sends at once
-     * @param timeout for connecting to and hearing back from an endpoint
+     * @param timeout for a whole attempt: connecting, TLS, sending, the response headers and (up to 64 KiB of) the
+     *     body; an endpoint that has not finished by then has failed the attempt
      * @param retryBase the wait after the first failed attempt; it doubles with each further failure
      * @param retryMax the longest wait between two attempts
      * @param maxAttempts attempts before a delivery is marked failed
