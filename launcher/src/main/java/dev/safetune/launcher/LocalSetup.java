@@ -12,20 +12,25 @@ import java.util.Map;
 
 /**
  * Everything {@code demo} and {@code serve} share: the local home directory, its database, the bundled base model
- * and a local API key, then the platform started on them.
+ * and two local keys (a member key for the customer commands, a separate admin key for {@code admin} commands and
+ * metrics), then the platform started on them.
  */
 final class LocalSetup implements AutoCloseable {
     static final String BASE_MODEL = "safetune-tiny";
     static final long BASE_MODEL_SEED = 42;
+    static final String API_KEY_FILE = "local-api-key";
+    static final String ADMIN_KEY_FILE = "local-admin-key";
 
     private final LocalDatabase database;
     private final Platform platform;
     private final String apiKey;
+    private final String adminKey;
 
-    private LocalSetup(LocalDatabase database, Platform platform, String apiKey) {
+    private LocalSetup(LocalDatabase database, Platform platform, String apiKey, String adminKey) {
         this.database = database;
         this.platform = platform;
         this.apiKey = apiKey;
+        this.adminKey = adminKey;
     }
 
     static Path home() {
@@ -40,7 +45,8 @@ final class LocalSetup implements AutoCloseable {
     static LocalSetup start(Path home, int apiPort, boolean quiet, PrintStream out) throws IOException {
         Files.createDirectories(home);
         ensureBaseModel(home, out);
-        String apiKey = apiKey(home);
+        String apiKey = localKey(home, "SAFETUNE_BOOTSTRAP_API_KEY", API_KEY_FILE);
+        String adminKey = localKey(home, "SAFETUNE_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY_FILE);
         LocalDatabase database = LocalDatabase.resolve(home);
         out.println("Database: " + database.description());
         try {
@@ -54,8 +60,12 @@ final class LocalSetup implements AutoCloseable {
                 common.put("logging.level.root", "WARN");
                 common.put("spring.main.banner-mode", "off");
             }
-            Platform platform = Platform.start(common, Map.of("safetune.bootstrap-api-key", apiKey), apiPort, 1);
-            return new LocalSetup(database, platform, apiKey);
+            Platform platform = Platform.start(
+                    common,
+                    Map.of("safetune.bootstrap-api-key", apiKey, "safetune.bootstrap-admin-key", adminKey),
+                    apiPort,
+                    1);
+            return new LocalSetup(database, platform, apiKey, adminKey);
         } catch (RuntimeException e) {
             database.close();
             throw e;
@@ -75,15 +85,16 @@ final class LocalSetup implements AutoCloseable {
     }
 
     /**
-     * The key scripts use locally: {@code SAFETUNE_BOOTSTRAP_API_KEY} when set, else one generated once and kept in
-     * {@code <home>/local-api-key} (owner-only), so every local run can call the API without printing a secret.
+     * A key local runs use: the environment variable {@code variable} when set, else one generated once and kept in
+     * {@code <home>/<file>} (owner-only), so every local run can call the API without printing a secret. The member
+     * key is {@value #API_KEY_FILE}, the admin key {@value #ADMIN_KEY_FILE}.
      */
-    private static String apiKey(Path home) throws IOException {
-        String configured = System.getenv("SAFETUNE_BOOTSTRAP_API_KEY");
+    private static String localKey(Path home, String variable, String fileName) throws IOException {
+        String configured = System.getenv(variable);
         if (configured != null && !configured.isBlank()) {
             return configured;
         }
-        Path file = home.resolve("local-api-key");
+        Path file = home.resolve(fileName);
         if (Files.isRegularFile(file)) {
             return Files.readString(file).strip();
         }
@@ -99,6 +110,10 @@ final class LocalSetup implements AutoCloseable {
 
     String apiKey() {
         return apiKey;
+    }
+
+    String adminKey() {
+        return adminKey;
     }
 
     @Override

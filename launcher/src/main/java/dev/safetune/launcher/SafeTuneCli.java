@@ -35,6 +35,7 @@ public final class SafeTuneCli {
             case "serve" -> serve(port);
             case "create-base-model" -> createBaseModel(Arrays.copyOfRange(args, 1, args.length));
             case "models" -> models(Arrays.copyOfRange(args, 1, args.length));
+            case "admin" -> AdminCli.main(List.of(args).subList(1, args.length));
             default -> {
                 System.err.print(USAGE);
                 yield 2;
