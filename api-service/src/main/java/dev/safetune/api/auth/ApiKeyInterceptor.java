@@ -24,7 +24,9 @@ class ApiKeyInterceptor implements HandlerInterceptor {
 
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
+        // The decoded, normalised path the request is dispatched on, not the raw URI: ".." or "%2e%2e" segments must
+        // not make a route look like another (e.g. a readable /admin/models/imports/%2e%2e/../organizations).
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
         Optional<Set<String>> roles = RouteAccess.rolesFor(request.getMethod(), path);
         if (roles.isEmpty()) {
             return true;

@@ -6,8 +6,15 @@ import dev.safetune.api.ApiClient;
 import dev.safetune.api.ApiClient.Response;
 import dev.safetune.api.ApiServiceTestBase;
 import dev.safetune.api.TrainingFiles;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
 /** Onboarding on the admin API, and each boundary between the key roles, over real HTTP and PostgreSQL. */
@@ -171,6 +178,46 @@ class OnboardingApiTest extends ApiServiceTestBase {
                 .isEqualTo(403);
         assertThat(safety.get(ORGS).status()).isEqualTo(403);
         assertThat(safety.post(ORGS, "{\"name\":\"x\"}").status()).isEqualTo(403);
+    }
+
+    /**
+     * Roles are decided on the path the request is dispatched on: path parameters (";x=1", which Spring MVC ignores
+     * when routing) and dot segments cannot make a route look like another, or like no guarded route at all.
+     */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "/admin;x=1/organizations",
+                "/admin;x=1/models/imports",
+                "/v1;x=1/files",
+                "/admin/models/imports/../../organizations",
+                "/admin/models/imports/%2e%2e/%2e%2e/organizations",
+                "/admin/models/imports;x=1/../../organizations"
+            })
+    void pathParametersAndDotSegmentsDoNotGetPastTheKeyCheck(String rawPath) throws Exception {
+        newKeyWithRole("admin").post(ORGS, "{\"name\":\"Listed\"}");
+        String safety = apiKeys.createKey(apiKeys.createOrganization("Safety").id(), "safety", "safety")
+                .key();
+
+        // Sent as written: java.net.URI.resolve would remove the dot segments before the server sees them.
+        HttpResponse<String> anonymous = send(rawPath, null);
+        HttpResponse<String> safetyKey = send(rawPath, safety);
+
+        assertThat(anonymous.statusCode()).as(anonymous.body()).isIn(401, 404);
+        assertThat(anonymous.body()).doesNotContain("\"object\":\"list\"");
+        // A safety key may read the imports list itself, however it is spelled; nothing else here.
+        assertThat(safetyKey.statusCode())
+                .as(safetyKey.body())
+                .isIn(rawPath.endsWith("/models/imports") ? List.of(200) : List.of(403, 404));
+        assertThat(safetyKey.body()).doesNotContain("\"object\":\"organization\"");
+    }
+
+    private HttpResponse<String> send(String rawPath, String key) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + rawPath));
+        if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
