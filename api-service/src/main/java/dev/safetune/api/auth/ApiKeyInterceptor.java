@@ -3,11 +3,15 @@ package dev.safetune.api.auth;
 import dev.safetune.api.error.AuthenticationException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.RequestPath;
 import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.util.ServletRequestPathUtils;
 
 /**
  * Authenticates a request by its bearer key, checks the key's role against {@link RouteAccess} and records the
@@ -24,10 +28,12 @@ class ApiKeyInterceptor implements HandlerInterceptor {
 
     @Override
     public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
-        // The decoded, normalised path the request is dispatched on, not the raw URI: ".." or "%2e%2e" segments must
-        // not make a route look like another (e.g. a readable /admin/models/imports/%2e%2e/../organizations).
-        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
-        Optional<Set<String>> roles = RouteAccess.rolesFor(request.getMethod(), path);
+        // Never the raw URI: "/admin;x=1/organizations" is routed to /admin/organizations. Both the path Spring MVC
+        // routes on (decoded, path parameters removed) and the container's normalised one (dot segments resolved)
+        // are checked, so no spelling of a guarded route reads as another route.
+        String servletPath = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        Optional<Set<String>> roles =
+                RouteAccess.rolesFor(request.getMethod(), List.of(routedPath(request), servletPath));
         if (roles.isEmpty()) {
             return true;
         }
@@ -44,6 +50,18 @@ class ApiKeyInterceptor implements HandlerInterceptor {
         }
         request.setAttribute(Tenant.REQUEST_ATTRIBUTE, tenant);
         return true;
+    }
+
+    private static String routedPath(HttpServletRequest request) {
+        RequestPath parsed = ServletRequestPathUtils.hasParsedRequestPath(request)
+                ? ServletRequestPathUtils.getParsedRequestPath(request)
+                : ServletRequestPathUtils.parseAndCache(request);
+        StringBuilder path = new StringBuilder();
+        for (PathContainer.Element element : parsed.pathWithinApplication().elements()) {
+            path.append(
+                    element instanceof PathContainer.PathSegment segment ? segment.valueToMatch() : element.value());
+        }
+        return path.toString();
     }
 
     private static String describe(Set<String> roles) {

@@ -5,6 +5,8 @@ import static dev.safetune.api.auth.ApiKeyService.MEMBER_ROLE;
 import static dev.safetune.api.auth.ApiKeyService.SAFETY_ROLE;
 
 import dev.safetune.api.web.ApiPaths;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -29,6 +31,23 @@ final class RouteAccess {
     private static final String IMPORTS = ApiPaths.ADMIN + "/models/imports";
 
     private RouteAccess() {}
+
+    /**
+     * The roles that may call a request seen as each of {@code paths} (e.g. the path Spring MVC routes on and the
+     * container's normalised servlet path): a key must satisfy every view that is guarded, so a spelling that one view
+     * reads as public and the other as guarded is guarded. Empty when every view is public.
+     */
+    static Optional<Set<String>> rolesFor(String method, List<String> paths) {
+        Set<String> allowed = null;
+        for (String path : paths) {
+            Optional<Set<String>> roles = rolesFor(method, path);
+            if (roles.isPresent()) {
+                allowed = allowed == null ? new HashSet<>(roles.get()) : allowed;
+                allowed.retainAll(roles.get());
+            }
+        }
+        return Optional.ofNullable(allowed).map(Set::copyOf);
+    }
 
     /** The roles that may call {@code method path}, or empty for a public route that needs no key. */
     static Optional<Set<String>> rolesFor(String method, String path) {
