@@ -49,7 +49,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class PlatformEndToEndTest {
     private static final String KEY = "sk-st-endToEndTestKey0000000000000000000000";
-    private static final String ADMIN_KEY = "sk-st-endToEndAdminKey000000000000000000000";
+    private static final String ADMIN_KEY = "sk-st-adminE2eTestKey00000000000000000000000";
     private static final Map<String, Object> FAST_WORKER = Map.of(
             "safetune.worker.heartbeat-interval", "300ms",
             "safetune.worker.lease-duration", "2s",
