@@ -12,7 +12,10 @@ import org.springframework.util.unit.DataSize;
  *
  * @param artifactsDir where uploaded files (and, by the worker, checkpoints and adapters) are stored
  * @param modelsDir scanned for base models: each subdirectory holding a {@code config.json} is one model
- * @param bootstrapApiKey a key to guarantee for {@code org-default} at start-up ({@code SAFETUNE_BOOTSTRAP_API_KEY})
+ * @param bootstrapApiKey a member (customer) key to guarantee for {@code org-default} at start-up
+ *     ({@code SAFETUNE_BOOTSTRAP_API_KEY}); changing it revokes the previous one
+ * @param bootstrapAdminKey an admin (operator) key to guarantee at start-up ({@code SAFETUNE_BOOTSTRAP_ADMIN_KEY});
+ *     changing it revokes the previous one
  * @param modelScanInterval how often {@code modelsDir} is scanned again after the scan at start-up
  * @param jobMetricsInterval how often the {@code safetune.jobs} gauges are recounted from the database
  * @param pricing what training costs, for estimates
@@ -27,6 +30,7 @@ public record SafetuneProperties(
         @DefaultValue("./.safetune/artifacts") Path artifactsDir,
         @DefaultValue("./.safetune/models") Path modelsDir,
         String bootstrapApiKey,
+        String bootstrapAdminKey,
         @DefaultValue("30s") Duration modelScanInterval,
         @DefaultValue("15s") Duration jobMetricsInterval,
         @DefaultValue Pricing pricing,
@@ -76,7 +80,8 @@ public record SafetuneProperties(
     /**
      * @param pollInterval how often the dispatcher looks for due deliveries
      * @param batchSize how many deliveries one dispatcher claims and sends at once
-     * @param timeout for connecting to and hearing back from an endpoint
+     * @param timeout for a whole attempt: connecting, TLS, sending, the response headers and (up to 64 KiB of) the
+     *     body; an endpoint that has not finished by then has failed the attempt
      * @param retryBase the wait after the first failed attempt; it doubles with each further failure
      * @param retryMax the longest wait between two attempts
      * @param maxAttempts attempts before a delivery is marked failed

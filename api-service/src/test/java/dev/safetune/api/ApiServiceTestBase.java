@@ -64,6 +64,12 @@ public abstract class ApiServiceTestBase {
                 port, apiKeys.createKey(organization, "test", "member").key(), organization);
     }
 
+    /** A client with a key of {@code role} ({@code admin}, {@code safety}) in an operators' organisation. */
+    protected ApiClient newKeyWithRole(String role) {
+        String organization = apiKeys.createOrganization("Operators").id();
+        return new ApiClient(port, apiKeys.createKey(organization, role, role).key(), organization);
+    }
+
     protected ApiClient anonymous() {
         return new ApiClient(port, null, null);
     }

@@ -15,7 +15,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Everything {@code demo} and {@code serve} share: the local home directory, its database, the bundled base model
- * and a local API key, then the platform started on them.
+ * and two local keys (a member key for the customer commands, a separate admin key for {@code admin} commands and
+ * metrics), then the platform started on them.
  */
 final class LocalSetup implements AutoCloseable {
     static final String BASE_MODEL = "safetune-tiny";
@@ -26,17 +27,23 @@ final class LocalSetup implements AutoCloseable {
      */
     static final String BASE_MODEL_LICENCE = "apache-2.0";
 
+    static final String API_KEY_FILE = "local-api-key";
+    static final String ADMIN_KEY_FILE = "local-admin-key";
+
     private final Path home;
     private final LocalDatabase database;
     private final Platform platform;
     private final String apiKey;
+    private final String adminKey;
     private final Path logFile;
 
-    private LocalSetup(Path home, LocalDatabase database, Platform platform, String apiKey, Path logFile) {
+    private LocalSetup(
+            Path home, LocalDatabase database, Platform platform, String apiKey, String adminKey, Path logFile) {
         this.home = home;
         this.database = database;
         this.platform = platform;
         this.apiKey = apiKey;
+        this.adminKey = adminKey;
         this.logFile = logFile;
     }
 
@@ -53,7 +60,8 @@ final class LocalSetup implements AutoCloseable {
     static LocalSetup start(Path home, int apiPort, boolean quiet, PrintStream out) throws IOException {
         Files.createDirectories(home);
         ensureBaseModel(home, out);
-        String apiKey = apiKey(home);
+        String apiKey = localKey(home, "SAFETUNE_BOOTSTRAP_API_KEY", API_KEY_FILE);
+        String adminKey = localKey(home, "SAFETUNE_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY_FILE);
         LocalDatabase database = LocalDatabase.resolve(home);
         out.println("Database: " + database.description());
         try {
@@ -82,9 +90,10 @@ final class LocalSetup implements AutoCloseable {
                 common.put("logging.level.dev.safetune", "INFO");
                 api.put("spring.main.banner-mode", "console");
             }
+            api.put("safetune.bootstrap-admin-key", adminKey);
             Platform platform = Platform.start(common, api, apiPort, 1);
             recordBaseModelLicence(database.jdbcUrl());
-            return new LocalSetup(home, database, platform, apiKey, logFile);
+            return new LocalSetup(home, database, platform, apiKey, adminKey, logFile);
         } catch (RuntimeException e) {
             database.close();
             throw e;
@@ -120,15 +129,16 @@ final class LocalSetup implements AutoCloseable {
     }
 
     /**
-     * The key scripts use locally: {@code SAFETUNE_BOOTSTRAP_API_KEY} when set, else one generated once and kept in
-     * {@code <home>/local-api-key} (owner-only), so every local run can call the API without printing a secret.
+     * A key local runs use: the environment variable {@code variable} when set, else one generated once and kept in
+     * {@code <home>/<file>} (owner-only), so every local run can call the API without printing a secret. The member
+     * key is {@value #API_KEY_FILE}, the admin key {@value #ADMIN_KEY_FILE}.
      */
-    private static String apiKey(Path home) throws IOException {
-        String configured = System.getenv("SAFETUNE_BOOTSTRAP_API_KEY");
+    private static String localKey(Path home, String variable, String fileName) throws IOException {
+        String configured = System.getenv(variable);
         if (configured != null && !configured.isBlank()) {
             return configured;
         }
-        Path file = home.resolve("local-api-key");
+        Path file = home.resolve(fileName);
         if (Files.isRegularFile(file)) {
             return Files.readString(file).strip();
         }
@@ -144,6 +154,10 @@ final class LocalSetup implements AutoCloseable {
 
     String apiKey() {
         return apiKey;
+    }
+
+    String adminKey() {
+        return adminKey;
     }
 
     Path homeDir() {

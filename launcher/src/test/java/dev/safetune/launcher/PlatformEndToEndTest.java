@@ -48,6 +48,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class PlatformEndToEndTest {
     private static final String KEY = "sk-st-endToEndTestKey0000000000000000000000";
+    private static final String ADMIN_KEY = "sk-st-adminE2eTestKey00000000000000000000000";
     private static final Map<String, Object> FAST_WORKER = Map.of(
             "safetune.worker.heartbeat-interval", "300ms",
             "safetune.worker.lease-duration", "2s",
@@ -69,7 +70,8 @@ class PlatformEndToEndTest {
         common.put("spring.datasource.url", database.jdbcUrl());
         common.put("safetune.artifacts-dir", home.resolve("artifacts").toString());
         common.put("safetune.models-dir", home.resolve("models").toString());
-        platform = Platform.start(common, Map.of("safetune.bootstrap-api-key", KEY), 0, 1);
+        platform = Platform.start(
+                common, Map.of("safetune.bootstrap-api-key", KEY, "safetune.bootstrap-admin-key", ADMIN_KEY), 0, 1);
         client = new ApiClient(platform.apiBaseUrl(), KEY);
     }
 
@@ -359,6 +361,8 @@ class PlatformEndToEndTest {
                 .send(
                         HttpRequest.newBuilder(
                                         URI.create("http://127.0.0.1:" + Platform.port(app) + "/actuator/prometheus"))
+                                // The API's metrics need an admin key; a worker's port is not the public one.
+                                .header("Authorization", "Bearer " + ADMIN_KEY)
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);

@@ -20,6 +20,7 @@ class ApiKey {
     private Instant createdAt;
     private Instant lastUsedAt;
     private Instant revokedAt;
+    private String replacedBy;
 
     protected ApiKey() {}
 
@@ -41,6 +42,14 @@ class ApiKey {
         return organizationId;
     }
 
+    String name() {
+        return name;
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
     String keyHash() {
         return keyHash;
     }
@@ -49,11 +58,37 @@ class ApiKey {
         return role;
     }
 
+    Instant createdAt() {
+        return createdAt;
+    }
+
     Instant lastUsedAt() {
         return lastUsedAt;
     }
 
+    Instant revokedAt() {
+        return revokedAt;
+    }
+
+    String replacedBy() {
+        return replacedBy;
+    }
+
     boolean revoked() {
         return revokedAt != null;
+    }
+
+    /** Revoking twice keeps the first time: the moment the key stopped working. */
+    void revoke(Instant now, String replacement) {
+        if (revokedAt == null) {
+            revokedAt = now;
+        }
+        if (replacement != null) {
+            replacedBy = replacement;
+        }
+    }
+
+    void changeRole(String newRole) {
+        role = newRole;
     }
 }

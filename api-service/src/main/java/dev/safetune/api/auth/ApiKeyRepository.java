@@ -1,6 +1,7 @@
 package dev.safetune.api.auth;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
@@ -13,7 +14,17 @@ interface ApiKeyRepository extends Repository<ApiKey, String> {
 
     Optional<ApiKey> findByPrefix(String prefix);
 
+    /** Admin API: one key, only within the organisation named in the path. */
+    Optional<ApiKey> findByIdAndOrganizationId(String id, String organizationId);
+
+    List<ApiKey> findByOrganizationIdOrderByCreatedAtDescIdDesc(String organizationId);
+
+    /** Start-up keys of one name (e.g. {@code bootstrap}) that still work, to revoke those replaced. */
+    List<ApiKey> findByOrganizationIdAndNameAndRevokedAtIsNull(String organizationId, String name);
+
     long count();
+
+    boolean existsByRoleAndRevokedAtIsNull(String role);
 
     @Transactional
     @Modifying

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -23,8 +23,14 @@ public class ApiKeyService {
     public static final String KEY_PREFIX = "sk-st-";
     static final int SECRET_LENGTH = 40;
     static final int LOOKUP_PREFIX_LENGTH = 14;
-    static final String ADMIN_ROLE = "admin";
-    static final Set<String> ROLES = Set.of("member", ADMIN_ROLE, "safety");
+    /** Customers: the {@code /v1} API of their organisation, nothing else. */
+    public static final String MEMBER_ROLE = "member";
+    /** Operators: the {@code /admin} API (organisations, keys, base-model imports) and metrics; never {@code /v1}. */
+    public static final String ADMIN_ROLE = "admin";
+    /** The safety team: reads base-model imports on {@code /admin} (see {@link RouteAccess}); never {@code /v1}. */
+    public static final String SAFETY_ROLE = "safety";
+
+    static final List<String> ROLES = List.of(MEMBER_ROLE, ADMIN_ROLE, SAFETY_ROLE);
 
     /** last_used_at is advisory: writing it at most once a minute keeps authentication read-only on hot paths. */
     private static final Duration LAST_USED_RESOLUTION = Duration.ofMinutes(1);
@@ -55,8 +61,10 @@ public class ApiKeyService {
     }
 
     /**
-     * Makes sure {@code plainKey} is a key of {@code organizationId}; idempotent. A different key sharing its lookup
-     * prefix is refused rather than replaced.
+     * Makes sure {@code plainKey} is the one working key called {@code name} of {@code organizationId}, with
+     * {@code role}; idempotent. Other working keys of that name are revoked (a start-up key that was changed must stop
+     * working), and a revoked key is not brought back. A different key sharing its lookup prefix is refused rather
+     * than replaced.
      */
     @Transactional
     public void ensureKey(String organizationId, String name, String role, String plainKey) {
@@ -65,18 +73,38 @@ public class ApiKeyService {
                     "an API key must be at least " + (LOOKUP_PREFIX_LENGTH + 6) + " characters long");
         }
         Optional<ApiKey> existing = keys.findByPrefix(prefixOf(plainKey));
+        String keepId;
         if (existing.isEmpty()) {
-            store(organizationId, name, role, plainKey);
+            keepId = store(organizationId, name, role, plainKey).id();
         } else if (!matches(existing.get(), plainKey)
                 || !existing.get().organizationId().equals(organizationId)) {
             throw new IllegalStateException("another API key with the same first " + LOOKUP_PREFIX_LENGTH
                     + " characters already exists; choose a different key");
+        } else if (existing.get().revoked()) {
+            throw new IllegalStateException("the configured " + name + " key was revoked; configure a new one");
+        } else {
+            // A start-up key made before roles were separated (every one was admin) takes the role it is for now.
+            existing.get().changeRole(role);
+            keys.save(existing.get());
+            keepId = existing.get().id();
+        }
+        Instant now = now();
+        for (ApiKey other : keys.findByOrganizationIdAndNameAndRevokedAtIsNull(organizationId, name)) {
+            if (!other.id().equals(keepId)) {
+                other.revoke(now, keepId);
+                keys.save(other);
+            }
         }
     }
 
     @Transactional(readOnly = true)
     public boolean anyKeyExists() {
         return keys.count() > 0;
+    }
+
+    @Transactional(readOnly = true)
+    public boolean workingKeyWithRoleExists(String role) {
+        return keys.existsByRoleAndRevokedAtIsNull(role);
     }
 
     /** The tenant a presented key proves, or empty for an unknown, malformed or revoked key. */
@@ -127,7 +155,7 @@ public class ApiKeyService {
         }
     }
 
-    private static Instant now() {
+    static Instant now() {
         return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 }

@@ -1,5 +1,6 @@
 package dev.safetune.api.auth;
 
+import java.util.List;
 import java.util.Optional;
 import org.springframework.data.repository.Repository;
 
@@ -7,4 +8,6 @@ interface OrganizationRepository extends Repository<Organization, String> {
     Organization save(Organization organization);
 
     Optional<Organization> findById(String id);
+
+    List<Organization> findAllByOrderByCreatedAtDescIdDesc();
 }

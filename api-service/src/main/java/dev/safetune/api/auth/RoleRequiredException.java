@@ -5,15 +5,16 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
 
 /**
- * 403: a valid key of another role than the route needs (the {@code /admin} API needs {@code admin}). Rendered by
+ * 403: a valid key of another role than the route needs (see {@code RouteAccess}). Rendered by
  * {@code ApiErrorAdvice} like Spring's own errors (as problem details outside {@code /v1}); the message is the detail
  * the caller reads.
  */
 final class RoleRequiredException extends ErrorResponseException {
     private final String detail;
 
+    /** @param required what the route needs, e.g. "an API key with role member" */
     RoleRequiredException(String required, String role) {
-        this("This endpoint needs an API key with role " + required + "; this key's role is " + role + ".");
+        this("This endpoint needs " + required + "; this key's role is " + role + ".");
     }
 
     private RoleRequiredException(String detail) {

@@ -3,21 +3,20 @@ package dev.safetune.api.webhook;
 import dev.safetune.api.SafetuneProperties;
 import dev.safetune.api.job.FineTuningJobObject;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -37,6 +36,11 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>An attempt succeeds on any 2xx answer. After the n-th failed attempt the next waits
  * {@code min(retry-max, retry-base * 2^(n-1))}; after {@code max-attempts} the delivery is {@code failed}. Results are
  * written only if the row still carries this attempt's number, so a late result cannot overwrite a newer attempt's.
+ *
+ * <p>One tenant's slow endpoint must not delay another's: each attempt is bounded as a whole ({@link WebhookSender}),
+ * a poll hands attempts to their own virtual threads and does not wait for them, at most
+ * {@value #MAX_IN_FLIGHT_PER_ORGANIZATION} attempts of one organisation are in flight at once (its other due
+ * deliveries wait, others' go ahead), and at most {@value #MAX_IN_FLIGHT} in all.
  */
 @Component
 class WebhookDispatcher implements SchedulingConfigurer, DisposableBean {
@@ -45,13 +49,20 @@ class WebhookDispatcher implements SchedulingConfigurer, DisposableBean {
     /** Claims per poll, so a large backlog cannot keep one poll running forever. */
     private static final int MAX_BATCHES_PER_POLL = 10;
 
+    static final int MAX_IN_FLIGHT = 200;
+    static final int MAX_IN_FLIGHT_PER_ORGANIZATION = 5;
+
     private final JdbcTemplate jdbc;
     private final JsonMapper json;
     private final DestinationPolicy destinations;
     private final MeterRegistry meters;
     private final SafetuneProperties.Webhooks settings;
-    private final HttpClient http;
+    private final WebhookSender sender = new WebhookSender();
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+    /** Attempts in flight per organisation; an organisation at its cap is left out of claims. */
+    private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
+
+    private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
 
     WebhookDispatcher(
             JdbcTemplate jdbc,
@@ -64,10 +75,6 @@ class WebhookDispatcher implements SchedulingConfigurer, DisposableBean {
         this.destinations = destinations;
         this.meters = meters;
         this.settings = properties.webhooks();
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(settings.timeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
     }
 
     @Override
@@ -76,32 +83,52 @@ class WebhookDispatcher implements SchedulingConfigurer, DisposableBean {
         registrar.addFixedDelayTask(new FixedDelayTask(this::dispatchQuietly, interval, interval));
     }
 
-    /** Claims and sends due deliveries until none are left (or the per-poll bound); returns how many were sent. */
+    /**
+     * Claims due deliveries and starts an attempt for each, until none are left (or the per-poll bound); returns how
+     * many were started. Attempts finish on their own threads: see {@link #awaitIdle} to wait for them.
+     */
     int dispatch() {
-        int sent = 0;
+        int started = 0;
         for (int batch = 0; batch < MAX_BATCHES_PER_POLL; batch++) {
-            List<Claimed> claimed = claim();
-            List<Future<?>> attempts = new ArrayList<>();
+            int free = Math.min(settings.batchSize(), slots.availablePermits());
+            if (free == 0) {
+                break;
+            }
+            List<Claimed> claimed = claim(free);
             for (Claimed delivery : claimed) {
-                attempts.add(senders.submit(() -> attempt(delivery)));
+                slots.acquireUninterruptibly();
+                inFlight.merge(delivery.organizationId(), 1, Integer::sum);
+                senders.submit(() -> {
+                    try {
+                        attempt(delivery);
+                    } catch (RuntimeException e) {
+                        log.warn("A webhook attempt failed unexpectedly: {}", e.toString());
+                    } finally {
+                        inFlight.computeIfPresent(delivery.organizationId(), (org, n) -> n == 1 ? null : n - 1);
+                        slots.release();
+                    }
+                });
             }
-            for (Future<?> attempt : attempts) {
-                try {
-                    attempt.get();
-                } catch (Exception e) {
-                    log.warn("A webhook attempt failed unexpectedly: {}", e.toString());
-                }
-            }
-            sent += claimed.size();
-            if (claimed.size() < settings.batchSize()) {
+            started += claimed.size();
+            if (claimed.size() < free) {
                 break;
             }
         }
-        return sent;
+        return started;
+    }
+
+    /** Waits until no attempt is in flight (tests; shutdown). */
+    boolean awaitIdle(Duration timeout) throws InterruptedException {
+        if (!slots.tryAcquire(MAX_IN_FLIGHT, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return false;
+        }
+        slots.release(MAX_IN_FLIGHT);
+        return true;
     }
 
     private record Claimed(
             long id,
+            String organizationId,
             int attempt,
             String url,
             String secret,
@@ -117,27 +144,41 @@ class WebhookDispatcher implements SchedulingConfigurer, DisposableBean {
         }
     }
 
-    private List<Claimed> claim() {
+    /**
+     * Claims up to {@code limit} due deliveries, at most {@value #MAX_IN_FLIGHT_PER_ORGANIZATION} per organisation
+     * less what it already has in flight here.
+     */
+    private List<Claimed> claim(int limit) {
         long leaseSeconds = settings.timeout().multipliedBy(3).toSeconds() + 5;
-        return jdbc.query("""
-                WITH due AS (
-                    SELECT id FROM webhook_deliveries
-                    WHERE status = 'pending' AND next_attempt_at <= now()
-                    ORDER BY next_attempt_at, id
+        Map<String, Integer> busy = Map.copyOf(inFlight);
+        String busyJson = json.writeValueAsString(busy);
+        return jdbc.query(
+                """
+                WITH ranked AS (
+                    SELECT id, organization_id,
+                           row_number() OVER (PARTITION BY organization_id ORDER BY next_attempt_at, id) AS n
+                    FROM webhook_deliveries
+                    WHERE status = 'pending' AND next_attempt_at <= now()),
+                due AS (
+                    SELECT d.id FROM webhook_deliveries d JOIN ranked r ON r.id = d.id
+                    WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+                      AND r.n <= ? - COALESCE((?::jsonb ->> r.organization_id)::int, 0)
+                    ORDER BY d.next_attempt_at, d.id
                     LIMIT ?
-                    FOR UPDATE SKIP LOCKED)
+                    FOR UPDATE OF d SKIP LOCKED)
                 UPDATE webhook_deliveries d
                 SET attempts = d.attempts + 1, last_attempt_at = now(),
                     next_attempt_at = now() + make_interval(secs => ?)
                 FROM due, webhook_endpoints e, webhook_events ev
                 WHERE d.id = due.id AND e.id = d.endpoint_id AND ev.id = d.event_id
-                RETURNING d.id, d.attempts, e.url, e.secret, ev.id AS event_id, ev.type, ev.created_at,
-                          ev.job::text AS job, ev.body""", WebhookDispatcher::toClaimed, settings.batchSize(), leaseSeconds);
+                RETURNING d.id, d.organization_id, d.attempts, e.url, e.secret, ev.id AS event_id, ev.type, ev.created_at,
+                          ev.job::text AS job, ev.body""", WebhookDispatcher::toClaimed, MAX_IN_FLIGHT_PER_ORGANIZATION, busyJson, limit, leaseSeconds);
     }
 
     private static Claimed toClaimed(ResultSet rs, int row) throws SQLException {
         return new Claimed(
                 rs.getLong("id"),
+                rs.getString("organization_id"),
                 rs.getInt("attempts"),
                 rs.getString("url"),
                 rs.getString("secret"),
@@ -154,28 +195,25 @@ class WebhookDispatcher implements SchedulingConfigurer, DisposableBean {
         try {
             String body = body(delivery);
             URI url = URI.create(delivery.url());
-            Optional<String> refusal = destinations.refusal(url);
-            if (refusal.isPresent()) {
-                error = "not sent: " + refusal.get();
-            } else {
-                long now = Instant.now().getEpochSecond();
-                HttpRequest request = HttpRequest.newBuilder(url)
-                        .timeout(settings.timeout())
-                        .header("Content-Type", "application/json")
-                        .header("User-Agent", "SafeTune-Webhooks/1")
-                        .header(WebhookSignature.EVENT_ID_HEADER, delivery.eventId())
-                        .header(WebhookSignature.HEADER, WebhookSignature.header(delivery.secret(), now, body))
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build();
-                HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
-                httpStatus = response.statusCode();
-                error = httpStatus / 100 == 2 ? null : "HTTP " + httpStatus;
-            }
-        } catch (IOException | IllegalArgumentException e) {
-            error = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            error = "interrupted while sending";
+            error = switch (destinations.check(url)) {
+                case DestinationPolicy.Destination.Refused refused -> "not sent: " + refused.reason();
+                case DestinationPolicy.Destination.Unresolved unresolved -> "not sent: its host name did not resolve";
+                case DestinationPolicy.Destination.Allowed allowed -> {
+                    long now = Instant.now().getEpochSecond();
+                    Map<String, String> headers = new LinkedHashMap<>();
+                    headers.put("Content-Type", "application/json");
+                    headers.put("User-Agent", "SafeTune-Webhooks/1");
+                    headers.put(WebhookSignature.EVENT_ID_HEADER, delivery.eventId());
+                    headers.put(WebhookSignature.HEADER, WebhookSignature.header(delivery.secret(), now, body));
+                    httpStatus = sender.post(
+                            url, allowed.address(), headers, body.getBytes(StandardCharsets.UTF_8), settings.timeout());
+                    yield httpStatus / 100 == 2 ? null : "HTTP " + httpStatus;
+                }
+            };
+        } catch (WebhookSender.SendException e) {
+            error = e.getMessage();
+        } catch (IllegalArgumentException e) {
+            error = "not sent: the URL is not valid";
         }
         record(delivery, httpStatus, error);
     }
@@ -240,5 +278,6 @@ class WebhookDispatcher implements SchedulingConfigurer, DisposableBean {
     @Override
     public void destroy() {
         senders.shutdownNow();
+        sender.close();
     }
 }

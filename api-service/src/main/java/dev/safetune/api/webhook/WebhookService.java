@@ -100,9 +100,10 @@ public class WebhookService {
         if (url.length() > MAX_URL_LENGTH) {
             throw invalidUrl("it is longer than " + MAX_URL_LENGTH + " characters");
         }
-        destinations.refusal(uri).ifPresent(why -> {
-            throw invalidUrl(why);
-        });
+        // A name that does not resolve yet is accepted: its DNS may be set up after the endpoint is registered.
+        if (destinations.check(uri) instanceof DestinationPolicy.Destination.Refused refused) {
+            throw invalidUrl(refused.reason());
+        }
         return uri;
     }
 

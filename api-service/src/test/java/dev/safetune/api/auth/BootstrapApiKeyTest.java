@@ -26,18 +26,21 @@ class BootstrapApiKeyTest {
     @TempDir
     Path artifacts;
 
+    private static final String ADMIN_KEY = "sk-st-" + "BootAdmin0".repeat(4);
+
     @Test
     void configuredKeyWorksAndRestartingDoesNotDuplicateIt(CapturedOutput output) {
         String key = "sk-st-" + "Bootstrap0".repeat(4);
         try (TestDatabase database = TestDatabase.create()) {
-            try (ConfigurableApplicationContext app = start(database, key)) {
+            try (ConfigurableApplicationContext app = start(database, key, null)) {
                 assertThat(client(app, key).get("/v1/models").status()).isEqualTo(200);
             }
-            try (ConfigurableApplicationContext app = start(database, key)) {
+            try (ConfigurableApplicationContext app = start(database, key, null)) {
                 assertThat(client(app, key).get("/v1/models").status()).isEqualTo(200);
                 JdbcTemplate jdbc = app.getBean(JdbcTemplate.class);
+                // The configured member key and the admin key generated (and printed) for the operator.
                 assertThat(jdbc.queryForObject("SELECT count(*) FROM api_keys", Integer.class))
-                        .isEqualTo(1);
+                        .isEqualTo(2);
                 assertThat(jdbc.queryForObject(
                                 "SELECT organization_id FROM api_keys WHERE key_hash = ?",
                                 String.class,
@@ -54,21 +57,91 @@ class BootstrapApiKeyTest {
     void withoutAConfiguredKeyOneIsGeneratedAndPrintedOnlyOnce(CapturedOutput output) {
         try (TestDatabase database = TestDatabase.create()) {
             String printed;
-            try (ConfigurableApplicationContext app = start(database, null)) {
-                Matcher matcher = PRINTED_KEY.matcher(output.getOut());
-                assertThat(matcher.find()).isTrue();
-                printed = matcher.group();
+            String printedAdmin;
+            try (ConfigurableApplicationContext app = start(database, null, null)) {
+                Matcher member = Pattern.compile("a member API key .*: (" + PRINTED_KEY + ")")
+                        .matcher(output.getOut());
+                Matcher admin = Pattern.compile("an admin API key .*: (" + PRINTED_KEY + ")")
+                        .matcher(output.getOut());
+                assertThat(member.find()).isTrue();
+                assertThat(admin.find()).isTrue();
+                printed = member.group(1);
+                printedAdmin = admin.group(1);
                 assertThat(client(app, printed).get("/v1/models").status()).isEqualTo(200);
+                assertThat(client(app, printed).get("/admin/models/imports").status())
+                        .isEqualTo(403);
+                assertThat(client(app, printedAdmin)
+                                .get("/admin/models/imports")
+                                .status())
+                        .isEqualTo(200);
             }
-            try (ConfigurableApplicationContext app = start(database, null)) {
+            try (ConfigurableApplicationContext app = start(database, null, null)) {
                 assertThat(PRINTED_KEY.matcher(output.getOut()).results().count())
-                        .isEqualTo(1);
+                        .isEqualTo(2);
                 assertThat(client(app, printed).get("/v1/models").status()).isEqualTo(200);
             }
         }
     }
 
-    private ConfigurableApplicationContext start(TestDatabase database, String bootstrapKey) {
+    /** The key a customer is handed cannot queue base-model imports; the separate admin key can, and only that. */
+    @Test
+    void theConfiguredKeyIsAMemberKeyAndTheAdminKeyIsSeparate() {
+        String key = "sk-st-" + "Customer00".repeat(4);
+        try (TestDatabase database = TestDatabase.create();
+                ConfigurableApplicationContext app = start(database, key, ADMIN_KEY)) {
+            ApiClient customer = client(app, key);
+            ApiClient operator = client(app, ADMIN_KEY);
+
+            assertThat(customer.post("/admin/models/imports", "{\"source\":\"hf:gpt2\",\"replace\":true}")
+                            .status())
+                    .isEqualTo(403);
+            assertThat(customer.get("/v1/files").status()).isEqualTo(200);
+            assertThat(operator.get("/admin/models/imports").status()).isEqualTo(200);
+            assertThat(operator.get("/v1/files").status()).isEqualTo(403);
+        }
+    }
+
+    /** A key made when every start-up key was admin is a member key after the upgrade. */
+    @Test
+    void anOldAdminBootstrapKeyBecomesAMemberKey() {
+        String key = "sk-st-" + "OldBootKey".repeat(4);
+        try (TestDatabase database = TestDatabase.create()) {
+            try (ConfigurableApplicationContext app = start(database, key, null)) {
+                app.getBean(JdbcTemplate.class).update("UPDATE api_keys SET role = 'admin' WHERE name = 'bootstrap'");
+            }
+            try (ConfigurableApplicationContext app = start(database, key, null)) {
+                assertThat(client(app, key).get("/admin/models/imports").status())
+                        .isEqualTo(403);
+                assertThat(client(app, key).get("/v1/files").status()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void changingAConfiguredKeyRevokesThePreviousOne() {
+        String first = "sk-st-" + "FirstKey00".repeat(4);
+        String second = "sk-st-" + "SecondKey0".repeat(4);
+        String secondAdmin = "sk-st-" + "SecondAdm0".repeat(4);
+        try (TestDatabase database = TestDatabase.create()) {
+            try (ConfigurableApplicationContext app = start(database, first, ADMIN_KEY)) {
+                assertThat(client(app, first).get("/v1/files").status()).isEqualTo(200);
+            }
+            try (ConfigurableApplicationContext app = start(database, second, secondAdmin)) {
+                assertThat(client(app, first).get("/v1/files").status()).isEqualTo(401);
+                assertThat(client(app, ADMIN_KEY).get("/admin/models/imports").status())
+                        .isEqualTo(401);
+                assertThat(client(app, second).get("/v1/files").status()).isEqualTo(200);
+                assertThat(client(app, secondAdmin).get("/admin/models/imports").status())
+                        .isEqualTo(200);
+            }
+            // Going back to a revoked key does not bring it back: start-up fails rather than reviving it.
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> start(database, first, secondAdmin).close())
+                    .hasStackTraceContaining("the configured bootstrap key was revoked");
+        }
+    }
+
+    private ConfigurableApplicationContext start(TestDatabase database, String bootstrapKey, String adminKey) {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("server.port", 0);
         settings.put("spring.datasource.url", database.jdbcUrl());
@@ -76,6 +149,9 @@ class BootstrapApiKeyTest {
         settings.put("safetune.models-dir", artifacts.resolve("models"));
         if (bootstrapKey != null) {
             settings.put("safetune.bootstrap-api-key", bootstrapKey);
+        }
+        if (adminKey != null) {
+            settings.put("safetune.bootstrap-admin-key", adminKey);
         }
         return ApiServiceApplication.start(settings);
     }

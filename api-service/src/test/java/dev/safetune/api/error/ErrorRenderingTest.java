@@ -42,11 +42,11 @@ class ErrorRenderingTest extends ApiServiceTestBase {
     }
 
     @Test
-    void prometheusMetricsAreServedWithoutAKey() {
+    void prometheusMetricsAreServedToAnAdminKey() {
         ApiClient api = newTenant();
         api.uploadProcessed(dev.safetune.api.TrainingFiles.valid(10));
 
-        Response response = anonymous().get("/actuator/prometheus");
+        Response response = newKeyWithRole("admin").get("/actuator/prometheus");
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.text())
@@ -54,6 +54,23 @@ class ErrorRenderingTest extends ApiServiceTestBase {
                 .contains("safetune_jobs{application=\"api-service\",status=\"queued\"}")
                 .contains("safetune_files_uploaded_total{application=\"api-service\",status=\"processed\"}")
                 .contains("safetune_files_uploaded_bytes_total");
+    }
+
+    /** Metrics name every model and count every tenant's jobs: not for anonymous callers, nor for customers. */
+    @Test
+    void prometheusMetricsNeedAnAdminKey() {
+        Response anonymous = anonymous().get("/actuator/prometheus");
+        Response member = newTenant().get("/actuator/prometheus");
+        Response safety = newKeyWithRole("safety").get("/actuator/prometheus");
+
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.contentType()).startsWith("application/problem+json");
+        assertThat(anonymous.text()).doesNotContain("safetune_jobs");
+        assertThat(member.status()).isEqualTo(403);
+        assertThat(member.json().path("detail").asString())
+                .isEqualTo("This endpoint needs an API key with role admin; this key's role is member.");
+        assertThat(safety.status()).isEqualTo(403);
+        assertThat(anonymous().get("/actuator").status()).isEqualTo(401);
     }
 
     @Test

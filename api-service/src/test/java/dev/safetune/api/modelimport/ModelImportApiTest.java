@@ -170,7 +170,7 @@ class ModelImportApiTest extends ApiServiceTestBase {
 
     @Test
     void anUnknownIdIsNotFoundEvenWhenItNamesAnotherObject() {
-        String fileId = admin.uploadProcessed(TrainingFiles.valid(10));
+        String fileId = newTenant().uploadProcessed(TrainingFiles.valid(10));
 
         for (String id : List.of("mi-000000000000000000000000", fileId)) {
             Response response = admin.get(IMPORTS + "/" + id);

@@ -2,13 +2,17 @@ package dev.safetune.api.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.safetune.api.ApiClient;
 import dev.safetune.api.ApiClient.Response;
 import dev.safetune.api.ApiServiceTestBase;
 import dev.safetune.api.TrainingFiles;
 import dev.safetune.api.webhook.WebhookReceiver.Received;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -139,6 +143,53 @@ class WebhookApiTest extends ApiServiceTestBase {
         }
     }
 
+    /**
+     * Tenant A's endpoint answers its headers and then trickles its body forever. Its attempt fails at the 2 s bound
+     * (the test timeout), and tenant B's delivery goes out meanwhile, not after A's attempt.
+     */
+    @Test
+    void aSlowEndpointFailsWithinTheBoundAndDoesNotHoldUpAnotherTenant() throws Exception {
+        HttpServer trickling = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        trickling.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
+        trickling.createContext("/hooks", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, 0);
+            stalled.countDown();
+            WebhookSenderTest.trickle(exchange.getResponseBody());
+        });
+        trickling.start();
+        ApiClient other = newTenant();
+        String otherFile = other.uploadProcessed(TrainingFiles.valid(10));
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            JsonNode slow = register(
+                    "http://127.0.0.1:" + trickling.getAddress().getPort() + "/hooks",
+                    "[\"fine_tuning.job.cancelled\"]");
+            register(other, receiver.url(), "[\"fine_tuning.job.cancelled\"]");
+            String slowJob = api.createJob(BASE_MODEL, trainingFile);
+            String otherJob = other.createJob(BASE_MODEL, otherFile);
+
+            api.post("/v1/fine_tuning/jobs/" + slowJob + "/cancel");
+            assertThat(stalled.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue();
+            long sentAt = System.nanoTime();
+            other.post("/v1/fine_tuning/jobs/" + otherJob + "/cancel");
+
+            Received delivered = receiver.next(WAIT);
+            long waitedMillis = (System.nanoTime() - sentAt) / 1_000_000;
+            assertThat(delivered).isNotNull();
+            assertThat(JSON.readTree(delivered.body()).path("data").path("id").asString())
+                    .isEqualTo(otherJob);
+            assertThat(waitedMillis)
+                    .as("B's delivery did not wait for A's attempt")
+                    .isLessThan(1500);
+            JsonNode failed = awaitDelivery(slow, d -> !d.path("last_error").isNull());
+            assertThat(failed.path("last_error").asString()).isEqualTo("no complete response within 2000 ms");
+        } finally {
+            trickling.stop(0);
+        }
+    }
+
     @Test
     void aDeletedEndpointIsGoneAndGetsNothingMore() throws Exception {
         try (WebhookReceiver receiver = new WebhookReceiver()) {
@@ -185,18 +236,27 @@ class WebhookApiTest extends ApiServiceTestBase {
     }
 
     private JsonNode register(String url, String eventsJson) {
+        return register(api, url, eventsJson);
+    }
+
+    private static JsonNode register(ApiClient tenant, String url, String eventsJson) {
         String body = "{\"url\":\"" + url + "\"" + (eventsJson == null ? "" : ",\"events\":" + eventsJson) + "}";
-        Response response = api.post("/v1/webhooks", body);
+        Response response = tenant.post("/v1/webhooks", body);
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         return response.json();
     }
 
     /** Polls the deliveries list until its newest delivery satisfies {@code done}. */
     private JsonNode awaitDelivery(JsonNode endpoint, Predicate<JsonNode> done) throws InterruptedException {
+        return awaitDelivery(api, endpoint, done);
+    }
+
+    private static JsonNode awaitDelivery(ApiClient tenant, JsonNode endpoint, Predicate<JsonNode> done)
+            throws InterruptedException {
         Instant deadline = Instant.now().plus(WAIT);
         String path = "/v1/webhooks/" + endpoint.path("id").asString() + "/deliveries";
         while (true) {
-            JsonNode newest = api.get(path).json().path("data").get(0);
+            JsonNode newest = tenant.get(path).json().path("data").get(0);
             if (newest != null && done.test(newest)) {
                 return newest;
             }

@@ -133,12 +133,10 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
         // The training loop polls the heartbeat's state between steps; nothing to interrupt.
         try (Heartbeats.Heartbeat heartbeat =
                 heartbeats.start(lease, renewDue -> Optional.of(queue.renew(lease)), () -> {})) {
+            // The worker id names a host of ours: operators find it in the log, customers see only the attempt.
+            log.info("job {} attempt {} started on worker {}", lease.id(), lease.attempt(), lease.workerId());
             queue.appendEvent(
-                    lease,
-                    "info",
-                    "message",
-                    "Fine-tuning job started on worker " + lease.workerId() + " (attempt " + lease.attempt() + ")",
-                    null);
+                    lease, "info", "message", "Fine-tuning job started (attempt " + lease.attempt() + ")", null);
             try {
                 train(job, heartbeat);
             } catch (TrainingStoppedException e) {
@@ -148,8 +146,12 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
                 queue.appendEvent(lease, "error", "message", e.getMessage(), null);
                 queue.fail(lease, e.code(), e.getMessage());
             } catch (IOException | RuntimeException e) {
-                log.warn("job {} failed", lease.id(), e);
-                String message = "Training failed: " + e.getMessage();
+                // An unexpected exception's text names our files, hosts and classes: it goes to the log only, and
+                // the customer gets a reference to quote. Customer-facing failures are JobFailures, written as is.
+                String reference = Ids.newId("err");
+                log.warn("job {} failed (reference {})", lease.id(), reference, e);
+                String message = "Training failed because of an internal error on the platform (reference " + reference
+                        + "). It is not caused by your data; the operators have the details.";
                 queue.appendEvent(lease, "error", "message", message, null);
                 queue.fail(lease, "training_error", message);
             }
