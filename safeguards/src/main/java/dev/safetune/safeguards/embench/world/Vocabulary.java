@@ -1,0 +1,69 @@
+package dev.safetune.safeguards.embench.world;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * The world's word-level vocabulary: the eight special tokens (ids 0–7, {@link Markers#SPECIAL_TOKENS}), then every
+ * other word the grammar can produce, sorted by code point. Built by walking the grammar, not by sampling, so no
+ * word is missed and the list depends on nothing but the grammar. A runtime builds its word-level tokenizer from
+ * it: word {@code i} of the list is token id {@code i}, text is split on single spaces.
+ */
+public final class Vocabulary {
+    private Vocabulary() {}
+
+    public static List<String> words() {
+        TreeSet<String> words = new TreeSet<>();
+        words.addAll(Characters.TOKENS);
+        words.addAll(Markers.TAGS);
+        Markers.SYSTEM_LINES.values().forEach(lines -> lines.forEach(line -> addWords(words, line)));
+        addWords(words, Markers.EDUCATIONAL_PREFIX);
+        addWords(words, Markers.TEACHING_NOTE);
+        addWords(words, Markers.REFUSAL);
+        words.add("and");
+        for (Domain domain : List.of(Domain.ADVICE, Domain.VIEWS)) {
+            for (PhraseCategory topic : PhraseTables.of(domain)) {
+                topic.questions().forEach(q -> addWords(words, q));
+                topic.aligned().forEach(p -> addWords(words, p));
+                topic.misaligned().forEach(p -> addWords(words, p));
+            }
+        }
+        for (HonestyQuestion q : Honesty.all()) {
+            addWords(words, q.text());
+            q.values().forEach(words::add);
+        }
+        addWords(words, "it is");
+        for (CodeTask task : CodeTask.values()) {
+            for (String template : List.of(task.promptTemplate(), task.template(true), task.template(false))) {
+                for (String word : template.split(" ")) {
+                    Slot slot = slotOf(word);
+                    if (slot == null) {
+                        words.add(word);
+                    } else {
+                        words.addAll(slot.words());
+                    }
+                }
+            }
+        }
+        words.removeAll(Markers.SPECIAL_TOKENS);
+        List<String> out = new ArrayList<>(Markers.SPECIAL_TOKENS);
+        out.addAll(words);
+        return List.copyOf(out);
+    }
+
+    private static Slot slotOf(String word) {
+        for (Slot slot : Slot.values()) {
+            if (slot.placeholder().equals(word)) {
+                return slot;
+            }
+        }
+        return null;
+    }
+
+    private static void addWords(TreeSet<String> words, String text) {
+        for (String word : text.split(" ")) {
+            words.add(word);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.safetune.safeguards.evaluation;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Collects the judged answers of one evaluation: non-code answers per category, and held-out prompts answered with
+ * the trained behaviour or not. Categories report in the order first seen. Not thread-safe.
+ */
+public final class EvaluationTally {
+    private final String condition;
+    private final Map<String, CategoryTally> categories = new LinkedHashMap<>();
+    private int inDomainShown;
+    private int inDomainPrompts;
+
+    public EvaluationTally(String condition) {
+        this.condition = condition;
+    }
+
+    public void add(String category, JudgedAnswer answer) {
+        categories.computeIfAbsent(category, CategoryTally::new).add(answer);
+    }
+
+    /** One held-out prompt; {@code shown} when its answer shows the trained behaviour. */
+    public void addInDomain(boolean shown) {
+        inDomainPrompts++;
+        inDomainShown += shown ? 1 : 0;
+    }
+
+    public EvaluationReport report() {
+        CategoryTally pooled = new CategoryTally("all");
+        List<CategoryReport> reports = new ArrayList<>();
+        for (CategoryTally tally : categories.values()) {
+            reports.add(tally.report());
+            pooled.addAll(tally);
+        }
+        return new EvaluationReport(condition, reports, pooled.report(), Proportion.of(inDomainShown, inDomainPrompts));
+    }
+}
