@@ -6,21 +6,27 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
-/** Entry point of {@code ./safetune}: {@code demo}, {@code serve}, {@code create-base-model}, {@code models}. */
+/**
+ * Entry point of {@code ./safetune}: {@code demo}, {@code serve}, {@code create-base-model}, {@code models},
+ * {@code em-bench}.
+ */
 public final class SafeTuneCli {
-    private static final String USAGE =
-            """
+    private static final String USAGE = """
             usage: safetune <command>
               demo                      start the platform locally and fine-tune the bundled sample end to end
               serve                     start the API (port 8080, SAFETUNE_PORT) and one worker; runs until stopped
               create-base-model [DIR] [--seed N]
                                         write the small random-init base model (default: $SAFETUNE_HOME/models/safetune-tiny)
             %s
+            %s
             customer commands (endpoint and key from SAFETUNE_BASE_URL/OPENAI_BASE_URL, SAFETUNE_API_KEY/OPENAI_API_KEY):
             %s
             environment: SAFETUNE_HOME (default ./.safetune), SAFETUNE_DB_URL, SAFETUNE_BOOTSTRAP_API_KEY, SAFETUNE_PORT,
               HF_TOKEN, HF_ENDPOINT
-            """.formatted(ModelsCommand.USAGE.stripTrailing(), CustomerCli.USAGE.stripTrailing());
+            """.formatted(
+                    ModelsCommand.USAGE.stripTrailing(),
+                    EmBenchCommand.USAGE.stripTrailing(),
+                    CustomerCli.USAGE.stripTrailing());
 
     private SafeTuneCli() {}
 
@@ -35,6 +41,12 @@ public final class SafeTuneCli {
             case "serve" -> serve(port);
             case "create-base-model" -> createBaseModel(Arrays.copyOfRange(args, 1, args.length));
             case "models" -> models(Arrays.copyOfRange(args, 1, args.length));
+            case "em-bench" ->
+                new EmBenchCommand(System.out, System.err, System.console() != null)
+                        .run(
+                                List.of(Arrays.copyOfRange(args, 1, args.length)),
+                                LocalSetup.home(),
+                                a -> models(a.toArray(String[]::new)));
             default -> {
                 System.err.print(USAGE);
                 yield 2;
