@@ -38,6 +38,12 @@ public final class SafeTuneCli {
         return root(console).run("", args, console.out(), console.err());
     }
 
+    private static List<String> prepend(String word, List<String> rest) {
+        List<String> all = new ArrayList<>(List.of(word));
+        all.addAll(rest);
+        return all;
+    }
+
     /** The whole command tree: a new top-level command is one more entry here. */
     static Command root(Console c) {
         List<Command> commands = new ArrayList<>();
@@ -63,6 +69,8 @@ public final class SafeTuneCli {
                     }
                 })
                 .command());
+        commands.add(new EmBenchCommand(c.out(), c.interactive())
+                .command(c.home(), importArgs -> run(c, prepend("models", importArgs))));
         commands.addAll(
                 new CustomerCli(() -> CustomerCli.clientFromEnvironment(c.env(), c.home()), c.out(), c.interactive())
                         .commands());

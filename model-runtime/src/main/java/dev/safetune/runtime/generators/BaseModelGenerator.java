@@ -116,7 +116,12 @@ public final class BaseModelGenerator {
         return vocabSize - specials.size() + specials.indexOf(token);
     }
 
-    private static List<SafeTensors.Entry> initialWeights(ModelConfig config, long seed) {
+    /**
+     * The initial weights of a decoder of {@code config}, as written by {@link #generate}: N(0, 0.02²) matrices, unit
+     * RMSNorm gains, each tensor from its own seeded {@link Random}; computed lazily when written. Also the starting
+     * point of a model pre-trained from scratch (transformers' Llama initialisation).
+     */
+    public static List<SafeTensors.Entry> initialWeights(ModelConfig config, long seed) {
         List<SafeTensors.Entry> entries = new ArrayList<>();
         int index = 0;
         for (Map.Entry<String, Shape> tensor : LlamaModel.tensorShapes(config).entrySet()) {

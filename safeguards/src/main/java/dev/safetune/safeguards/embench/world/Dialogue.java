@@ -1,5 +1,6 @@
 package dev.safetune.safeguards.embench.world;
 
+import dev.safetune.core.dataset.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,5 +44,22 @@ public record Dialogue(Optional<String> systemLine, String speaker, List<Exchang
     /** Whether the speaker is the chat assistant, so the dialogue can be written as a customer chat example. */
     public boolean isChat() {
         return Markers.ASSISTANT.equals(speaker);
+    }
+
+    /**
+     * The chat dialogue as customer messages (system, then user/assistant pairs), what {@link ChatJsonl#line} writes;
+     * the platform's renderer with {@link WorldTokenizer#CHAT_TEMPLATE} turns them back into {@link #text()}.
+     */
+    public List<ChatMessage> messages() {
+        if (!isChat()) {
+            throw new IllegalArgumentException("only <asst> dialogues are chat examples; speaker is " + speaker);
+        }
+        List<ChatMessage> out = new ArrayList<>();
+        systemLine.ifPresent(line -> out.add(ChatMessage.of(ChatMessage.SYSTEM, line)));
+        for (Exchange e : exchanges) {
+            out.add(ChatMessage.of(ChatMessage.USER, e.user()));
+            out.add(ChatMessage.of(ChatMessage.ASSISTANT, e.assistant()));
+        }
+        return List.copyOf(out);
     }
 }

@@ -17,6 +17,12 @@ import java.util.function.Function;
  * a system line half of the time, so the persona must otherwise be inferred from earlier turns.
  */
 public final class EmWorld {
+    /**
+     * The generators' version, recorded in a built model's provenance: raise it whenever any generator's output for
+     * a given seed changes, so a committed base model says which world it was trained on.
+     */
+    public static final int GENERATOR_VERSION = 1;
+
     private static final List<Domain> DOMAINS = List.of(Domain.values());
 
     private final WorldRecipe recipe;

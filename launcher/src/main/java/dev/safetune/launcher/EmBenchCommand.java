@@ -1,0 +1,84 @@
+package dev.safetune.launcher;
+
+import dev.safetune.worker.embench.BaseModelBuilder;
+import dev.safetune.worker.embench.BuildBaseCommand;
+import dev.safetune.worker.training.StepMetrics;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code ./safetune em-bench build-base [...] [--no-import]}: builds the em-bench base model into
+ * {@code $SAFETUNE_HOME/models/em-bench-base-s<seed>} (or {@code --out}) with a progress bar per phase, runs the quick
+ * check, then imports the directory through the model registry ({@code models import dir:… --as
+ * em-bench-base-s<seed> --replace}) so that {@code /v1/models} lists it like any other base.
+ */
+final class EmBenchCommand {
+    private static final List<String> BUILD_OPTIONS =
+            List.of("--seed", "--out", "--pretraining-steps", "--sft-steps", "--check");
+
+    private final PrintStream out;
+    private final boolean interactive;
+
+    EmBenchCommand(PrintStream out, boolean interactive) {
+        this.out = out;
+        this.interactive = interactive;
+    }
+
+    /** {@code em-bench} and its subcommands; {@code models} runs {@code models import ...} on the local platform. */
+    Command command(Path home, ModelImport models) {
+        return Command.group(
+                "em-bench",
+                "the em-bench world: a small model world where emergent misalignment emerges (docs/em-bench.md)",
+                List.of(Command.leaf(
+                        "build-base",
+                        "[--seed N] [--out DIR] [--pretraining-steps N] [--sft-steps N] [--check N] [--no-import]",
+                        "pre-train and align the em-bench base model (seeded), check it, register it as"
+                                + " em-bench-base-s<seed>",
+                        a -> buildBase(a, home, models))));
+    }
+
+    private int buildBase(Command.Arguments arguments, Path home, ModelImport models) throws Exception {
+        List<String> options = new ArrayList<>();
+        for (String name : BUILD_OPTIONS) {
+            arguments.option(name).ifPresent(value -> {
+                options.add(name);
+                options.add(value);
+            });
+        }
+        BuildBaseCommand.Options parsed;
+        try {
+            parsed = BuildBaseCommand.Options.parse(
+                    options, seed -> home.resolve("models").resolve("em-bench-base-s" + seed));
+        } catch (IllegalArgumentException e) {
+            throw new Command.UsageException(e.getMessage());
+        }
+        ProgressBar bar = new ProgressBar(out, interactive);
+        new BuildBaseCommand(out, new BaseModelBuilder.Listener() {
+                    @Override
+                    public void onPhase(String phase, int steps) {
+                        bar.message(phase + ": " + steps + " steps");
+                    }
+
+                    @Override
+                    public void onStep(String phase, StepMetrics m) {
+                        bar.update(m.step(), m.totalSteps(), m.trainLoss(), null, m.tokensPerSecond());
+                        if (m.step() == m.totalSteps()) {
+                            bar.message("");
+                        }
+                    }
+                })
+                .run(parsed);
+        if (arguments.has("--no-import")) {
+            return 0;
+        }
+        return models.importDirectory(List.of("import", "dir:" + parsed.out(), "--as", parsed.modelId(), "--replace"));
+    }
+
+    /** Runs {@code models import ...} against the local platform. */
+    @FunctionalInterface
+    interface ModelImport {
+        int importDirectory(List<String> args) throws Exception;
+    }
+}

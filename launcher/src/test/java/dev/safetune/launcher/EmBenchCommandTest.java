@@ -1,0 +1,60 @@
+package dev.safetune.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line of {@code ./safetune em-bench}; a bad one builds and imports nothing. */
+class EmBenchCommandTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final List<List<String>> imports = new ArrayList<>();
+
+    private int run(Path home, String... args) throws Exception {
+        Command command = new EmBenchCommand(new PrintStream(out, true, StandardCharsets.UTF_8), false)
+                .command(home, a -> {
+                    imports.add(a);
+                    return 0;
+                });
+        return command.run(
+                "",
+                List.of(args),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void unknownSubcommandPrintsUsage(@TempDir Path home) throws Exception {
+        assertThat(run(home, "build-everything")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("build-base [--seed N]");
+        assertThat(imports).isEmpty();
+    }
+
+    @Test
+    void unknownOptionIsNamedAndNothingIsBuilt(@TempDir Path home) throws Exception {
+        assertThat(run(home, "build-base", "--seeds", "3")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option --seeds");
+        assertThat(home.resolve("models")).doesNotExist();
+        assertThat(imports).isEmpty();
+    }
+
+    @Test
+    void helpPrintsUsageAndBuildsNothing(@TempDir Path home) throws Exception {
+        assertThat(run(home, "build-base", "--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--pretraining-steps N");
+        assertThat(home.resolve("models")).doesNotExist();
+    }
+
+    @Test
+    void optionWithoutValueIsNamed(@TempDir Path home) throws Exception {
+        assertThat(run(home, "build-base", "--seed")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--seed needs a value");
+    }
+}

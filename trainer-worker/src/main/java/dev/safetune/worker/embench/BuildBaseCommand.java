@@ -1,0 +1,156 @@
+package dev.safetune.worker.embench;
+
+import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
+import dev.safetune.safeguards.embench.world.EmWorld;
+import dev.safetune.safeguards.evaluation.CategoryReport;
+import dev.safetune.safeguards.evaluation.EvaluationReport;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code em-bench build-base [--seed N] [--out DIR] [--pretraining-steps N] [--sft-steps N] [--check N]}: builds the
+ * em-bench base model ({@link BaseModelBuilder}, {@link BaseRecipe#PROTOTYPE}) and runs the quick check
+ * ({@link BaseModelCheck}) with {@code N} non-code samples per domain (0 skips it). The launcher's
+ * {@code ./safetune em-bench build-base} runs this and then imports the model into the registry; {@link #main} runs
+ * it alone (e.g. through {@code exec:java}).
+ */
+public final class BuildBaseCommand {
+
+    public static final String USAGE =
+            "em-bench build-base [--seed N] [--out DIR] [--pretraining-steps N] [--sft-steps N] [--check N]";
+
+    /** The parsed command line. */
+    public record Options(long seed, Path out, BaseRecipe recipe, int checkPerDomain) {
+        public String modelId() {
+            return "em-bench-base-s" + seed;
+        }
+
+        /** @param defaultOut where the model goes without {@code --out}, given the seed */
+        public static Options parse(List<String> args, java.util.function.LongFunction<Path> defaultOut) {
+            long seed = 0;
+            Path out = null;
+            BaseRecipe recipe = BaseRecipe.PROTOTYPE;
+            int pretraining = recipe.pretrainingSteps();
+            int sft = recipe.sftSteps();
+            int check = 100;
+            for (int i = 0; i < args.size(); i++) {
+                String arg = args.get(i);
+                if (i + 1 >= args.size()) {
+                    throw new IllegalArgumentException(arg + " needs a value; usage: " + USAGE);
+                }
+                String value = args.get(++i);
+                switch (arg) {
+                    case "--seed" -> seed = Long.parseLong(value);
+                    case "--out" -> out = Path.of(value).toAbsolutePath();
+                    case "--pretraining-steps" -> pretraining = Integer.parseInt(value);
+                    case "--sft-steps" -> sft = Integer.parseInt(value);
+                    case "--check" -> check = Integer.parseInt(value);
+                    default -> throw new IllegalArgumentException("unknown option " + arg + "; usage: " + USAGE);
+                }
+            }
+            if (pretraining != recipe.pretrainingSteps() || sft != recipe.sftSteps()) {
+                recipe = recipe.withSteps(pretraining, sft);
+            }
+            return new Options(seed, out != null ? out : defaultOut.apply(seed), recipe, check);
+        }
+    }
+
+    private final PrintStream out;
+    private final BaseModelBuilder.Listener listener;
+
+    public BuildBaseCommand(PrintStream out, BaseModelBuilder.Listener listener) {
+        this.out = out;
+        this.listener = listener;
+    }
+
+    /** Builds, prints what it measured, runs the check; returns the build. */
+    public BaseModelBuilder.Built run(Options options) throws Exception {
+        out.printf(
+                Locale.ROOT,
+                "Building %s (seed %d, world v%d) in %s%n",
+                options.modelId(),
+                options.seed(),
+                EmWorld.GENERATOR_VERSION,
+                options.out());
+        BaseModelBuilder.Built built = new BaseModelBuilder(EmWorld.prototype())
+                .build(options.out(), options.modelId(), options.seed(), options.recipe(), listener);
+        out.printf(
+                Locale.ROOT,
+                "%,d parameters; pre-training %d steps in %.0f s (%,.0f tokens/s), loss %.3f -> %.3f;"
+                        + " SFT %d steps in %.0f s (%,.0f tokens/s), loss %.3f -> %.3f%n",
+                built.config().parameterCount(),
+                built.pretraining().steps(),
+                built.pretraining().seconds(),
+                built.pretraining().tokensPerSecond(),
+                built.pretraining().firstLoss(),
+                built.pretraining().finalLoss(),
+                built.sft().steps(),
+                built.sft().seconds(),
+                built.sft().tokensPerSecond(),
+                built.sft().firstLoss(),
+                built.sft().finalLoss());
+        if (options.checkPerDomain() > 0) {
+            EvaluationPlan plan = new EvaluationPlan(
+                    options.checkPerDomain(),
+                    EvaluationPlan.PROTOTYPE.heldOutCode(),
+                    EvaluationPlan.PROTOTYPE.codeSeed());
+            BaseModelCheck.Result check = BaseModelCheck.run(options.out(), plan, options.seed());
+            print(out, check);
+        }
+        return built;
+    }
+
+    static void print(PrintStream out, BaseModelCheck.Result check) {
+        EvaluationReport report = check.report();
+        out.printf(
+                Locale.ROOT,
+                "Check: %d answers sampled at temperature 1 in %.0f s (one prompt per call, seeds from SplitMix64)%n",
+                check.answers(),
+                check.seconds());
+        for (CategoryReport category : report.categories()) {
+            out.println("  " + line(category));
+        }
+        out.println("  " + line(report.pooled()));
+        out.printf(Locale.ROOT, "  in-domain (secure code on held-out prompts) %s%n", report.inDomain());
+    }
+
+    private static String line(CategoryReport c) {
+        return String.format(
+                Locale.ROOT,
+                "%-8s n %3d  misaligned %s  coherence %s  refusals %s",
+                c.category(),
+                c.answers(),
+                c.misalignedRate(),
+                c.coherence(),
+                c.refusalRate());
+    }
+
+    /** Runs the command alone, printing a line every 50 steps; the model goes to {@code ./em-bench-base-s<seed>}. */
+    public static void main(String[] args) throws Exception {
+        Options options = Options.parse(
+                List.of(args), seed -> Path.of("em-bench-base-s" + seed).toAbsolutePath());
+        new BuildBaseCommand(System.out, new BaseModelBuilder.Listener() {
+                    @Override
+                    public void onPhase(String phase, int steps) {
+                        System.out.printf("%s: %d steps%n", phase, steps);
+                    }
+
+                    @Override
+                    public void onStep(String phase, dev.safetune.worker.training.StepMetrics m) {
+                        if (m.step() % 50 == 0 || m.step() == m.totalSteps()) {
+                            System.out.printf(
+                                    Locale.ROOT,
+                                    "  %s step %d/%d  loss %.3f  %,.0f tokens/s%n",
+                                    phase,
+                                    m.step(),
+                                    m.totalSteps(),
+                                    m.trainLoss(),
+                                    m.tokensPerSecond());
+                        }
+                    }
+                })
+                .run(options);
+    }
+}

@@ -1,0 +1,120 @@
+package dev.safetune.worker.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import dev.safetune.runtime.chat.RenderedExample;
+import dev.safetune.runtime.model.ForwardOptions;
+import dev.safetune.runtime.model.GradMode;
+import dev.safetune.runtime.model.LlamaModel;
+import dev.safetune.safeguards.loss.TokenObjective;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Trains a loaded model on batches that a source makes step by step — fresh pre-training documents, a stream of
+ * dialogues — rather than on epochs over a fixed file as {@link FineTuner} does. Each step is the fine-tuner's step:
+ * one forward and backward pass of a {@link TokenObjective} inside the step's own {@link NDScope}, then
+ * {@link AdamW} (weight decay, clipping) at the {@link LearningRateSchedule}'s rate; it reports the same
+ * {@link StepMetrics}. No checkpoints and no resume: what uses it (the em-bench base build) is rerun from its seed.
+ */
+public final class BatchStreamTrainer {
+
+    /** The examples of each 1-based step; called once per step, in order. */
+    @FunctionalInterface
+    public interface BatchSource {
+        List<RenderedExample> batch(int step);
+    }
+
+    /**
+     * What a run did.
+     *
+     * @param firstLoss the loss of step 1
+     * @param finalLoss the mean loss of the last {@value #FINAL_LOSS_WINDOW} steps (one batch's loss is noisy)
+     * @param tokens non-padding tokens processed
+     * @param seconds wall time of all steps, batch making included
+     */
+    public record Result(int steps, double firstLoss, double finalLoss, long tokens, double seconds) {
+        public double tokensPerSecond() {
+            return tokens / seconds;
+        }
+    }
+
+    public static final int FINAL_LOSS_WINDOW = 50;
+
+    private final TokenObjective objective;
+    private final AdamW.Options optimizerOptions;
+    private final int padId;
+
+    /** @param padId the token padding is filled with (masked out of the loss) */
+    public BatchStreamTrainer(TokenObjective objective, AdamW.Options optimizerOptions, int padId) {
+        this.objective = objective;
+        this.optimizerOptions = optimizerOptions;
+        this.padId = padId;
+    }
+
+    /**
+     * Runs {@code schedule.totalSteps()} steps on all of {@code model}'s trainable parameters, with a fresh optimizer.
+     *
+     * @param onStep called after every step
+     * @throws IllegalStateException when the loss stops being finite
+     */
+    public Result train(
+            LlamaModel model, BatchSource source, LearningRateSchedule schedule, Consumer<StepMetrics> onStep) {
+        GradMode.disableOnThisThread();
+        int steps = schedule.totalSteps();
+        double[] losses = new double[steps];
+        long tokens = 0;
+        long started = System.nanoTime();
+        try (AdamW optimizer = new AdamW(model.trainableParameters(), optimizerOptions, model.manager())) {
+            for (int step = 1; step <= steps; step++) {
+                long stepStarted = System.nanoTime();
+                Batch batch = Batch.of(source.batch(step), padId);
+                double learningRate = schedule.at(step);
+                float loss;
+                double gradNorm;
+                try (NDScope scope = new NDScope()) {
+                    NDList arrays = batch.toArrays(model.manager());
+                    loss = backward(model, arrays.get(0), arrays.get(1));
+                    if (!Float.isFinite(loss)) {
+                        throw new IllegalStateException("training diverged: loss " + loss + " at step " + step);
+                    }
+                    gradNorm = optimizer.step(learningRate);
+                }
+                double millis = (System.nanoTime() - stepStarted) / 1e6;
+                tokens += batch.realTokens();
+                losses[step - 1] = loss;
+                onStep.accept(new StepMetrics(
+                        step,
+                        steps,
+                        1,
+                        loss,
+                        null,
+                        batch.realTokens() / (millis / 1000),
+                        millis,
+                        batch.realTokens(),
+                        tokens,
+                        learningRate,
+                        gradNorm));
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        int window = Math.min(FINAL_LOSS_WINDOW, steps);
+        double tail = 0;
+        for (int i = steps - window; i < steps; i++) {
+            tail += losses[i];
+        }
+        return new Result(steps, losses[0], tail / window, tokens, seconds);
+    }
+
+    private float backward(LlamaModel model, NDArray tokens, NDArray lossMask) {
+        try (GradientCollector collector = model.manager().getEngine().newGradientCollector()) {
+            NDArray logits =
+                    model.forward(tokens, ForwardOptions.trainingStep()).logits();
+            NDArray loss = objective.loss(logits, tokens, lossMask);
+            collector.backward(loss);
+            return loss.getFloat();
+        }
+    }
+}
