@@ -34,7 +34,8 @@ import tools.jackson.databind.JsonNode;
 @EnabledIfSystemProperty(named = "safetune.jar", matches = ".+")
 class LauncherScriptIT {
     private static final String KEY = "sk-st-launcherScriptTestKey00000000000000000";
-    private static final String ADMIN_KEY = "sk-st-launcherScriptAdminKey0000000000000000";
+    // A prefix (first 14 characters) of its own: the API refuses two keys that share one.
+    private static final String ADMIN_KEY = "sk-st-operatorScriptKey00000000000000000000000";
     private static final Pattern KEY_LINE = Pattern.compile("(?m)^(sk-st-[0-9A-Za-z]{40})$");
     private static final Pattern KEY_ID = Pattern.compile("key (key-[0-9A-Za-z]{24}) for (org-[0-9A-Za-z]{24})\\.");
     private static final Path ROOT = repositoryRoot();
