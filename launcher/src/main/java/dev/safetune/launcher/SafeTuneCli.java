@@ -18,7 +18,7 @@ public final class SafeTuneCli {
             http://127.0.0.1:8080) with SAFETUNE_API_KEY or OPENAI_API_KEY (default: $SAFETUNE_HOME/local-api-key);
             admin commands call it at SAFETUNE_BASE_URL with SAFETUNE_ADMIN_KEY (default: $SAFETUNE_HOME/local-admin-key).
             Environment: SAFETUNE_HOME (default ./.safetune), SAFETUNE_DB_URL, SAFETUNE_BOOTSTRAP_API_KEY,
-            SAFETUNE_PORT, HF_TOKEN, HF_ENDPOINT. Run any command with --help for its usage.""";
+            SAFETUNE_BOOTSTRAP_ADMIN_KEY, SAFETUNE_PORT, HF_TOKEN, HF_ENDPOINT. Run any command with --help for its usage.""";
 
     /** What every command may use: the streams, the environment and the local home directory. */
     record Console(PrintStream out, PrintStream err, boolean interactive, Map<String, String> env, Path home) {
