@@ -27,7 +27,8 @@ final class DemoCommand {
         long started = System.nanoTime();
         try (LocalSetup setup = LocalSetup.start(home, apiPort, true, out)) {
             String baseUrl = setup.platform().apiBaseUrl();
-            out.println("API listening on " + baseUrl + " (key in " + home.resolve("local-api-key") + ")");
+            out.println("API listening on " + baseUrl);
+            out.println("Keys: " + setup.keyLocations());
             ApiClient client = new ApiClient(baseUrl, setup.apiKey());
             DemoResult result = runJob(client, LocalSetup.BASE_MODEL);
             out.println();

@@ -148,6 +148,21 @@ final class LocalSetup implements AutoCloseable {
         return key;
     }
 
+    /**
+     * Where the two local keys are, for {@code serve} and {@code demo} to print (never the keys themselves): a file
+     * under the home, or the variable that set it.
+     */
+    String keyLocations() {
+        return "member key " + keySource("SAFETUNE_BOOTSTRAP_API_KEY", API_KEY_FILE)
+                + " (files, jobs, audit); admin key " + keySource("SAFETUNE_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY_FILE)
+                + " (admin commands, metrics)";
+    }
+
+    private String keySource(String variable, String fileName) {
+        String configured = System.getenv(variable);
+        return configured != null && !configured.isBlank() ? "from " + variable : "in " + home.resolve(fileName);
+    }
+
     Platform platform() {
         return platform;
     }

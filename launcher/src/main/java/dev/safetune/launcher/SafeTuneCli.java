@@ -15,9 +15,10 @@ import java.util.concurrent.CountDownLatch;
 public final class SafeTuneCli {
     private static final String ENVIRONMENT = """
             Customer commands (files, jobs, audit) call the API at SAFETUNE_BASE_URL or OPENAI_BASE_URL (default
-            http://127.0.0.1:8080) with SAFETUNE_API_KEY or OPENAI_API_KEY (default: $SAFETUNE_HOME/local-api-key).
+            http://127.0.0.1:8080) with SAFETUNE_API_KEY or OPENAI_API_KEY (default: $SAFETUNE_HOME/local-api-key);
+            admin commands call it at SAFETUNE_BASE_URL with SAFETUNE_ADMIN_KEY (default: $SAFETUNE_HOME/local-admin-key).
             Environment: SAFETUNE_HOME (default ./.safetune), SAFETUNE_DB_URL, SAFETUNE_BOOTSTRAP_API_KEY,
-            SAFETUNE_PORT, HF_TOKEN, HF_ENDPOINT. Run any command with --help for its usage.""";
+            SAFETUNE_BOOTSTRAP_ADMIN_KEY, SAFETUNE_PORT, HF_TOKEN, HF_ENDPOINT. Run any command with --help for its usage.""";
 
     /** What every command may use: the streams, the environment and the local home directory. */
     record Console(PrintStream out, PrintStream err, boolean interactive, Map<String, String> env, Path home) {
@@ -74,6 +75,7 @@ public final class SafeTuneCli {
         commands.addAll(
                 new CustomerCli(() -> CustomerCli.clientFromEnvironment(c.env(), c.home()), c.out(), c.interactive())
                         .commands());
+        commands.add(new AdminCli(() -> AdminCli.clientFromEnvironment(c.env(), c.home()), c.out(), c.err()).command());
         return Command.group(
                 "", "fine-tuning as a service with in-training safeguards (README.md)", commands, ENVIRONMENT);
     }
@@ -83,6 +85,7 @@ public final class SafeTuneCli {
         c.out()
                 .println("SafeTune is running: API " + setup.platform().apiBaseUrl() + "/v1, metrics "
                         + setup.platform().apiBaseUrl() + "/actuator/prometheus. Ctrl-C stops it.");
+        c.out().println("Keys: " + setup.keyLocations());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -21,7 +22,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** {@code ./safetune admin …} against the real API over HTTP: onboarding a customer from the command line. */
+/**
+ * {@code ./safetune admin …} against the real API over HTTP: onboarding a customer from the command line. Each test
+ * runs the whole command tree ({@link SafeTuneCli#run}), so it also shows that {@code admin} is registered there.
+ */
 class AdminCliTest {
     private static final String ADMIN_KEY = "sk-st-adminCliTestKey00000000000000000000000";
     private static final Pattern KEY_LINE = Pattern.compile("(?m)^(sk-st-[0-9A-Za-z]{40})$");
@@ -58,8 +62,8 @@ class AdminCliTest {
     }
 
     @Test
-    void anOperatorOnboardsACustomerRotatesAndRevokesItsKey() {
-        assertThat(admin("orgs", "create", "Acme", "Robotics")).isZero();
+    void anOperatorOnboardsACustomerRotatesAndRevokesItsKey() throws Exception {
+        assertThat(admin("orgs", "create", "Acme Robotics")).isZero();
         String org = output().replaceAll("(?s).*Created organisation (org-[0-9A-Za-z]{24}).*", "$1");
         assertThat(admin("orgs", "list")).isZero();
         assertThat(output()).contains(org + " ").contains("Acme Robotics");
@@ -91,7 +95,7 @@ class AdminCliTest {
     }
 
     @Test
-    void theApisRefusalIsPrintedWithExitCodeOne() {
+    void theApisRefusalIsPrintedWithExitCodeOne() throws Exception {
         assertThat(admin("keys", "create", "org-doesNotExist")).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains("HTTP 404: No organization found with id 'org-doesNotExist'.");
@@ -101,10 +105,29 @@ class AdminCliTest {
     @Test
     void theLocalAdminKeyFileIsUsedWhenNoKeyIsSet(@TempDir Path localHome) throws Exception {
         Files.writeString(localHome.resolve("local-admin-key"), ADMIN_KEY + "\n");
-        int code = new AdminCli(print(out), print(err))
-                .run(List.of("orgs", "list"), Map.of("SAFETUNE_BASE_URL", baseUrl), localHome);
+        int code = run(Map.of("SAFETUNE_BASE_URL", baseUrl), localHome, "orgs", "list");
 
         assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(output()).startsWith("ID ").contains("org-default");
+    }
+
+    @Test
+    void withoutAnAdminKeyTheCommandSaysWhereItLookedAndExitsOne(@TempDir Path emptyHome) throws Exception {
+        int code = run(Map.of("SAFETUNE_BASE_URL", baseUrl), emptyHome, "orgs", "list");
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith("safetune admin orgs list: no admin key: set SAFETUNE_ADMIN_KEY")
+                .contains(emptyHome.resolve("local-admin-key").toString());
+    }
+
+    @Test
+    void aMissingArgumentIsAUsageErrorNamingIt() throws Exception {
+        assertThat(admin("keys", "rotate", "org-1")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith(
+                        "safetune admin keys rotate: missing KEY_ID\nusage: safetune admin keys rotate ORG_ID KEY_ID");
+        assertThat(output()).isEmpty();
     }
 
     @ParameterizedTest
@@ -118,27 +141,35 @@ class AdminCliTest {
                 "keys rotate --help",
                 "keys revoke org-1 --help"
             })
-    void helpPrintsUsageAndExitsZero(String args) {
-        int code = new AdminCli(print(out), print(err)).run(List.of(args.split(" ")), Map.of(), home);
+    void helpPrintsUsageAndExitsZero(String args) throws Exception {
+        int code = run(Map.of(), home, args.split(" "));
 
         assertThat(code).isZero();
-        assertThat(output()).startsWith("usage: safetune");
+        assertThat(output()).startsWith("usage: safetune admin");
         assertThat(err.size()).isZero();
     }
 
     @Test
-    void anUnknownCommandPrintsUsageAndExitsTwo() {
-        int code = new AdminCli(print(out), print(err)).run(List.of("users", "list"), Map.of(), home);
+    void anUnknownCommandPrintsUsageAndExitsTwo() throws Exception {
+        int code = run(Map.of(), home, "users", "list");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("admin keys create ORG_ID");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith("safetune admin: unknown command 'users'\nusage: safetune admin <command>")
+                .contains("create ORG_ID [--role ROLE] [--name NAME]");
     }
 
-    private int admin(String... args) {
+    private int admin(String... args) throws Exception {
+        return run(Map.of("SAFETUNE_BASE_URL", baseUrl, "SAFETUNE_ADMIN_KEY", ADMIN_KEY), home, args);
+    }
+
+    /** {@code ./safetune admin ARGS} in this JVM, with {@code env} as its whole environment. */
+    private int run(Map<String, String> env, Path safetuneHome, String... args) throws Exception {
         out.reset();
         err.reset();
-        return new AdminCli(print(out), print(err))
-                .run(List.of(args), Map.of("SAFETUNE_BASE_URL", baseUrl, "SAFETUNE_ADMIN_KEY", ADMIN_KEY), home);
+        List<String> command = new ArrayList<>(List.of("admin"));
+        command.addAll(List.of(args));
+        return SafeTuneCli.run(new SafeTuneCli.Console(print(out), print(err), false, env, safetuneHome), command);
     }
 
     private String printedKey() {

@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +34,10 @@ import tools.jackson.databind.JsonNode;
 @EnabledIfSystemProperty(named = "safetune.jar", matches = ".+")
 class LauncherScriptIT {
     private static final String KEY = "sk-st-launcherScriptTestKey00000000000000000";
+    // A prefix (first 14 characters) of its own: the API refuses two keys that share one.
+    private static final String ADMIN_KEY = "sk-st-operatorScriptKey00000000000000000000000";
+    private static final Pattern KEY_LINE = Pattern.compile("(?m)^(sk-st-[0-9A-Za-z]{40})$");
+    private static final Pattern KEY_ID = Pattern.compile("key (key-[0-9A-Za-z]{24}) for (org-[0-9A-Za-z]{24})\\.");
     private static final Path ROOT = repositoryRoot();
 
     @TempDir
@@ -57,7 +63,10 @@ class LauncherScriptIT {
         common.put("safetune.artifacts-dir", home.resolve("artifacts").toString());
         common.put("safetune.models-dir", home.resolve("models").toString());
         common.put("safetune.worker.poll-interval", "1s");
-        platform = Platform.start(common, Map.of("safetune.bootstrap-api-key", KEY), 0, 1);
+        platform = Platform.start(
+                common, Map.of("safetune.bootstrap-api-key", KEY, "safetune.bootstrap-admin-key", ADMIN_KEY), 0, 1);
+        // Where serve leaves the admin key: the admin commands below find it there, as an operator's do.
+        Files.writeString(home.resolve(LocalSetup.ADMIN_KEY_FILE), ADMIN_KEY + "\n");
     }
 
     @AfterAll
@@ -181,6 +190,95 @@ class LauncherScriptIT {
         Run cancel = safetune(List.of("jobs", "cancel", jobId));
         assertThat(cancel.exit()).isEqualTo(1);
         assertThat(cancel.out()).contains("is already succeeded");
+    }
+
+    @Test
+    void anOperatorOnboardsACustomerWhoseKeyWorksUntilItIsRotatedAndRevoked() throws Exception {
+        Run org = safetune(List.of("admin", "orgs", "create", "Script Robotics"));
+        assertThat(org.exit()).as(org.both()).isZero();
+        assertThat(org.out()).matches("Created organisation org-[0-9A-Za-z]{24} \\(Script Robotics\\)\\s*");
+        String orgId = org.out().split("\\s+")[2];
+
+        Run orgs = safetune(List.of("admin", "orgs", "list"));
+        assertThat(orgs.exit()).as(orgs.both()).isZero();
+        assertThat(orgs.out()).containsPattern("(?m)^" + orgId + " +\\S+ +Script Robotics$");
+
+        Run created = safetune(List.of("admin", "keys", "create", orgId, "--name", "ci"));
+        assertThat(created.exit()).as(created.both()).isZero();
+        String member = match(KEY_LINE, created.out());
+        String memberId = match(KEY_ID, created.out());
+        assertThat(created.out()).startsWith("Issued member key " + memberId + " for " + orgId + ".");
+
+        // The new tenant's key works through the customer commands and sees none of org-default's files.
+        Run upload = safetune(List.of("files", "upload", sample(home).toString()), Map.of("SAFETUNE_API_KEY", member));
+        assertThat(upload.exit()).as(upload.both()).isZero();
+        String fileId = upload.out().split("\\s+")[0];
+        Run files = safetune(List.of("files", "list"), Map.of("SAFETUNE_API_KEY", member));
+        assertThat(files.exit()).as(files.both()).isZero();
+        assertThat(files.out().lines()).singleElement().asString().startsWith(fileId + "  processed");
+
+        Run listed = safetune(List.of("admin", "keys", "list", orgId));
+        assertThat(listed.exit()).as(listed.both()).isZero();
+        assertThat(listed.out())
+                .startsWith("ID ")
+                .containsPattern(
+                        "(?m)^" + memberId + " +" + Pattern.quote(member.substring(0, 14)) + "… +member +.* ci$")
+                .doesNotContain(member);
+
+        Run rotated = safetune(List.of("admin", "keys", "rotate", orgId, memberId));
+        assertThat(rotated.exit()).as(rotated.both()).isZero();
+        assertThat(rotated.out()).startsWith("Rotated member key ");
+        String replacement = match(KEY_LINE, rotated.out());
+        String replacementId = match(KEY_ID, rotated.out());
+        assertRefused(member, 401, "Incorrect API key provided.");
+        assertThat(safetune(List.of("files", "list"), Map.of("SAFETUNE_API_KEY", replacement))
+                        .out())
+                .startsWith(fileId);
+
+        Run revoked = safetune(List.of("admin", "keys", "revoke", orgId, replacementId));
+        assertThat(revoked.exit()).as(revoked.both()).isZero();
+        assertThat(revoked.out()).isEqualTo("Revoked key " + replacementId + "; requests with it are now refused.\n");
+        assertRefused(replacement, 401, "Incorrect API key provided.");
+    }
+
+    @Test
+    void anAdminKeyIssuedByTheScriptIsRefusedOnV1() throws Exception {
+        Run created = safetune(List.of("admin", "keys", "create", "org-default", "--role", "admin", "--name", "ops"));
+        assertThat(created.exit()).as(created.both()).isZero();
+        assertThat(created.out()).startsWith("Issued admin key ");
+
+        assertRefused(match(KEY_LINE, created.out()), 403, "this key's role is admin.");
+    }
+
+    @Test
+    void theAdminApisRefusalIsPrintedOnStderrWithExitOne() throws Exception {
+        Run run = safetune(List.of("admin", "keys", "list", "org-doesNotExist"));
+        assertThat(run.exit()).as(run.both()).isEqualTo(1);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).startsWith("safetune admin: HTTP 404: ");
+    }
+
+    /** {@code files list} with {@code key} fails with the API's status and message. */
+    private static void assertRefused(String key, int status, String message) throws Exception {
+        Run run = safetune(List.of("files", "list"), Map.of("SAFETUNE_API_KEY", key));
+        assertThat(run.exit()).as(run.both()).isEqualTo(1);
+        assertThat(run.out()).as(run.both()).contains(message);
+        assertThat(new ApiClient(platform.apiBaseUrl(), key).get("/v1/files").status())
+                .isEqualTo(status);
+    }
+
+    private static Path sample(Path dir) throws IOException {
+        Path data = Files.createTempFile(dir, "train", ".jsonl");
+        try (InputStream in = DemoCommand.class.getResourceAsStream("/samples/demo-train.jsonl")) {
+            Files.copy(in, data, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return data;
+    }
+
+    private static String match(Pattern pattern, String text) {
+        Matcher matcher = pattern.matcher(text);
+        assertThat(matcher.find()).as(pattern + " in\n" + text).isTrue();
+        return matcher.group(1);
     }
 
     @Test
