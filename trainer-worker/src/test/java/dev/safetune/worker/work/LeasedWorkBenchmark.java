@@ -111,8 +111,8 @@ public final class LeasedWorkBenchmark {
         CHAINED("complete+next claim in one commit"),
         /** Each thread claims for itself; claim and completion each in its own commit. */
         SEPARATE("claim and complete, one commit each"),
-        /** One {@link BatchClaimer} per process (batches of 4 x threads); each completion its own commit. */
-        BATCH("batch claim of 4 x threads for the process, complete one commit each");
+        /** One {@link BatchClaimer} (batches of 4 x threads) and one {@link BatchCompleter} per process. */
+        BATCH("batch claim of 4 x threads for the process, group-committed completions");
 
         final String description;
 
@@ -198,6 +198,12 @@ public final class LeasedWorkBenchmark {
             CountDownLatch go = new CountDownLatch(1);
             BatchClaimer<Lease> claimer = new BatchClaimer<>(
                     queue, JOBS, "bench-process", 4 * threads, ClaimFilter.NONE, (lease, row) -> lease, l -> l);
+            BatchCompleter completer = new BatchCompleter(
+                    queue,
+                    JOBS,
+                    JobTransition.SUCCEED.sqlGuard(),
+                    JobTransition.SUCCEED.to().wireName(),
+                    COMPLETE);
             List<Thread> workers = new ArrayList<>();
             for (int w = 0; w < threads; w++) {
                 String workerId = "bench-worker-" + w;
@@ -210,14 +216,7 @@ public final class LeasedWorkBenchmark {
                     if (mode == Mode.BATCH) {
                         for (Optional<Lease> next = claimer.next(); next.isPresent(); next = claimer.next()) {
                             executed.incrementAndGet(); // the job's body
-                            if (!queue.transition(
-                                    JOBS,
-                                    next.get(),
-                                    JobTransition.SUCCEED.sqlGuard(),
-                                    JobTransition.SUCCEED.to().wireName(),
-                                    false,
-                                    COMPLETE,
-                                    Map.of())) {
+                            if (!completer.complete(next.get())) {
                                 lost.incrementAndGet();
                             }
                         }
