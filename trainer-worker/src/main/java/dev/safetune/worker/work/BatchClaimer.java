@@ -4,14 +4,21 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
  * One claimer for all the threads of a process that serve one kind of work (db-scheduler's lock-and-fetch poller):
- * a thread that finds the in-memory buffer empty claims a batch for everyone in one statement
- * ({@link LeasedWorkQueue#claimBatch}, fair across organisations within the batch), and the other threads take rows
- * from the buffer without a round trip. The threads no longer race each other over the head of the claimable index,
- * and a claim costs one statement per batch instead of one per row.
+ * rows are claimed a batch at a time in one statement ({@link LeasedWorkQueue#claimBatch}, fair across organisations
+ * within the batch) into an in-memory buffer the threads take from without a round trip. When the buffer falls to the
+ * low-water mark (half the batch) a background thread claims the next batch while the threads keep working
+ * (db-scheduler's lower limit), so they do not stall on the claim; a thread that finds the buffer empty claims
+ * itself. The threads no longer race each other over the head of the claimable index, and a claim costs one statement
+ * per batch instead of one per row.
  *
  * <p>Rows in the buffer are leased already (their lease runs from the claim), so the batch should be small against the
  * lease: a few rows per thread for short work, one per idle thread for long work. {@link #stop()} hands every row
@@ -29,6 +36,8 @@ public final class BatchClaimer<C> {
     private final LeasedWorkQueue.ClaimMapper<C> mapper;
     private final Function<C, Lease> leaseOf;
     private final ArrayDeque<C> buffer = new ArrayDeque<>();
+    private final ExecutorService prefetcher;
+    private final AtomicBoolean prefetching = new AtomicBoolean();
     private boolean stopped;
 
     /**
@@ -53,6 +62,10 @@ public final class BatchClaimer<C> {
         this.filter = filter;
         this.mapper = mapper;
         this.leaseOf = leaseOf;
+        this.prefetcher = Executors.newSingleThreadExecutor(Thread.ofPlatform()
+                .daemon()
+                .name(kind.name() + "-claimer-" + workerId)
+                .factory());
     }
 
     /**
@@ -60,16 +73,72 @@ public final class BatchClaimer<C> {
      *
      * @return empty when nothing is claimable, or after {@link #stop()}
      */
-    public synchronized Optional<C> next() {
-        if (stopped) {
-            return Optional.empty();
+    public Optional<C> next() {
+        C row;
+        synchronized (this) {
+            if (stopped) {
+                return Optional.empty();
+            }
+            row = buffer.poll();
+            if (row == null) {
+                // Nothing buffered: claim on this thread (the others wait for this batch rather than each running a
+                // claim of their own against the same rows).
+                buffer.addAll(queue.claimBatch(kind, workerId, batchSize, filter, mapper));
+                row = buffer.poll();
+            }
+            // A prefetch in flight holds the rows the claim skipped: wait for them rather than report none.
+            while (row == null && prefetching.get() && !stopped) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return Optional.empty();
+                }
+                row = buffer.poll();
+            }
+            if (row == null || buffer.size() > batchSize / 2 || !prefetching.compareAndSet(false, true)) {
+                return Optional.ofNullable(row);
+            }
         }
-        if (buffer.isEmpty()) {
-            // Holding the lock through the claim is the point: the other threads wait for this batch rather than
-            // each running a claim of their own against the same rows.
-            buffer.addAll(queue.claimBatch(kind, workerId, batchSize, filter, mapper));
+        try {
+            prefetcher.execute(this::prefetch);
+        } catch (RejectedExecutionException e) {
+            prefetching.set(false); // stopped meanwhile: nothing more to claim
         }
-        return Optional.ofNullable(buffer.poll());
+        return Optional.of(row);
+    }
+
+    /** Tops the buffer up to a batch, off the worker threads. */
+    private void prefetch() {
+        try {
+            int wanted;
+            synchronized (this) {
+                wanted = batchSize - buffer.size();
+                if (stopped || wanted < 1) {
+                    return;
+                }
+            }
+            List<C> claimed = queue.claimBatch(kind, workerId, wanted, filter, mapper);
+            List<C> late = List.of();
+            synchronized (this) {
+                if (stopped) {
+                    late = claimed; // stop() already emptied the buffer: these go straight back
+                } else {
+                    buffer.addAll(claimed);
+                }
+            }
+            late.forEach(row -> release(leaseOf.apply(row)));
+        } finally {
+            prefetching.set(false);
+            synchronized (this) {
+                notifyAll();
+            }
+        }
+    }
+
+    private boolean release(Lease lease) {
+        // The claim counted an attempt; the row never ran, so it should not count toward giving the row up.
+        return queue.release(kind, lease, ", locked_by = NULL, attempts = attempts - 1");
     }
 
     /** Rows claimed and not yet handed to a thread. */
@@ -83,17 +152,27 @@ public final class BatchClaimer<C> {
      *
      * @return the rows given back
      */
-    public synchronized List<Lease> stop() {
-        stopped = true;
+    public List<Lease> stop() {
+        List<C> left;
+        synchronized (this) {
+            stopped = true;
+            left = new ArrayList<>(buffer);
+            buffer.clear();
+        }
+        prefetcher.shutdown();
+        try {
+            // A prefetch in flight releases its own rows once it sees the stop.
+            prefetcher.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         List<Lease> released = new ArrayList<>();
-        for (C row : buffer) {
+        for (C row : left) {
             Lease lease = leaseOf.apply(row);
-            // The claim counted an attempt; the row never ran, so it should not count toward giving the row up.
-            if (queue.release(kind, lease, ", locked_by = NULL, attempts = attempts - 1")) {
+            if (release(lease)) {
                 released.add(lease);
             }
         }
-        buffer.clear();
         return released;
     }
 }
