@@ -303,44 +303,6 @@ public class LeasedWorkQueue {
     }
 
     /**
-     * {@link #transition} for several leases in one statement (one commit), each row fenced by its own lease: the
-     * {@link BatchCompleter}'s group commit. Ends the leases (the target status is not a leased one).
-     *
-     * @param set extra assignments over the kind's table aliased {@code w} (may be empty)
-     * @return the ids of the rows whose lease was still current (the others were not written)
-     */
-    public java.util.Set<String> transitionAll(
-            WorkKind kind, List<Lease> leases, String fromGuard, String to, String set) {
-        if (leases.isEmpty()) {
-            return java.util.Set.of();
-        }
-        StringBuilder values = new StringBuilder();
-        Map<String, Object> params = new HashMap<>();
-        for (int i = 0; i < leases.size(); i++) {
-            Lease lease = leases.get(i);
-            values.append(i == 0 ? "" : ", ")
-                    .append("(:id")
-                    .append(i)
-                    .append(", :worker")
-                    .append(i)
-                    .append(", :attempt")
-                    .append(i)
-                    .append(")");
-            params.put("id" + i, lease.id());
-            params.put("worker" + i, lease.workerId());
-            params.put("attempt" + i, lease.attempt());
-        }
-        params.put("to_status", to);
-        return java.util.Set.copyOf(jdbc.sql("UPDATE " + kind.table() + " w SET status = :to_status, lease_until = NULL"
-                        + set + " FROM (VALUES " + values + ") AS f (id, worker, attempt)"
-                        + " WHERE w.id = f.id AND w.locked_by = f.worker AND w.attempts = f.attempt AND " + fromGuard
-                        + " RETURNING w.id")
-                .params(params)
-                .query(String.class)
-                .list());
-    }
-
-    /**
      * Gives a leased row back to the queue at once (its worker is shutting down), so another worker need not wait for
      * the lease to run out, and announces it.
      */

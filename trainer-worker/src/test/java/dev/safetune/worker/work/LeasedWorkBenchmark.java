@@ -200,12 +200,6 @@ public final class LeasedWorkBenchmark {
             CountDownLatch go = new CountDownLatch(1);
             BatchClaimer<Lease> claimer = new BatchClaimer<>(
                     queue, JOBS, "bench-process", 4 * threads, ClaimFilter.NONE, (lease, row) -> lease, l -> l);
-            BatchCompleter completer = new BatchCompleter(
-                    queue,
-                    JOBS,
-                    JobTransition.SUCCEED.sqlGuard(),
-                    JobTransition.SUCCEED.to().wireName(),
-                    COMPLETE);
             List<Thread> workers = new ArrayList<>();
             for (int w = 0; w < threads; w++) {
                 String workerId = "bench-worker-" + w;
