@@ -69,6 +69,77 @@ public class LeasedWorkQueue {
         return Optional.empty();
     }
 
+    /**
+     * Claims up to {@code n} rows of {@code kind} in one statement, for a process whose threads share one claimer
+     * ({@link BatchClaimer}); each row gets its own lease (its own attempt, the fencing token) under {@code workerId}.
+     *
+     * <p><b>Fair within the batch.</b> For a kind with a tenant column, the organisations with claimable rows are
+     * found by the same loose index scan as {@link #claim}; each gives at most {@code k = ceil(n / organisations)} of
+     * its oldest rows ({@code FOR UPDATE SKIP LOCKED}), and the batch takes them round-robin: ordered by the row's
+     * rank within its organisation ({@code row_number() OVER (PARTITION BY org ORDER BY queued)}), then by the
+     * organisation's leased rows now (fewest first), then by age. So with A's 50 rows and B's 1 queued, a batch of
+     * two holds one of each, and a batch of one holds the older of the two heads.
+     *
+     * @return the claimed rows, in the order they should run (possibly fewer than {@code n}, or none)
+     */
+    public <C> List<C> claimBatch(WorkKind kind, String workerId, int n, ClaimFilter filter, ClaimMapper<C> mapper) {
+        if (n < 1) {
+            throw new IllegalArgumentException("a batch claims at least 1 row, got " + n);
+        }
+        String t = kind.table();
+        String org = kind.tenantColumn().orElse(null);
+        String order = kind.orderColumn();
+        String chosen;
+        if (org == null) {
+            chosen = "WITH locked AS (SELECT id, " + order + " AS queued FROM " + t + " w WHERE "
+                    + kind.claimableGuard() + " AND (" + filter.sql() + ") ORDER BY " + order
+                    + ", id LIMIT :n FOR UPDATE SKIP LOCKED), chosen AS (SELECT id, row_number() OVER (ORDER BY"
+                    + " queued, id) AS pos FROM locked)";
+        } else {
+            // k per organisation bounds the rows locked per statement to about n, however many organisations wait.
+            chosen = "WITH RECURSIVE " + tenantsCte(kind)
+                    + ", turn AS (SELECT tenant, (SELECT count(*) FROM " + t + " WHERE " + org
+                    + " = tenants.tenant AND lease_until IS NOT NULL AND " + kind.leasedGuard() + ") AS leased"
+                    + " FROM tenants WHERE tenant IS NOT NULL)"
+                    + ", heads AS (SELECT c.id, c.queued, turn.leased, row_number() OVER (PARTITION BY turn.tenant"
+                    + " ORDER BY c.queued, c.id) AS rank FROM turn CROSS JOIN LATERAL (SELECT id, " + order
+                    + " AS queued FROM " + t + " w WHERE " + kind.claimableGuard() + " AND " + org
+                    + " = turn.tenant AND (" + filter.sql() + ") ORDER BY " + order + ", id"
+                    + " LIMIT (SELECT ceil(:n::numeric / count(*)) FROM turn) FOR UPDATE SKIP LOCKED) c)"
+                    + ", chosen AS (SELECT id, row_number() OVER (ORDER BY rank, leased, queued, id) AS pos"
+                    + " FROM heads ORDER BY rank, leased, queued, id LIMIT :n)";
+        }
+        String sql = chosen + " UPDATE " + t + " w SET status = :claimed, locked_by = :worker,"
+                + " lease_until = now() + make_interval(secs => :lease), attempts = w.attempts + 1,"
+                + " claimed_at = now()" + kind.claimSet()
+                + " FROM chosen WHERE w.id = chosen.id"
+                + " RETURNING chosen.pos AS lease_pos, w.id AS lease_id, w.attempts AS lease_attempt, "
+                + (org == null ? "NULL" : "w." + org) + " AS lease_tenant"
+                + (kind.returning().isEmpty() ? "" : ", " + kind.returning());
+        Map<String, Object> params = new HashMap<>(filter.params());
+        params.put("claimed", kind.claimedStatus());
+        params.put("worker", workerId);
+        params.put("lease", seconds(kind.policy().leaseDuration()));
+        params.put("n", n);
+        // RETURNING keeps no order: sort by the position the fair order gave each row.
+        List<Map.Entry<Long, C>> rows = jdbc.sql(sql)
+                .params(params)
+                .query((rs, i) -> Map.entry(
+                        rs.getLong("lease_pos"),
+                        mapper.map(
+                                new Lease(
+                                        rs.getString("lease_id"),
+                                        rs.getString("lease_tenant"),
+                                        workerId,
+                                        rs.getInt("lease_attempt")),
+                                rs)))
+                .list();
+        return rows.stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(Map.Entry::getValue)
+                .toList();
+    }
+
     /** What {@link #completeAndClaim} did: whether the finished row was completed, and the next claim. */
     public record Cycle<C>(boolean completed, Optional<C> next) {}
 

@@ -54,7 +54,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * (same machine, same clock). Percentiles are nearest-rank.
  *
  * <p>Run: {@code --url jdbc:postgresql://127.0.0.1:5432/ --user postgres [--n 20000] [--threads 2,8,16]
- * [--modes chained,separate]}. It
+ * [--modes batch,chained,separate]}. It
  * creates a fresh database {@code safetune_queue_bench}, migrates it, and drops it at the end.
  */
 public final class LeasedWorkBenchmark {
@@ -94,14 +94,8 @@ public final class LeasedWorkBenchmark {
                     .load()
                     .migrate();
             List<String> names =
-                    List.of(options.getOrDefault("modes", "chained,separate").split(","));
-            boolean[] modes = new boolean[names.size()];
-            for (int i = 0; i < modes.length; i++) {
-                if (!names.get(i).equals("chained") && !names.get(i).equals("separate")) {
-                    throw new IllegalArgumentException("--modes takes chained and/or separate, got " + names.get(i));
-                }
-                modes[i] = names.get(i).equals("chained");
-            }
+                    List.of(options.getOrDefault("modes", "batch,chained").split(","));
+            List<Mode> modes = names.stream().map(Mode::parse).toList();
             run(url, user, n, threads, modes);
         } finally {
             try (Connection admin = DriverManager.getConnection(server + "postgres", user, null);
@@ -111,7 +105,32 @@ public final class LeasedWorkBenchmark {
         }
     }
 
-    private static void run(String url, String user, int n, int[] threads, boolean[] modes) throws Exception {
+    /** How the worker threads claim and complete. */
+    enum Mode {
+        /** Each thread claims for itself; completion and next claim in one commit. */
+        CHAINED("complete+next claim in one commit"),
+        /** Each thread claims for itself; claim and completion each in its own commit. */
+        SEPARATE("claim and complete, one commit each"),
+        /** One {@link BatchClaimer} per process (batches of 4 x threads, prefetched); each completion its own commit. */
+        BATCH("batch claim of 4 x threads for the process, prefetched; complete one commit each");
+
+        final String description;
+
+        Mode(String description) {
+            this.description = description;
+        }
+
+        static Mode parse(String name) {
+            for (Mode mode : values()) {
+                if (mode.name().toLowerCase(java.util.Locale.ROOT).equals(name)) {
+                    return mode;
+                }
+            }
+            throw new IllegalArgumentException("--modes takes batch, chained and/or separate, got " + name);
+        }
+    }
+
+    private static void run(String url, String user, int n, int[] threads, List<Mode> modes) throws Exception {
         try (HikariDataSource setup = pool(url, user, 2)) {
             JdbcClient jdbc = JdbcClient.create(setup);
             System.out.println("leased-work queue benchmark | "
@@ -121,16 +140,17 @@ public final class LeasedWorkBenchmark {
                     + System.getProperty("java.version"));
         }
         List<String> summary = new ArrayList<>();
-        throughput(url, user, 10_000, 8, 1, true, "warm-up");
-        throughput(url, user, 2_000, 8, 1, false, "warm-up");
-        for (boolean chained : modes) {
-            StringBuilder cycles = new StringBuilder(chained ? "chained cycles/s" : "separate commits cycles/s");
+        for (Mode mode : modes) {
+            throughput(url, user, mode == Mode.SEPARATE ? 2_000 : 10_000, 8, 1, mode, "warm-up");
+        }
+        for (Mode mode : modes) {
+            StringBuilder cycles = new StringBuilder(mode.name().toLowerCase(java.util.Locale.ROOT) + " cycles/s");
             for (int t : threads) {
-                double rate = throughput(url, user, n, t, 1, chained, "A");
+                double rate = throughput(url, user, n, t, 1, mode, "A");
                 cycles.append(" t").append(t).append('=').append(Math.round(rate));
             }
-            if (chained) {
-                double spread = throughput(url, user, n, 8, 100, true, "A");
+            if (mode != Mode.SEPARATE) {
+                double spread = throughput(url, user, n, 8, 100, mode, "A");
                 cycles.append(" t8-100orgs=").append(Math.round(spread));
             }
             summary.add(cycles.toString());
@@ -158,7 +178,7 @@ public final class LeasedWorkBenchmark {
 
     /** Scenario A: N queued no-op jobs, T threads of claim → body → complete. */
     private static double throughput(
-            String url, String user, int n, int threads, int organisations, boolean chained, String label)
+            String url, String user, int n, int threads, int organisations, Mode mode, String label)
             throws InterruptedException {
         try (HikariDataSource ds = pool(url, user, threads + 4)) {
             JdbcClient jdbc = JdbcClient.create(ds);
@@ -175,7 +195,11 @@ public final class LeasedWorkBenchmark {
                     new LeasedWorkQueue(jdbc, new TransactionTemplate(new DataSourceTransactionManager(ds)));
             AtomicLong executed = new AtomicLong();
             AtomicLong lost = new AtomicLong();
+            AtomicLong claimNanos = new AtomicLong();
+            AtomicLong completeNanos = new AtomicLong();
             CountDownLatch go = new CountDownLatch(1);
+            BatchClaimer<Lease> claimer = new BatchClaimer<>(
+                    queue, JOBS, "bench-process", 4 * threads, ClaimFilter.NONE, (lease, row) -> lease, l -> l);
             List<Thread> workers = new ArrayList<>();
             for (int w = 0; w < threads; w++) {
                 String workerId = "bench-worker-" + w;
@@ -185,10 +209,31 @@ public final class LeasedWorkBenchmark {
                     } catch (InterruptedException e) {
                         return;
                     }
+                    if (mode == Mode.BATCH) {
+                        long t0 = System.nanoTime();
+                        for (Optional<Lease> next = claimer.next(); next.isPresent(); next = claimer.next()) {
+                            long t1 = System.nanoTime();
+                            claimNanos.addAndGet(t1 - t0);
+                            executed.incrementAndGet(); // the job's body
+                            if (!queue.transition(
+                                    JOBS,
+                                    next.get(),
+                                    JobTransition.SUCCEED.sqlGuard(),
+                                    JobTransition.SUCCEED.to().wireName(),
+                                    false,
+                                    COMPLETE,
+                                    Map.of())) {
+                                lost.incrementAndGet();
+                            }
+                            t0 = System.nanoTime();
+                            completeNanos.addAndGet(t0 - t1);
+                        }
+                        return;
+                    }
                     Optional<Lease> claimed = queue.claim(JOBS, workerId, ClaimFilter.NONE, (lease, row) -> lease);
                     while (claimed.isPresent()) {
                         executed.incrementAndGet(); // the job's body
-                        if (chained) {
+                        if (mode == Mode.CHAINED) {
                             LeasedWorkQueue.Cycle<Lease> cycle = queue.completeAndClaim(
                                     JOBS,
                                     claimed.get(),
@@ -223,6 +268,7 @@ public final class LeasedWorkBenchmark {
             for (Thread worker : workers) {
                 worker.join();
             }
+            claimer.stop();
             double seconds = (System.nanoTime() - start) / 1e9;
             int succeeded = jdbc.sql("SELECT count(*) FROM fine_tuning_jobs WHERE status = 'succeeded'")
                     .query(Integer.class)
@@ -232,15 +278,17 @@ public final class LeasedWorkBenchmark {
                         + executed.get() + ", lost " + lost.get() + ")");
             }
             double rate = n / seconds;
+            if (mode == Mode.BATCH && !label.equals("warm-up")) {
+                // Where the threads waited: in next() (a claim statement, or the lock while another thread claims)
+                // or in complete() (a group commit, or the lock while another thread writes one).
+                System.out.printf(
+                        "DETAIL|%d threads: thread time in next() %.1f s, in complete() %.1f s, wall %.1f s%n",
+                        threads, claimNanos.get() / 1e9, completeNanos.get() / 1e9, seconds);
+            }
             if (!label.equals("warm-up")) {
                 System.out.printf(
                         "RESULT|%s throughput|%s, %d threads, %d organisation(s), N=%d|cycles/s|%.0f%n",
-                        label,
-                        chained ? "complete+next claim in one commit" : "claim and complete, one commit each",
-                        threads,
-                        organisations,
-                        n,
-                        rate);
+                        label, mode.description, threads, organisations, n, rate);
                 System.out.printf(
                         "RESULT|%s enqueue|INSERT ... SELECT generate_series, N=%d|inserts/s|%.0f%n",
                         label, n, n / enqueueSeconds);

@@ -1,0 +1,194 @@
+package dev.safetune.worker.work;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.safetune.testsupport.MigratedDatabase;
+import dev.safetune.worker.modelimport.ImportQueue;
+import dev.safetune.worker.queue.JobQueue;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Batch claims ({@link LeasedWorkQueue#claimBatch}, {@link BatchClaimer}) against a real PostgreSQL: fair across
+ * organisations inside one batch, one lease and fencing token per row, every row claimed once by competing claimers
+ * (with the background prefetch), and the rows left in the buffer handed back on stop.
+ */
+class BatchClaimerTest {
+    private static final WorkPolicy POLICY =
+            new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(5), OptionalInt.of(3));
+    private static final WorkKind JOBS = JobQueue.kind(POLICY);
+    private static final WorkKind IMPORTS = ImportQueue.kind(POLICY);
+
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
+
+    private JdbcClient jdbc;
+    private LeasedWorkQueue queue;
+
+    @BeforeEach
+    void setUp() {
+        jdbc = JdbcClient.create(database.dataSource());
+        queue = new LeasedWorkQueue(
+                jdbc, new TransactionTemplate(new DataSourceTransactionManager(database.dataSource())));
+        jdbc.sql("TRUNCATE organizations, fine_tuning_jobs, job_events, model_imports CASCADE")
+                .update();
+        jdbc.sql("INSERT INTO organizations (id, name) VALUES ('org-a', 'A'), ('org-b', 'B'), ('org-c', 'C')")
+                .update();
+    }
+
+    private void enqueueJob(String id, String org) {
+        jdbc.sql("""
+                        INSERT INTO fine_tuning_jobs (id, organization_id, model, training_file, status,
+                                                      hyperparameters, seed, queued_at, max_attempts)
+                        VALUES (:id, :org, 'safetune-tiny', 'file-1', 'queued', '{}', 1, clock_timestamp(), 3)
+                        """).param("id", id).param("org", org).update();
+    }
+
+    private List<Lease> claimBatch(WorkKind kind, int n) {
+        return queue.claimBatch(kind, "p1", n, ClaimFilter.NONE, (lease, row) -> lease);
+    }
+
+    private BatchClaimer<Lease> claimer(int batchSize) {
+        return new BatchClaimer<>(queue, JOBS, "p1", batchSize, ClaimFilter.NONE, (lease, row) -> lease, l -> l);
+    }
+
+    private boolean complete(Lease lease) {
+        return queue.transition(JOBS, lease, JOBS.leasedGuard(), "succeeded", false, "", Map.of());
+    }
+
+    private String status(String id) {
+        return jdbc.sql("SELECT status FROM fine_tuning_jobs WHERE id = :id")
+                .param("id", id)
+                .query(String.class)
+                .single();
+    }
+
+    @Test
+    void aBatchOfTwoServesAnOrganisationQueuedBehindAnotherFifty() {
+        for (int i = 0; i < 50; i++) {
+            enqueueJob(String.format("a-%02d", i), "org-a");
+        }
+        enqueueJob("b-00", "org-b");
+
+        assertThat(claimBatch(JOBS, 2)).extracting(Lease::id).containsExactly("a-00", "b-00");
+    }
+
+    @Test
+    void aBatchTakesOrganisationsRoundRobinAtMostItsShareEach() {
+        for (int i = 0; i < 5; i++) {
+            enqueueJob("a-" + i, "org-a");
+        }
+        for (int i = 0; i < 5; i++) {
+            enqueueJob("b-" + i, "org-b");
+        }
+        enqueueJob("c-0", "org-c");
+
+        // Three organisations share a batch of 6: at most 2 rows each, so C's one row leaves the batch one short.
+        assertThat(claimBatch(JOBS, 6)).extracting(Lease::id).containsExactly("a-0", "b-0", "c-0", "a-1", "b-1");
+    }
+
+    @Test
+    void theOrganisationHoldingFewerLeasesGoesFirstInABatch() {
+        enqueueJob("a-0", "org-a");
+        enqueueJob("a-1", "org-a");
+        enqueueJob("b-0", "org-b");
+        assertThat(claimBatch(JOBS, 1)).extracting(Lease::id).containsExactly("a-0"); // A now holds a lease
+
+        assertThat(claimBatch(JOBS, 1)).extracting(Lease::id).containsExactly("b-0");
+    }
+
+    @Test
+    void kindsWithoutTenantsAreClaimedOldestFirst() {
+        for (int i = 0; i < 4; i++) {
+            jdbc.sql("INSERT INTO model_imports (id, source, status, created_at)"
+                            + " VALUES (:id, 'hf:org/model@main', 'queued', clock_timestamp())")
+                    .param("id", "imp-" + i)
+                    .update();
+        }
+
+        assertThat(claimBatch(IMPORTS, 3)).extracting(Lease::id).containsExactly("imp-0", "imp-1", "imp-2");
+    }
+
+    @Test
+    void eachBatchClaimedRowHasItsOwnLeaseAndAStaleOneIsFencedOut() {
+        enqueueJob("a-0", "org-a");
+        enqueueJob("a-1", "org-a");
+        List<Lease> batch = claimBatch(JOBS, 2);
+        assertThat(batch).extracting(Lease::attempt).containsExactly(1, 1);
+        jdbc.sql("UPDATE fine_tuning_jobs SET lease_until = now() - interval '1 second' WHERE id = 'a-0'")
+                .update();
+        assertThat(queue.expire(JOBS, new DeadWorkHandler() {}))
+                .extracting(Expired::id)
+                .containsExactly("a-0");
+        Lease again = claimBatch(JOBS, 2).getFirst();
+        assertThat(again.id()).isEqualTo("a-0");
+        assertThat(again.attempt()).isEqualTo(2);
+
+        assertThat(complete(batch.get(0))).isFalse(); // the first claim of a-0 lost its lease
+        assertThat(complete(batch.get(1))).isTrue();
+        assertThat(complete(again)).isTrue();
+        assertThat(status("a-0")).isEqualTo("succeeded");
+    }
+
+    @Test
+    void competingClaimersTakeEveryRowExactlyOnce() throws Exception {
+        for (int i = 0; i < 200; i++) {
+            enqueueJob(String.format("j-%03d", i), i % 2 == 0 ? "org-a" : "org-b");
+        }
+        List<String> taken = Collections.synchronizedList(new ArrayList<>());
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int p = 0; p < 2; p++) {
+                BatchClaimer<Lease> claimer = claimer(8); // two processes, two threads each
+                for (int t = 0; t < 2; t++) {
+                    runs.add(pool.submit(() -> {
+                        for (Optional<Lease> next = claimer.next(); next.isPresent(); next = claimer.next()) {
+                            taken.add(next.get().id());
+                            assertThat(complete(next.get())).isTrue();
+                        }
+                    }));
+                }
+            }
+            for (Future<?> run : runs) {
+                run.get();
+            }
+        }
+
+        assertThat(taken).hasSize(200).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void stopHandsTheBufferedRowsBackWithTheirAttempt() {
+        for (int i = 0; i < 4; i++) {
+            enqueueJob("a-" + i, "org-a");
+        }
+        BatchClaimer<Lease> claimer = claimer(4);
+        Lease running = claimer.next().orElseThrow();
+        assertThat(claimer.buffered()).isEqualTo(3);
+
+        assertThat(claimer.stop()).extracting(Lease::id).containsExactly("a-1", "a-2", "a-3");
+
+        assertThat(claimer.next()).isEmpty();
+        assertThat(status(running.id())).isEqualTo("running");
+        assertThat(jdbc.sql("SELECT count(*) FROM fine_tuning_jobs WHERE status = 'queued' AND attempts = 0"
+                                + " AND lease_until IS NULL AND locked_by IS NULL")
+                        .query(Integer.class)
+                        .single())
+                .isEqualTo(3);
+        assertThat(claimBatch(JOBS, 1)).extracting(Lease::id).containsExactly("a-1");
+    }
+}
