@@ -61,9 +61,8 @@ final class DemoCommand {
         setup.logFile().ifPresent(log -> out.println("  platform logs      " + log));
         out.println();
         out.println("What to do next");
-        out.println("  sample from it     (with pip install torch transformers)");
-        out.println("                     python3 -c \"from transformers import pipeline;"
-                + " print(pipeline('text-generation', model='" + dir + "')('Hello')[0]['generated_text'])\"");
+        out.println("  sample from it     ./safetune sample " + dir + " --prompt 'Hello'");
+        out.println("                     (or with transformers: AutoModelForCausalLM.from_pretrained(that folder))");
         out.println("  start the platform ./safetune serve   (then, in another shell:)");
         out.println("  the job's events   ./safetune jobs events " + jobId);
         out.println("  its checkpoints    ./safetune jobs checkpoints " + jobId);

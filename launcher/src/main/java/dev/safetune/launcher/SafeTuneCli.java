@@ -70,6 +70,7 @@ public final class SafeTuneCli {
                     }
                 })
                 .command());
+        commands.add(new SampleCommand(c.out()).command());
         commands.add(new EmBenchCommand(c.out(), c.interactive())
                 .command(c.home(), importArgs -> run(c, prepend("models", importArgs))));
         commands.addAll(
