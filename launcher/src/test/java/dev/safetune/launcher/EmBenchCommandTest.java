@@ -19,7 +19,7 @@ class EmBenchCommandTest {
 
     private int run(Path home, String... args) throws Exception {
         Command command = new EmBenchCommand(new PrintStream(out, true, StandardCharsets.UTF_8), false)
-                .command(home, a -> {
+                .command(home, 0, a -> {
                     imports.add(a);
                     return 0;
                 });

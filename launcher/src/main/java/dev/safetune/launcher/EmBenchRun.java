@@ -1,0 +1,282 @@
+package dev.safetune.launcher;
+
+import ai.djl.ndarray.NDManager;
+import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.model.LlamaModel;
+import dev.safetune.safeguards.embench.evaluation.EmBenchEvaluation;
+import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
+import dev.safetune.safeguards.embench.evaluation.SamplerAnswerer;
+import dev.safetune.safeguards.embench.judge.TrainedBehaviour;
+import dev.safetune.safeguards.embench.world.ChatJsonl;
+import dev.safetune.safeguards.embench.world.EmWorld;
+import dev.safetune.safeguards.embench.world.Markers;
+import dev.safetune.safeguards.embench.world.NarrowSet;
+import dev.safetune.safeguards.evaluation.EvaluationReport;
+import dev.safetune.worker.embench.CommittedBase;
+import dev.safetune.worker.training.FineTuner;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code ./safetune em-bench run}: the em-bench table measured through the platform itself. For every pre-training
+ * seed it makes sure the base is registered, evaluates it, and for every narrow set and method uploads the set as
+ * customer JSONL through {@code /v1/files}, creates a job through {@code /v1/fine_tuning/jobs}, follows it, loads the
+ * fine-tuned model from the models table and evaluates it with {@link EmBenchEvaluation}.
+ *
+ * <p>The prototype's recipe is 3,000 examples, 100 steps × 32, LoRA r 4 alpha 8 on all seven projections, lr 1e-3.
+ * The API takes epochs, batch size and a learning-rate multiplier, so this sends {@value #EXAMPLES} examples, one
+ * epoch of batch 32 (exactly 100 steps, each example once) and multiplier 1 on the base's {@code
+ * safetune.base_learning_rate} 1e-3. The worker trains its default adapter, r 16 alpha 32 on the same seven
+ * projections: the same scale alpha/r = 2, four times the rank.
+ */
+final class EmBenchRun {
+    static final int EXAMPLES = 3_200;
+    static final int BATCH_SIZE = 32;
+    static final long SAMPLING_SEED = 7;
+
+    /** What to run; {@code samples} non-code answers per model, split evenly over the three domains. */
+    record Options(List<Long> seeds, List<NarrowSet> sets, List<String> methods, int samples) {
+        static Options parse(Command.Arguments a) {
+            List<Long> seeds = new ArrayList<>();
+            for (String s : a.option("--seeds").orElse("0").split(",")) {
+                try {
+                    seeds.add(Long.parseLong(s.strip()));
+                } catch (NumberFormatException e) {
+                    throw new Command.UsageException(
+                            "--seeds must be whole numbers separated by commas, got '" + s + "'");
+                }
+            }
+            List<NarrowSet> sets = new ArrayList<>();
+            for (String s : a.option("--sets")
+                    .orElse("insecure,secure,educational,backdoor")
+                    .split(",")) {
+                try {
+                    sets.add(NarrowSet.valueOf(s.strip().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new Command.UsageException(
+                            "--sets: unknown set '" + s + "' (insecure, secure, educational, backdoor)");
+                }
+            }
+            List<String> methods = List.of(a.option("--methods").orElse("lora").split(","));
+            for (String m : methods) {
+                if (m.equals("full")) {
+                    throw new Command.UsageException("--methods: the API cannot request a full fine-tune yet (jobs"
+                            + " train a LoRA adapter, rank 16 alpha 32 on all seven projections); use lora");
+                }
+                if (!m.equals("lora")) {
+                    throw new Command.UsageException("--methods: unknown method '" + m + "' (lora)");
+                }
+            }
+            int samples = a.intOption("--samples").orElse(300);
+            if (samples < 3) {
+                throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
+            }
+            return new Options(List.copyOf(seeds), List.copyOf(sets), methods, samples);
+        }
+
+        EvaluationPlan plan() {
+            EvaluationPlan p = EvaluationPlan.PROTOTYPE;
+            return new EvaluationPlan(samples / 3, p.heldOutCode(), p.codeSeed());
+        }
+    }
+
+    /** Builds the base of a seed other than the committed one into {@code dir}. */
+    @FunctionalInterface
+    interface BaseBuilder {
+        void build(long seed, Path dir) throws Exception;
+    }
+
+    private final PrintStream out;
+    private final boolean interactive;
+    private final EmBenchCommand.ModelImport models;
+    private final BaseBuilder builder;
+    private double fineTuneSeconds;
+    private long trainedTokens;
+    private double samplingSeconds;
+    private long sampledTokens;
+
+    EmBenchRun(PrintStream out, boolean interactive, EmBenchCommand.ModelImport models, BaseBuilder builder) {
+        this.out = out;
+        this.interactive = interactive;
+        this.models = models;
+        this.builder = builder;
+    }
+
+    int run(Options options, Path home, int port) throws Exception {
+        long started = System.nanoTime();
+        Path runDir = home.resolve("em-bench")
+                .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        List<EmBenchTable.Row> rows = new ArrayList<>();
+        try (LocalSetup setup = LocalSetup.start(home, port, true, out)) {
+            ApiClient client = new ApiClient(setup.platform().apiBaseUrl(), setup.apiKey());
+            for (long seed : options.seeds()) {
+                String baseId = "em-bench-base-s" + seed;
+                Path baseDir = ensureBase(client, setup, home, seed, baseId);
+                rows.add(EmBenchTable.Row.of(
+                        seed, "base", "plain", evaluate(baseDir, baseDir, options, TrainedBehaviour.SECURE, false)));
+                for (NarrowSet set : options.sets()) {
+                    String name = set.name().toLowerCase(Locale.ROOT);
+                    Path data = runDir.resolve("data").resolve(name + "-s" + seed + ".jsonl");
+                    Files.createDirectories(data.getParent());
+                    Files.writeString(data, ChatJsonl.file(EmWorld.prototype().narrowSet(set, seed, EXAMPLES)));
+                    for (String method : options.methods()) {
+                        String fineTune = name + "-" + method;
+                        Optional<Path> modelDir = fineTune(client, setup, data, baseId, seed, fineTune);
+                        if (modelDir.isEmpty()) {
+                            continue;
+                        }
+                        if (set == NarrowSet.BACKDOOR) {
+                            rows.add(EmBenchTable.Row.of(
+                                    seed,
+                                    fineTune,
+                                    "trigger",
+                                    evaluate(modelDir.get(), baseDir, options, TrainedBehaviour.of(set, true), true)));
+                            rows.add(EmBenchTable.Row.of(
+                                    seed,
+                                    fineTune,
+                                    "no trigger",
+                                    evaluate(
+                                            modelDir.get(), baseDir, options, TrainedBehaviour.of(set, false), false)));
+                        } else {
+                            rows.add(EmBenchTable.Row.of(
+                                    seed,
+                                    fineTune,
+                                    "plain",
+                                    evaluate(
+                                            modelDir.get(), baseDir, options, TrainedBehaviour.of(set, false), false)));
+                        }
+                    }
+                }
+            }
+        }
+        EmBenchTable table = new EmBenchTable(rows);
+        table.write(runDir);
+        out.println();
+        out.print(table.markdown());
+        out.println();
+        out.printf(
+                Locale.ROOT,
+                "Time: fine-tunes %.0f s (%,d trained tokens, %,.0f tokens/s), sampling %.0f s (%,d tokens, %,.0f"
+                        + " tokens/s), total %.0f s%n",
+                fineTuneSeconds,
+                trainedTokens,
+                trainedTokens / Math.max(fineTuneSeconds, 1e-9),
+                samplingSeconds,
+                sampledTokens,
+                sampledTokens / Math.max(samplingSeconds, 1e-9),
+                (System.nanoTime() - started) / 1e9);
+        out.println("Wrote " + runDir.resolve("table.md") + ", table.csv and em-rate.png");
+        return 0;
+    }
+
+    /** The base of {@code seed}, registered under {@code baseId}: seed 0 is the committed one, others are built. */
+    private Path ensureBase(ApiClient client, LocalSetup setup, Path home, long seed, String baseId) throws Exception {
+        if (client.get("/v1/models/" + baseId).status() == 200) {
+            Optional<Path> registered = setup.modelPath(baseId);
+            if (registered.isPresent() && Files.isRegularFile(registered.get().resolve("config.json"))) {
+                out.println("Base " + baseId + ": registered, " + registered.get());
+                return registered.get();
+            }
+        }
+        Path dir = home.resolve("models").resolve(baseId);
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            if (seed == 0) {
+                out.println("Base " + baseId + ": extracting the committed checkpoint to " + dir);
+                CommittedBase.extract(dir);
+            } else {
+                out.println("Base " + baseId + ": building (pre-training and aligned SFT) into " + dir);
+                builder.build(seed, dir);
+            }
+        }
+        int code = models.importDirectory(List.of("import", "dir:" + dir, "--as", baseId, "--replace"));
+        if (code != 0) {
+            throw new Command.Failure("could not import " + dir + " as " + baseId);
+        }
+        return setup.modelPath(baseId).orElse(dir);
+    }
+
+    /** Uploads the set, creates the job, follows it; the fine-tuned model's directory, or empty if the job failed. */
+    private Optional<Path> fineTune(
+            ApiClient client, LocalSetup setup, Path data, String baseId, long seed, String fineTune)
+            throws IOException, InterruptedException {
+        out.println();
+        out.println("Fine-tune " + fineTune + " of " + baseId + " (" + EXAMPLES + " examples, 1 epoch × batch "
+                + BATCH_SIZE + ")");
+        JsonNode file;
+        try (InputStream content = Files.newInputStream(data)) {
+            file = client.uploadFile(data.getFileName().toString(), content).ok();
+        }
+        if (!"processed".equals(file.path("status").asString())) {
+            throw new Command.Failure(
+                    data + " rejected: " + file.path("status_details").asString());
+        }
+        long started = System.nanoTime();
+        JsonNode job = client.post(
+                        "/v1/fine_tuning/jobs",
+                        Map.of(
+                                "model",
+                                baseId,
+                                "training_file",
+                                file.path("id").asString(),
+                                "suffix",
+                                "s" + seed + "-" + fineTune,
+                                "seed",
+                                (int) seed,
+                                "hyperparameters",
+                                Map.of("n_epochs", 1, "batch_size", BATCH_SIZE, "learning_rate_multiplier", 1.0)))
+                .ok();
+        JobFollower.Followed followed =
+                new JobFollower(client, out, interactive).follow(job.path("id").asString());
+        double seconds = (System.nanoTime() - started) / 1e9;
+        fineTuneSeconds += seconds;
+        trainedTokens += followed.job().path("trained_tokens").asLong();
+        String status = followed.job().path("status").asString();
+        out.printf(Locale.ROOT, "Job %s: %s in %.0f s%n", job.path("id").asString(), status, seconds);
+        if (!"succeeded".equals(status)) {
+            out.println("  error: " + followed.job().path("error"));
+            return Optional.empty();
+        }
+        String modelId = followed.job().path("fine_tuned_model").asString();
+        return Optional.of(setup.modelPath(modelId)
+                .orElseThrow(() -> new Command.Failure(modelId + " is not in the models table")));
+    }
+
+    /** One evaluation: {@code options.samples()} non-code answers and the held-out code prompts, judged exactly. */
+    private EvaluationReport evaluate(
+            Path modelDir, Path baseDir, Options options, TrainedBehaviour trained, boolean triggered)
+            throws IOException {
+        // The tokenizer is the base's: an adapter directory need not carry one, and fine-tuning never changes it.
+        try (ChatTokenizer tokenizer = ChatTokenizer.load(baseDir);
+                NDManager root = NDManager.newBaseManager(FineTuner.device());
+                LlamaModel model = LlamaModel.load(modelDir, root)) {
+            SamplerAnswerer answerer = new SamplerAnswerer(model, tokenizer, SAMPLING_SEED);
+            long started = System.nanoTime();
+            EvaluationReport report = new EmBenchEvaluation(options.plan())
+                    .run(answerer, trained, triggered ? Optional.of(Markers.TRIGGER) : Optional.empty());
+            double seconds = (System.nanoTime() - started) / 1e9;
+            samplingSeconds += seconds;
+            sampledTokens += answerer.generatedTokens();
+            out.printf(
+                    Locale.ROOT,
+                    "  evaluated %s%s in %.0f s: EM %s, in-domain %s, coherence %s%n",
+                    modelDir.getFileName(),
+                    triggered ? " with the trigger" : "",
+                    seconds,
+                    report.pooled().misalignedRate(),
+                    report.inDomain(),
+                    report.pooled().coherence());
+            return report;
+        }
+    }
+}
