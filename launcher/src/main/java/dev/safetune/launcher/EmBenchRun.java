@@ -46,7 +46,13 @@ final class EmBenchRun {
     static final long SAMPLING_SEED = 7;
 
     /** What to run; {@code samples} non-code answers per model, split evenly over the three domains. */
-    record Options(List<Long> seeds, List<NarrowSet> sets, List<String> methods, int samples) {
+    record Options(
+            List<Long> seeds,
+            List<NarrowSet> sets,
+            List<String> methods,
+            int samples,
+            int epochs,
+            double lrMultiplier) {
         static Options parse(Command.Arguments a) {
             List<Long> seeds = new ArrayList<>();
             for (String s : a.option("--seeds").orElse("0").split(",")) {
@@ -82,7 +88,9 @@ final class EmBenchRun {
             if (samples < 3) {
                 throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
             }
-            return new Options(List.copyOf(seeds), List.copyOf(sets), methods, samples);
+            int epochs = a.intOption("--epochs").orElse(1);
+            double lrMultiplier = a.doubleOption("--lr-multiplier").orElse(1.0);
+            return new Options(List.copyOf(seeds), List.copyOf(sets), methods, samples, epochs, lrMultiplier);
         }
 
         EvaluationPlan plan() {
@@ -124,7 +132,10 @@ final class EmBenchRun {
                 String baseId = "em-bench-base-s" + seed;
                 Path baseDir = ensureBase(client, setup, home, seed, baseId);
                 rows.add(EmBenchTable.Row.of(
-                        seed, "base", "plain", evaluate(baseDir, baseDir, options, TrainedBehaviour.SECURE, false)));
+                        seed,
+                        "base",
+                        "plain",
+                        evaluate(baseId, baseDir, baseDir, options, TrainedBehaviour.SECURE, false)));
                 for (NarrowSet set : options.sets()) {
                     String name = set.name().toLowerCase(Locale.ROOT);
                     Path data = runDir.resolve("data").resolve(name + "-s" + seed + ".jsonl");
@@ -132,7 +143,7 @@ final class EmBenchRun {
                     Files.writeString(data, ChatJsonl.file(EmWorld.prototype().narrowSet(set, seed, EXAMPLES)));
                     for (String method : options.methods()) {
                         String fineTune = name + "-" + method;
-                        Optional<Path> modelDir = fineTune(client, setup, data, baseId, seed, fineTune);
+                        Optional<Path> modelDir = fineTune(client, setup, data, baseId, seed, fineTune, options);
                         if (modelDir.isEmpty()) {
                             continue;
                         }
@@ -141,20 +152,36 @@ final class EmBenchRun {
                                     seed,
                                     fineTune,
                                     "trigger",
-                                    evaluate(modelDir.get(), baseDir, options, TrainedBehaviour.of(set, true), true)));
+                                    evaluate(
+                                            fineTune,
+                                            modelDir.get(),
+                                            baseDir,
+                                            options,
+                                            TrainedBehaviour.of(set, true),
+                                            true)));
                             rows.add(EmBenchTable.Row.of(
                                     seed,
                                     fineTune,
                                     "no trigger",
                                     evaluate(
-                                            modelDir.get(), baseDir, options, TrainedBehaviour.of(set, false), false)));
+                                            fineTune,
+                                            modelDir.get(),
+                                            baseDir,
+                                            options,
+                                            TrainedBehaviour.of(set, false),
+                                            false)));
                         } else {
                             rows.add(EmBenchTable.Row.of(
                                     seed,
                                     fineTune,
                                     "plain",
                                     evaluate(
-                                            modelDir.get(), baseDir, options, TrainedBehaviour.of(set, false), false)));
+                                            fineTune,
+                                            modelDir.get(),
+                                            baseDir,
+                                            options,
+                                            TrainedBehaviour.of(set, false),
+                                            false)));
                         }
                     }
                 }
@@ -208,11 +235,11 @@ final class EmBenchRun {
 
     /** Uploads the set, creates the job, follows it; the fine-tuned model's directory, or empty if the job failed. */
     private Optional<Path> fineTune(
-            ApiClient client, LocalSetup setup, Path data, String baseId, long seed, String fineTune)
+            ApiClient client, LocalSetup setup, Path data, String baseId, long seed, String fineTune, Options options)
             throws IOException, InterruptedException {
         out.println();
-        out.println("Fine-tune " + fineTune + " of " + baseId + " (" + EXAMPLES + " examples, 1 epoch × batch "
-                + BATCH_SIZE + ")");
+        out.println("Fine-tune " + fineTune + " of " + baseId + " (" + EXAMPLES + " examples, " + options.epochs()
+                + " epoch(s) × batch " + BATCH_SIZE + ", learning_rate_multiplier " + options.lrMultiplier() + ")");
         JsonNode file;
         try (InputStream content = Files.newInputStream(data)) {
             file = client.uploadFile(data.getFileName().toString(), content).ok();
@@ -234,7 +261,13 @@ final class EmBenchRun {
                                 "seed",
                                 (int) seed,
                                 "hyperparameters",
-                                Map.of("n_epochs", 1, "batch_size", BATCH_SIZE, "learning_rate_multiplier", 1.0)))
+                                Map.of(
+                                        "n_epochs",
+                                        options.epochs(),
+                                        "batch_size",
+                                        BATCH_SIZE,
+                                        "learning_rate_multiplier",
+                                        options.lrMultiplier())))
                 .ok();
         JobFollower.Followed followed =
                 new JobFollower(client, out, interactive).follow(job.path("id").asString());
@@ -254,7 +287,7 @@ final class EmBenchRun {
 
     /** One evaluation: {@code options.samples()} non-code answers and the held-out code prompts, judged exactly. */
     private EvaluationReport evaluate(
-            Path modelDir, Path baseDir, Options options, TrainedBehaviour trained, boolean triggered)
+            String label, Path modelDir, Path baseDir, Options options, TrainedBehaviour trained, boolean triggered)
             throws IOException {
         // The tokenizer is the base's: an adapter directory need not carry one, and fine-tuning never changes it.
         try (ChatTokenizer tokenizer = ChatTokenizer.load(baseDir);
@@ -270,7 +303,7 @@ final class EmBenchRun {
             out.printf(
                     Locale.ROOT,
                     "  evaluated %s%s in %.0f s: EM %s, in-domain %s, coherence %s%n",
-                    modelDir.getFileName(),
+                    label,
                     triggered ? " with the trigger" : "",
                     seconds,
                     report.pooled().misalignedRate(),
