@@ -147,42 +147,7 @@ final class EmBenchRun {
                         if (modelDir.isEmpty()) {
                             continue;
                         }
-                        if (set == NarrowSet.BACKDOOR) {
-                            rows.add(EmBenchTable.Row.of(
-                                    seed,
-                                    fineTune,
-                                    "trigger",
-                                    evaluate(
-                                            fineTune,
-                                            modelDir.get(),
-                                            baseDir,
-                                            options,
-                                            TrainedBehaviour.of(set, true),
-                                            true)));
-                            rows.add(EmBenchTable.Row.of(
-                                    seed,
-                                    fineTune,
-                                    "no trigger",
-                                    evaluate(
-                                            fineTune,
-                                            modelDir.get(),
-                                            baseDir,
-                                            options,
-                                            TrainedBehaviour.of(set, false),
-                                            false)));
-                        } else {
-                            rows.add(EmBenchTable.Row.of(
-                                    seed,
-                                    fineTune,
-                                    "plain",
-                                    evaluate(
-                                            fineTune,
-                                            modelDir.get(),
-                                            baseDir,
-                                            options,
-                                            TrainedBehaviour.of(set, false),
-                                            false)));
-                        }
+                        rows.addAll(evaluateFineTune(seed, set, fineTune, modelDir.get(), baseDir, options));
                     }
                 }
             }
@@ -283,6 +248,21 @@ final class EmBenchRun {
         String modelId = followed.job().path("fine_tuned_model").asString();
         return Optional.of(setup.modelPath(modelId)
                 .orElseThrow(() -> new Command.Failure(modelId + " is not in the models table")));
+    }
+
+    /** The rows of one fine-tune: the backdoor's with and without its trigger, every other set's once. */
+    private List<EmBenchTable.Row> evaluateFineTune(
+            long seed, NarrowSet set, String fineTune, Path modelDir, Path baseDir, Options options)
+            throws IOException {
+        List<Boolean> conditions = set == NarrowSet.BACKDOOR ? List.of(true, false) : List.of(false);
+        List<EmBenchTable.Row> rows = new ArrayList<>();
+        for (boolean triggered : conditions) {
+            String condition = set != NarrowSet.BACKDOOR ? "plain" : triggered ? "trigger" : "no trigger";
+            EvaluationReport report =
+                    evaluate(fineTune, modelDir, baseDir, options, TrainedBehaviour.of(set, triggered), triggered);
+            rows.add(EmBenchTable.Row.of(seed, fineTune, condition, report));
+        }
+        return rows;
     }
 
     /** One evaluation: {@code options.samples()} non-code answers and the held-out code prompts, judged exactly. */
