@@ -44,7 +44,7 @@ final class EmBenchCommand {
                                 "fine-tune each base (seeds, default 0) on each narrow set (default all four) through"
                                         + " the API,\nevaluate base and fine-tunes, print the table and write it"
                                         + " (md, csv, png) under\n$SAFETUNE_HOME/em-bench/<timestamp>/; methods: lora"
-                                        + " (full cannot be requested through the API yet); --epochs (1) and\n--lr-multiplier (1.0)"
+                                        + " (default) and full; --epochs (1) and\n--lr-multiplier (1.0, times 0.3 for full)"
                                         + " over 3,200 examples in batches of 32 give the prototype's 100 steps at lr 1e-3",
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port))));

@@ -2,6 +2,7 @@ package dev.safetune.launcher;
 
 import ai.djl.ndarray.NDManager;
 import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.model.FineTuningMethod;
 import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.safeguards.embench.evaluation.EmBenchEvaluation;
 import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
@@ -19,6 +20,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -27,6 +29,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code ./safetune em-bench run}: the em-bench table measured through the platform itself. For every pre-training
@@ -38,12 +42,15 @@ import tools.jackson.databind.JsonNode;
  * The API takes epochs, batch size and a learning-rate multiplier, so this sends {@value #EXAMPLES} examples, one
  * epoch of batch 32 (exactly 100 steps, each example once) and multiplier 1 on the base's {@code
  * safetune.base_learning_rate} 1e-3. The worker trains its default adapter, r 16 alpha 32 on the same seven
- * projections: the same scale alpha/r = 2, four times the rank.
+ * projections: the same scale alpha/r = 2, four times the rank. A full fine-tune ({@code --methods full}) trains a
+ * copy of the base registered with {@code safetune_fine_tuning_method: full}, at multiplier 0.3 (the prototype's 3e-4).
  */
 final class EmBenchRun {
     static final int EXAMPLES = 3_200;
     static final int BATCH_SIZE = 32;
     static final long SAMPLING_SEED = 7;
+    /** The prototype's full fine-tunes ran at lr 3e-4, LoRA at 1e-3 (the base's {@code base_learning_rate}). */
+    static final double FULL_LR_FACTOR = 0.3;
 
     /** What to run; {@code samples} non-code answers per model, split evenly over the three domains. */
     record Options(
@@ -76,12 +83,8 @@ final class EmBenchRun {
             }
             List<String> methods = List.of(a.option("--methods").orElse("lora").split(","));
             for (String m : methods) {
-                if (m.equals("full")) {
-                    throw new Command.UsageException("--methods: the API cannot request a full fine-tune yet (jobs"
-                            + " train a LoRA adapter, rank 16 alpha 32 on all seven projections); use lora");
-                }
-                if (!m.equals("lora")) {
-                    throw new Command.UsageException("--methods: unknown method '" + m + "' (lora)");
+                if (!m.equals("lora") && !m.equals("full")) {
+                    throw new Command.UsageException("--methods: unknown method '" + m + "' (lora, full)");
                 }
             }
             int samples = a.intOption("--samples").orElse(300);
@@ -143,7 +146,8 @@ final class EmBenchRun {
                     Files.writeString(data, ChatJsonl.file(EmWorld.prototype().narrowSet(set, seed, EXAMPLES)));
                     for (String method : options.methods()) {
                         String fineTune = name + "-" + method;
-                        Optional<Path> modelDir = fineTune(client, setup, data, baseId, seed, fineTune, options);
+                        String model = method.equals("full") ? ensureFullBase(client, setup, baseDir, baseId) : baseId;
+                        Optional<Path> modelDir = fineTune(client, setup, data, model, seed, fineTune, method, options);
                         if (modelDir.isEmpty()) {
                             continue;
                         }
@@ -198,13 +202,52 @@ final class EmBenchRun {
         return setup.modelPath(baseId).orElse(dir);
     }
 
+    /**
+     * The base registered a second time as {@code <baseId>-full}, its {@code config.json} declaring
+     * {@code safetune_fine_tuning_method: full}: the API has no method parameter, the worker fine-tunes a base the way
+     * its config declares ({@link FineTuningMethod}), so this is how a full fine-tune is requested through the API.
+     */
+    private String ensureFullBase(ApiClient client, LocalSetup setup, Path baseDir, String baseId) throws Exception {
+        String fullId = baseId + "-full";
+        if (client.get("/v1/models/" + fullId).status() == 200) {
+            return fullId;
+        }
+        Path dir = setup.homeDir().resolve("models").resolve(fullId);
+        Files.createDirectories(dir);
+        try (var files = Files.list(baseDir)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, dir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        JsonMapper json = JsonMapper.builder().build();
+        ObjectNode config =
+                (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+        config.put(FineTuningMethod.FIELD, "full");
+        Files.writeString(
+                dir.resolve("config.json"),
+                json.writerWithDefaultPrettyPrinter().writeValueAsString(config));
+        int code = models.importDirectory(List.of("import", "dir:" + dir, "--as", fullId, "--replace"));
+        if (code != 0) {
+            throw new Command.Failure("could not import " + dir + " as " + fullId);
+        }
+        return fullId;
+    }
+
     /** Uploads the set, creates the job, follows it; the fine-tuned model's directory, or empty if the job failed. */
     private Optional<Path> fineTune(
-            ApiClient client, LocalSetup setup, Path data, String baseId, long seed, String fineTune, Options options)
+            ApiClient client,
+            LocalSetup setup,
+            Path data,
+            String baseId,
+            long seed,
+            String fineTune,
+            String method,
+            Options options)
             throws IOException, InterruptedException {
         out.println();
+        double multiplier = (method.equals("full") ? FULL_LR_FACTOR : 1.0) * options.lrMultiplier();
         out.println("Fine-tune " + fineTune + " of " + baseId + " (" + EXAMPLES + " examples, " + options.epochs()
-                + " epoch(s) × batch " + BATCH_SIZE + ", learning_rate_multiplier " + options.lrMultiplier() + ")");
+                + " epoch(s) × batch " + BATCH_SIZE + ", learning_rate_multiplier " + multiplier + ")");
         JsonNode file;
         try (InputStream content = Files.newInputStream(data)) {
             file = client.uploadFile(data.getFileName().toString(), content).ok();
@@ -232,7 +275,7 @@ final class EmBenchRun {
                                         "batch_size",
                                         BATCH_SIZE,
                                         "learning_rate_multiplier",
-                                        options.lrMultiplier())))
+                                        multiplier)))
                 .ok();
         JobFollower.Followed followed =
                 new JobFollower(client, out, interactive).follow(job.path("id").asString());

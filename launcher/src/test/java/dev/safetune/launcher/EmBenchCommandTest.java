@@ -74,9 +74,9 @@ class EmBenchCommandTest {
     }
 
     @Test
-    void runSaysAFullFineTuneCannotBeRequested(@TempDir Path home) throws Exception {
-        assertThat(run(home, "run", "--methods", "lora,full")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("the API cannot request a full fine-tune yet");
+    void runRejectsAnUnknownMethodByName(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--methods", "lora,dora")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--methods: unknown method 'dora' (lora, full)");
     }
 
     @Test
