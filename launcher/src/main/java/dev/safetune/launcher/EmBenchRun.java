@@ -112,6 +112,7 @@ final class EmBenchRun {
     private final boolean interactive;
     private final EmBenchCommand.ModelImport models;
     private final BaseBuilder builder;
+    private double baseBuildSeconds;
     private double fineTuneSeconds;
     private long trainedTokens;
     private double samplingSeconds;
@@ -163,8 +164,9 @@ final class EmBenchRun {
         out.println();
         out.printf(
                 Locale.ROOT,
-                "Time: fine-tunes %.0f s (%,d trained tokens, %,.0f tokens/s), sampling %.0f s (%,d tokens, %,.0f"
+                "Time: base builds %.0f s, fine-tunes %.0f s (%,d trained tokens, %,.0f tokens/s), sampling %.0f s (%,d tokens, %,.0f"
                         + " tokens/s), total %.0f s%n",
+                baseBuildSeconds,
                 fineTuneSeconds,
                 trainedTokens,
                 trainedTokens / Math.max(fineTuneSeconds, 1e-9),
@@ -192,7 +194,9 @@ final class EmBenchRun {
                 CommittedBase.extract(dir);
             } else {
                 out.println("Base " + baseId + ": building (pre-training and aligned SFT) into " + dir);
+                long started = System.nanoTime();
                 builder.build(seed, dir);
+                baseBuildSeconds += (System.nanoTime() - started) / 1e9;
             }
         }
         int code = models.importDirectory(List.of("import", "dir:" + dir, "--as", baseId, "--replace"));
