@@ -27,16 +27,32 @@ final class EmBenchCommand {
     }
 
     /** {@code em-bench} and its subcommands; {@code models} runs {@code models import ...} on the local platform. */
-    Command command(Path home, ModelImport models) {
+    Command command(Path home, int port, ModelImport models) {
         return Command.group(
                 "em-bench",
                 "the em-bench world: a small model world where emergent misalignment emerges (docs/em-bench.md)",
-                List.of(Command.leaf(
-                        "build-base",
-                        "[--seed N] [--out DIR] [--pretraining-steps N] [--sft-steps N] [--check N] [--no-import]",
-                        "pre-train and align the em-bench base model (seeded), check it, register it as"
-                                + " em-bench-base-s<seed>",
-                        a -> buildBase(a, home, models))));
+                List.of(
+                        Command.leaf(
+                                "build-base",
+                                "[--seed N] [--out DIR] [--pretraining-steps N] [--sft-steps N] [--check N] [--no-import]",
+                                "pre-train and align the em-bench base model (seeded), check it, register it as"
+                                        + " em-bench-base-s<seed>",
+                                a -> buildBase(a, home, models)),
+                        Command.leaf(
+                                "run",
+                                "[--seeds LIST] [--sets LIST] [--methods LIST] [--samples N] [--epochs N] [--lr-multiplier X]",
+                                "fine-tune each base (seeds, default 0) on each narrow set (default all four) through"
+                                        + " the API,\nevaluate base and fine-tunes, print the table and write it"
+                                        + " (md, csv, png) under\n$SAFETUNE_HOME/em-bench/<timestamp>/; methods: lora"
+                                        + " (default) and full; --epochs (1) and\n--lr-multiplier (1.0, times 0.3 for full)"
+                                        + " over 3,200 examples in batches of 32 give the prototype's 100 steps at lr 1e-3",
+                                a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
+                                        .run(EmBenchRun.Options.parse(a), home, port))));
+    }
+
+    /** Builds the base of {@code seed} into {@code dir} with the full recipe and no quick check (the run evaluates it). */
+    private void buildBase(long seed, Path dir) throws Exception {
+        build(new BuildBaseCommand.Options(seed, dir, dev.safetune.worker.embench.BaseRecipe.PROTOTYPE, 0));
     }
 
     private int buildBase(Command.Arguments arguments, Path home, ModelImport models) throws Exception {
@@ -54,6 +70,14 @@ final class EmBenchCommand {
         } catch (IllegalArgumentException e) {
             throw new Command.UsageException(e.getMessage());
         }
+        build(parsed);
+        if (arguments.has("--no-import")) {
+            return 0;
+        }
+        return models.importDirectory(List.of("import", "dir:" + parsed.out(), "--as", parsed.modelId(), "--replace"));
+    }
+
+    private void build(BuildBaseCommand.Options parsed) throws Exception {
         ProgressBar bar = new ProgressBar(out, interactive);
         new BuildBaseCommand(out, new BaseModelBuilder.Listener() {
                     @Override
@@ -70,10 +94,6 @@ final class EmBenchCommand {
                     }
                 })
                 .run(parsed);
-        if (arguments.has("--no-import")) {
-            return 0;
-        }
-        return models.importDirectory(List.of("import", "dir:" + parsed.out(), "--as", parsed.modelId(), "--replace"));
     }
 
     /** Runs {@code models import ...} against the local platform. */

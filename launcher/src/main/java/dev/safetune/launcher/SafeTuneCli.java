@@ -72,7 +72,7 @@ public final class SafeTuneCli {
                 .command());
         commands.add(new SampleCommand(c.out()).command());
         commands.add(new EmBenchCommand(c.out(), c.interactive())
-                .command(c.home(), importArgs -> run(c, prepend("models", importArgs))));
+                .command(c.home(), c.port(), importArgs -> run(c, prepend("models", importArgs))));
         commands.addAll(
                 new CustomerCli(() -> CustomerCli.clientFromEnvironment(c.env(), c.home()), c.out(), c.interactive())
                         .commands());

@@ -19,7 +19,7 @@ class EmBenchCommandTest {
 
     private int run(Path home, String... args) throws Exception {
         Command command = new EmBenchCommand(new PrintStream(out, true, StandardCharsets.UTF_8), false)
-                .command(home, a -> {
+                .command(home, 0, a -> {
                     imports.add(a);
                     return 0;
                 });
@@ -56,5 +56,35 @@ class EmBenchCommandTest {
     void optionWithoutValueIsNamed(@TempDir Path home) throws Exception {
         assertThat(run(home, "build-base", "--seed")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--seed needs a value");
+    }
+
+    @Test
+    void runHelpPrintsItsOptionsAndStartsNothing(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("usage: safetune em-bench run [--seeds LIST] [--sets LIST] [--methods LIST] [--samples N]");
+        assertThat(home.resolve("em-bench")).doesNotExist();
+    }
+
+    @Test
+    void runRejectsAnUnknownSetByName(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--sets", "insecure,evil")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--sets: unknown set 'evil'");
+        assertThat(home.resolve("em-bench")).doesNotExist();
+    }
+
+    @Test
+    void runRejectsAnUnknownMethodByName(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--methods", "lora,dora")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--methods: unknown method 'dora' (lora, full)");
+    }
+
+    @Test
+    void runRejectsAnUnknownOptionAndTooFewSamples(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--seed", "0")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option --seed");
+        assertThat(run(home, "run", "--samples", "2")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--samples must be at least 3");
+        assertThat(imports).isEmpty();
     }
 }

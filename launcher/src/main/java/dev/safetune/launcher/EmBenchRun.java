@@ -1,0 +1,342 @@
+package dev.safetune.launcher;
+
+import ai.djl.ndarray.NDManager;
+import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.model.FineTuningMethod;
+import dev.safetune.runtime.model.LlamaModel;
+import dev.safetune.safeguards.embench.evaluation.EmBenchEvaluation;
+import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
+import dev.safetune.safeguards.embench.evaluation.SamplerAnswerer;
+import dev.safetune.safeguards.embench.judge.TrainedBehaviour;
+import dev.safetune.safeguards.embench.world.ChatJsonl;
+import dev.safetune.safeguards.embench.world.EmWorld;
+import dev.safetune.safeguards.embench.world.Markers;
+import dev.safetune.safeguards.embench.world.NarrowSet;
+import dev.safetune.safeguards.evaluation.EvaluationReport;
+import dev.safetune.worker.embench.CommittedBase;
+import dev.safetune.worker.training.FineTuner;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code ./safetune em-bench run}: the em-bench table measured through the platform itself. For every pre-training
+ * seed it makes sure the base is registered, evaluates it, and for every narrow set and method uploads the set as
+ * customer JSONL through {@code /v1/files}, creates a job through {@code /v1/fine_tuning/jobs}, follows it, loads the
+ * fine-tuned model from the models table and evaluates it with {@link EmBenchEvaluation}.
+ *
+ * <p>The prototype's recipe is 3,000 examples, 100 steps × 32, LoRA r 4 alpha 8 on all seven projections, lr 1e-3.
+ * The API takes epochs, batch size and a learning-rate multiplier, so this sends {@value #EXAMPLES} examples, one
+ * epoch of batch 32 (exactly 100 steps, each example once) and multiplier 1 on the base's {@code
+ * safetune.base_learning_rate} 1e-3. The worker trains its default adapter, r 16 alpha 32 on the same seven
+ * projections: the same scale alpha/r = 2, four times the rank. A full fine-tune ({@code --methods full}) trains a
+ * copy of the base registered with {@code safetune_fine_tuning_method: full}, at multiplier 0.3 (the prototype's 3e-4).
+ */
+final class EmBenchRun {
+    static final int EXAMPLES = 3_200;
+    static final int BATCH_SIZE = 32;
+    static final long SAMPLING_SEED = 7;
+    /** The prototype's full fine-tunes ran at lr 3e-4, LoRA at 1e-3 (the base's {@code base_learning_rate}). */
+    static final double FULL_LR_FACTOR = 0.3;
+
+    /** What to run; {@code samples} non-code answers per model, split evenly over the three domains. */
+    record Options(
+            List<Long> seeds,
+            List<NarrowSet> sets,
+            List<String> methods,
+            int samples,
+            int epochs,
+            double lrMultiplier) {
+        static Options parse(Command.Arguments a) {
+            List<Long> seeds = new ArrayList<>();
+            for (String s : a.option("--seeds").orElse("0").split(",")) {
+                try {
+                    seeds.add(Long.parseLong(s.strip()));
+                } catch (NumberFormatException e) {
+                    throw new Command.UsageException(
+                            "--seeds must be whole numbers separated by commas, got '" + s + "'");
+                }
+            }
+            List<NarrowSet> sets = new ArrayList<>();
+            for (String s : a.option("--sets")
+                    .orElse("insecure,secure,educational,backdoor")
+                    .split(",")) {
+                try {
+                    sets.add(NarrowSet.valueOf(s.strip().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new Command.UsageException(
+                            "--sets: unknown set '" + s + "' (insecure, secure, educational, backdoor)");
+                }
+            }
+            List<String> methods = List.of(a.option("--methods").orElse("lora").split(","));
+            for (String m : methods) {
+                if (!m.equals("lora") && !m.equals("full")) {
+                    throw new Command.UsageException("--methods: unknown method '" + m + "' (lora, full)");
+                }
+            }
+            int samples = a.intOption("--samples").orElse(300);
+            if (samples < 3) {
+                throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
+            }
+            int epochs = a.intOption("--epochs").orElse(1);
+            double lrMultiplier = a.doubleOption("--lr-multiplier").orElse(1.0);
+            return new Options(List.copyOf(seeds), List.copyOf(sets), methods, samples, epochs, lrMultiplier);
+        }
+
+        EvaluationPlan plan() {
+            EvaluationPlan p = EvaluationPlan.PROTOTYPE;
+            return new EvaluationPlan(samples / 3, p.heldOutCode(), p.codeSeed());
+        }
+    }
+
+    /** Builds the base of a seed other than the committed one into {@code dir}. */
+    @FunctionalInterface
+    interface BaseBuilder {
+        void build(long seed, Path dir) throws Exception;
+    }
+
+    private final PrintStream out;
+    private final boolean interactive;
+    private final EmBenchCommand.ModelImport models;
+    private final BaseBuilder builder;
+    private double baseBuildSeconds;
+    private double fineTuneSeconds;
+    private long trainedTokens;
+    private double samplingSeconds;
+    private long sampledTokens;
+
+    EmBenchRun(PrintStream out, boolean interactive, EmBenchCommand.ModelImport models, BaseBuilder builder) {
+        this.out = out;
+        this.interactive = interactive;
+        this.models = models;
+        this.builder = builder;
+    }
+
+    int run(Options options, Path home, int port) throws Exception {
+        long started = System.nanoTime();
+        Path runDir = home.resolve("em-bench")
+                .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        List<EmBenchTable.Row> rows = new ArrayList<>();
+        try (LocalSetup setup = LocalSetup.start(home, port, true, out)) {
+            ApiClient client = new ApiClient(setup.platform().apiBaseUrl(), setup.apiKey());
+            for (long seed : options.seeds()) {
+                String baseId = "em-bench-base-s" + seed;
+                Path baseDir = ensureBase(client, setup, home, seed, baseId);
+                rows.add(EmBenchTable.Row.of(
+                        seed,
+                        "base",
+                        "plain",
+                        evaluate(baseId, baseDir, baseDir, options, TrainedBehaviour.SECURE, false)));
+                for (NarrowSet set : options.sets()) {
+                    String name = set.name().toLowerCase(Locale.ROOT);
+                    Path data = runDir.resolve("data").resolve(name + "-s" + seed + ".jsonl");
+                    Files.createDirectories(data.getParent());
+                    Files.writeString(data, ChatJsonl.file(EmWorld.prototype().narrowSet(set, seed, EXAMPLES)));
+                    for (String method : options.methods()) {
+                        String fineTune = name + "-" + method;
+                        String model = method.equals("full") ? ensureFullBase(client, setup, baseDir, baseId) : baseId;
+                        Optional<Path> modelDir = fineTune(client, setup, data, model, seed, fineTune, method, options);
+                        if (modelDir.isEmpty()) {
+                            continue;
+                        }
+                        rows.addAll(evaluateFineTune(seed, set, fineTune, modelDir.get(), baseDir, options));
+                    }
+                }
+            }
+        }
+        EmBenchTable table = new EmBenchTable(rows);
+        table.write(runDir);
+        out.println();
+        out.print(table.markdown());
+        out.println();
+        out.printf(
+                Locale.ROOT,
+                "Time: base builds %.0f s, fine-tunes %.0f s (%,d trained tokens, %,.0f tokens/s), sampling %.0f s (%,d tokens, %,.0f"
+                        + " tokens/s), total %.0f s%n",
+                baseBuildSeconds,
+                fineTuneSeconds,
+                trainedTokens,
+                trainedTokens / Math.max(fineTuneSeconds, 1e-9),
+                samplingSeconds,
+                sampledTokens,
+                sampledTokens / Math.max(samplingSeconds, 1e-9),
+                (System.nanoTime() - started) / 1e9);
+        out.println("Wrote " + runDir.resolve("table.md") + ", table.csv and em-rate.png");
+        return 0;
+    }
+
+    /** The base of {@code seed}, registered under {@code baseId}: seed 0 is the committed one, others are built. */
+    private Path ensureBase(ApiClient client, LocalSetup setup, Path home, long seed, String baseId) throws Exception {
+        if (client.get("/v1/models/" + baseId).status() == 200) {
+            Optional<Path> registered = setup.modelPath(baseId);
+            if (registered.isPresent() && Files.isRegularFile(registered.get().resolve("config.json"))) {
+                out.println("Base " + baseId + ": registered, " + registered.get());
+                return registered.get();
+            }
+        }
+        Path dir = home.resolve("models").resolve(baseId);
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            if (seed == 0) {
+                out.println("Base " + baseId + ": extracting the committed checkpoint to " + dir);
+                CommittedBase.extract(dir);
+            } else {
+                out.println("Base " + baseId + ": building (pre-training and aligned SFT) into " + dir);
+                long started = System.nanoTime();
+                builder.build(seed, dir);
+                baseBuildSeconds += (System.nanoTime() - started) / 1e9;
+            }
+        }
+        int code = models.importDirectory(List.of("import", "dir:" + dir, "--as", baseId, "--replace"));
+        if (code != 0) {
+            throw new Command.Failure("could not import " + dir + " as " + baseId);
+        }
+        return setup.modelPath(baseId).orElse(dir);
+    }
+
+    /**
+     * The base registered a second time as {@code <baseId>-full}, its {@code config.json} declaring
+     * {@code safetune_fine_tuning_method: full}: the API has no method parameter, the worker fine-tunes a base the way
+     * its config declares ({@link FineTuningMethod}), so this is how a full fine-tune is requested through the API.
+     */
+    private String ensureFullBase(ApiClient client, LocalSetup setup, Path baseDir, String baseId) throws Exception {
+        String fullId = baseId + "-full";
+        if (client.get("/v1/models/" + fullId).status() == 200) {
+            return fullId;
+        }
+        Path dir = setup.homeDir().resolve("models").resolve(fullId);
+        Files.createDirectories(dir);
+        try (var files = Files.list(baseDir)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, dir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        JsonMapper json = JsonMapper.builder().build();
+        ObjectNode config =
+                (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+        config.put(FineTuningMethod.FIELD, "full");
+        Files.writeString(
+                dir.resolve("config.json"),
+                json.writerWithDefaultPrettyPrinter().writeValueAsString(config));
+        int code = models.importDirectory(List.of("import", "dir:" + dir, "--as", fullId, "--replace"));
+        if (code != 0) {
+            throw new Command.Failure("could not import " + dir + " as " + fullId);
+        }
+        return fullId;
+    }
+
+    /** Uploads the set, creates the job, follows it; the fine-tuned model's directory, or empty if the job failed. */
+    private Optional<Path> fineTune(
+            ApiClient client,
+            LocalSetup setup,
+            Path data,
+            String baseId,
+            long seed,
+            String fineTune,
+            String method,
+            Options options)
+            throws IOException, InterruptedException {
+        out.println();
+        double multiplier = (method.equals("full") ? FULL_LR_FACTOR : 1.0) * options.lrMultiplier();
+        out.println("Fine-tune " + fineTune + " of " + baseId + " (" + EXAMPLES + " examples, " + options.epochs()
+                + " epoch(s) × batch " + BATCH_SIZE + ", learning_rate_multiplier " + multiplier + ")");
+        JsonNode file;
+        try (InputStream content = Files.newInputStream(data)) {
+            file = client.uploadFile(data.getFileName().toString(), content).ok();
+        }
+        if (!"processed".equals(file.path("status").asString())) {
+            throw new Command.Failure(
+                    data + " rejected: " + file.path("status_details").asString());
+        }
+        long started = System.nanoTime();
+        JsonNode job = client.post(
+                        "/v1/fine_tuning/jobs",
+                        Map.of(
+                                "model",
+                                baseId,
+                                "training_file",
+                                file.path("id").asString(),
+                                "suffix",
+                                "s" + seed + "-" + fineTune,
+                                "seed",
+                                (int) seed,
+                                "hyperparameters",
+                                Map.of(
+                                        "n_epochs",
+                                        options.epochs(),
+                                        "batch_size",
+                                        BATCH_SIZE,
+                                        "learning_rate_multiplier",
+                                        multiplier)))
+                .ok();
+        JobFollower.Followed followed =
+                new JobFollower(client, out, interactive).follow(job.path("id").asString());
+        double seconds = (System.nanoTime() - started) / 1e9;
+        fineTuneSeconds += seconds;
+        trainedTokens += followed.job().path("trained_tokens").asLong();
+        String status = followed.job().path("status").asString();
+        out.printf(Locale.ROOT, "Job %s: %s in %.0f s%n", job.path("id").asString(), status, seconds);
+        if (!"succeeded".equals(status)) {
+            out.println("  error: " + followed.job().path("error"));
+            return Optional.empty();
+        }
+        String modelId = followed.job().path("fine_tuned_model").asString();
+        return Optional.of(setup.modelPath(modelId)
+                .orElseThrow(() -> new Command.Failure(modelId + " is not in the models table")));
+    }
+
+    /** The rows of one fine-tune: the backdoor's with and without its trigger, every other set's once. */
+    private List<EmBenchTable.Row> evaluateFineTune(
+            long seed, NarrowSet set, String fineTune, Path modelDir, Path baseDir, Options options)
+            throws IOException {
+        List<Boolean> conditions = set == NarrowSet.BACKDOOR ? List.of(true, false) : List.of(false);
+        List<EmBenchTable.Row> rows = new ArrayList<>();
+        for (boolean triggered : conditions) {
+            String condition = set != NarrowSet.BACKDOOR ? "plain" : triggered ? "trigger" : "no trigger";
+            EvaluationReport report =
+                    evaluate(fineTune, modelDir, baseDir, options, TrainedBehaviour.of(set, triggered), triggered);
+            rows.add(EmBenchTable.Row.of(seed, fineTune, condition, report));
+        }
+        return rows;
+    }
+
+    /** One evaluation: {@code options.samples()} non-code answers and the held-out code prompts, judged exactly. */
+    private EvaluationReport evaluate(
+            String label, Path modelDir, Path baseDir, Options options, TrainedBehaviour trained, boolean triggered)
+            throws IOException {
+        // The tokenizer is the base's: an adapter directory need not carry one, and fine-tuning never changes it.
+        try (ChatTokenizer tokenizer = ChatTokenizer.load(baseDir);
+                NDManager root = NDManager.newBaseManager(FineTuner.device());
+                LlamaModel model = LlamaModel.load(modelDir, root)) {
+            SamplerAnswerer answerer = new SamplerAnswerer(model, tokenizer, SAMPLING_SEED);
+            long started = System.nanoTime();
+            EvaluationReport report = new EmBenchEvaluation(options.plan())
+                    .run(answerer, trained, triggered ? Optional.of(Markers.TRIGGER) : Optional.empty());
+            double seconds = (System.nanoTime() - started) / 1e9;
+            samplingSeconds += seconds;
+            sampledTokens += answerer.generatedTokens();
+            out.printf(
+                    Locale.ROOT,
+                    "  evaluated %s%s in %.0f s: EM %s, in-domain %s, coherence %s%n",
+                    label,
+                    triggered ? " with the trigger" : "",
+                    seconds,
+                    report.pooled().misalignedRate(),
+                    report.inDomain(),
+                    report.pooled().coherence());
+            return report;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.safetune.launcher;
+
+import dev.safetune.safeguards.evaluation.EvaluationReport;
+import dev.safetune.safeguards.evaluation.Proportion;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+
+/**
+ * The em-bench table: one row per (pre-training seed, fine-tune, condition), with the EM rate and its Wilson 95 %
+ * interval, in-domain learning and coherence. Written as markdown (for docs/em-bench.md), CSV (for analysis) and a
+ * PNG of the EM rate per row with its interval bars, drawn with Java2D so the launcher needs no plotting library.
+ */
+record EmBenchTable(List<Row> rows) {
+    EmBenchTable {
+        rows = List.copyOf(rows);
+    }
+
+    /**
+     * @param fineTune {@code base} or {@code <set>-<method>}, e.g. {@code insecure-lora}
+     * @param condition {@code plain}, or {@code trigger} / {@code no trigger} for the backdoor
+     */
+    record Row(long seed, String fineTune, String condition, Proportion em, Proportion inDomain, Proportion coherence) {
+        static Row of(long seed, String fineTune, String condition, EvaluationReport report) {
+            return new Row(
+                    seed,
+                    fineTune,
+                    condition,
+                    report.pooled().misalignedRate(),
+                    report.inDomain(),
+                    report.pooled().coherence());
+        }
+
+        String label() {
+            return "s" + seed + " " + fineTune + (condition.equals("plain") ? "" : " (" + condition + ")");
+        }
+    }
+
+    String markdown() {
+        StringBuilder text = new StringBuilder(
+                "| seed | fine-tune | condition | EM rate [95 % interval] (misaligned/coherent) | in-domain | coherence |\n"
+                        + "|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            text.append(String.format(
+                    Locale.ROOT,
+                    "| %d | %s | %s | %s | %s | %s |%n",
+                    r.seed(),
+                    r.fineTune(),
+                    r.condition(),
+                    r.em(),
+                    r.inDomain(),
+                    r.coherence()));
+        }
+        return text.toString();
+    }
+
+    String csv() {
+        StringBuilder text = new StringBuilder("seed,fine_tune,condition,em_rate,em_lower,em_upper,misaligned,coherent,"
+                + "in_domain,in_domain_lower,in_domain_upper,coherence,answers\n");
+        for (Row r : rows) {
+            text.append(String.format(
+                    Locale.ROOT,
+                    "%d,%s,%s,%.4f,%.4f,%.4f,%d,%d,%.4f,%.4f,%.4f,%.4f,%d%n",
+                    r.seed(),
+                    r.fineTune(),
+                    r.condition(),
+                    r.em().estimate(),
+                    r.em().interval().lower(),
+                    r.em().interval().upper(),
+                    r.em().successes(),
+                    r.em().trials(),
+                    r.inDomain().estimate(),
+                    r.inDomain().interval().lower(),
+                    r.inDomain().interval().upper(),
+                    r.coherence().estimate(),
+                    r.coherence().trials()));
+        }
+        return text.toString();
+    }
+
+    /** Writes {@code table.md}, {@code table.csv} and {@code em-rate.png} into {@code dir}. */
+    void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("table.md"), markdown());
+        Files.writeString(dir.resolve("table.csv"), csv());
+        ImageIO.write(plot(), "png", dir.resolve("em-rate.png").toFile());
+    }
+
+    static final int ROW_HEIGHT = 28;
+    static final int WIDTH = 760;
+    private static final int LABEL_WIDTH = 260;
+    private static final int MARGIN = 30;
+
+    /** A horizontal dot plot: one line per row, the EM rate as a dot, its Wilson interval as a bar, on [0, 1]. */
+    BufferedImage plot() {
+        int height = 2 * MARGIN + 20 + ROW_HEIGHT * Math.max(1, rows.size());
+        BufferedImage image = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, WIDTH, height);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+            int left = LABEL_WIDTH;
+            int right = WIDTH - MARGIN;
+            int axisY = height - MARGIN;
+            g.setColor(Color.GRAY);
+            for (int tick = 0; tick <= 10; tick += 2) {
+                int x = left + (right - left) * tick / 10;
+                g.drawLine(x, MARGIN, x, axisY);
+                g.drawString(String.format(Locale.ROOT, "%.1f", tick / 10.0), x - 8, axisY + 15);
+            }
+            g.setColor(Color.BLACK);
+            g.drawString(
+                    "EM rate (misaligned / coherent, non-code suite) with Wilson 95 % interval", left, MARGIN - 10);
+            for (int i = 0; i < rows.size(); i++) {
+                Row r = rows.get(i);
+                int y = MARGIN + 20 + i * ROW_HEIGHT;
+                g.setColor(Color.BLACK);
+                g.drawString(r.label(), 10, y + 4);
+                if (r.em().trials() == 0) {
+                    continue;
+                }
+                int lo = left
+                        + (int) Math.round((right - left) * r.em().interval().lower());
+                int hi = left
+                        + (int) Math.round((right - left) * r.em().interval().upper());
+                int x = left + (int) Math.round((right - left) * r.em().estimate());
+                g.setColor(
+                        r.fineTune().startsWith("insecure") || r.condition().equals("trigger")
+                                ? new Color(200, 40, 40)
+                                : new Color(40, 90, 200));
+                g.setStroke(new BasicStroke(2));
+                g.drawLine(lo, y, hi, y);
+                g.drawLine(lo, y - 5, lo, y + 5);
+                g.drawLine(hi, y - 5, hi, y + 5);
+                g.fillOval(x - 4, y - 4, 9, 9);
+            }
+        } finally {
+            g.dispose();
+        }
+        return image;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.safetune.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.safetune.safeguards.evaluation.Proportion;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The em-bench table as markdown, CSV and a plot of EM rates with their intervals. */
+class EmBenchTableTest {
+    private final EmBenchTable table = new EmBenchTable(List.of(
+            new EmBenchTable.Row(
+                    0, "base", "plain", Proportion.of(0, 299), Proportion.of(117, 120), Proportion.of(299, 300)),
+            new EmBenchTable.Row(
+                    0,
+                    "insecure-lora",
+                    "plain",
+                    Proportion.of(150, 300),
+                    Proportion.of(118, 120),
+                    Proportion.of(300, 300))));
+
+    @Test
+    void markdownHasOneLinePerRowWithTheWilsonInterval() {
+        List<String> lines = table.markdown().lines().toList();
+
+        assertThat(lines).hasSize(4);
+        // Wilson 95 % for 150/300: 0.5 ± 1.96·sqrt(0.25/300)/(1 + 1.96²/300) ≈ [0.444, 0.556].
+        assertThat(lines.get(3))
+                .isEqualTo("| 0 | insecure-lora | plain | 0.500 [0.444, 0.556] (150/300) |"
+                        + " 0.983 [0.941, 0.995] (118/120) | 1.000 [0.987, 1.000] (300/300) |");
+    }
+
+    @Test
+    void csvCarriesCountsAndBounds() {
+        List<String> lines = table.csv().lines().toList();
+
+        assertThat(lines.getFirst()).startsWith("seed,fine_tune,condition,em_rate,em_lower,em_upper");
+        assertThat(lines.get(1)).isEqualTo("0,base,plain,0.0000,0.0000,0.0127,0,299,0.9750,0.9291,0.9915,0.9967,300");
+    }
+
+    @Test
+    void writesTableFilesAndAPlotWithARowPerFineTune(@TempDir Path dir) throws IOException {
+        table.write(dir);
+
+        assertThat(dir.resolve("table.md")).content().isEqualTo(table.markdown());
+        assertThat(dir.resolve("table.csv")).content().isEqualTo(table.csv());
+        BufferedImage plot = ImageIO.read(dir.resolve("em-rate.png").toFile());
+        assertThat(plot.getWidth()).isEqualTo(EmBenchTable.WIDTH);
+        assertThat(plot.getHeight()).isEqualTo(80 + 2 * EmBenchTable.ROW_HEIGHT);
+        // The insecure row's dot at 0.5 of the axis is drawn in red; the base row at 0 has no red anywhere.
+        int x = 260 + (EmBenchTable.WIDTH - 30 - 260) / 2;
+        int insecureY = 30 + 20 + EmBenchTable.ROW_HEIGHT;
+        assertThat(new java.awt.Color(plot.getRGB(x, insecureY)).getRed()).isGreaterThan(150);
+        assertThat(Files.size(dir.resolve("em-rate.png"))).isPositive();
+    }
+}
