@@ -83,8 +83,8 @@ final class EmBenchRun {
             }
             List<String> methods = List.of(a.option("--methods").orElse("lora").split(","));
             for (String m : methods) {
-                if (!m.equals("lora") && !m.equals("full")) {
-                    throw new Command.UsageException("--methods: unknown method '" + m + "' (lora, full)");
+                if (!m.equals("lora") && !m.equals("lora-r4") && !m.equals("full")) {
+                    throw new Command.UsageException("--methods: unknown method '" + m + "' (lora, lora-r4, full)");
                 }
             }
             int samples = a.intOption("--samples").orElse(300);
@@ -147,7 +147,29 @@ final class EmBenchRun {
                     Files.writeString(data, ChatJsonl.file(EmWorld.prototype().narrowSet(set, seed, EXAMPLES)));
                     for (String method : options.methods()) {
                         String fineTune = name + "-" + method;
-                        String model = method.equals("full") ? ensureFullBase(client, setup, baseDir, baseId) : baseId;
+                        String model = switch (method) {
+                            case "full" ->
+                                variantBase(
+                                        client,
+                                        setup,
+                                        baseDir,
+                                        baseId,
+                                        "-full",
+                                        Map.of(FineTuningMethod.FIELD, "full"));
+                            case "lora-r4" ->
+                                variantBase(
+                                        client,
+                                        setup,
+                                        baseDir,
+                                        baseId,
+                                        "-r4",
+                                        Map.of(
+                                                FineTuningMethod.LORA_RANK_FIELD,
+                                                4,
+                                                FineTuningMethod.LORA_ALPHA_FIELD,
+                                                8));
+                            default -> baseId;
+                        };
                         Optional<Path> modelDir = fineTune(client, setup, data, model, seed, fineTune, method, options);
                         if (modelDir.isEmpty()) {
                             continue;
@@ -207,12 +229,15 @@ final class EmBenchRun {
     }
 
     /**
-     * The base registered a second time as {@code <baseId>-full}, its {@code config.json} declaring
-     * {@code safetune_fine_tuning_method: full}: the API has no method parameter, the worker fine-tunes a base the way
-     * its config declares ({@link FineTuningMethod}), so this is how a full fine-tune is requested through the API.
+     * The base registered a second time as {@code <baseId><suffix>}, its {@code config.json} declaring
+     * {@code fields}: the API has neither a method nor a rank parameter, the worker fine-tunes a base the way its config
+     * declares ({@link FineTuningMethod}), so this is how a full fine-tune ({@code safetune_fine_tuning_method: full})
+     * or the prototype's LoRA rank 4 / alpha 8 is requested through the API.
      */
-    private String ensureFullBase(ApiClient client, LocalSetup setup, Path baseDir, String baseId) throws Exception {
-        String fullId = baseId + "-full";
+    private String variantBase(
+            ApiClient client, LocalSetup setup, Path baseDir, String baseId, String suffix, Map<String, Object> fields)
+            throws Exception {
+        String fullId = baseId + suffix;
         if (client.get("/v1/models/" + fullId).status() == 200) {
             return fullId;
         }
@@ -226,7 +251,7 @@ final class EmBenchRun {
         JsonMapper json = JsonMapper.builder().build();
         ObjectNode config =
                 (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
-        config.put(FineTuningMethod.FIELD, "full");
+        fields.forEach((name, value) -> config.putPOJO(name, value));
         Files.writeString(
                 dir.resolve("config.json"),
                 json.writerWithDefaultPrettyPrinter().writeValueAsString(config));

@@ -76,7 +76,8 @@ class EmBenchCommandTest {
     @Test
     void runRejectsAnUnknownMethodByName(@TempDir Path home) throws Exception {
         assertThat(run(home, "run", "--methods", "lora,dora")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--methods: unknown method 'dora' (lora, full)");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--methods: unknown method 'dora' (lora, lora-r4, full)");
     }
 
     @Test

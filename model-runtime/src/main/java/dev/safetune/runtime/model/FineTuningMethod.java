@@ -18,6 +18,10 @@ public enum FineTuningMethod {
     FULL;
 
     public static final String FIELD = "safetune_fine_tuning_method";
+    /** A LoRA base may declare its adapter's rank and alpha; {@link LoraConfig#DEFAULT}'s otherwise. */
+    public static final String LORA_RANK_FIELD = "safetune_lora_rank";
+
+    public static final String LORA_ALPHA_FIELD = "safetune_lora_alpha";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** The method {@code baseModelDir}'s config asks for; LoRA unless it says {@code full}. */
@@ -34,7 +38,28 @@ public enum FineTuningMethod {
         };
     }
 
-    /** The adapter a training request trains, empty for a full fine-tune. */
+    /**
+     * The adapter a job on {@code baseModelDir} trains: empty for a full fine-tune, else {@link LoraConfig#DEFAULT}
+     * with the rank and alpha the config declares ({@value #LORA_RANK_FIELD}, {@value #LORA_ALPHA_FIELD}), so that a
+     * base whose recipe was measured at another rank (em-bench's prototype: r 4, alpha 8) is fine-tuned as measured.
+     */
+    public static Optional<LoraConfig> adapterFor(Path baseModelDir) throws IOException {
+        if (of(baseModelDir) == FULL) {
+            return Optional.empty();
+        }
+        JsonNode config =
+                JSON.readTree(baseModelDir.resolve(ModelConfig.FILE_NAME).toFile());
+        LoraConfig defaults = LoraConfig.DEFAULT;
+        int rank = config.path(LORA_RANK_FIELD).asInt(defaults.rank());
+        double alpha = config.path(LORA_ALPHA_FIELD).asDouble(defaults.alpha());
+        if (rank < 1 || !(alpha > 0)) {
+            throw new IllegalArgumentException(LORA_RANK_FIELD + " and " + LORA_ALPHA_FIELD + " in " + baseModelDir
+                    + "/config.json must be positive, got " + rank + " and " + alpha);
+        }
+        return Optional.of(new LoraConfig(rank, alpha, defaults.useRsLora(), defaults.dropout(), defaults.targets()));
+    }
+
+    /** The default adapter of this method, empty for a full fine-tune. */
     public Optional<LoraConfig> adapter() {
         return this == LORA ? Optional.of(LoraConfig.DEFAULT) : Optional.empty();
     }

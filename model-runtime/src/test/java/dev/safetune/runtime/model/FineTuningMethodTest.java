@@ -37,4 +37,34 @@ class FineTuningMethodTest {
                 .hasMessageContaining("safetune_fine_tuning_method")
                 .hasMessageContaining("qlora");
     }
+
+    @Test
+    void aLoraBaseMayDeclareItsAdaptersRankAndAlpha(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("config.json"), "{\"safetune_lora_rank\": 4, \"safetune_lora_alpha\": 8}");
+
+        LoraConfig adapter = FineTuningMethod.adapterFor(dir).orElseThrow();
+
+        assertThat(adapter.rank()).isEqualTo(4);
+        assertThat(adapter.alpha()).isEqualTo(8.0);
+        assertThat(adapter.targets()).isEqualTo(LoraConfig.DEFAULT.targets());
+    }
+
+    @Test
+    void withoutADeclarationTheAdapterIsTheDefaultAndAFullBaseHasNone(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\"}");
+        assertThat(FineTuningMethod.adapterFor(dir)).contains(LoraConfig.DEFAULT);
+
+        Files.writeString(
+                dir.resolve("config.json"), "{\"safetune_fine_tuning_method\": \"full\", \"safetune_lora_rank\": 4}");
+        assertThat(FineTuningMethod.adapterFor(dir)).isEmpty();
+    }
+
+    @Test
+    void aNonPositiveRankIsAnErrorNamingTheField(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("config.json"), "{\"safetune_lora_rank\": 0}");
+
+        assertThatThrownBy(() -> FineTuningMethod.adapterFor(dir))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("safetune_lora_rank");
+    }
 }

@@ -192,7 +192,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
                 properties.worker().checkpointEverySteps(),
                 checkpoint.map(c -> Path.of(c.storagePath())),
                 job.hyperparameters().maxSequenceLength(),
-                FineTuningMethod.of(baseModel).adapter());
+                FineTuningMethod.adapterFor(baseModel));
         Reporter reporter = new Reporter(lease, heartbeat, modelName);
         TrainingResult result = fineTuner.train(request, reporter);
         queue.recordThroughput(job.model(), reporter.tokensPerSecond());
