@@ -26,8 +26,14 @@ public enum FineTuningMethod {
 
     /** The method {@code baseModelDir}'s config asks for; LoRA unless it says {@code full}. */
     public static FineTuningMethod of(Path baseModelDir) throws IOException {
-        JsonNode config =
-                JSON.readTree(baseModelDir.resolve(ModelConfig.FILE_NAME).toFile());
+        return of(readConfig(baseModelDir), baseModelDir);
+    }
+
+    private static JsonNode readConfig(Path baseModelDir) throws IOException {
+        return JSON.readTree(baseModelDir.resolve(ModelConfig.FILE_NAME).toFile());
+    }
+
+    private static FineTuningMethod of(JsonNode config, Path baseModelDir) {
         String declared = config.path(FIELD).asString("lora");
         return switch (declared) {
             case "lora" -> LORA;
@@ -44,11 +50,10 @@ public enum FineTuningMethod {
      * base whose recipe was measured at another rank (em-bench's prototype: r 4, alpha 8) is fine-tuned as measured.
      */
     public static Optional<LoraConfig> adapterFor(Path baseModelDir) throws IOException {
-        if (of(baseModelDir) == FULL) {
+        JsonNode config = readConfig(baseModelDir);
+        if (of(config, baseModelDir) == FULL) {
             return Optional.empty();
         }
-        JsonNode config =
-                JSON.readTree(baseModelDir.resolve(ModelConfig.FILE_NAME).toFile());
         LoraConfig defaults = LoraConfig.DEFAULT;
         int rank = config.path(LORA_RANK_FIELD).asInt(defaults.rank());
         double alpha = config.path(LORA_ALPHA_FIELD).asDouble(defaults.alpha());
