@@ -113,7 +113,7 @@ final class CustomerCli {
         String baseUrl = ApiClient.baseUrl(firstSet(env, "SAFETUNE_BASE_URL", "OPENAI_BASE_URL"), env);
         String key = firstSet(env, "SAFETUNE_API_KEY", "OPENAI_API_KEY");
         if (key == null) {
-            Path local = home.resolve("local-api-key");
+            Path local = home.resolve(LocalSetup.API_KEY_FILE);
             if (!Files.isRegularFile(local)) {
                 throw new Command.Failure(
                         "no API key: set SAFETUNE_API_KEY (or OPENAI_API_KEY), or run ./safetune serve once locally");
