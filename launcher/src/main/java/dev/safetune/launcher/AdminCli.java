@@ -93,10 +93,7 @@ final class AdminCli {
 
     /** The admin API's endpoint and key, from the environment or the local platform's key file. */
     static ApiClient clientFromEnvironment(Map<String, String> env, Path home) {
-        String baseUrl = env.get("SAFETUNE_BASE_URL");
-        baseUrl = baseUrl == null || baseUrl.isBlank()
-                ? "http://127.0.0.1:" + env.getOrDefault("SAFETUNE_PORT", "8080")
-                : baseUrl.replaceAll("/+$", "").replaceAll("/v1$", "");
+        String baseUrl = ApiClient.baseUrl(env.get("SAFETUNE_BASE_URL"), env);
         String key = env.get("SAFETUNE_ADMIN_KEY");
         if (key == null || key.isBlank()) {
             Path local = home.resolve(LocalSetup.ADMIN_KEY_FILE);

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,6 +23,17 @@ public final class ApiClient {
     private final JsonMapper json = JsonMapper.builder().build();
     private final String baseUrl;
     private final String apiKey;
+
+    /**
+     * The API's base URL from {@code configured} (a variable's value, null or blank when unset), else the local
+     * platform on {@code SAFETUNE_PORT} (default 8080). OpenAI base URLs end in /v1; this client adds the /v1 of each
+     * path itself, so a trailing /v1 (and trailing slashes) are dropped.
+     */
+    static String baseUrl(String configured, Map<String, String> env) {
+        return configured == null || configured.isBlank()
+                ? "http://127.0.0.1:" + env.getOrDefault("SAFETUNE_PORT", "8080")
+                : configured.replaceAll("/+$", "").replaceAll("/v1$", "");
+    }
 
     public ApiClient(String baseUrl, String apiKey) {
         this.baseUrl = baseUrl;

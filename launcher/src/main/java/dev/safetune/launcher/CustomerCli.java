@@ -110,13 +110,10 @@ final class CustomerCli {
 
     /** A client configured from the environment, as the OpenAI CLI does. */
     static ApiClient clientFromEnvironment(Map<String, String> env, Path home) throws IOException {
-        String baseUrl = firstSet(env, "SAFETUNE_BASE_URL", "OPENAI_BASE_URL");
-        baseUrl = baseUrl == null ? "http://127.0.0.1:" + env.getOrDefault("SAFETUNE_PORT", "8080") : baseUrl;
-        // OpenAI base URLs end in /v1; this client adds the /v1 of each path itself.
-        baseUrl = baseUrl.replaceAll("/+$", "").replaceAll("/v1$", "");
+        String baseUrl = ApiClient.baseUrl(firstSet(env, "SAFETUNE_BASE_URL", "OPENAI_BASE_URL"), env);
         String key = firstSet(env, "SAFETUNE_API_KEY", "OPENAI_API_KEY");
         if (key == null) {
-            Path local = home.resolve("local-api-key");
+            Path local = home.resolve(LocalSetup.API_KEY_FILE);
             if (!Files.isRegularFile(local)) {
                 throw new Command.Failure(
                         "no API key: set SAFETUNE_API_KEY (or OPENAI_API_KEY), or run ./safetune serve once locally");

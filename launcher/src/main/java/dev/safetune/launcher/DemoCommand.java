@@ -69,7 +69,7 @@ final class DemoCommand {
         out.println("  the job as JSON    ./safetune jobs get " + jobId);
         job.path("result_files")
                 .forEach(file -> out.println("  the loss report    curl -H \"Authorization: Bearer $(cat "
-                        + setup.homeDir().resolve("local-api-key") + ")\" "
+                        + setup.homeDir().resolve(LocalSetup.API_KEY_FILE) + ")\" "
                         + setup.platform().apiBaseUrl() + "/v1/files/"
                         + file.asString() + "/content"));
         out.println("  your own data      ./safetune files upload my.jsonl, then ./safetune jobs create --model "
