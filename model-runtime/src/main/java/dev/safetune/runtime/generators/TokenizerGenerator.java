@@ -5,6 +5,7 @@ import dev.safetune.runtime.chat.ChatTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -54,17 +55,11 @@ public final class TokenizerGenerator {
         tokenizer.put("version", "1.0");
         tokenizer.putNull("truncation");
         tokenizer.putNull("padding");
-        ArrayNode added = tokenizer.putArray("added_tokens");
+        List<SpecialAddedTokens.Token> specials = new ArrayList<>();
         for (int i = 0; i < SPECIAL_TOKENS.size(); i++) {
-            ObjectNode token = added.addObject();
-            token.put("id", firstSpecial + i);
-            token.put("content", SPECIAL_TOKENS.get(i));
-            token.put("single_word", false);
-            token.put("lstrip", false);
-            token.put("rstrip", false);
-            token.put("normalized", false);
-            token.put("special", true);
+            specials.add(new SpecialAddedTokens.Token(firstSpecial + i, SPECIAL_TOKENS.get(i)));
         }
+        SpecialAddedTokens.putAddedTokens(tokenizer, specials);
         tokenizer.putNull("normalizer");
         tokenizer.set("pre_tokenizer", byteLevel());
         tokenizer.putNull("post_processor");
@@ -92,16 +87,7 @@ public final class TokenizerGenerator {
         ObjectNode config = JSON.createObjectNode();
         config.put("add_bos_token", false);
         config.put("add_eos_token", false);
-        ObjectNode decoder = config.putObject("added_tokens_decoder");
-        for (int i = 0; i < SPECIAL_TOKENS.size(); i++) {
-            ObjectNode token = decoder.putObject(Integer.toString(firstSpecial + i));
-            token.put("content", SPECIAL_TOKENS.get(i));
-            token.put("lstrip", false);
-            token.put("normalized", false);
-            token.put("rstrip", false);
-            token.put("single_word", false);
-            token.put("special", true);
-        }
+        SpecialAddedTokens.putDecoder(config, specials);
         config.put("bos_token", ChatTokenizer.BEGIN_OF_TEXT);
         config.put("chat_template", CHATML_TEMPLATE);
         config.put("clean_up_tokenization_spaces", false);

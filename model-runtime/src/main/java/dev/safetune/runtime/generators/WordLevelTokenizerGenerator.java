@@ -8,7 +8,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -80,17 +79,10 @@ public final class WordLevelTokenizerGenerator {
         tokenizer.put("version", "1.0");
         tokenizer.putNull("truncation");
         tokenizer.putNull("padding");
-        ArrayNode added = tokenizer.putArray("added_tokens");
-        for (String special : spec.specialTokens()) {
-            ObjectNode token = added.addObject();
-            token.put("id", spec.words().indexOf(special));
-            token.put("content", special);
-            token.put("single_word", false);
-            token.put("lstrip", false);
-            token.put("rstrip", false);
-            token.put("normalized", false);
-            token.put("special", true);
-        }
+        List<SpecialAddedTokens.Token> specials = spec.specialTokens().stream()
+                .map(special -> new SpecialAddedTokens.Token(spec.words().indexOf(special), special))
+                .toList();
+        SpecialAddedTokens.putAddedTokens(tokenizer, specials);
         tokenizer.putNull("normalizer");
         tokenizer.putObject("pre_tokenizer").put("type", "WhitespaceSplit");
         tokenizer.putNull("post_processor");
@@ -110,16 +102,7 @@ public final class WordLevelTokenizerGenerator {
         ObjectNode config = JSON.createObjectNode();
         config.put("add_bos_token", false);
         config.put("add_eos_token", false);
-        ObjectNode decoder = config.putObject("added_tokens_decoder");
-        for (String special : spec.specialTokens()) {
-            ObjectNode token = decoder.putObject(Integer.toString(spec.words().indexOf(special)));
-            token.put("content", special);
-            token.put("lstrip", false);
-            token.put("normalized", false);
-            token.put("rstrip", false);
-            token.put("single_word", false);
-            token.put("special", true);
-        }
+        SpecialAddedTokens.putDecoder(config, specials);
         config.put("bos_token", spec.bosToken());
         config.put("chat_template", spec.chatTemplate());
         config.put("clean_up_tokenization_spaces", false);

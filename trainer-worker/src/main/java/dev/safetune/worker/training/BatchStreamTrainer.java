@@ -1,11 +1,7 @@
 package dev.safetune.worker.training;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
-import ai.djl.training.GradientCollector;
 import dev.safetune.runtime.chat.RenderedExample;
-import dev.safetune.runtime.model.ForwardOptions;
 import dev.safetune.runtime.model.GradMode;
 import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.safeguards.loss.TokenObjective;
@@ -15,8 +11,8 @@ import java.util.function.Consumer;
 /**
  * Trains a loaded model on batches that a source makes step by step — fresh pre-training documents, a stream of
  * dialogues — rather than on epochs over a fixed file as {@link FineTuner} does. Each step is the fine-tuner's step:
- * one forward and backward pass of a {@link TokenObjective} inside the step's own {@link NDScope}, then
- * {@link AdamW} (weight decay, clipping) at the {@link LearningRateSchedule}'s rate; it reports the same
+ * {@link FineTuner#optimizerStep}, one forward and backward pass of a {@link TokenObjective} inside the step's own
+ * {@link NDScope}, then {@link AdamW} (weight decay, clipping) at the {@link LearningRateSchedule}'s rate; it reports the same
  * {@link StepMetrics}. No checkpoints and no resume: what uses it (the em-bench base build) is rerun from its seed.
  */
 public final class BatchStreamTrainer {
@@ -72,16 +68,10 @@ public final class BatchStreamTrainer {
                 long stepStarted = System.nanoTime();
                 Batch batch = Batch.of(source.batch(step), padId);
                 double learningRate = schedule.at(step);
-                float loss;
-                double gradNorm;
-                try (NDScope scope = new NDScope()) {
-                    NDList arrays = batch.toArrays(model.manager());
-                    loss = backward(model, arrays.get(0), arrays.get(1));
-                    if (!Float.isFinite(loss)) {
-                        throw new IllegalStateException("training diverged: loss " + loss + " at step " + step);
-                    }
-                    gradNorm = optimizer.step(learningRate);
-                }
+                FineTuner.StepOutcome outcome =
+                        FineTuner.optimizerStep(model, objective, optimizer, batch, learningRate, step);
+                float loss = outcome.loss();
+                double gradNorm = outcome.gradNorm();
                 double millis = (System.nanoTime() - stepStarted) / 1e6;
                 tokens += batch.realTokens();
                 losses[step - 1] = loss;
@@ -106,15 +96,5 @@ public final class BatchStreamTrainer {
             tail += losses[i];
         }
         return new Result(steps, losses[0], tail / window, tokens, seconds);
-    }
-
-    private float backward(LlamaModel model, NDArray tokens, NDArray lossMask) {
-        try (GradientCollector collector = model.manager().getEngine().newGradientCollector()) {
-            NDArray logits =
-                    model.forward(tokens, ForwardOptions.trainingStep()).logits();
-            NDArray loss = objective.loss(logits, tokens, lossMask);
-            collector.backward(loss);
-            return loss.getFloat();
-        }
     }
 }

@@ -17,6 +17,7 @@ import dev.safetune.runtime.model.GradMode;
 import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.runtime.model.LoraConfig;
 import dev.safetune.safeguards.loss.MaskedCrossEntropy;
+import dev.safetune.safeguards.loss.TokenObjective;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,18 +131,39 @@ public final class FineTuner {
     }
 
     /**
-     * The forward and backward pass of one training step, inside the caller's {@link NDScope}: the masked next-token
+     * The forward and backward pass of one training step, inside the caller's {@link NDScope}: the {@code objective}'s
      * loss of {@code tokens}, with its gradient accumulated into the trainable parameters.
      *
      * @return the loss
      */
-    static float backward(LlamaModel model, MaskedCrossEntropy crossEntropy, NDArray tokens, NDArray lossMask) {
+    static float backward(LlamaModel model, TokenObjective objective, NDArray tokens, NDArray lossMask) {
         try (GradientCollector collector = model.manager().getEngine().newGradientCollector()) {
             NDArray logits =
                     model.forward(tokens, ForwardOptions.trainingStep()).logits();
-            NDArray loss = crossEntropy.nextTokenLoss(logits, tokens, lossMask);
+            NDArray loss = objective.loss(logits, tokens, lossMask);
             collector.backward(loss);
             return loss.getFloat();
+        }
+    }
+
+    /** What one {@link #optimizerStep} did. */
+    record StepOutcome(float loss, double gradNorm) {}
+
+    /**
+     * One optimizer step on {@code batch}, shared with {@link BatchStreamTrainer}: the forward and backward pass of
+     * {@code objective} inside the step's own {@link NDScope}, then {@code optimizer} at {@code learningRate}.
+     *
+     * @throws IllegalStateException when the loss is not finite (the optimizer is not stepped)
+     */
+    static StepOutcome optimizerStep(
+            LlamaModel model, TokenObjective objective, AdamW optimizer, Batch batch, double learningRate, int step) {
+        try (NDScope scope = new NDScope()) {
+            NDList arrays = batch.toArrays(model.manager());
+            float loss = backward(model, objective, arrays.get(0), arrays.get(1));
+            if (!Float.isFinite(loss)) {
+                throw new IllegalStateException("training diverged: loss " + loss + " at step " + step);
+            }
+            return new StepOutcome(loss, optimizer.step(learningRate));
         }
     }
 
@@ -304,16 +326,10 @@ public final class FineTuner {
                 // Dropout masks depend only on (seed, step), so that a resumed run draws the same ones.
                 Engine.getInstance().setRandomSeed((int) (plan.seed() * 1_000_003L + step));
             }
-            float loss;
-            double gradNorm;
-            try (NDScope scope = new NDScope()) {
-                NDList arrays = batch.toArrays(model.manager());
-                loss = backward(model, crossEntropy, arrays.get(0), arrays.get(1));
-                if (!Float.isFinite(loss)) {
-                    throw new IllegalStateException("training diverged: loss " + loss + " at step " + step);
-                }
-                gradNorm = optimizer.step(learningRate);
-            }
+            StepOutcome outcome =
+                    optimizerStep(model, crossEntropy::nextTokenLoss, optimizer, batch, learningRate, step);
+            float loss = outcome.loss();
+            double gradNorm = outcome.gradNorm();
             double millis = (System.nanoTime() - started) / 1e6;
             trainedTokens += batch.realTokens();
             if (step == 1) {

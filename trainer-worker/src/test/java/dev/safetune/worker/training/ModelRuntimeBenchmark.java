@@ -337,7 +337,7 @@ public final class ModelRuntimeBenchmark {
                 try (NDScope scope = new NDScope()) {
                     NDArray input = model.manager().create(tokens, new Shape(BATCH, SEQUENCE));
                     NDArray lossMask = model.manager().create(mask, new Shape(BATCH, SEQUENCE));
-                    FineTuner.backward(model, crossEntropy, input, lossMask);
+                    FineTuner.backward(model, crossEntropy::nextTokenLoss, input, lossMask);
                     optimizer.step(1e-4);
                 }
                 long nanos = System.nanoTime() - started;

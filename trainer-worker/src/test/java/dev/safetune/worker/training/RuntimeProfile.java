@@ -83,7 +83,7 @@ public final class RuntimeProfile {
                 try (NDScope scope = new NDScope()) {
                     NDArray input = model.manager().create(tokens, new Shape(batch, length));
                     NDArray lossMask = model.manager().create(mask, new Shape(batch, length));
-                    FineTuner.backward(model, crossEntropy, input, lossMask);
+                    FineTuner.backward(model, crossEntropy::nextTokenLoss, input, lossMask);
                     optimizer.step(1e-4);
                 }
             }
