@@ -324,7 +324,7 @@ public class LeasedWorkQueue {
      * @return the rows re-queued
      */
     public List<Expired> expire(WorkKind kind, DeadWorkHandler handler) {
-        String org = kind.tenantColumn().map(c -> c).orElse("NULL");
+        String org = kind.tenantColumn().orElse("NULL");
         String expired = " WHERE " + kind.leasedGuard() + " AND lease_until < now()";
         String returning = " RETURNING id, " + org + " AS tenant, attempts";
         return tx.execute(status -> {
