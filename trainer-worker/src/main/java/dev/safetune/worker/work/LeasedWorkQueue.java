@@ -98,8 +98,7 @@ public class LeasedWorkQueue {
         } else {
             // k per organisation bounds the rows locked per statement to about n, however many organisations wait.
             chosen = "WITH RECURSIVE " + tenantsCte(kind)
-                    + ", turn AS (SELECT tenant, (SELECT count(*) FROM " + t + " WHERE " + org
-                    + " = tenants.tenant AND lease_until IS NOT NULL AND " + kind.leasedGuard() + ") AS leased"
+                    + ", turn AS (SELECT tenant, " + leasedNow(kind) + " AS leased"
                     + " FROM tenants WHERE tenant IS NOT NULL)"
                     + ", heads AS (SELECT c.id, c.queued, turn.leased, row_number() OVER (PARTITION BY turn.tenant"
                     + " ORDER BY c.queued, c.id) AS rank FROM turn CROSS JOIN LATERAL (SELECT id, " + order
@@ -184,10 +183,16 @@ public class LeasedWorkQueue {
     private static String turnOrder(WorkKind kind) {
         String t = kind.table();
         String org = kind.tenantColumn().orElseThrow();
-        return "(SELECT count(*) FROM " + t + " WHERE " + org + " = tenants.tenant AND lease_until IS NOT NULL AND "
-                + kind.leasedGuard() + "), (SELECT max(claimed_at) FROM " + t + " WHERE " + org
+        return leasedNow(kind) + ", (SELECT max(claimed_at) FROM " + t + " WHERE " + org
                 + " = tenants.tenant) NULLS FIRST, (SELECT min(" + kind.orderColumn() + ") FROM " + t + " WHERE "
                 + org + " = tenants.tenant AND " + kind.claimableGuard() + "), tenant";
+    }
+
+    /** The rows of the organisation {@code tenants.tenant} leased now: the first key of both fair orders. */
+    private static String leasedNow(WorkKind kind) {
+        return "(SELECT count(*) FROM " + kind.table() + " WHERE "
+                + kind.tenantColumn().orElseThrow() + " = tenants.tenant AND lease_until IS NOT NULL AND "
+                + kind.leasedGuard() + ")";
     }
 
     private <C> Optional<C> claimFrom(
