@@ -98,8 +98,7 @@ public class LeasedWorkQueue {
         } else {
             // k per organisation bounds the rows locked per statement to about n, however many organisations wait.
             chosen = "WITH RECURSIVE " + tenantsCte(kind)
-                    + ", turn AS (SELECT tenant, (SELECT count(*) FROM " + t + " WHERE " + org
-                    + " = tenants.tenant AND lease_until IS NOT NULL AND " + kind.leasedGuard() + ") AS leased"
+                    + ", turn AS (SELECT tenant, " + leasedNow(kind) + " AS leased"
                     + " FROM tenants WHERE tenant IS NOT NULL)"
                     + ", heads AS (SELECT c.id, c.queued, turn.leased, row_number() OVER (PARTITION BY turn.tenant"
                     + " ORDER BY c.queued, c.id) AS rank FROM turn CROSS JOIN LATERAL (SELECT id, " + order
@@ -109,30 +108,13 @@ public class LeasedWorkQueue {
                     + ", chosen AS (SELECT id, row_number() OVER (ORDER BY rank, leased, queued, id) AS pos"
                     + " FROM heads ORDER BY rank, leased, queued, id LIMIT :n)";
         }
-        String sql = chosen + " UPDATE " + t + " w SET status = :claimed, locked_by = :worker,"
-                + " lease_until = now() + make_interval(secs => :lease), attempts = w.attempts + 1,"
-                + " claimed_at = now()" + kind.claimSet()
-                + " FROM chosen WHERE w.id = chosen.id"
-                + " RETURNING chosen.pos AS lease_pos, w.id AS lease_id, w.attempts AS lease_attempt, "
-                + (org == null ? "NULL" : "w." + org) + " AS lease_tenant"
-                + (kind.returning().isEmpty() ? "" : ", " + kind.returning());
-        Map<String, Object> params = new HashMap<>(filter.params());
-        params.put("claimed", kind.claimedStatus());
-        params.put("worker", workerId);
-        params.put("lease", seconds(kind.policy().leaseDuration()));
+        String sql = chosen + claimUpdate(kind, "chosen", "chosen.pos AS lease_pos, ");
+        Map<String, Object> params = claimParams(kind, workerId, filter);
         params.put("n", n);
         // RETURNING keeps no order: sort by the position the fair order gave each row.
         List<Map.Entry<Long, C>> rows = jdbc.sql(sql)
                 .params(params)
-                .query((rs, i) -> Map.entry(
-                        rs.getLong("lease_pos"),
-                        mapper.map(
-                                new Lease(
-                                        rs.getString("lease_id"),
-                                        rs.getString("lease_tenant"),
-                                        workerId,
-                                        rs.getInt("lease_attempt")),
-                                rs)))
+                .query((rs, i) -> Map.entry(rs.getLong("lease_pos"), mapper.map(leaseOf(rs, workerId), rs)))
                 .list();
         return rows.stream()
                 .sorted(Map.Entry.comparingByKey())
@@ -201,10 +183,16 @@ public class LeasedWorkQueue {
     private static String turnOrder(WorkKind kind) {
         String t = kind.table();
         String org = kind.tenantColumn().orElseThrow();
-        return "(SELECT count(*) FROM " + t + " WHERE " + org + " = tenants.tenant AND lease_until IS NOT NULL AND "
-                + kind.leasedGuard() + "), (SELECT max(claimed_at) FROM " + t + " WHERE " + org
+        return leasedNow(kind) + ", (SELECT max(claimed_at) FROM " + t + " WHERE " + org
                 + " = tenants.tenant) NULLS FIRST, (SELECT min(" + kind.orderColumn() + ") FROM " + t + " WHERE "
                 + org + " = tenants.tenant AND " + kind.claimableGuard() + "), tenant";
+    }
+
+    /** The rows of the organisation {@code tenants.tenant} leased now: the first key of both fair orders. */
+    private static String leasedNow(WorkKind kind) {
+        return "(SELECT count(*) FROM " + kind.table() + " WHERE "
+                + kind.tenantColumn().orElseThrow() + " = tenants.tenant AND lease_until IS NOT NULL AND "
+                + kind.leasedGuard() + ")";
     }
 
     private <C> Optional<C> claimFrom(
@@ -228,30 +216,47 @@ public class LeasedWorkQueue {
                 + " AND (" + filter.sql() + ")"
                 + " ORDER BY " + (org == null ? "" : org + ", ") + kind.orderColumn() + ", id"
                 + " FOR UPDATE SKIP LOCKED LIMIT 1)"
-                + " UPDATE " + kind.table() + " w SET status = :claimed, locked_by = :worker,"
-                + " lease_until = now() + make_interval(secs => :lease), attempts = w.attempts + 1,"
-                + " claimed_at = now()" + kind.claimSet()
-                + " FROM next WHERE w.id = next.id"
-                + " RETURNING w.id AS lease_id, w.attempts AS lease_attempt, "
-                + (org == null ? "NULL" : "w." + org) + " AS lease_tenant"
-                + (kind.returning().isEmpty() ? "" : ", " + kind.returning());
-        Map<String, Object> params = new HashMap<>(filter.params());
-        params.put("claimed", kind.claimedStatus());
-        params.put("worker", workerId);
-        params.put("lease", seconds(kind.policy().leaseDuration()));
+                + claimUpdate(kind, "next", "");
+        Map<String, Object> params = claimParams(kind, workerId, filter);
         if (turn == Turn.NAMED) {
             params.put("tenant", tenant);
         }
         return jdbc.sql(sql)
                 .params(params)
-                .query((rs, n) -> mapper.map(
-                        new Lease(
-                                rs.getString("lease_id"),
-                                rs.getString("lease_tenant"),
-                                workerId,
-                                rs.getInt("lease_attempt")),
-                        rs))
+                .query((rs, n) -> mapper.map(leaseOf(rs, workerId), rs))
                 .optional();
+    }
+
+    /**
+     * The UPDATE both claim statements end with: puts each row the CTE {@code chosen} names (by {@code id}) under a new
+     * lease of {@code :worker}, counting an attempt, and returns its lease (read by {@link #leaseOf}) with the kind's
+     * own columns.
+     *
+     * @param extraReturning columns returned before the lease's (empty, or ending with {@code ", "})
+     */
+    private static String claimUpdate(WorkKind kind, String chosen, String extraReturning) {
+        String org = kind.tenantColumn().orElse(null);
+        return " UPDATE " + kind.table() + " w SET status = :claimed, locked_by = :worker,"
+                + " lease_until = now() + make_interval(secs => :lease), attempts = w.attempts + 1,"
+                + " claimed_at = now()" + kind.claimSet()
+                + " FROM " + chosen + " WHERE w.id = " + chosen + ".id"
+                + " RETURNING " + extraReturning + "w.id AS lease_id, w.attempts AS lease_attempt, "
+                + (org == null ? "NULL" : "w." + org) + " AS lease_tenant"
+                + (kind.returning().isEmpty() ? "" : ", " + kind.returning());
+    }
+
+    /** The parameters of {@link #claimUpdate} and the filter's; mutable, for the statement's own. */
+    private static Map<String, Object> claimParams(WorkKind kind, String workerId, ClaimFilter filter) {
+        Map<String, Object> params = new HashMap<>(filter.params());
+        params.put("claimed", kind.claimedStatus());
+        params.put("worker", workerId);
+        params.put("lease", seconds(kind.policy().leaseDuration()));
+        return params;
+    }
+
+    /** The lease a row returned by {@link #claimUpdate} is now under. */
+    private static Lease leaseOf(ResultSet rs, String workerId) throws SQLException {
+        return new Lease(rs.getString("lease_id"), rs.getString("lease_tenant"), workerId, rs.getInt("lease_attempt"));
     }
 
     /**
@@ -324,7 +329,7 @@ public class LeasedWorkQueue {
      * @return the rows re-queued
      */
     public List<Expired> expire(WorkKind kind, DeadWorkHandler handler) {
-        String org = kind.tenantColumn().map(c -> c).orElse("NULL");
+        String org = kind.tenantColumn().orElse("NULL");
         String expired = " WHERE " + kind.leasedGuard() + " AND lease_until < now()";
         String returning = " RETURNING id, " + org + " AS tenant, attempts";
         return tx.execute(status -> {
