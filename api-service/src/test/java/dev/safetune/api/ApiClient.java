@@ -53,6 +53,12 @@ public final class ApiClient {
         return post(path, json, Map.of());
     }
 
+    public Response put(String path, String json) {
+        return send(request(path)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     /** A JSON POST with extra headers, e.g. {@code Idempotency-Key}. */
     public Response post(String path, String json, Map<String, String> headers) {
         HttpRequest.Builder request = request(path)

@@ -19,16 +19,20 @@ import java.util.Set;
  *   <tr><th>route</th><th>member</th><th>admin</th><th>safety</th></tr>
  *   <tr><td>{@code /v1/**} (except the OpenAPI document)</td><td>yes</td><td>no</td><td>no</td></tr>
  *   <tr><td>{@code GET /admin/models/imports[/{id}]}</td><td>no</td><td>yes</td><td>yes</td></tr>
+ *   <tr><td>{@code GET /admin/safety-policies/**}</td><td>no</td><td>yes</td><td>yes</td></tr>
+ *   <tr><td>any other method on {@code /admin/safety-policies/**}</td><td>no</td><td>no</td><td>yes</td></tr>
  *   <tr><td>every other {@code /admin/**}</td><td>no</td><td>yes</td><td>no</td></tr>
  *   <tr><td>{@code /actuator/**} except health</td><td>no</td><td>yes</td><td>no</td></tr>
  * </table>
  *
  * <p>The safety team reads imports because a new base model is what its policies will be calibrated on; changing
- * what is imported stays an operator's decision.
+ * what is imported stays an operator's decision. Safety policies are the safety team's alone to write (versions and
+ * the default); operators read them, to see what a customer's job ran under, but cannot weaken them.
  */
 final class RouteAccess {
     static final String ACTUATOR = "/actuator";
     private static final String IMPORTS = ApiPaths.ADMIN + "/models/imports";
+    private static final String SAFETY_POLICIES = ApiPaths.ADMIN + "/safety-policies";
 
     private RouteAccess() {}
 
@@ -57,8 +61,11 @@ final class RouteAccess {
         if (under(path, ApiPaths.V1)) {
             return Optional.of(Set.of(MEMBER_ROLE));
         }
-        if (under(path, IMPORTS) && (method.equals("GET") || method.equals("HEAD"))) {
+        if (under(path, IMPORTS) && isRead(method)) {
             return Optional.of(Set.of(ADMIN_ROLE, SAFETY_ROLE));
+        }
+        if (under(path, SAFETY_POLICIES)) {
+            return Optional.of(isRead(method) ? Set.of(ADMIN_ROLE, SAFETY_ROLE) : Set.of(SAFETY_ROLE));
         }
         if (under(path, ApiPaths.ADMIN)) {
             return Optional.of(Set.of(ADMIN_ROLE));
@@ -67,6 +74,10 @@ final class RouteAccess {
             return Optional.of(Set.of(ADMIN_ROLE));
         }
         return Optional.empty();
+    }
+
+    private static boolean isRead(String method) {
+        return method.equals("GET") || method.equals("HEAD");
     }
 
     private static boolean under(String path, String root) {

@@ -16,6 +16,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -86,6 +87,12 @@ public class ApiErrorAdvice extends ResponseEntityExceptionHandler {
             return openAi(statusCode, headers, refusal.message(), refusal.param(), refusal.code());
         }
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(statusCode, refusal.message());
+        // Members a problem carries beyond RFC 9457's own, e.g. field-level errors[] (Spring passes an
+        // ErrorResponseException's problem as the exception, not as the body).
+        Object given = body != null ? body : ex instanceof ErrorResponse response ? response.getBody() : null;
+        if (given instanceof ProblemDetail carried && carried.getProperties() != null) {
+            carried.getProperties().forEach(problem::setProperty);
+        }
         if (refusal.code() != null) {
             problem.setProperty("code", refusal.code());
         }

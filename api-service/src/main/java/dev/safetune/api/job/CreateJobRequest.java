@@ -8,7 +8,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The body of {@code POST /v1/fine_tuning/jobs}. Hyperparameters come either at the top level (OpenAI's older form)
- * or under {@code method.supervised}; each value is a number or {@code "auto"}.
+ * or under {@code method.supervised}; each value is a number or {@code "auto"}. (+) {@code safety_policy} pins the job to a
+ * safety policy version stricter than or equal to the default instead of the default itself.
  */
 public record CreateJobRequest(
         String model,
@@ -18,7 +19,8 @@ public record CreateJobRequest(
         MethodRequest method,
         String suffix,
         Long seed,
-        Map<String, String> metadata) {
+        Map<String, String> metadata,
+        String safetyPolicy) {
 
     public static final String SUPERVISED = "supervised";
 

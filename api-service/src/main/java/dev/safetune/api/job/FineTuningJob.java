@@ -1,5 +1,6 @@
 package dev.safetune.api.job;
 
+import dev.safetune.api.policy.PinnedPolicy;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.core.job.IllegalJobTransitionException;
 import dev.safetune.core.job.JobStatus;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
@@ -60,6 +62,13 @@ public class FineTuningJob {
 
     /** Estimated peak training memory, fixed at creation; workers claim only jobs that fit. Null: no estimate. */
     private Long memoryRequiredBytes;
+
+    /** The safety policy version the job runs under, fixed at creation; null only for jobs from before policies. */
+    @Column(updatable = false)
+    private String safetyPolicyId;
+
+    @Column(updatable = false)
+    private Integer safetyPolicyVersion;
 
     /** Written by the worker when the job succeeds; the API only reads it. */
     @JdbcTypeCode(SqlTypes.ARRAY)
@@ -125,6 +134,10 @@ public class FineTuningJob {
         job.createdAt = instant(row, "created_at");
         job.queuedAt = instant(row, "queued_at");
         job.finishedAt = instant(row, "finished_at");
+        job.safetyPolicyId = text(row, "safety_policy_id");
+        job.safetyPolicyVersion = row.path("safety_policy_version").isNumber()
+                ? row.path("safety_policy_version").asInt()
+                : null;
         job.resultFiles =
                 row.path("result_files").valueStream().map(JsonNode::asString).toArray(String[]::new);
         return job;
@@ -139,6 +152,16 @@ public class FineTuningJob {
     private static Instant instant(JsonNode row, String column) {
         String value = text(row, column);
         return value == null ? null : OffsetDateTime.parse(value).toInstant();
+    }
+
+    /** This new job pinned to {@code policy}; a job's policy is set once, before it is first saved. */
+    FineTuningJob pinnedTo(PinnedPolicy policy) {
+        if (safetyPolicyId != null) {
+            throw new IllegalStateException("job " + id + " is already pinned to " + safetyPolicyId);
+        }
+        this.safetyPolicyId = policy.id();
+        this.safetyPolicyVersion = policy.version();
+        return this;
     }
 
     /** Moves the job on by a named transition, stamping when it was queued or finished. */
@@ -234,5 +257,12 @@ public class FineTuningJob {
 
     public Instant finishedAt() {
         return finishedAt;
+    }
+
+    /** The pinned safety policy version; empty for a job created before policies existed. */
+    public Optional<PinnedPolicy> safetyPolicy() {
+        return safetyPolicyId == null
+                ? Optional.empty()
+                : Optional.of(new PinnedPolicy(safetyPolicyId, safetyPolicyVersion));
     }
 }

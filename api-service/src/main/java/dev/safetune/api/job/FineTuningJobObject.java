@@ -1,5 +1,6 @@
 package dev.safetune.api.job;
 
+import dev.safetune.api.policy.PinnedPolicy;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.core.job.JobStatus;
 import java.time.Instant;
@@ -7,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
-/** OpenAI's {@code fine_tuning.job} object; timestamps are epoch seconds, null when unset. */
+/**
+ * OpenAI's {@code fine_tuning.job} object; timestamps are epoch seconds, null when unset. (+) {@code safety_policy} is
+ * the safety policy version the job is pinned to ({@code id}, {@code version}); null for jobs from before policies.
+ */
 public record FineTuningJobObject(
         String id,
         String object,
@@ -27,7 +31,8 @@ public record FineTuningJobObject(
         long seed,
         String suffix,
         Map<String, String> metadata,
-        ErrorObject error) {
+        ErrorObject error,
+        PinnedPolicy safetyPolicy) {
 
     public record HyperparametersObject(int nEpochs, int batchSize, double learningRateMultiplier) {
         static HyperparametersObject of(Hyperparameters hp) {
@@ -69,7 +74,8 @@ public record FineTuningJobObject(
                 job.metadata(),
                 job.errorCode() == null && job.errorMessage() == null
                         ? null
-                        : new ErrorObject(job.errorCode(), job.errorMessage(), job.errorParam()));
+                        : new ErrorObject(job.errorCode(), job.errorMessage(), job.errorParam()),
+                job.safetyPolicy().orElse(null));
     }
 
     /**

@@ -11,6 +11,8 @@ import dev.safetune.api.job.CreateJobRequest.HyperparametersRequest;
 import dev.safetune.api.model.Model;
 import dev.safetune.api.model.ModelService;
 import dev.safetune.api.placement.JobPlacement;
+import dev.safetune.api.policy.PinnedPolicy;
+import dev.safetune.api.policy.SafetyPolicyPins;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
 import dev.safetune.core.id.Ids;
@@ -46,6 +48,7 @@ public class JobService {
     private final FileService files;
     private final ModelService models;
     private final JobPlacement placement;
+    private final SafetyPolicyPins policies;
     private final int maxSequenceLength;
 
     JobService(
@@ -59,6 +62,7 @@ public class JobService {
             FileService files,
             ModelService models,
             JobPlacement placement,
+            SafetyPolicyPins policies,
             SafetuneProperties properties) {
         this.jobs = jobs;
         this.listing = listing;
@@ -70,6 +74,7 @@ public class JobService {
         this.files = files;
         this.models = models;
         this.placement = placement;
+        this.policies = policies;
         this.maxSequenceLength = properties.estimate().maxSequenceLength();
     }
 
@@ -98,6 +103,7 @@ public class JobService {
      * Validates the request and enqueues the job. Files were validated at upload, so the job passes through
      * {@code validating_files} to {@code queued} in this one transaction; workers are notified on commit. The job's
      * estimated peak memory is stored with it, and a job no live worker can hold is refused ({@link JobPlacement}).
+     * It is pinned to a safety policy version now ({@link SafetyPolicyPins}); later default changes never touch it.
      */
     @Transactional
     public FineTuningJob create(Tenant tenant, CreateJobRequest request) {
@@ -107,6 +113,7 @@ public class JobService {
         Hyperparameters hyperparameters = hyperparametersOf(request).withMaxSequenceLength(maxSequenceLength);
         String suffix = suffixOf(request.suffix());
         checkMetadata(request.metadata());
+        PinnedPolicy policy = policies.pinFor(request.safetyPolicy());
 
         Model baseModel = models.find(tenant, model)
                 .filter(Model::isBase)
@@ -128,17 +135,18 @@ public class JobService {
                 ? request.seed()
                 : ThreadLocalRandom.current().nextInt(0, Integer.MAX_VALUE);
         FineTuningJob job = jobs.saveAndFlush(new FineTuningJob(
-                Ids.newId("ftjob"),
-                tenant.organizationId(),
-                model,
-                trainingFile.id(),
-                validationFileId,
-                hyperparameters,
-                suffix,
-                seed,
-                request.metadata(),
-                memoryRequired,
-                now));
+                        Ids.newId("ftjob"),
+                        tenant.organizationId(),
+                        model,
+                        trainingFile.id(),
+                        validationFileId,
+                        hyperparameters,
+                        suffix,
+                        seed,
+                        request.metadata(),
+                        memoryRequired,
+                        now)
+                .pinnedTo(policy));
         events.info(job, "Validating training file: " + trainingFile.id());
         job.moveTo(JobTransition.ENQUEUE, now);
         job = jobs.saveAndFlush(job);
