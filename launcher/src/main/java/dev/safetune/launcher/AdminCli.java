@@ -21,6 +21,32 @@ final class AdminCli {
     /** Made only when a command calls the API, so {@code --help} and usage errors need no key. */
     interface ClientSource {
         ApiClient client();
+
+        /** The client for safety policies: a safety key where one is configured, else {@link #client()}. */
+        default ApiClient safetyClient() {
+            return client();
+        }
+    }
+
+    /**
+     * The clients for {@code admin} commands from the environment: {@link #clientFromEnvironment} for operators, and
+     * {@code SAFETUNE_SAFETY_KEY} for safety policies when it is set.
+     */
+    static ClientSource clients(Map<String, String> env, Path home) {
+        return new ClientSource() {
+            @Override
+            public ApiClient client() {
+                return clientFromEnvironment(env, home);
+            }
+
+            @Override
+            public ApiClient safetyClient() {
+                String key = env.get("SAFETUNE_SAFETY_KEY");
+                return key == null || key.isBlank()
+                        ? client()
+                        : new ApiClient(ApiClient.baseUrl(env.get("SAFETUNE_BASE_URL"), env), key.strip());
+            }
+        };
     }
 
     private final ClientSource clients;
@@ -33,7 +59,10 @@ final class AdminCli {
         this.err = err;
     }
 
-    /** The {@code admin} group: {@code orgs create|list} and {@code keys create|list|rotate|revoke}. */
+    /**
+     * The {@code admin} group: {@code orgs create|list}, {@code keys create|list|rotate|revoke} and the safety team's
+     * {@code policies} ({@link PoliciesCommand}).
+     */
     Command command() {
         return Command.group(
                 "admin",
@@ -88,7 +117,8 @@ final class AdminCli {
                                                 "ORG_ID KEY_ID",
                                                 "revoke a key: its next request is refused (401)",
                                                 a -> revoked(
-                                                        clients.client().post(keyPath(a) + "/revoke", Map.of())))))));
+                                                        clients.client().post(keyPath(a) + "/revoke", Map.of()))))),
+                        new PoliciesCommand(clients, out, err).command()));
     }
 
     /** The admin API's endpoint and key, from the environment or the local platform's key file. */

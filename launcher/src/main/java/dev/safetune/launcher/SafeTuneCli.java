@@ -76,7 +76,7 @@ public final class SafeTuneCli {
         commands.addAll(
                 new CustomerCli(() -> CustomerCli.clientFromEnvironment(c.env(), c.home()), c.out(), c.interactive())
                         .commands());
-        commands.add(new AdminCli(() -> AdminCli.clientFromEnvironment(c.env(), c.home()), c.out(), c.err()).command());
+        commands.add(new AdminCli(AdminCli.clients(c.env(), c.home()), c.out(), c.err()).command());
         return Command.group(
                 "", "fine-tuning as a service with in-training safeguards (README.md)", commands, ENVIRONMENT);
     }

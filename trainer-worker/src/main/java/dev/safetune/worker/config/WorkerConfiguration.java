@@ -1,6 +1,7 @@
 package dev.safetune.worker.config;
 
 import dev.safetune.core.id.Ids;
+import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.worker.job.JobRunner;
 import dev.safetune.worker.placement.WorkerCapacity;
 import dev.safetune.worker.placement.WorkerHeartbeat;
@@ -55,7 +56,8 @@ public class WorkerConfiguration {
             WorkerProperties properties,
             WorkerCapacity capacity,
             MeterRegistry meters) {
-        JobRunner runner = new JobRunner(queue, fineTuner, jdbc, properties, meters, capacity.memoryBytes());
+        JobRunner runner = new JobRunner(
+                queue, fineTuner, jdbc, new SafetyPolicies(dataSource), properties, meters, capacity.memoryBytes());
         return new WorkLoop<>(
                 new LeasedWorkQueue(jdbc, tx),
                 runner,

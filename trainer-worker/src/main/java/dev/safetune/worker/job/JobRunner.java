@@ -4,6 +4,7 @@ import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.job.FineTunedModelName;
+import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.runtime.model.FineTuningMethod;
 import dev.safetune.worker.config.WorkerProperties;
 import dev.safetune.worker.queue.ClaimedJob;
@@ -59,6 +60,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
     private final FineTuner fineTuner;
     private final ExampleDiagnostics diagnostics = new ExampleDiagnostics();
     private final JdbcClient jdbc;
+    private final SafetyPolicies policies;
     private final WorkerProperties properties;
     private final Timer queueWait;
     private final Timer stepTime;
@@ -69,6 +71,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
             JobQueue queue,
             FineTuner fineTuner,
             JdbcClient jdbc,
+            SafetyPolicies policies,
             WorkerProperties properties,
             MeterRegistry meters,
             long capacityBytes) {
@@ -78,6 +81,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
         this.capacityBytes = capacityBytes;
         this.fineTuner = fineTuner;
         this.jdbc = jdbc;
+        this.policies = policies;
         this.properties = properties;
         this.queueWait = Timer.builder("safetune.queue.wait")
                 .description("Time a job waited in the queue before a worker claimed it")
@@ -183,16 +187,17 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
                 .resolve(job.id())
                 .resolve("attempt-" + lease.attempt());
         TrainingRequest request = new TrainingRequest(
-                baseModel,
-                training,
-                validation,
-                job.hyperparameters(),
-                job.seed(),
-                workDir,
-                properties.worker().checkpointEverySteps(),
-                checkpoint.map(c -> Path.of(c.storagePath())),
-                job.hyperparameters().maxSequenceLength(),
-                FineTuningMethod.adapterFor(baseModel));
+                        baseModel,
+                        training,
+                        validation,
+                        job.hyperparameters(),
+                        job.seed(),
+                        workDir,
+                        properties.worker().checkpointEverySteps(),
+                        checkpoint.map(c -> Path.of(c.storagePath())),
+                        job.hyperparameters().maxSequenceLength(),
+                        FineTuningMethod.adapterFor(baseModel))
+                .withPolicy(policies.forJob(job.id()));
         Reporter reporter = new Reporter(lease, heartbeat, modelName);
         TrainingResult result = fineTuner.train(request, reporter);
         queue.recordThroughput(job.model(), reporter.tokensPerSecond());

@@ -2,6 +2,7 @@ package dev.safetune.worker.training;
 
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.job.Hyperparameters;
+import dev.safetune.core.policy.SafetyPolicy;
 import dev.safetune.runtime.chat.ChatRenderer;
 import dev.safetune.runtime.model.LoraConfig;
 import java.nio.file.Path;
@@ -25,6 +26,8 @@ import java.util.Optional;
  *     {@code max_position_embeddings} when that is smaller)
  * @param lora the LoRA adapter to train on the frozen base (the product's default, {@link LoraConfig#DEFAULT});
  *     empty for a full fine-tune of every base parameter
+ * @param policy the safety policy version the job is pinned to (its {@code safeguards} are what the fine-tuner
+ *     applies); {@link SafetyPolicy#NONE} for a run without safeguards
  */
 public record TrainingRequest(
         Path baseModelDir,
@@ -36,10 +39,12 @@ public record TrainingRequest(
         int checkpointEverySteps,
         Optional<Path> resumeFrom,
         int maxSeqLen,
-        Optional<LoraConfig> lora) {
+        Optional<LoraConfig> lora,
+        SafetyPolicy policy) {
 
     public TrainingRequest {
         Objects.requireNonNull(lora, "lora");
+        Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(baseModelDir, "baseModelDir");
         Objects.requireNonNull(hp, "hp");
         Objects.requireNonNull(workDir, "workDir");
@@ -55,6 +60,32 @@ public record TrainingRequest(
         if (maxSeqLen < 2) {
             throw new IllegalArgumentException("maxSeqLen must be at least 2, got " + maxSeqLen);
         }
+    }
+
+    /** A run without safeguards ({@link SafetyPolicy#NONE}). */
+    public TrainingRequest(
+            Path baseModelDir,
+            List<ChatExample> training,
+            List<ChatExample> validation,
+            Hyperparameters hp,
+            long seed,
+            Path workDir,
+            int checkpointEverySteps,
+            Optional<Path> resumeFrom,
+            int maxSeqLen,
+            Optional<LoraConfig> lora) {
+        this(
+                baseModelDir,
+                training,
+                validation,
+                hp,
+                seed,
+                workDir,
+                checkpointEverySteps,
+                resumeFrom,
+                maxSeqLen,
+                lora,
+                SafetyPolicy.NONE);
     }
 
     /** A LoRA fine-tune with {@link LoraConfig#DEFAULT}. */
@@ -102,7 +133,24 @@ public record TrainingRequest(
                 checkpointEverySteps,
                 resumeFrom,
                 maxSeqLen,
-                config);
+                config,
+                policy);
+    }
+
+    /** This request under {@code safetyPolicy}. */
+    public TrainingRequest withPolicy(SafetyPolicy safetyPolicy) {
+        return new TrainingRequest(
+                baseModelDir,
+                training,
+                validation,
+                hp,
+                seed,
+                workDir,
+                checkpointEverySteps,
+                resumeFrom,
+                maxSeqLen,
+                lora,
+                safetyPolicy);
     }
 
     /** A LoRA request with no validation set, no checkpoints, no resume and the default sequence length. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.id.Ids;
+import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.runtime.generators.TestModels;
 import dev.safetune.runtime.model.FineTuningMethod;
 import dev.safetune.testsupport.MigratedDatabase;
@@ -107,8 +108,14 @@ class JobRunnerResumeTest {
         assertThat(queue.requeueExpired()).containsExactly(JOB);
 
         ClaimedJob second = queue.claim("worker-b").orElseThrow();
-        JobRunner runner =
-                new JobRunner(queue, new FineTuner(), jdbc, properties(), new SimpleMeterRegistry(), Long.MAX_VALUE);
+        JobRunner runner = new JobRunner(
+                queue,
+                new FineTuner(),
+                jdbc,
+                new SafetyPolicies(database.dataSource()),
+                properties(),
+                new SimpleMeterRegistry(),
+                Long.MAX_VALUE);
         try {
             runner.execute(second);
         } finally {
