@@ -89,7 +89,9 @@ ALTER TABLE fine_tuning_jobs
     ADD CONSTRAINT fine_tuning_jobs_safety_policy_both
         CHECK ((safety_policy_id IS NULL) = (safety_policy_version IS NULL));
 
--- Once pinned, a job's policy never changes: not by a default change, not by any later write.
+-- Once a job has left validating_files, its policy never changes: not by a default change, not by any later write.
+-- While its files are being validated the data screen may still re-pin it (a screen rule's pin_policy action, which
+-- names a policy at least as strict); the queue and the worker only ever see the final pin.
 CREATE FUNCTION fine_tuning_jobs_keep_policy() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'job % is pinned to safety policy %; its policy cannot change', OLD.id, OLD.safety_policy_id
@@ -101,6 +103,7 @@ CREATE TRIGGER fine_tuning_jobs_policy_pinned
     BEFORE UPDATE OF safety_policy_id, safety_policy_version ON fine_tuning_jobs
     FOR EACH ROW
     WHEN (OLD.safety_policy_id IS NOT NULL
+          AND OLD.status <> 'validating_files'
           AND (NEW.safety_policy_id, NEW.safety_policy_version)
               IS DISTINCT FROM (OLD.safety_policy_id, OLD.safety_policy_version))
     EXECUTE FUNCTION fine_tuning_jobs_keep_policy();

@@ -150,16 +150,34 @@ class SafetyPolicyService {
                 .orElseThrow(() -> new NotFoundException(param, "No safety policy found with id '" + id + "'."));
     }
 
-    /** A {@code pin_policy} screen action must name a version that exists, or the screen could not apply it. */
+    /**
+     * A {@code pin_policy} screen action must name a version that exists, or the screen could not apply it, and whose
+     * safeguards and audit are at least as strict as this document's, so a screen finding can only tighten training.
+     * (Its screen rules are not compared: the pinned policy is what the job trains under once screened.)
+     */
     private void checkPinnedPolicies(SafetyPolicy document, List<PolicyViolation> errors) {
         if (document.screen() == null) {
             return;
         }
+        SafetyPolicy trained = new SafetyPolicy(document.safeguards(), document.audit(), null);
         document.screen().rules().forEach((category, rule) -> {
-            if (rule.pinPolicy() != null && policies.find(rule.pinPolicy()).isEmpty()) {
+            if (rule.pinPolicy() == null) {
+                return;
+            }
+            String field = "document.screen.rules." + category + ".pin_policy";
+            var pinned = policies.find(rule.pinPolicy());
+            if (pinned.isEmpty()) {
+                errors.add(new PolicyViolation(field, "no safety policy has id '" + rule.pinPolicy() + "'"));
+                return;
+            }
+            SafetyPolicy target = pinned.get().document();
+            List<PolicyViolation> weaker =
+                    StricterOrEqual.weakenings(new SafetyPolicy(target.safeguards(), target.audit(), null), trained);
+            if (!weaker.isEmpty()) {
                 errors.add(new PolicyViolation(
-                        "document.screen.rules." + category + ".pin_policy",
-                        "no safety policy has id '" + rule.pinPolicy() + "'"));
+                        field,
+                        "must name a policy at least as strict as this one; " + rule.pinPolicy() + " is weaker at "
+                                + weaker.stream().map(PolicyViolation::field).toList()));
             }
         });
     }

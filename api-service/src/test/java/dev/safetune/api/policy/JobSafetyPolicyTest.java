@@ -136,6 +136,23 @@ class JobSafetyPolicyTest extends ApiServiceTestBase {
     }
 
     @Test
+    void whileItsFilesAreValidatedAJobMayStillBeRepinned() {
+        String job = customer.post(JOBS, jobBody(null)).json().path("id").asString();
+        String other = createPolicy(PolicyDocuments.STRICTER);
+        jdbc.update("UPDATE fine_tuning_jobs SET status = 'validating_files' WHERE id = ?", job);
+
+        jdbc.update(
+                "UPDATE fine_tuning_jobs SET safety_policy_id = ?, safety_policy_version = 1 WHERE id = ?", other, job);
+
+        assertThat(customer.get(JOBS + "/" + job)
+                        .json()
+                        .path("safety_policy")
+                        .path("id")
+                        .asString())
+                .isEqualTo(other);
+    }
+
+    @Test
     void aJobFromBeforePoliciesShowsNone() {
         String job = customer.post(JOBS, jobBody(null)).json().path("id").asString();
         // Rows written before V8 have no pin; the trigger only guards pins that exist, so a test may clear one by

@@ -110,6 +110,26 @@ class SafetyPolicyApiTest extends ApiServiceTestBase {
     }
 
     @Test
+    void aPinPolicyScreenRuleMustNameAPolicyAtLeastAsStrict() {
+        String weaker = create(name, PolicyDocuments.WEAKER);
+        String stricter = create(name, PolicyDocuments.STRICTER);
+        String withRule = PolicyDocuments.BASELINE.substring(0, PolicyDocuments.BASELINE.lastIndexOf('}'))
+                + ", \"screen\": {\"rules\": {\"trigger\": {\"threshold\": 0.01, \"action\": \"pin_policy\","
+                + " \"pin_policy\": \"%s\"}}}}";
+
+        Response refused = safety.post(POLICIES, PolicyDocuments.createBody(name, withRule.formatted(weaker), "x"));
+        Response accepted = safety.post(POLICIES, PolicyDocuments.createBody(name, withRule.formatted(stricter), "x"));
+
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.json().path("errors").get(0).path("field").asString())
+                .isEqualTo("document.screen.rules.trigger.pin_policy");
+        assertThat(refused.json().path("errors").get(0).path("message").asString())
+                .isEqualTo("must name a policy at least as strict as this one; " + weaker
+                        + " is weaker at [safeguards.kl]");
+        assertThat(accepted.status()).isEqualTo(201);
+    }
+
+    @Test
     void theDiffListsChangedFieldsAndSaysWhetherTheSecondIsStricter() {
         String base = create(name, PolicyDocuments.BASELINE);
         String stricter = create(name, PolicyDocuments.STRICTER);
