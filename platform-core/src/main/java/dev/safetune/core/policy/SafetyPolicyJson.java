@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -98,6 +99,12 @@ public final class SafetyPolicyJson {
     }
 
     private static PolicyViolation violationOf(JacksonException e) {
+        if (e instanceof InputCoercionException range) {
+            return new PolicyViolation(
+                    pathOf(e),
+                    "is out of range for "
+                            + (range.getTargetType() == null ? "its type" : jsonType(range.getTargetType())));
+        }
         if (e instanceof StreamReadException syntax && !(e instanceof MismatchedInputException)) {
             var at = syntax.getLocation();
             return new PolicyViolation(

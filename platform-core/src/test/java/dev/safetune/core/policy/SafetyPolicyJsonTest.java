@@ -100,6 +100,8 @@ class SafetyPolicyJsonTest {
             {"safeguards": {"caft": {"layers": [1, "two"]}}}         | safeguards.caft.layers[1]     | must be an integer
             {"audit": {"suite": "em-bench", "probe_triggers": "yes"}} | audit.probe_triggers          | must be a boolean
             {"safeguards": {"kl": {"beta": 0.1, "beta": 0}}}         | safeguards.kl                 | is not valid JSON (line 1, column 43)
+            {"safeguards": {"steering": {"alpha": 4, "layer": 99999999999, "scale": "raw"}}} | safeguards.steering.layer | is out of range for an integer
+            {"screen": {"rules": {"trigger": 5}}}                    | screen.rules.trigger          | must be an object
             """)
     void aValueOfTheWrongShapeIsAViolationNamingItsField(String json, String field, String message) {
         assertThatThrownBy(() -> SafetyPolicyJson.read(json))
