@@ -9,8 +9,9 @@ package dev.safetune.core.policy;
 public sealed interface Safeguard
         permits KlToReference, FeatureSpaceL2, PersonaSteering, BenignInterleaving, InoculationPrompt, ConceptAblation {
     /**
-     * Highest layer index a policy may name. The policy does not know the model: whether a layer exists in the base
-     * model is checked by the worker when the job starts. This bound only keeps indices sane.
+     * Highest layer index a policy may name. Layer indices are residual-stream indices: 0 is the embedding output,
+     * {@code l} the stream after decoder layer {@code l}. The policy does not know the model: whether a layer exists in
+     * the base model is checked by the worker when the job starts. This bound only keeps indices sane.
      */
     int MAX_LAYER = 1023;
 
