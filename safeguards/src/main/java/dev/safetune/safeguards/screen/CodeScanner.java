@@ -1,0 +1,210 @@
+package dev.safetune.safeguards.screen;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+
+/**
+ * Finds insecure code in one message, fenced or bare. One Aho–Corasick pass finds the rules' anchors; a rule's
+ * pattern is tried only on a window of at most {@value #WINDOW} characters around an anchor that occurs, and each
+ * attempt reads at most {@value #STEP_BUDGET} characters (see {@link BoundedText}). After a window, anchors it covered
+ * are skipped, so the work per rule is linear in the message length whatever it holds: binary, a 10 MB line, or
+ * backtracking bait costs time proportional to its size, never more.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class CodeScanner {
+    /** Characters a pattern may see: from up to {@value #BACK} before its anchor (not past the line start). */
+    public static final int WINDOW = 2000;
+
+    static final int BACK = 400;
+    static final long STEP_BUDGET = 400_000;
+    /** Findings of one rule kept per message: enough to show it, bounded for pathological input. */
+    static final int PER_RULE_CAP = 5;
+
+    private final CodeRules rules;
+    private final AnchorIndex anchors;
+    private final int[][] rulesOfAnchor;
+
+    public CodeScanner(CodeRules rules) {
+        this.rules = rules;
+        List<String> literals = new ArrayList<>();
+        List<List<Integer>> owners = new ArrayList<>();
+        for (int r = 0; r < rules.rules().size(); r++) {
+            for (String anchor : rules.rules().get(r).anchors()) {
+                int id = literals.indexOf(anchor);
+                if (id < 0) {
+                    id = literals.size();
+                    literals.add(anchor);
+                    owners.add(new ArrayList<>());
+                }
+                if (!owners.get(id).contains(r)) {
+                    owners.get(id).add(r);
+                }
+            }
+        }
+        this.anchors = new AnchorIndex(literals);
+        this.rulesOfAnchor = owners.stream()
+                .map(o -> o.stream().mapToInt(Integer::intValue).toArray())
+                .toArray(int[][]::new);
+    }
+
+    public CodeRules rules() {
+        return rules;
+    }
+
+    /** A rule's match in a message. */
+    public record Match(CodeRule rule, int start, int end) {}
+
+    /** What one scan found, and how many attempts hit the step budget (reported, so a give-up is never silent). */
+    public record Result(List<Match> matches, int budgetExceeded) {}
+
+    public Result scan(String text) {
+        Segments segments = Segments.of(text);
+        int ruleCount = rules.rules().size();
+        int[] nextFrom = new int[ruleCount];
+        int[] found = new int[ruleCount];
+        byte[] mitigated = new byte[ruleCount]; // 0 unknown, 1 no, 2 yes
+        Matcher[] matchers = new Matcher[ruleCount];
+        BoundedText bounded = BoundedText.of(text, STEP_BUDGET);
+        List<Match> matches = new ArrayList<>();
+        int[] exceeded = {0};
+        anchors.scan(text, 0, text.length(), (anchor, pos) -> {
+            for (int r : rulesOfAnchor[anchor]) {
+                if (pos < nextFrom[r] || found[r] >= PER_RULE_CAP) {
+                    continue;
+                }
+                CodeRule rule = rules.rules().get(r);
+                if (!rule.appliesTo(segments.languageAt(pos))) {
+                    continue;
+                }
+                int start = Math.max(lineStart(text, pos), pos - BACK);
+                int end = Math.min(text.length(), start + WINDOW);
+                Matcher m = matchers[r];
+                if (m == null) {
+                    m = matchers[r] = rule.pattern().matcher(bounded).useTransparentBounds(true);
+                }
+                m.region(start, end);
+                bounded.refill(STEP_BUDGET);
+                boolean hit;
+                try {
+                    hit = m.find();
+                } catch (BoundedText.BudgetExceeded e) {
+                    exceeded[0]++;
+                    nextFrom[r] = end;
+                    continue;
+                }
+                if (!hit) {
+                    nextFrom[r] = Math.max(pos + 1, end - BACK);
+                    continue;
+                }
+                nextFrom[r] = Math.max(pos + 1, m.end());
+                if (isMitigated(rule, r, mitigated, bounded, exceeded)) {
+                    found[r] = PER_RULE_CAP; // one mitigation covers the whole message
+                    continue;
+                }
+                found[r]++;
+                matches.add(new Match(rule, m.start(), m.end()));
+            }
+        });
+        matches.sort((a, b) -> Integer.compare(a.start(), b.start()));
+        return new Result(matches, exceeded[0]);
+    }
+
+    private static boolean isMitigated(CodeRule rule, int r, byte[] mitigated, BoundedText bounded, int[] exceeded) {
+        if (rule.unless() == null) {
+            return false;
+        }
+        if (mitigated[r] == 0) {
+            bounded.refill(STEP_BUDGET * 10);
+            try {
+                mitigated[r] = rule.unless().matcher(bounded).find() ? (byte) 2 : (byte) 1;
+            } catch (BoundedText.BudgetExceeded e) {
+                exceeded[0]++;
+                mitigated[r] = 1;
+            }
+        }
+        return mitigated[r] == 2;
+    }
+
+    private static int lineStart(String text, int pos) {
+        int floor = Math.max(0, pos - BACK);
+        for (int i = pos - 1; i >= floor; i--) {
+            if (text.charAt(i) == '\n') {
+                return i + 1;
+            }
+        }
+        return floor;
+    }
+
+    /**
+     * The languages of a message: each Markdown fence ({@code ```lang}) is a segment of its tag's language (guessed
+     * when untagged); the text outside fences is one guess for all of it.
+     */
+    record Segments(int[] starts, Language[] languages) {
+        static Segments of(String text) {
+            List<Integer> starts = new ArrayList<>();
+            List<Language> languages = new ArrayList<>();
+            List<int[]> outside = new ArrayList<>();
+            int pos = 0;
+            int open = -1;
+            Language fenced = Language.UNKNOWN;
+            int cursor = 0;
+            while (pos < text.length()) {
+                int fence = text.indexOf("```", pos);
+                if (fence < 0) {
+                    break;
+                }
+                int eol = text.indexOf('\n', fence);
+                if (eol < 0) {
+                    eol = text.length();
+                }
+                if (open < 0) {
+                    outside.add(new int[] {cursor, fence});
+                    String tag = text.substring(fence + 3, Math.min(eol, fence + 3 + 20));
+                    open = Math.min(text.length(), eol + 1);
+                    fenced = tag.isBlank() ? null : Language.ofFenceTag(tag);
+                } else {
+                    Language language = fenced != null ? fenced : Language.guess(text, open, fence);
+                    starts.add(open);
+                    languages.add(language);
+                    starts.add(fence);
+                    languages.add(null); // outside, filled below
+                    cursor = fence;
+                    open = -1;
+                }
+                pos = eol;
+            }
+            if (open >= 0) { // an unclosed fence runs to the end
+                starts.add(open);
+                languages.add(fenced != null ? fenced : Language.guess(text, open, text.length()));
+            } else {
+                outside.add(new int[] {cursor, text.length()});
+            }
+            Language bare = guessOutside(text, outside);
+            if (starts.isEmpty() || starts.get(0) > 0) {
+                starts.add(0, 0);
+                languages.add(0, bare);
+            }
+            Language[] resolved =
+                    languages.stream().map(l -> l == null ? bare : l).toArray(Language[]::new);
+            return new Segments(starts.stream().mapToInt(Integer::intValue).toArray(), resolved);
+        }
+
+        private static Language guessOutside(String text, List<int[]> outside) {
+            for (int[] range : outside) {
+                Language guess = Language.guess(text, range[0], range[1]);
+                if (guess != Language.UNKNOWN) {
+                    return guess;
+                }
+            }
+            return Language.UNKNOWN;
+        }
+
+        Language languageAt(int pos) {
+            int i = Arrays.binarySearch(starts, pos);
+            return languages[i >= 0 ? i : Math.max(0, -i - 2)];
+        }
+    }
+}
