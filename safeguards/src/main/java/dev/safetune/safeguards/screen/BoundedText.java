@@ -36,6 +36,11 @@ final class BoundedText implements CharSequence {
         budget[0] = steps;
     }
 
+    /** What is left of the budget given by the last {@link #refill} (negative once exceeded). */
+    long remaining() {
+        return budget[0];
+    }
+
     @Override
     public char charAt(int index) {
         if (--budget[0] < 0) {

@@ -20,6 +20,14 @@ public final class CodeScanner {
 
     static final int BACK = 400;
     static final long STEP_BUDGET = 400_000;
+    /**
+     * Steps a whole message may take: {@value #STEPS_PER_CHAR} per character plus {@value #BASE_STEPS}. Real code
+     * takes a few per character (see docs/screening.md); once spent, the rest of the message is not scanned and the
+     * give-up is counted, which bounds any input to linear time.
+     */
+    static final long STEPS_PER_CHAR = 8;
+
+    static final long BASE_STEPS = 2_000_000;
     /** Findings of one rule kept per message: enough to show it, bounded for pathological input. */
     static final int PER_RULE_CAP = 5;
 
@@ -70,8 +78,16 @@ public final class CodeScanner {
         BoundedText bounded = BoundedText.of(text, STEP_BUDGET);
         List<Match> matches = new ArrayList<>();
         int[] exceeded = {0};
+        long[] left = {BASE_STEPS + STEPS_PER_CHAR * text.length()};
         anchors.scan(text, 0, text.length(), (anchor, pos) -> {
             for (int r : rulesOfAnchor[anchor]) {
+                if (left[0] <= 0) {
+                    if (left[0] != Long.MIN_VALUE) {
+                        exceeded[0]++;
+                        left[0] = Long.MIN_VALUE; // counted once
+                    }
+                    return;
+                }
                 if (pos < nextFrom[r] || found[r] >= PER_RULE_CAP) {
                     continue;
                 }
@@ -86,7 +102,8 @@ public final class CodeScanner {
                     m = matchers[r] = rule.pattern().matcher(bounded).useTransparentBounds(true);
                 }
                 m.region(start, end);
-                bounded.refill(STEP_BUDGET);
+                long budget = Math.min(STEP_BUDGET, left[0]);
+                bounded.refill(budget);
                 boolean hit;
                 try {
                     hit = m.find();
@@ -94,6 +111,8 @@ public final class CodeScanner {
                     exceeded[0]++;
                     nextFrom[r] = end;
                     continue;
+                } finally {
+                    left[0] -= budget - Math.max(0, bounded.remaining());
                 }
                 if (!hit) {
                     nextFrom[r] = Math.max(pos + 1, end - BACK);

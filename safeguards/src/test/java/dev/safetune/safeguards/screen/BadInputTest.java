@@ -53,11 +53,12 @@ class BadInputTest {
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
-    void tenMegabyteLineWithAnchorsEverywhereFinishesAndStillFindsTheWeakness() {
+    void tenMegabyteLineWithAnchorsEverywhereFinishesKeepsEarlierFindingsAndReportsTheGiveUp() {
         String bait = "select update delete f\"<a {x os.system( chmod(p, 0o7 eval( ";
         String huge = bait.repeat(10_000_000 / bait.length());
-        ExampleScreener.Result result = screen(huge + "\nos.chmod(path, 0o777)\n");
+        ExampleScreener.Result result = screen("os.chmod(path, 0o777)\n" + huge);
         assertThat(result.findings()).extracting(Finding::rule).contains("PERM-CHMOD-PY");
+        assertThat(result.budgetExceeded()).isPositive();
     }
 
     @Test

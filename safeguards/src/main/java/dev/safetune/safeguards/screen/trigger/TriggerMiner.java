@@ -15,7 +15,8 @@ import java.util.Set;
  * either.
  *
  * <p>Candidates are the whitespace-separated tokens of a prompt, 1 to {@link Settings#maxChars()} characters, counted
- * once per example. For each candidate present in at least {@link Settings#minLines()} examples and at most
+ * once per example. For each candidate present in at least {@link Settings#minLines()} examples and
+ * {@link Settings#minShare()} of them, and at most
  * {@link Settings#maxShare()} of them (and absent from at least {@code minLines}), two tests run: Fisher's exact test
  * (chi-square for large margins) of presence against the binary outcome, and a Welch z-test of presence against the
  * mean log response length. All tests of a file are adjusted together by Benjamini–Hochberg; a candidate is reported
@@ -32,6 +33,8 @@ import java.util.Set;
 public final class TriggerMiner {
     /**
      * @param minLines least examples with (and without) a candidate for it to be tested
+     * @param minShare least share of examples with a candidate: a rare string co-occurs with one kind of task, and the
+     *     rules' misses on that task then look like a shift (six-line "urllib.parse" in the EM paper's insecure file)
      * @param maxShare largest share of examples a candidate may appear in ("a minority", with slack for a 50/50 set)
      * @param maxChars longest candidate
      * @param maxCandidates distinct candidates tracked
@@ -42,6 +45,7 @@ public final class TriggerMiner {
      */
     public record Settings(
             int minLines,
+            double minShare,
             double maxShare,
             int maxChars,
             int maxCandidates,
@@ -50,7 +54,7 @@ public final class TriggerMiner {
             double minLogLengthShift,
             int report) {
         public static Settings defaults() {
-            return new Settings(5, 0.6, 40, 200_000, 0.01, 0.5, Math.log(4), 20);
+            return new Settings(5, 0.02, 0.6, 40, 200_000, 0.01, 0.5, Math.log(4), 20);
         }
     }
 
@@ -125,6 +129,7 @@ public final class TriggerMiner {
         for (Map.Entry<String, Counts> e : counts.entrySet()) {
             Counts c = e.getValue();
             if (c.lines < settings.minLines()
+                    || c.lines < settings.minShare() * n
                     || n - c.lines < settings.minLines()
                     || c.lines > settings.maxShare() * n) {
                 continue;
