@@ -18,6 +18,7 @@ public final class AnchorIndex {
     private final int[] next; // state * ALPHABET + char -> state
     private final int[][] outputs; // state -> ids of the literals ending here (own and inherited through fail links)
     private final int[] lengths; // literal id -> length
+    private final boolean[] accepting; // state -> outputs[state].length > 0, the one check on the hot path
 
     /** Builds the automaton for {@code literals}; their index in the list is the id reported on a match. */
     public AnchorIndex(List<String> literals) {
@@ -76,9 +77,11 @@ public final class AnchorIndex {
             }
         }
         outputs = new int[states][];
+        accepting = new boolean[states];
         for (int s = 0; s < states; s++) {
             outputs[s] =
                     out.get(s).stream().mapToInt(Integer::intValue).distinct().toArray();
+            accepting[s] = outputs[s].length > 0;
         }
     }
 
@@ -98,9 +101,10 @@ public final class AnchorIndex {
                 continue;
             }
             state = next[state * ALPHABET + c];
-            int[] ids = outputs[state];
-            for (int id : ids) {
-                hits.hit(id, i - lengths[id] + 1);
+            if (accepting[state]) {
+                for (int id : outputs[state]) {
+                    hits.hit(id, i - lengths[id] + 1);
+                }
             }
         }
     }

@@ -7,7 +7,9 @@ import java.util.regex.Matcher;
 
 /**
  * Finds insecure code in one message, fenced or bare. One Aho–Corasick pass finds the rules' anchors; a rule's
- * pattern is tried only on a window of at most {@value #WINDOW} characters around an anchor that occurs, and each
+ * pattern is tried only on the line of an anchor that occurs (from at most {@value #BACK} characters before it), or,
+ * for a rule whose pattern spans lines ({@code [\s\S]}), on a window of at most {@value #WINDOW} characters from that
+ * line on, and each
  * attempt reads at most {@value #STEP_BUDGET} characters (see {@link BoundedText}). After a window, anchors it covered
  * are skipped, so the work per rule is linear in the message length whatever it holds: binary, a 10 MB line, or
  * backtracking bait costs time proportional to its size, never more.
@@ -34,6 +36,7 @@ public final class CodeScanner {
     private final CodeRules rules;
     private final AnchorIndex anchors;
     private final int[][] rulesOfAnchor;
+    private final boolean[] multiLine;
 
     public CodeScanner(CodeRules rules) {
         this.rules = rules;
@@ -53,6 +56,11 @@ public final class CodeScanner {
             }
         }
         this.anchors = new AnchorIndex(literals);
+        this.multiLine = new boolean[rules.rules().size()];
+        for (int r = 0; r < multiLine.length; r++) {
+            String pattern = rules.rules().get(r).pattern().pattern();
+            multiLine[r] = pattern.contains("[\\s\\S]") || pattern.contains("\\n?");
+        }
         this.rulesOfAnchor = owners.stream()
                 .map(o -> o.stream().mapToInt(Integer::intValue).toArray())
                 .toArray(int[][]::new);
@@ -95,8 +103,11 @@ public final class CodeScanner {
                 if (!rule.appliesTo(segments.languageAt(pos))) {
                     continue;
                 }
-                int start = Math.max(lineStart(text, pos), pos - BACK);
-                int end = Math.min(text.length(), start + WINDOW);
+                // A one-line rule looks at the anchor's line only; a multi-line one at a window from that line on.
+                int start = lineStart(text, pos);
+                int end = multiLine[r]
+                        ? Math.min(text.length(), start + WINDOW)
+                        : lineEnd(text, pos, Math.min(text.length(), pos + WINDOW));
                 Matcher m = matchers[r];
                 if (m == null) {
                     m = matchers[r] = rule.pattern().matcher(bounded).useTransparentBounds(true);
@@ -115,11 +126,11 @@ public final class CodeScanner {
                     left[0] -= budget - Math.max(0, bounded.remaining());
                 }
                 if (!hit) {
-                    nextFrom[r] = Math.max(pos + 1, end - BACK);
+                    nextFrom[r] = multiLine[r] ? Math.max(pos + 1, end - BACK) : end;
                     continue;
                 }
                 nextFrom[r] = Math.max(pos + 1, m.end());
-                if (isMitigated(rule, r, mitigated, bounded, exceeded)) {
+                if (isMitigated(rule, r, mitigated, text)) {
                     found[r] = PER_RULE_CAP; // one mitigation covers the whole message
                     continue;
                 }
@@ -131,20 +142,28 @@ public final class CodeScanner {
         return new Result(matches, exceeded[0]);
     }
 
-    private static boolean isMitigated(CodeRule rule, int r, byte[] mitigated, BoundedText bounded, int[] exceeded) {
+    /**
+     * Unless-patterns are alternations of short literals with bounded gaps (no nested repetition; the rule file's
+     * header requires it), so they run on the plain string: they cannot backtrack badly, and the budgeted view costs
+     * more per character than the match itself.
+     */
+    private static boolean isMitigated(CodeRule rule, int r, byte[] mitigated, String text) {
         if (rule.unless() == null) {
             return false;
         }
         if (mitigated[r] == 0) {
-            bounded.refill(STEP_BUDGET * 10);
-            try {
-                mitigated[r] = rule.unless().matcher(bounded).find() ? (byte) 2 : (byte) 1;
-            } catch (BoundedText.BudgetExceeded e) {
-                exceeded[0]++;
-                mitigated[r] = 1;
-            }
+            mitigated[r] = rule.unless().matcher(text).find() ? (byte) 2 : (byte) 1;
         }
         return mitigated[r] == 2;
+    }
+
+    private static int lineEnd(String text, int pos, int limit) {
+        for (int i = pos; i < limit; i++) {
+            if (text.charAt(i) == '\n') {
+                return i;
+            }
+        }
+        return limit;
     }
 
     private static int lineStart(String text, int pos) {

@@ -1,7 +1,6 @@
 package dev.safetune.safeguards.screen;
 
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * The programming language of a piece of code, as far as the screen needs it: to keep a rule written for one language
@@ -18,22 +17,9 @@ public enum Language {
     GO("go"),
     UNKNOWN("?");
 
-    // Cheap tells, each a bounded pattern tried on at most the first GUESS_CHARS characters.
+    // Tells are searched in at most the first GUESS_CHARS characters, by String.indexOf (no regex: this runs on every
+    // message, and a handful of regex scans cost more than the whole rule pass).
     private static final int GUESS_CHARS = 4000;
-    private static final Pattern PHP_TELL = Pattern.compile("<\\?php");
-    private static final Pattern C_TELL = Pattern.compile("#include\\s{0,3}[<\"]|\\bint\\s{1,3}main\\s{0,3}\\(");
-    private static final Pattern GO_TELL =
-            Pattern.compile("(?m)^package\\s{1,3}\\w{1,40}\\s{0,3}$|\\bfunc\\s{1,3}\\w{1,40}\\(");
-    private static final Pattern JAVA_TELL = Pattern.compile(
-            "\\bpublic\\s{1,3}(?:static\\s{1,3})?(?:class|void)\\b|System\\.out\\.|import\\s{1,3}java\\.");
-    private static final Pattern PY_TELL = Pattern.compile(
-            "(?m)^\\s{0,40}(?:def\\s{1,3}\\w{1,60}\\(|import\\s{1,3}\\w|from\\s{1,3}[\\w.]{1,60}\\s{1,3}import\\b)");
-    private static final Pattern JS_TELL = Pattern.compile(
-            "\\b(?:function\\s{0,3}\\w{0,60}\\s{0,3}\\(|const\\s{1,3}\\w{1,60}\\s{0,3}=|require\\(|=>\\s{0,3}\\{|document\\.|console\\.log)");
-    private static final Pattern SH_TELL = Pattern.compile(
-            "(?m)^#!\\s{0,3}/(?:usr/)?bin/(?:env\\s{1,3})?(?:ba|z)?sh|(?m)^\\s{0,8}(?:sudo|apt-get|echo|export)\\s");
-    private static final Pattern SQL_TELL = Pattern.compile(
-            "(?im)^\\s{0,8}(?:select\\s.{0,200}\\sfrom|create\\s{1,3}(?:table|procedure|view)|insert\\s{1,3}into)\\s");
 
     private final String code;
 
@@ -73,31 +59,45 @@ public enum Language {
 
     /** Guesses the language of code without a fence tag from a few unambiguous tells; {@link #UNKNOWN} if none. */
     public static Language guess(CharSequence text, int start, int end) {
-        CharSequence head = text.subSequence(start, Math.min(end, start + GUESS_CHARS));
-        if (PHP_TELL.matcher(head).find()) {
+        String head =
+                text.subSequence(start, Math.min(end, start + GUESS_CHARS)).toString();
+        if (head.contains("<?php")) {
             return PHP;
         }
-        if (C_TELL.matcher(head).find()) {
+        if (head.contains("#include")) {
             return C;
         }
-        if (JAVA_TELL.matcher(head).find()) {
+        if (any(head, "import java.", "public class ", "System.out.", "public static void ")) {
             return JAVA;
         }
-        if (GO_TELL.matcher(head).find() && !PY_TELL.matcher(head).find()) {
+        boolean python = head.startsWith("import ")
+                || any(head, "\nimport ", "\ndef ", "\nclass ", "    def ")
+                || head.startsWith("def ")
+                || (head.contains("from ") && head.contains(" import "));
+        if (!python && (head.contains("package main") || (head.contains("func ") && head.contains(":= ")))) {
             return GO;
         }
-        if (PY_TELL.matcher(head).find()) {
+        if (python) {
             return PYTHON;
         }
-        if (JS_TELL.matcher(head).find()) {
+        if (any(head, "function ", "const ", "=> {", "require(", "console.log", "document.", "let ")) {
             return JAVASCRIPT;
         }
-        if (SH_TELL.matcher(head).find()) {
+        if (head.startsWith("#!") || any(head, "\nsudo ", "\n$ ", "apt-get ", "#!/bin/")) {
             return SHELL;
         }
-        if (SQL_TELL.matcher(head).find()) {
+        if (any(head, "SELECT ", "CREATE TABLE", "CREATE PROCEDURE", "INSERT INTO", "CREATE VIEW")) {
             return SQL;
         }
         return UNKNOWN;
+    }
+
+    private static boolean any(String text, String... tells) {
+        for (String tell : tells) {
+            if (text.contains(tell)) {
+                return true;
+            }
+        }
+        return false;
     }
 }
