@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  */
 public final class DataScreen implements Consumer<ChatExample> {
     /** Findings kept in a report; {@link ScreenReport#findingsTotal()} counts all. */
-    public static final int FINDINGS_KEPT = 10_000;
+    public static final int FINDINGS_KEPT = 2_000;
 
     private final ExampleScreener screener;
     private final TriggerMiner triggers;
@@ -72,7 +72,11 @@ public final class DataScreen implements Consumer<ChatExample> {
         if (result.findings().isEmpty()) {
             clean++;
         }
-        triggers.observe(result.prompt(), !result.findings().isEmpty(), result.assistantChars());
+        // A disclosed weakness was asked for in the open, so the words asking for it are not a hidden switch: the
+        // outcome the miner compares is a finding of any other category.
+        boolean shifted =
+                result.findings().stream().anyMatch(f -> f.category() != ScreenCategory.INSECURE_CODE_DISCLOSED);
+        triggers.observe(result.prompt(), shifted, result.assistantChars());
     }
 
     public ScreenReport report() {
