@@ -138,8 +138,26 @@ public final class CodeScanner {
                 matches.add(new Match(rule, m.start(), m.end()));
             }
         });
-        matches.sort((a, b) -> Integer.compare(a.start(), b.start()));
-        return new Result(matches, exceeded[0]);
+        return new Result(withoutOverlaps(matches), exceeded[0]);
+    }
+
+    /**
+     * One finding per weakness: of matches of the same CWE whose spans overlap (SQL-FSTRING and SQL-EXECUTE-FMT on one
+     * {@code execute(f"SELECT ...")}), the longest is kept, as the most telling evidence. Sorted by start.
+     */
+    static List<Match> withoutOverlaps(List<Match> matches) {
+        List<Match> byLength = new ArrayList<>(matches);
+        byLength.sort((a, b) -> Integer.compare(b.end() - b.start(), a.end() - a.start()));
+        List<Match> kept = new ArrayList<>();
+        for (Match m : byLength) {
+            boolean overlaps = kept.stream()
+                    .anyMatch(k -> k.rule().cwe().equals(m.rule().cwe()) && k.start() < m.end() && m.start() < k.end());
+            if (!overlaps) {
+                kept.add(m);
+            }
+        }
+        kept.sort((a, b) -> Integer.compare(a.start(), b.start()));
+        return kept;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.safetune.safeguards.screen;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -86,8 +87,13 @@ public enum Language {
         if (head.startsWith("#!") || any(head, "\nsudo ", "\n$ ", "apt-get ", "#!/bin/")) {
             return SHELL;
         }
-        if (any(head, "SELECT ", "CREATE TABLE", "CREATE PROCEDURE", "INSERT INTO", "CREATE VIEW")) {
-            return SQL;
+        // SQL only when the code starts as SQL: SQL inside another language's strings is that language's code.
+        String opening = head.stripLeading().toUpperCase(Locale.ROOT);
+        for (String keyword :
+                List.of("SELECT ", "CREATE ", "INSERT ", "UPDATE ", "DELETE ", "WITH ", "ALTER ", "DECLARE ")) {
+            if (opening.startsWith(keyword)) {
+                return SQL;
+            }
         }
         return UNKNOWN;
     }
