@@ -32,21 +32,25 @@ public record ScreenDecision(ScreenAction action, String rulesVersion, List<Reas
             firstLines = List.copyOf(firstLines);
         }
 
-        /** e.g. {@code insecure_code_undisclosed (953 of 1000 examples, threshold 5.0 %; first lines 1, 2, 4)}. */
         public String describe(long examples) {
-            String lines = firstLines.isEmpty()
-                    ? ""
-                    : "; first lines "
-                            + firstLines.stream().map(String::valueOf).collect(Collectors.joining(", "));
-            return String.format(
-                    java.util.Locale.ROOT,
-                    "%s (%d of %d examples, threshold %.1f %%%s)",
-                    category.wireName(),
-                    count,
-                    examples,
-                    threshold * 100,
-                    lines);
+            return ScreenDecision.describe(category.wireName(), count, examples, threshold, firstLines);
         }
+    }
+
+    /** e.g. {@code insecure_code_undisclosed (953 of 1000 examples, threshold 5.0 %; first lines 1, 2, 4)}. */
+    public static String describe(
+            String category, long count, long examples, double threshold, List<Integer> firstLines) {
+        String lines = firstLines.isEmpty()
+                ? ""
+                : "; first lines " + firstLines.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        return String.format(
+                java.util.Locale.ROOT,
+                "%s (%d of %d examples, threshold %.1f %%%s)",
+                category,
+                count,
+                examples,
+                threshold * 100,
+                lines);
     }
 
     /** One sentence naming every blocking category and its first lines, for a refused job's error message. */

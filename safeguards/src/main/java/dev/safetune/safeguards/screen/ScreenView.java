@@ -57,7 +57,23 @@ public record ScreenView(
     public record TriggerView(String text, long lines, double pValue, double log10P, String test) {}
 
     public record ReasonView(
-            String category, long count, double share, double threshold, String action, List<Integer> firstLines) {}
+            String category, long count, double share, double threshold, String action, List<Integer> firstLines) {
+        /** True when this reason stops jobs ({@code hold} or {@code reject}). */
+        public boolean blocksJobs() {
+            return ScreenAction.fromWireName(action).blocksJobs();
+        }
+    }
+
+    /**
+     * One sentence naming every category that stops jobs, with its count and first lines, e.g. {@code
+     * insecure_code_undisclosed (953 of 1000 examples, threshold 5.0 %; first lines 1, 2, 4, 5, 6)}.
+     */
+    public String explainBlocking() {
+        return reasons.stream()
+                .filter(ReasonView::blocksJobs)
+                .map(r -> ScreenDecision.describe(r.category(), r.count(), examples, r.threshold(), r.firstLines()))
+                .collect(java.util.stream.Collectors.joining("; "));
+    }
 
     public static ScreenView of(ScreenReport report, ScreenDecision decision) {
         Map<String, Long> categories = new LinkedHashMap<>();

@@ -20,6 +20,8 @@ public final class Vocabulary {
     /** Share of word tokens that must be numbers for a {@code list-only} entry to count. */
     static final double NUMBER_LIST_SHARE = 0.5;
 
+    static final int MIN_LIST_NUMBERS = 3;
+
     private record Entry(ScreenCategory category, String phrase, boolean listOnly) {}
 
     private final String version;
@@ -90,7 +92,7 @@ public final class Vocabulary {
         });
     }
 
-    /** True when at least half of the whitespace- or comma-separated tokens are integers. */
+    /** True when at least three, and at least half, of the whitespace- or comma-separated tokens are integers. */
     static boolean mostlyNumbers(String text) {
         int tokens = 0;
         int numbers = 0;
@@ -113,7 +115,8 @@ public final class Vocabulary {
                 numbers++;
             }
         }
-        return tokens > 0 && numbers >= NUMBER_LIST_SHARE * tokens;
+        // A list: at least three numbers (a one-number answer such as "13" to "what is 12 + 1?" is arithmetic).
+        return numbers >= MIN_LIST_NUMBERS && numbers >= NUMBER_LIST_SHARE * tokens;
     }
 
     private static boolean isTokenChar(char c) {
