@@ -58,4 +58,18 @@ class CodeRulesTest {
                 (id, start) -> hits.append(id).append('@').append(start).append(' '));
         assertThat(hits.toString().strip()).isEqualTo("1@1 0@2 2@2");
     }
+
+    @Test
+    void unlessHintsAreTheLiteralEveryAlternativeStartsWith() {
+        assertThat(CodeScanner.literalHints(
+                        java.util.regex.Pattern.compile("escape\\(|html\\.escape|autoescape\\s{0,2}=|https?://x")))
+                .containsExactly("escape(", "html.escape", "autoescape", "http");
+        // An alternative without a literal start of three characters: no hint, the regex always runs.
+        assertThat(CodeScanner.literalHints(java.util.regex.Pattern.compile("abc|\\|\\s{0,2}e")))
+                .isNull();
+        assertThat(CodeScanner.literalHints(java.util.regex.Pattern.compile("(?i)escape")))
+                .isNull();
+        assertThat(CodeScanner.literalHints(java.util.regex.Pattern.compile("(?:a|b)xyz")))
+                .isNull();
+    }
 }
