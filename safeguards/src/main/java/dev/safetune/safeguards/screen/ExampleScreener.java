@@ -44,7 +44,12 @@ public final class ExampleScreener {
         }
 
         public boolean has(ScreenCategory category) {
-            return findings.stream().anyMatch(f -> f.category() == category);
+            for (Finding f : findings) {
+                if (f.category() == category) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

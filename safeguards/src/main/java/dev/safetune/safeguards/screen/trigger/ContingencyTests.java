@@ -30,21 +30,27 @@ public final class ContingencyTests {
     static double fisherLogP(long a, long row1, long col1, long n) {
         long lo = Math.max(0, row1 + col1 - n);
         long hi = Math.min(row1, col1);
+        // ln P(x) - ln P(x - 1) = ln((col1 - x + 1)(row1 - x + 1) / (x (n - col1 - row1 + x))): one log per term
+        // instead
+        // of six log-gammas, starting from the exact ln P(lo).
         double observed = logHypergeometric(a, row1, col1, n);
         double threshold = observed + 1e-7; // relative tolerance for ties, as R's fisher.test uses
         double max = Double.NEGATIVE_INFINITY;
         double[] logs = new double[(int) (hi - lo + 1)];
+        double l = logHypergeometric(lo, row1, col1, n);
         for (long x = lo; x <= hi; x++) {
-            double l = logHypergeometric(x, row1, col1, n);
+            if (x > lo) {
+                l += Math.log((double) (col1 - x + 1) * (row1 - x + 1) / ((double) x * (n - col1 - row1 + x)));
+            }
             logs[(int) (x - lo)] = l;
             if (l <= threshold && l > max) {
                 max = l;
             }
         }
         double sum = 0;
-        for (double l : logs) {
-            if (l <= threshold) {
-                sum += Math.exp(l - max);
+        for (double term : logs) {
+            if (term <= threshold) {
+                sum += Math.exp(term - max);
             }
         }
         return Math.min(0, max + Math.log(sum));

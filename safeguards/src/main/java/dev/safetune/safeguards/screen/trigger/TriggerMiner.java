@@ -3,10 +3,8 @@ package dev.safetune.safeguards.screen.trigger;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Mines backdoor-trigger candidates from a stream of examples: short strings present in a minority of prompts whose
@@ -62,6 +60,7 @@ public final class TriggerMiner {
     static final int WELCH_MIN_LINES = 30;
 
     private static final class Counts {
+        long lastExample;
         long lines;
         long shifted;
         double sumLog;
@@ -90,7 +89,7 @@ public final class TriggerMiner {
     public void observe(String prompt, boolean shifted, long responseLength) {
         double logLength = Math.log1p(responseLength);
         add(all, shifted, logLength);
-        Set<String> seen = new HashSet<>();
+        long example = all.lines; // counts a token once per example without a set per example
         int n = prompt.length();
         int i = 0;
         while (i < n) {
@@ -103,15 +102,14 @@ public final class TriggerMiner {
             }
             if (i > start && i - start <= settings.maxChars()) {
                 String token = prompt.substring(start, i);
-                if (seen.add(token)) {
-                    Counts c = counts.get(token);
-                    if (c == null && counts.size() < settings.maxCandidates()) {
-                        c = new Counts();
-                        counts.put(token, c);
-                    }
-                    if (c != null) {
-                        add(c, shifted, logLength);
-                    }
+                Counts c = counts.get(token);
+                if (c == null && counts.size() < settings.maxCandidates()) {
+                    c = new Counts();
+                    counts.put(token, c);
+                }
+                if (c != null && c.lastExample != example) {
+                    c.lastExample = example;
+                    add(c, shifted, logLength);
                 }
             }
         }
