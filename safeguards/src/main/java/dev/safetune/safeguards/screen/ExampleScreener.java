@@ -64,7 +64,7 @@ public final class ExampleScreener {
             }
         }
         String promptText = prompt.toString();
-        boolean requested = disclosure.requested(promptText);
+        Boolean requested = null; // read from the prompt only once code is found: most examples have none
         List<Finding> findings = new ArrayList<>();
         int assistantChars = 0;
         int exceeded = 0;
@@ -79,6 +79,9 @@ public final class ExampleScreener {
             CodeScanner.Result scan = code.scan(text);
             exceeded += scan.budgetExceeded();
             if (!scan.matches().isEmpty()) {
+                if (requested == null) {
+                    requested = disclosure.requested(promptText);
+                }
                 boolean disclosed = requested || disclosure.named(text);
                 ScreenCategory category =
                         disclosed ? ScreenCategory.INSECURE_CODE_DISCLOSED : ScreenCategory.INSECURE_CODE_UNDISCLOSED;
