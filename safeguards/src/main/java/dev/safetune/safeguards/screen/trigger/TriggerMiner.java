@@ -52,7 +52,7 @@ public final class TriggerMiner {
             double minLogLengthShift,
             int report) {
         public static Settings defaults() {
-            return new Settings(5, 0.02, 0.6, 40, 200_000, 0.01, 0.5, Math.log(4), 20);
+            return new Settings(5, 0.02, 0.6, 40, 50_000, 0.01, 0.5, Math.log(4), 20);
         }
     }
 
