@@ -83,6 +83,7 @@ public class FileService {
     private final ExampleScreener screener;
     private final ScreenRules screenRules;
     private final FileScreenStore screens;
+    private final ScreenSettings.ScreenEnforcement enforcement;
 
     FileService(
             UploadedFileRepository files,
@@ -93,11 +94,13 @@ public class FileService {
             MeterRegistry meters,
             ExampleScreener screener,
             ScreenRules screenRules,
-            FileScreenStore screens) {
+            FileScreenStore screens,
+            ScreenSettings.ScreenEnforcement enforcement) {
         this.files = files;
         this.screener = screener;
         this.screenRules = screenRules;
         this.screens = screens;
+        this.enforcement = enforcement;
         this.listing = listing;
         this.reports = reports;
         this.properties = properties;
@@ -276,6 +279,9 @@ public class FileService {
      * first lines. Must run inside the caller's transaction (job creation), after {@link #lockForUse}.
      */
     public void requireTrainable(Tenant tenant, UploadedFile file, String param) {
+        if (!enforcement.enforce()) {
+            return; // advisory mode (safetune.screen.enforce=false): reported, not enforced
+        }
         screens.find(file.id(), tenant.organizationId()).ifPresent(view -> {
             ScreenAction action = ScreenAction.fromWireName(view.decision());
             if (action.blocksJobs()) {

@@ -2,6 +2,7 @@ package dev.safetune.api.file;
 
 import dev.safetune.safeguards.screen.ExampleScreener;
 import dev.safetune.safeguards.screen.ScreenRules;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -21,4 +22,17 @@ class ScreenSettings {
     ScreenRules screenRules() {
         return ScreenRules.defaults();
     }
+
+    /**
+     * {@code safetune.screen.enforce} (default true): whether a held or rejected file stops jobs. False makes the screen
+     * advisory (still computed, stored and shown), for an operator's own research runs such as em-bench, which trains
+     * on insecure and backdoored sets on purpose.
+     */
+    @Bean
+    ScreenEnforcement screenEnforcement(@Value("${safetune.screen.enforce:true}") boolean enforce) {
+        return new ScreenEnforcement(enforce);
+    }
+
+    /** Whether screen decisions stop jobs. */
+    record ScreenEnforcement(boolean enforce) {}
 }
