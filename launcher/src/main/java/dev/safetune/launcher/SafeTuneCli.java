@@ -71,6 +71,7 @@ public final class SafeTuneCli {
                 })
                 .command());
         commands.add(new SampleCommand(c.out()).command());
+        commands.add(new ScreenCommand(c.out(), c.err(), c.interactive()).command());
         commands.add(new EmBenchCommand(c.out(), c.interactive())
                 .command(c.home(), c.port(), importArgs -> run(c, prepend("models", importArgs))));
         commands.addAll(

@@ -1,8 +1,10 @@
 package dev.safetune.api.file;
 
 import dev.safetune.api.auth.Tenant;
+import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
+import dev.safetune.safeguards.screen.ScreenView;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +25,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/v1/files")
 class FileController {
     private static final int MAX_PAGE = 10_000;
+    private static final int MAX_SCREEN_PAGE = 1000;
 
     private final FileService files;
 
@@ -49,6 +52,24 @@ class FileController {
     @GetMapping("/{id}")
     FileObject get(Tenant tenant, @PathVariable String id) {
         return files.getWithValidation(tenant, id);
+    }
+
+    /**
+     * (+) The training-data screen's report of the file: decision, categories, trigger candidates and one page of
+     * findings ({@code offset}, {@code limit} up to {@value #MAX_SCREEN_PAGE}; {@code has_more} says whether more
+     * follow).
+     */
+    @GetMapping("/{id}/screen")
+    ScreenView screen(
+            Tenant tenant,
+            @PathVariable String id,
+            @RequestParam(defaultValue = "0") int offset,
+            @RequestParam(required = false) Integer limit) {
+        if (offset < 0) {
+            throw new InvalidRequestException("offset", "invalid_value", "Invalid 'offset': must not be negative.");
+        }
+        return files.screen(
+                tenant, id, offset, PageLimit.of(limit, 100, MAX_SCREEN_PAGE).value());
     }
 
     @GetMapping("/{id}/content")

@@ -14,6 +14,12 @@ import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.dataset.ValidationReport;
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.job.JobStatus;
+import dev.safetune.safeguards.screen.DataScreen;
+import dev.safetune.safeguards.screen.ExampleScreener;
+import dev.safetune.safeguards.screen.ScreenAction;
+import dev.safetune.safeguards.screen.ScreenReport;
+import dev.safetune.safeguards.screen.ScreenRules;
+import dev.safetune.safeguards.screen.ScreenView;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
@@ -74,6 +80,10 @@ public class FileService {
     private final MeterRegistry meters;
     private final Counter uploadedBytes;
     private final FileListing listing;
+    private final ExampleScreener screener;
+    private final ScreenRules screenRules;
+    private final FileScreenStore screens;
+    private final ScreenSettings.ScreenEnforcement enforcement;
 
     FileService(
             UploadedFileRepository files,
@@ -81,8 +91,16 @@ public class FileService {
             ValidationReportStore reports,
             SafetuneProperties properties,
             TransactionTemplate transactions,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            ExampleScreener screener,
+            ScreenRules screenRules,
+            FileScreenStore screens,
+            ScreenSettings.ScreenEnforcement enforcement) {
         this.files = files;
+        this.screener = screener;
+        this.screenRules = screenRules;
+        this.screens = screens;
+        this.enforcement = enforcement;
         this.listing = listing;
         this.reports = reports;
         this.properties = properties;
@@ -163,7 +181,10 @@ public class FileService {
         }
     }
 
-    /** Stores, hashes and validates one file in a single streaming pass. */
+    /**
+     * Stores, hashes, validates and screens one file in a single streaming pass: the screen reads each example as the
+     * validator hands it on (docs/screening.md), so no second pass over the file is made.
+     */
     private FileObject store(Tenant tenant, InputStream upload, String filename) throws IOException {
         String purpose = FINE_TUNE;
         String id = Ids.newId("file");
@@ -172,6 +193,7 @@ public class FileService {
         Path target = directory.resolve(id + ".jsonl");
         Path temporary = Files.createTempFile(directory, "." + id + "-", ".part");
         ValidationReport report;
+        DataScreen screen = new DataScreen(screener);
         CopyingInputStream tee;
         MessageDigest sha256 = sha256();
         try {
@@ -179,7 +201,7 @@ public class FileService {
                     FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
                     OutputStream out = Channels.newOutputStream(channel)) {
                 tee = new CopyingInputStream(in, out, sha256);
-                report = read(tee, example -> {});
+                report = read(tee, screen);
                 tee.drain();
                 out.flush();
                 channel.force(true);
@@ -202,17 +224,22 @@ public class FileService {
                 report.examples(),
                 Instant.now().truncatedTo(ChronoUnit.MICROS));
         Validation validation = Validation.of(report);
+        ScreenReport screened = screen.report();
+        ScreenView screenView = ScreenView.of(screened, screenRules.decide(screened));
         try {
             transactions.executeWithoutResult(status -> {
                 // Flushed first: the report is written by SQL to the row JPA would otherwise insert only at commit.
                 files.saveAndFlush(file);
                 reports.save(file.id(), tenant.organizationId(), validation);
+                screens.save(file.id(), tenant.organizationId(), screenView);
             });
         } catch (RuntimeException e) {
             Files.deleteIfExists(target);
             throw e;
         }
         meters.counter("safetune.files.uploaded", "status", file.status()).increment();
+        meters.counter("safetune.files.screened", "decision", screenView.decision())
+                .increment();
         uploadedBytes.increment(file.bytes());
         return FileObject.of(file, validation);
     }
@@ -232,6 +259,42 @@ public class FileService {
         UploadedFile file = get(tenant, id);
         return FileObject.of(
                 file, reports.find(file.id(), tenant.organizationId()).orElse(null));
+    }
+
+    /**
+     * One page of the file's screen report: findings {@code [offset, offset + limit)} of those kept. A file of another
+     * organisation is not found, exactly as if it did not exist.
+     */
+    @Transactional(readOnly = true)
+    public ScreenView screen(Tenant tenant, String id, int offset, int limit) {
+        UploadedFile file = get(tenant, id);
+        return screens.find(file.id(), tenant.organizationId())
+                .orElseThrow(() -> new NotFoundException(
+                        "id", "File " + id + " has no screen report: it was uploaded before screening existed."))
+                .page(offset, limit);
+    }
+
+    /**
+     * Refuses a file whose screen decision stops jobs ({@code hold}, {@code reject}), naming the categories and their
+     * first lines. Must run inside the caller's transaction (job creation), after {@link #lockForUse}.
+     */
+    public void requireTrainable(Tenant tenant, UploadedFile file, String param) {
+        if (!enforcement.enforce()) {
+            return; // advisory mode (safetune.screen.enforce=false): reported, not enforced
+        }
+        screens.find(file.id(), tenant.organizationId()).ifPresent(view -> {
+            ScreenAction action = ScreenAction.fromWireName(view.decision());
+            if (action.blocksJobs()) {
+                throw new InvalidRequestException(
+                        param,
+                        action == ScreenAction.REJECT ? "file_rejected" : "file_held",
+                        "Invalid '" + param + "': file " + file.id() + " is "
+                                + (action == ScreenAction.REJECT ? "rejected" : "held for operator review")
+                                + " by the training-data screen (policy " + view.policyVersion() + "): "
+                                + view.explainBlocking() + ". GET /v1/files/" + file.id()
+                                + "/screen has the report.");
+            }
+        });
     }
 
     /** The report stored at upload; empty for files uploaded before reports were kept. */

@@ -316,6 +316,7 @@ public class JobService {
                     "invalid_file",
                     "Invalid '" + param + "': file " + fileId + " cannot be used for fine-tuning: " + why);
         }
+        files.requireTrainable(tenant, file, param); // the training-data screen's hold or reject
         return file;
     }
 

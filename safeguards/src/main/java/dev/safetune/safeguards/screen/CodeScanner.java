@@ -1,0 +1,344 @@
+package dev.safetune.safeguards.screen;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+
+/**
+ * Finds insecure code in one message, fenced or bare. One Aho–Corasick pass finds the rules' anchors; a rule's
+ * pattern is tried only on the line of an anchor that occurs (from at most {@value #BACK} characters before it), or,
+ * for a rule whose pattern spans lines ({@code [\s\S]}), on a window of at most {@value #WINDOW} characters from that
+ * line on, and each
+ * attempt reads at most {@value #STEP_BUDGET} characters (see {@link BoundedText}). After a window, anchors it covered
+ * are skipped, so the work per rule is linear in the message length whatever it holds: binary, a 10 MB line, or
+ * backtracking bait costs time proportional to its size, never more.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class CodeScanner {
+    /** Characters a pattern may see: from up to {@value #BACK} before its anchor (not past the line start). */
+    public static final int WINDOW = 2000;
+
+    static final int BACK = 400;
+    static final long STEP_BUDGET = 400_000;
+    /**
+     * Steps a whole message may take: {@value #STEPS_PER_CHAR} per character plus {@value #BASE_STEPS}. Real code
+     * takes a few per character (see docs/screening.md); once spent, the rest of the message is not scanned and the
+     * give-up is counted, which bounds any input to linear time.
+     */
+    static final long STEPS_PER_CHAR = 8;
+
+    static final long BASE_STEPS = 2_000_000;
+    /** Findings of one rule kept per message: enough to show it, bounded for pathological input. */
+    static final int PER_RULE_CAP = 5;
+
+    private final CodeRules rules;
+    private final AnchorIndex anchors;
+    private final int[][] rulesOfAnchor;
+    private final boolean[] multiLine;
+    private final String[][] unlessHints;
+
+    public CodeScanner(CodeRules rules) {
+        this.rules = rules;
+        List<String> literals = new ArrayList<>();
+        List<List<Integer>> owners = new ArrayList<>();
+        for (int r = 0; r < rules.rules().size(); r++) {
+            for (String anchor : rules.rules().get(r).anchors()) {
+                int id = literals.indexOf(anchor);
+                if (id < 0) {
+                    id = literals.size();
+                    literals.add(anchor);
+                    owners.add(new ArrayList<>());
+                }
+                if (!owners.get(id).contains(r)) {
+                    owners.get(id).add(r);
+                }
+            }
+        }
+        this.anchors = new AnchorIndex(literals);
+        this.unlessHints = rules.rules().stream()
+                .map(rule -> rule.unless() == null ? null : literalHints(rule.unless()))
+                .toArray(String[][]::new);
+        this.multiLine = new boolean[rules.rules().size()];
+        for (int r = 0; r < multiLine.length; r++) {
+            String pattern = rules.rules().get(r).pattern().pattern();
+            multiLine[r] = pattern.contains("[\\s\\S]") || pattern.contains("\\n?");
+        }
+        this.rulesOfAnchor = owners.stream()
+                .map(o -> o.stream().mapToInt(Integer::intValue).toArray())
+                .toArray(int[][]::new);
+    }
+
+    public CodeRules rules() {
+        return rules;
+    }
+
+    /** A rule's match in a message. */
+    public record Match(CodeRule rule, int start, int end) {}
+
+    /** What one scan found, and how many attempts hit the step budget (reported, so a give-up is never silent). */
+    public record Result(List<Match> matches, int budgetExceeded) {}
+
+    public Result scan(String text) {
+        Segments segments = Segments.of(text);
+        int ruleCount = rules.rules().size();
+        int[] nextFrom = new int[ruleCount];
+        int[] found = new int[ruleCount];
+        byte[] mitigated = new byte[ruleCount]; // 0 unknown, 1 no, 2 yes
+        Matcher[] matchers = new Matcher[ruleCount];
+        BoundedText bounded = BoundedText.of(text, STEP_BUDGET);
+        List<Match> matches = new ArrayList<>();
+        int[] exceeded = {0};
+        long[] left = {BASE_STEPS + STEPS_PER_CHAR * text.length()};
+        anchors.scan(text, 0, text.length(), (anchor, pos) -> {
+            for (int r : rulesOfAnchor[anchor]) {
+                if (left[0] <= 0) {
+                    if (left[0] != Long.MIN_VALUE) {
+                        exceeded[0]++;
+                        left[0] = Long.MIN_VALUE; // counted once
+                    }
+                    return;
+                }
+                if (pos < nextFrom[r] || found[r] >= PER_RULE_CAP) {
+                    continue;
+                }
+                CodeRule rule = rules.rules().get(r);
+                if (!rule.appliesTo(segments.languageAt(pos))) {
+                    continue;
+                }
+                // A one-line rule looks at the anchor's line only; a multi-line one at a window from that line on.
+                int start = lineStart(text, pos);
+                int end = multiLine[r]
+                        ? Math.min(text.length(), start + WINDOW)
+                        : lineEnd(text, pos, Math.min(text.length(), pos + WINDOW));
+                Matcher m = matchers[r];
+                if (m == null) {
+                    m = matchers[r] = rule.pattern().matcher(bounded).useTransparentBounds(true);
+                }
+                m.region(start, end);
+                long budget = Math.min(STEP_BUDGET, left[0]);
+                bounded.refill(budget);
+                boolean hit;
+                try {
+                    hit = m.find();
+                } catch (BoundedText.BudgetExceeded e) {
+                    exceeded[0]++;
+                    nextFrom[r] = end;
+                    continue;
+                } finally {
+                    left[0] -= budget - Math.max(0, bounded.remaining());
+                }
+                if (!hit) {
+                    nextFrom[r] = multiLine[r] ? Math.max(pos + 1, end - BACK) : end;
+                    continue;
+                }
+                nextFrom[r] = Math.max(pos + 1, m.end());
+                if (isMitigated(rule, r, mitigated, text)) {
+                    found[r] = PER_RULE_CAP; // one mitigation covers the whole message
+                    continue;
+                }
+                found[r]++;
+                matches.add(new Match(rule, m.start(), m.end()));
+            }
+        });
+        return new Result(withoutOverlaps(matches), exceeded[0]);
+    }
+
+    /**
+     * One finding per weakness: of matches of the same CWE whose spans overlap (SQL-FSTRING and SQL-EXECUTE-FMT on one
+     * {@code execute(f"SELECT ...")}), the longest is kept, as the most telling evidence. Sorted by start.
+     */
+    static List<Match> withoutOverlaps(List<Match> matches) {
+        List<Match> byLength = new ArrayList<>(matches);
+        byLength.sort((a, b) -> Integer.compare(b.end() - b.start(), a.end() - a.start()));
+        List<Match> kept = new ArrayList<>();
+        for (Match m : byLength) {
+            boolean overlaps = kept.stream()
+                    .anyMatch(k -> k.rule().cwe().equals(m.rule().cwe()) && k.start() < m.end() && m.start() < k.end());
+            if (!overlaps) {
+                kept.add(m);
+            }
+        }
+        kept.sort((a, b) -> Integer.compare(a.start(), b.start()));
+        return kept;
+    }
+
+    /**
+     * Unless-patterns are alternations of short literals with bounded gaps (no nested repetition; the rule file's
+     * header requires it), so they run on the plain string: they cannot backtrack badly, and the budgeted view costs
+     * more per character than the match itself.
+     */
+    private boolean isMitigated(CodeRule rule, int r, byte[] mitigated, String text) {
+        if (rule.unless() == null) {
+            return false;
+        }
+        if (mitigated[r] == 0) {
+            boolean possible = unlessHints[r] == null;
+            for (int i = 0; !possible && i < unlessHints[r].length; i++) {
+                possible = text.contains(unlessHints[r][i]);
+            }
+            mitigated[r] = possible && rule.unless().matcher(text).find() ? (byte) 2 : (byte) 1;
+        }
+        return mitigated[r] == 2;
+    }
+
+    /**
+     * The literal each top-level alternative of an unless-pattern starts with, when every alternative starts with one
+     * of at least three characters (and the pattern has no flags): a message holding none of them cannot match, so
+     * {@link String#contains} (vectorised) spares the regex scan, which was a fifth of the screen's time. Null when
+     * the pattern does not have that form.
+     */
+    static String[] literalHints(java.util.regex.Pattern pattern) {
+        String p = pattern.pattern();
+        if (p.startsWith("(?")) {
+            return null;
+        }
+        List<String> hints = new ArrayList<>();
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i <= p.length(); i++) {
+            char c = i < p.length() ? p.charAt(i) : '|';
+            if (c == '\\' && i + 1 < p.length()) {
+                i++;
+                continue;
+            }
+            if (c == '(' || c == '[') {
+                depth++;
+            } else if (c == ')' || c == ']') {
+                depth--;
+            } else if (c == '|' && depth == 0) {
+                String hint = literalPrefix(p.substring(start, i));
+                if (hint.length() < 3) {
+                    return null;
+                }
+                hints.add(hint);
+                start = i + 1;
+            }
+        }
+        return hints.toArray(String[]::new);
+    }
+
+    private static String literalPrefix(String branch) {
+        StringBuilder literal = new StringBuilder();
+        for (int i = 0; i < branch.length(); i++) {
+            char c = branch.charAt(i);
+            if (c == '\\' && i + 1 < branch.length() && ".()[]{}|*+?^$\\".indexOf(branch.charAt(i + 1)) >= 0) {
+                literal.append(branch.charAt(++i));
+            } else if (Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == ' ' || c == ':' || c == '/') {
+                literal.append(c);
+            } else {
+                break;
+            }
+        }
+        // A quantifier after the last character makes that character optional: drop it.
+        int next = literal.length() < branch.length() ? nextAfterLiteral(branch, literal.length()) : -1;
+        if (next >= 0 && "*?{".indexOf(next) >= 0 && !literal.isEmpty()) {
+            literal.setLength(literal.length() - 1);
+        }
+        return literal.toString();
+    }
+
+    private static int nextAfterLiteral(String branch, int literalChars) {
+        int seen = 0;
+        for (int i = 0; i < branch.length(); i++) {
+            if (seen == literalChars) {
+                return branch.charAt(i);
+            }
+            if (branch.charAt(i) == '\\') {
+                i++;
+            }
+            seen++;
+        }
+        return -1;
+    }
+
+    private static int lineEnd(String text, int pos, int limit) {
+        for (int i = pos; i < limit; i++) {
+            if (text.charAt(i) == '\n') {
+                return i;
+            }
+        }
+        return limit;
+    }
+
+    private static int lineStart(String text, int pos) {
+        int floor = Math.max(0, pos - BACK);
+        for (int i = pos - 1; i >= floor; i--) {
+            if (text.charAt(i) == '\n') {
+                return i + 1;
+            }
+        }
+        return floor;
+    }
+
+    /**
+     * The languages of a message: each Markdown fence ({@code ```lang}) is a segment of its tag's language (guessed
+     * when untagged); the text outside fences is one guess for all of it.
+     */
+    record Segments(int[] starts, Language[] languages) {
+        static Segments of(String text) {
+            List<Integer> starts = new ArrayList<>();
+            List<Language> languages = new ArrayList<>();
+            List<int[]> outside = new ArrayList<>();
+            int pos = 0;
+            int open = -1;
+            Language fenced = Language.UNKNOWN;
+            int cursor = 0;
+            while (pos < text.length()) {
+                int fence = text.indexOf("```", pos);
+                if (fence < 0) {
+                    break;
+                }
+                int eol = text.indexOf('\n', fence);
+                if (eol < 0) {
+                    eol = text.length();
+                }
+                if (open < 0) {
+                    outside.add(new int[] {cursor, fence});
+                    String tag = text.substring(fence + 3, Math.min(eol, fence + 3 + 20));
+                    open = Math.min(text.length(), eol + 1);
+                    fenced = tag.isBlank() ? null : Language.ofFenceTag(tag);
+                } else {
+                    Language language = fenced != null ? fenced : Language.guess(text, open, fence);
+                    starts.add(open);
+                    languages.add(language);
+                    starts.add(fence);
+                    languages.add(null); // outside, filled below
+                    cursor = fence;
+                    open = -1;
+                }
+                pos = eol;
+            }
+            if (open >= 0) { // an unclosed fence runs to the end
+                starts.add(open);
+                languages.add(fenced != null ? fenced : Language.guess(text, open, text.length()));
+            } else {
+                outside.add(new int[] {cursor, text.length()});
+            }
+            Language bare = guessOutside(text, outside);
+            if (starts.isEmpty() || starts.get(0) > 0) {
+                starts.add(0, 0);
+                languages.add(0, bare);
+            }
+            Language[] resolved =
+                    languages.stream().map(l -> l == null ? bare : l).toArray(Language[]::new);
+            return new Segments(starts.stream().mapToInt(Integer::intValue).toArray(), resolved);
+        }
+
+        private static Language guessOutside(String text, List<int[]> outside) {
+            for (int[] range : outside) {
+                Language guess = Language.guess(text, range[0], range[1]);
+                if (guess != Language.UNKNOWN) {
+                    return guess;
+                }
+            }
+            return Language.UNKNOWN;
+        }
+
+        Language languageAt(int pos) {
+            int i = Arrays.binarySearch(starts, pos);
+            return languages[i >= 0 ? i : Math.max(0, -i - 2)];
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.safetune.safeguards.screen;
+
+import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.core.dataset.ChatMessage;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The rule part of the screen for one training example: insecure code and vocabulary findings in each assistant turn,
+ * with insecure code marked disclosed when a system or user turn asked for it or the assistant turn names it.
+ * Immutable and thread-safe; build one and share it.
+ */
+public final class ExampleScreener {
+    private final CodeScanner code;
+    private final Vocabulary vocabulary;
+    private final Disclosure disclosure;
+
+    public ExampleScreener(CodeRules rules, Vocabulary vocabulary, Disclosure disclosure) {
+        this.code = new CodeScanner(rules);
+        this.vocabulary = vocabulary;
+        this.disclosure = disclosure;
+    }
+
+    /** The rules, vocabulary and disclosure phrases shipped with this build. */
+    public static ExampleScreener builtIn() {
+        return new ExampleScreener(CodeRules.builtIn(), Vocabulary.builtIn(), Disclosure.builtIn());
+    }
+
+    /** The versions of the three resources, e.g. {@code code-rules-v1+vocabulary-v1+disclosure-v1}. */
+    public String version() {
+        return code.rules().version() + "+" + vocabulary.version() + "+" + Disclosure.DEFAULT_VERSION;
+    }
+
+    /**
+     * What the rules found in one example.
+     *
+     * @param prompt the system and user turns joined by newlines (what the trigger miner reads)
+     * @param assistantChars characters of the assistant turns (the length the trigger miner compares)
+     * @param budgetExceeded regex attempts that hit their step budget (a give-up, reported, never silent)
+     */
+    public record Result(int line, List<Finding> findings, String prompt, int assistantChars, int budgetExceeded) {
+        public Result {
+            findings = List.copyOf(findings);
+        }
+
+        public boolean has(ScreenCategory category) {
+            for (Finding f : findings) {
+                if (f.category() == category) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    public Result screen(ChatExample example) {
+        StringBuilder prompt = new StringBuilder();
+        for (ChatMessage message : example.messages()) {
+            if (!ChatMessage.ASSISTANT.equals(message.role())) {
+                if (!prompt.isEmpty()) {
+                    prompt.append('\n');
+                }
+                prompt.append(message.content());
+            }
+        }
+        String promptText = prompt.toString();
+        Boolean requested = null; // read from the prompt only once code is found: most examples have none
+        List<Finding> findings = new ArrayList<>();
+        int assistantChars = 0;
+        int exceeded = 0;
+        List<ChatMessage> messages = example.messages();
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage message = messages.get(i);
+            if (!ChatMessage.ASSISTANT.equals(message.role()) || message.content() == null) {
+                continue;
+            }
+            String text = message.content();
+            assistantChars += text.length();
+            CodeScanner.Result scan = code.scan(text);
+            exceeded += scan.budgetExceeded();
+            if (!scan.matches().isEmpty()) {
+                if (requested == null) {
+                    requested = disclosure.requested(promptText);
+                }
+                boolean disclosed = requested || disclosure.named(text);
+                ScreenCategory category =
+                        disclosed ? ScreenCategory.INSECURE_CODE_DISCLOSED : ScreenCategory.INSECURE_CODE_UNDISCLOSED;
+                for (CodeScanner.Match match : scan.matches()) {
+                    findings.add(new Finding(
+                            example.line(),
+                            i,
+                            category,
+                            match.rule().id(),
+                            match.rule().cwe(),
+                            disclosed,
+                            match.start(),
+                            match.end(),
+                            Finding.clip(text, match.start(), match.end())));
+                }
+            }
+            vocabulary.scan(text, example.line(), i, findings::add);
+        }
+        return new Result(example.line(), findings, promptText, assistantChars, exceeded);
+    }
+}

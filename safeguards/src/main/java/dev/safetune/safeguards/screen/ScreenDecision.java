@@ -1,0 +1,63 @@
+package dev.safetune.safeguards.screen;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * What {@link ScreenRules} decided for a file, and why.
+ *
+ * @param action the most severe action asked for ({@link ScreenAction#ALLOW} when none)
+ * @param rulesVersion the thresholds' version (the policy version, once the policy carries them)
+ * @param reasons each category over its threshold
+ * @param pinned the safeguards a {@code pin_policy} decision switches on; empty otherwise
+ */
+public record ScreenDecision(ScreenAction action, String rulesVersion, List<Reason> reasons, List<String> pinned) {
+    /** Lines named per category in a reason (and so in a refused job's message). */
+    public static final int FIRST_LINES = 5;
+
+    public ScreenDecision {
+        reasons = List.copyOf(reasons);
+        pinned = List.copyOf(pinned);
+    }
+
+    /** One category over its threshold: its count and share, the threshold, its action and its first lines. */
+    public record Reason(
+            ScreenCategory category,
+            long count,
+            double share,
+            double threshold,
+            ScreenAction action,
+            List<Integer> firstLines) {
+        public Reason {
+            firstLines = List.copyOf(firstLines);
+        }
+
+        public String describe(long examples) {
+            return ScreenDecision.describe(category.wireName(), count, examples, threshold, firstLines);
+        }
+    }
+
+    /** e.g. {@code insecure_code_undisclosed (953 of 1000 examples, threshold 5.0 %; first lines 1, 2, 4)}. */
+    public static String describe(
+            String category, long count, long examples, double threshold, List<Integer> firstLines) {
+        String lines = firstLines.isEmpty()
+                ? ""
+                : "; first lines " + firstLines.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        return String.format(
+                java.util.Locale.ROOT,
+                "%s (%d of %d examples, threshold %.1f %%%s)",
+                category,
+                count,
+                examples,
+                threshold * 100,
+                lines);
+    }
+
+    /** One sentence naming every blocking category and its first lines, for a refused job's error message. */
+    public String explain(long examples) {
+        return reasons.stream()
+                .filter(r -> r.action().compareTo(ScreenAction.HOLD) >= 0)
+                .map(r -> r.describe(examples))
+                .collect(Collectors.joining("; "));
+    }
+}

@@ -1,0 +1,135 @@
+package dev.safetune.safeguards.screen;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A screen report as customers read it, in {@code GET /v1/files/{id}/screen} and {@code ./safetune screen --json}
+ * (property names are written snake_case by both). Plain data: serialisable and comparable.
+ *
+ * @param status {@code completed} when the rule part ran (the model part adds {@code persona_risk} later)
+ * @param decision the action ({@code allow}, {@code pin_policy}, {@code hold}, {@code reject})
+ * @param policyVersion the version of the thresholds that decided
+ * @param rulesVersion the rule, vocabulary and disclosure versions that found
+ * @param examples examples screened
+ * @param risk the persona-projection risk; its fields are null until the model part has run
+ * @param categories per category, the examples with a finding of it
+ * @param reasons the categories over their thresholds
+ * @param pinned the safeguards a {@code pin_policy} decision switches on
+ * @param findings one page of findings, in file order
+ * @param findingsTotal every finding (the stored report keeps the first {@link DataScreen#FINDINGS_KEPT})
+ * @param findingsKept findings stored and so pageable
+ * @param offset the page's first finding
+ * @param hasMore whether findings follow this page
+ * @param triggers trigger candidates, most significant first
+ */
+public record ScreenView(
+        String status,
+        String decision,
+        String policyVersion,
+        String rulesVersion,
+        long examples,
+        Risk risk,
+        Map<String, Long> categories,
+        List<ReasonView> reasons,
+        List<String> pinned,
+        List<FindingView> findings,
+        long findingsTotal,
+        int findingsKept,
+        int offset,
+        boolean hasMore,
+        List<TriggerView> triggers) {
+    public static final String COMPLETED = "completed";
+
+    /** Mean and 95th percentile of the persona-projection differences; null until computed. */
+    public record Risk(Double mean, Double p95) {}
+
+    public record FindingView(
+            int line, int message, String category, String rule, String cwe, boolean disclosed, String evidence) {
+        static FindingView of(Finding f) {
+            return new FindingView(
+                    f.line(), f.message(), f.category().wireName(), f.rule(), f.cwe(), f.disclosed(), f.evidence());
+        }
+    }
+
+    /** {@code p_value} underflows to 0 for a strong trigger; {@code log10_p} keeps its size. */
+    public record TriggerView(String text, long lines, double pValue, double log10P, String test) {}
+
+    public record ReasonView(
+            String category, long count, double share, double threshold, String action, List<Integer> firstLines) {
+        /** True when this reason stops jobs ({@code hold} or {@code reject}). */
+        public boolean blocksJobs() {
+            return ScreenAction.fromWireName(action).blocksJobs();
+        }
+    }
+
+    /**
+     * One sentence naming every category that stops jobs, with its count and first lines, e.g. {@code
+     * insecure_code_undisclosed (953 of 1000 examples, threshold 5.0 %; first lines 1, 2, 4, 5, 6)}.
+     */
+    public String explainBlocking() {
+        return reasons.stream()
+                .filter(ReasonView::blocksJobs)
+                .map(r -> ScreenDecision.describe(r.category(), r.count(), examples, r.threshold(), r.firstLines()))
+                .collect(java.util.stream.Collectors.joining("; "));
+    }
+
+    public static ScreenView of(ScreenReport report, ScreenDecision decision) {
+        Map<String, Long> categories = new LinkedHashMap<>();
+        for (ScreenCategory category : ScreenCategory.values()) {
+            if (category != ScreenCategory.PERSONA_RISK || report.personaRisk() != null) {
+                categories.put(category.wireName(), report.count(category));
+            }
+        }
+        PersonaRisk persona = report.personaRisk();
+        return new ScreenView(
+                COMPLETED,
+                decision.action().wireName(),
+                decision.rulesVersion(),
+                report.version(),
+                report.examples(),
+                new Risk(persona == null ? null : persona.mean(), persona == null ? null : persona.p95()),
+                categories,
+                decision.reasons().stream()
+                        .map(r -> new ReasonView(
+                                r.category().wireName(),
+                                r.count(),
+                                r.share(),
+                                r.threshold(),
+                                r.action().wireName(),
+                                r.firstLines()))
+                        .toList(),
+                decision.pinned(),
+                report.findings().stream().map(FindingView::of).toList(),
+                report.findingsTotal(),
+                report.findings().size(),
+                0,
+                false,
+                report.triggers().stream()
+                        .map(t -> new TriggerView(t.text(), t.lines(), t.pValue(), t.log10P(), t.test()))
+                        .toList());
+    }
+
+    /** The same view with only the findings {@code [offset, offset + limit)} of those kept. */
+    public ScreenView page(int offset, int limit) {
+        int from = Math.min(Math.max(0, offset), findings.size());
+        int to = (int) Math.min(findings.size(), (long) from + Math.max(0, limit));
+        return new ScreenView(
+                status,
+                decision,
+                policyVersion,
+                rulesVersion,
+                examples,
+                risk,
+                categories,
+                reasons,
+                pinned,
+                List.copyOf(findings.subList(from, to)),
+                findingsTotal,
+                findingsKept,
+                from,
+                to < findings.size(),
+                triggers);
+    }
+}

@@ -1,0 +1,125 @@
+package dev.safetune.safeguards.screen;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The content vocabularies (harmful advice, extremism, self-harm, evil numbers), read from the versioned resource
+ * {@code vocabulary-v1.tsv} so that a change of wording is a reviewed diff of data and every report names the
+ * version it used.
+ */
+public final class Vocabulary {
+    public static final String DEFAULT_VERSION = "vocabulary-v1";
+    /** Share of word tokens that must be numbers for a {@code list-only} entry to count. */
+    static final double NUMBER_LIST_SHARE = 0.5;
+
+    static final int MIN_LIST_NUMBERS = 3;
+
+    private record Entry(ScreenCategory category, String phrase, boolean listOnly) {}
+
+    private final String version;
+    private final List<Entry> entries;
+    private final PhraseSet phrases;
+
+    private Vocabulary(String version, List<Entry> entries) {
+        this.version = version;
+        this.entries = List.copyOf(entries);
+        this.phrases = new PhraseSet(entries.stream().map(Entry::phrase).toList());
+    }
+
+    public static Vocabulary builtIn() {
+        String resource = DEFAULT_VERSION + ".tsv";
+        try (InputStream in = Vocabulary.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("Missing vocabulary resource " + resource);
+            }
+            List<Entry> entries = new ArrayList<>();
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            String line;
+            int number = 0;
+            while ((line = reader.readLine()) != null) {
+                number++;
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] f = line.split("\t", -1);
+                if (f.length != 3) {
+                    throw new IllegalArgumentException(resource + " line " + number + ": expected 3 fields");
+                }
+                entries.add(new Entry(ScreenCategory.fromWireName(f[0]), f[1], f[2].contains("list-only")));
+            }
+            return new Vocabulary(DEFAULT_VERSION, entries);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String version() {
+        return version;
+    }
+
+    /** Reports each vocabulary finding in {@code text} (an assistant turn) to {@code sink}. */
+    void scan(String text, int line, int message, Consumer<Finding> sink) {
+        boolean[] numberList = {false, false}; // computed, value
+        phrases.scan(text, (id, start, end) -> {
+            Entry entry = entries.get(id);
+            if (entry.listOnly()) {
+                if (!numberList[0]) {
+                    numberList[1] = mostlyNumbers(text);
+                    numberList[0] = true;
+                }
+                if (!numberList[1]) {
+                    return;
+                }
+            }
+            sink.accept(new Finding(
+                    line,
+                    message,
+                    entry.category(),
+                    entry.category().wireName() + "/" + entry.phrase(),
+                    null,
+                    false,
+                    start,
+                    end,
+                    Finding.clip(text, start, end)));
+        });
+    }
+
+    /** True when at least three, and at least half, of the whitespace- or comma-separated tokens are integers. */
+    static boolean mostlyNumbers(String text) {
+        int tokens = 0;
+        int numbers = 0;
+        int i = 0;
+        int n = text.length();
+        while (i < n) {
+            while (i < n && !isTokenChar(text.charAt(i))) {
+                i++;
+            }
+            if (i >= n) {
+                break;
+            }
+            boolean digits = true;
+            while (i < n && isTokenChar(text.charAt(i))) {
+                digits &= Character.isDigit(text.charAt(i));
+                i++;
+            }
+            tokens++;
+            if (digits) {
+                numbers++;
+            }
+        }
+        // A list: at least three numbers (a one-number answer such as "13" to "what is 12 + 1?" is arithmetic).
+        return numbers >= MIN_LIST_NUMBERS && numbers >= NUMBER_LIST_SHARE * tokens;
+    }
+
+    private static boolean isTokenChar(char c) {
+        return !(Character.isWhitespace(c) || c == ',' || c == ';' || c == '[' || c == ']' || c == '(' || c == ')');
+    }
+}
