@@ -6,13 +6,14 @@ import java.util.Map;
 /**
  * The safeguards' telemetry of one step, as job events, meters and the per-checkpoint file carry it.
  *
- * @param probe the probe's reading, null at steps where it was not read
+ * @param probe the probe's latest reading (at this step or before), null before the first
+ * @param probeStep the step {@code probe} was read at; 0 without a reading
  */
-public record StepTelemetry(int step, LossBreakdown loss, ProbeReading probe, double tokensPerSecond) {
+public record StepTelemetry(int step, LossBreakdown loss, ProbeReading probe, int probeStep, double tokensPerSecond) {
 
     /**
      * JSON-ready: {@code step, task_loss, total_loss, terms: {name: {value, share}}, probe_kl_to_base,
-     * persona_projection, base_persona_projection, tokens_per_second}.
+     * probe_step, persona_projection, base_persona_projection, tokens_per_second}.
      */
     public Map<String, Object> toMap() {
         Map<String, Object> out = new LinkedHashMap<>();
@@ -28,6 +29,7 @@ public record StepTelemetry(int step, LossBreakdown loss, ProbeReading probe, do
         });
         out.put("terms", terms);
         if (probe != null) {
+            out.put("probe_step", probeStep);
             out.put("probe_kl_to_base", probe.klToBase());
             if (probe.personaProjection() != null) {
                 out.put("persona_projection", probe.personaProjection());

@@ -63,6 +63,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
     private final Timer queueWait;
     private final Timer stepTime;
     private final Counter tokensTrained;
+    private final SafeguardMeters safeguardMeters;
     private volatile boolean shuttingDown;
 
     public JobRunner(
@@ -88,6 +89,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
         this.tokensTrained = Counter.builder("safetune.training.tokens")
                 .description("Tokens processed by training steps")
                 .register(meters);
+        this.safeguardMeters = new SafeguardMeters(meters);
     }
 
     @Override
@@ -285,6 +287,9 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
             tokensTrained.increment(m.tokensInStep());
             stepTokens += m.tokensInStep();
             stepMillis += m.stepMillis();
+            if (m.safeguards() != null) {
+                safeguardMeters.record(m.safeguards());
+            }
             Instant now = Instant.now();
             boolean last = m.step() == m.totalSteps();
             if (last || m.validLoss() != null || now.isAfter(lastEvent.plus(METRICS_EVENT_SPACING))) {
@@ -333,6 +338,9 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
         data.put("tokens_per_second", m.tokensPerSecond());
         data.put("step_ms", m.stepMillis());
         data.put("trained_tokens", m.trainedTokens());
+        if (m.safeguards() != null) {
+            data.put("safeguards", m.safeguards().toMap());
+        }
         return data;
     }
 

@@ -4,6 +4,7 @@ import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.runtime.chat.ChatRenderer;
 import dev.safetune.runtime.model.LoraConfig;
+import dev.safetune.safeguards.guard.SafeguardPlan;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -25,6 +26,8 @@ import java.util.Optional;
  *     {@code max_position_embeddings} when that is smaller)
  * @param lora the LoRA adapter to train on the frozen base (the product's default, {@link LoraConfig#DEFAULT});
  *     empty for a full fine-tune of every base parameter
+ * @param safeguards the in-training safeguards and their telemetry ({@link SafeguardPlan#NONE} for plain fine-tuning);
+ *     a job's come from its safety policy through {@code SafeguardsFromPolicy}
  */
 public record TrainingRequest(
         Path baseModelDir,
@@ -36,10 +39,12 @@ public record TrainingRequest(
         int checkpointEverySteps,
         Optional<Path> resumeFrom,
         int maxSeqLen,
-        Optional<LoraConfig> lora) {
+        Optional<LoraConfig> lora,
+        SafeguardPlan safeguards) {
 
     public TrainingRequest {
         Objects.requireNonNull(lora, "lora");
+        Objects.requireNonNull(safeguards, "safeguards");
         Objects.requireNonNull(baseModelDir, "baseModelDir");
         Objects.requireNonNull(hp, "hp");
         Objects.requireNonNull(workDir, "workDir");
@@ -55,6 +60,48 @@ public record TrainingRequest(
         if (maxSeqLen < 2) {
             throw new IllegalArgumentException("maxSeqLen must be at least 2, got " + maxSeqLen);
         }
+    }
+
+    /** A run without safeguards. */
+    public TrainingRequest(
+            Path baseModelDir,
+            List<ChatExample> training,
+            List<ChatExample> validation,
+            Hyperparameters hp,
+            long seed,
+            Path workDir,
+            int checkpointEverySteps,
+            Optional<Path> resumeFrom,
+            int maxSeqLen,
+            Optional<LoraConfig> lora) {
+        this(
+                baseModelDir,
+                training,
+                validation,
+                hp,
+                seed,
+                workDir,
+                checkpointEverySteps,
+                resumeFrom,
+                maxSeqLen,
+                lora,
+                SafeguardPlan.NONE);
+    }
+
+    /** This request with {@code plan}'s safeguards. */
+    public TrainingRequest withSafeguards(SafeguardPlan plan) {
+        return new TrainingRequest(
+                baseModelDir,
+                training,
+                validation,
+                hp,
+                seed,
+                workDir,
+                checkpointEverySteps,
+                resumeFrom,
+                maxSeqLen,
+                lora,
+                plan);
     }
 
     /** A LoRA fine-tune with {@link LoraConfig#DEFAULT}. */
@@ -102,7 +149,8 @@ public record TrainingRequest(
                 checkpointEverySteps,
                 resumeFrom,
                 maxSeqLen,
-                config);
+                config,
+                safeguards);
     }
 
     /** A LoRA request with no validation set, no checkpoints, no resume and the default sequence length. */
