@@ -65,15 +65,18 @@ public final class KlToReference implements Safeguard {
     @Override
     public Optional<NDArray> term(StepPasses passes) {
         NDArray mask = passes.assistantPredictions();
+        // Only the N assistant-prediction rows: the reference pass projected just those onto the vocabulary.
         NDArray perPosition = klPerPosition(
-                passes.trained().logits(), passes.requireReference().logits(), settings.direction());
-        NDArray mean = perPosition.mul(mask).sum().div(mask.sum().maximum(1f));
+                passes.assistantRows(passes.trained().logits()),
+                passes.requireReference().assistantLogits(),
+                settings.direction());
+        NDArray mean = perPosition.sum().div(mask.sum().maximum(1f));
         return Optional.of(mean.mul(Constants.scalar(mean.getManager(), settings.beta())));
     }
 
     /**
-     * {@code [B, T]} KL between the softmaxes of {@code trained} and {@code reference} logits ({@code [B, T, V]}) in
-     * {@code direction}.
+     * KL between the softmaxes of {@code trained} and {@code reference} logits ({@code [..., V]}) in {@code direction},
+     * one value per row ({@code [...]}).
      */
     public static NDArray klPerPosition(NDArray trained, NDArray reference, Direction direction) {
         NDArray logP = trained.logSoftmax(-1);

@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The safeguards of one run, composed in order: what the fine-tuner calls instead of each safeguard. Every safeguard
@@ -97,23 +101,35 @@ public final class SafeguardSet {
     }
 
     /**
-     * The frozen reference pass: the base model (adapter off), no steering or ablation, no dropout, logits and hidden
-     * states only as asked. Run it with autograd not recording (outside the step's gradient collector).
+     * The frozen reference pass: the base model (adapter off), no steering or ablation, no dropout, hidden states and
+     * logits only as asked, the logits only at the positions that predict an assistant token (what KL reads). Run it
+     * with autograd not recording (outside the step's gradient collector).
      *
+     * @param lossMask {@code [B, T]} the batch's loss mask
      * @return null when no safeguard needs it
      */
-    public ForwardOutput referencePass(LlamaModel model, NDArray tokens) {
+    public ReferencePass referencePass(LlamaModel model, NDArray tokens, NDArray lossMask) {
         if (!needs.any()) {
             return null;
         }
-        ForwardOptions options = new ForwardOptions(false, false, needs.logits(), needs.layers(), Map.of(), Map.of());
-        return model.forward(tokens, options);
+        int last = model.config().numHiddenLayers();
+        SortedSet<Integer> capture = new TreeSet<>(needs.layers());
+        if (needs.logits()) {
+            capture.add(last);
+        }
+        ForwardOutput out = model.forward(tokens, new ForwardOptions(false, false, false, capture, Map.of(), Map.of()));
+        NDArray logits = needs.logits()
+                ? model.logits(StepPasses.rowsWhere(out.hiddenStates().get(last), StepPasses.nextTokenMask(lossMask)))
+                : null;
+        SortedMap<Integer, NDArray> hidden = new TreeMap<>(out.hiddenStates());
+        hidden.keySet().retainAll(needs.layers());
+        return new ReferencePass(logits, hidden);
     }
 
     /**
      * The trained pass and the step's loss; call it with the gradient collector open.
      *
-     * @param reference {@link #referencePass}'s output for the same tokens (null when it is not needed)
+     * @param reference {@link #referencePass}'s output for the same batch (null when it is not needed)
      */
     public StepLoss loss(
             LlamaModel model,
@@ -121,7 +137,7 @@ public final class SafeguardSet {
             NDArray tokens,
             NDArray lossMask,
             NDArray tokenMask,
-            ForwardOutput reference) {
+            ReferencePass reference) {
         ForwardOutput trained = model.forward(tokens, trainingPass(model.manager()));
         NDArray task = objective.loss(trained.logits(), tokens, lossMask);
         StepPasses passes = new StepPasses(tokens, lossMask, tokenMask, trained, reference);

@@ -2,6 +2,7 @@ package dev.safetune.safeguards.guard;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.safetune.runtime.model.ForwardOutput;
 
@@ -15,7 +16,7 @@ import dev.safetune.runtime.model.ForwardOutput;
  * @param reference the frozen reference pass (adapter off, no gradient); null when no safeguard asked for one
  */
 public record StepPasses(
-        NDArray tokens, NDArray lossMask, NDArray tokenMask, ForwardOutput trained, ForwardOutput reference) {
+        NDArray tokens, NDArray lossMask, NDArray tokenMask, ForwardOutput trained, ReferencePass reference) {
 
     /**
      * {@code [B, T]} float mask of the positions whose logits predict a trained assistant token: position {@code t}
@@ -29,11 +30,27 @@ public record StepPasses(
     public static NDArray nextTokenMask(NDArray mask) {
         long rows = mask.getShape().get(0);
         NDArray zeros = mask.getManager().zeros(new Shape(rows, 1), mask.getDataType());
-        return mask.get(new NDIndex(":, 1:")).concat(zeros, 1).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        return mask.get(new NDIndex(":, 1:")).concat(zeros, 1).toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * The rows of {@code perPosition} ({@code [B, T, …]}) at the positions where {@code mask} ({@code [B, T]}) is 1, as
+     * {@code [N, …]} in row-major order; the gradient flows back to the selected rows.
+     */
+    public static NDArray rowsWhere(NDArray perPosition, NDArray mask) {
+        Shape shape = perPosition.getShape();
+        long rows = shape.get(0) * shape.get(1);
+        NDArray flat = perPosition.reshape(new Shape(rows).addAll(shape.slice(2)));
+        return flat.get(mask.reshape(rows).gt(0.5f));
+    }
+
+    /** {@link #rowsWhere} at the assistant predictions: e.g. the trained logits the KL term compares, {@code [N, V]}. */
+    public NDArray assistantRows(NDArray perPosition) {
+        return rowsWhere(perPosition, assistantPredictions());
     }
 
     /** The reference pass, or a clear failure when a term reads it without having asked for it. */
-    public ForwardOutput requireReference() {
+    public ReferencePass requireReference() {
         if (reference == null) {
             throw new IllegalStateException("no reference pass was run; the safeguard must declare its needs");
         }

@@ -123,6 +123,6 @@ class FeatureSpaceL2Test {
                 manager.ones(new Shape(1, 3)),
                 manager.create(TOKEN_MASK, new Shape(1, 3)),
                 new ForwardOutput(null, trained),
-                new ForwardOutput(null, reference));
+                new ReferencePass(null, reference));
     }
 }

@@ -145,7 +145,9 @@ class KlToReferenceTest {
                 mask,
                 manager.ones(new Shape(1, 3)),
                 new ForwardOutput(trained, new TreeMap<>()),
-                new ForwardOutput(logits(REFERENCE), new TreeMap<>()));
+                // The reference pass computes logits only at the two assistant predictions (positions 0 and 1).
+                new ReferencePass(
+                        manager.create(java.util.Arrays.copyOf(REFERENCE, 6), new Shape(2, 3)), new TreeMap<>()));
     }
 
     private NDArray logits(float[] values) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -15,7 +16,6 @@ import dev.safetune.runtime.chat.ChatRenderer;
 import dev.safetune.runtime.chat.ChatTokenizer;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.model.ForwardOptions;
-import dev.safetune.runtime.model.ForwardOutput;
 import dev.safetune.runtime.model.GradMode;
 import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.runtime.model.LoraConfig;
@@ -95,7 +95,8 @@ class SafeguardSetTest {
         try (LlamaModel model = LlamaModel.load(base, manager);
                 NDScope scope = new NDScope()) {
             assertThat(set.referenceNeeds().any()).isFalse();
-            assertThat(set.referencePass(model, batch().get(0))).isNull();
+            NDList batch = batch();
+            assertThat(set.referencePass(model, batch.get(0), batch.get(1))).isNull();
         }
     }
 
@@ -107,9 +108,17 @@ class SafeguardSetTest {
                 new FeatureSpaceL2(new FeatureSpaceL2.Settings(1, List.of(1, 2)))));
         try (LlamaModel model = LlamaModel.load(base, manager);
                 NDScope scope = new NDScope()) {
-            ForwardOutput reference = set.referencePass(model, batch().get(0));
+            NDList batch = batch();
+            ReferencePass reference = set.referencePass(model, batch.get(0), batch.get(1));
 
-            assertThat(reference.logits()).isNotNull();
+            // Logits only at the positions that predict an assistant token, equal to the base's logits there.
+            NDArray predictions = StepPasses.nextTokenMask(batch.get(1));
+            NDArray base = StepPasses.rowsWhere(model.forward(batch.get(0)), predictions);
+            assertThat(reference.assistantLogits().getShape()).isEqualTo(base.getShape());
+            assertThat(reference.assistantLogits().getShape().get(0))
+                    .isEqualTo((long) predictions.sum().getFloat());
+            assertThat(reference.assistantLogits().sub(base).abs().max().getFloat())
+                    .isLessThan(1e-5f);
             assertThat(reference.hiddenStates()).containsOnlyKeys(1, 2);
         }
     }
@@ -172,7 +181,7 @@ class SafeguardSetTest {
 
     private StepLoss lossOf(SafeguardSet set, LlamaModel model, NDList batch) {
         GradMode.disableOnThisThread();
-        ForwardOutput reference = set.referencePass(model, batch.get(0));
+        ReferencePass reference = set.referencePass(model, batch.get(0), batch.get(1));
         try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
             StepLoss loss =
                     set.loss(model, crossEntropy::nextTokenLoss, batch.get(0), batch.get(1), batch.get(2), reference);

@@ -13,13 +13,13 @@ import dev.safetune.runtime.chat.ChatTokenizer;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.formats.ModelConfig;
 import dev.safetune.runtime.model.ForwardOptions;
-import dev.safetune.runtime.model.ForwardOutput;
 import dev.safetune.runtime.model.GradMode;
 import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.runtime.model.LoraConfig;
 import dev.safetune.safeguards.guard.GuardContext;
 import dev.safetune.safeguards.guard.LossBreakdown;
 import dev.safetune.safeguards.guard.ProbeReading;
+import dev.safetune.safeguards.guard.ReferencePass;
 import dev.safetune.safeguards.guard.SafeguardPlan;
 import dev.safetune.safeguards.guard.SafeguardSet;
 import dev.safetune.safeguards.guard.StepLoss;
@@ -209,7 +209,7 @@ public final class FineTuner {
     static LossBreakdown backward(
             LlamaModel model, TokenObjective objective, SafeguardSet guards, Batch batch, NDList arrays) {
         NDArray tokens = arrays.get(0);
-        ForwardOutput reference = guards.referencePass(model, tokens);
+        ReferencePass reference = guards.referencePass(model, tokens, arrays.get(1));
         NDArray tokenMask = guards.isEmpty() ? null : batch.tokenMask(model.manager());
         try (GradientCollector collector = model.manager().getEngine().newGradientCollector()) {
             StepLoss loss = guards.loss(model, objective, tokens, arrays.get(1), tokenMask, reference);
