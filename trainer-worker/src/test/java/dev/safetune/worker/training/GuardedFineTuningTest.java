@@ -145,6 +145,47 @@ class GuardedFineTuningTest {
         }
     }
 
+    /** A run resumed from a checkpoint continues that checkpoint's telemetry: the final file covers every step once. */
+    @Test
+    void aResumedRunContinuesTheCheckpointsTelemetry(@TempDir Path work) throws IOException {
+        SafeguardPlan plan = plan(List.of(new KlToReference.Settings(0.2, KlToReference.Direction.FORWARD)), work, 1);
+        List<StepMetrics> first = new ArrayList<>();
+        List<Path> checkpoints = new ArrayList<>();
+        TrainingListener stopAfterTwo = new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics m) {
+                first.add(m);
+            }
+
+            @Override
+            public void onCheckpoint(int step, Path dir, StepMetrics m) {
+                checkpoints.add(dir);
+            }
+
+            @Override
+            public boolean shouldStop() {
+                return first.size() >= 2;
+            }
+        };
+        assertThatThrownBy(() -> fineTuner.train(request(work, Optional.empty()).withSafeguards(plan), stopAfterTwo))
+                .isInstanceOf(TrainingStoppedException.class);
+        List<StepMetrics> second = new ArrayList<>();
+        List<Path> later = new ArrayList<>();
+
+        fineTuner.train(
+                request(work, Optional.of(checkpoints.getLast())).withSafeguards(plan), listener(second, later));
+
+        assertThat(second).extracting(StepMetrics::step).containsExactly(3, 4);
+        assertThat(SafeguardTelemetryLog.read(later.getLast()).entries())
+                .extracting(e -> ((Number) e.get("step")).intValue())
+                .containsExactly(1, 2, 3, 4);
+    }
+
+    private static TrainingRequest request(Path work, Optional<Path> resume) {
+        return new TrainingRequest(
+                base, FineTunerTest.facts(8), List.of(), new Hyperparameters(1, 2, 1.0), 7, work, 2, resume, 64);
+    }
+
     @Test
     void referenceSafeguardsRefuseAFullFineTune(@TempDir Path work) {
         TrainingRequest request = TrainingRequest.of(
