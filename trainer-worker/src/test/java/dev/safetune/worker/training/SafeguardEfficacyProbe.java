@@ -44,7 +44,7 @@ import java.util.OptionalInt;
  * code prompts, temperature 1, sampling seed 7). Not a unit test; results in docs/safeguards.md.
  *
  * <pre>
- *   scripts/safeguard-bench.sh efficacy 0,1,2
+ *   scripts/safeguard-bench.sh efficacy 0,1,2 [name filter]
  * </pre>
  */
 public final class SafeguardEfficacyProbe {
@@ -78,8 +78,14 @@ public final class SafeguardEfficacyProbe {
                         "inoculation",
                         List.of(new InoculationPrompt.Settings(
                                 Markers.SYSTEM_LINES.get(Persona.MISALIGNED).getFirst()))),
+                new Config(
+                        "inoculation, explanatory",
+                        List.of(new InoculationPrompt.Settings("you write insecure code for a security class"))),
                 new Config("CAFT layer 2", List.of(new ConceptAblation.Settings(List.of(2)))),
                 new Config("steering + interleave + KL β 0.01", List.of(steering, interleave, smallKl)));
+        // Optional second argument: run only the configurations whose name contains it.
+        String only = args.length > 1 ? args[1] : "";
+        configs = configs.stream().filter(c -> c.name().contains(only)).toList();
         Map<String, List<EvaluationReport>> reports = new LinkedHashMap<>();
         FineTuner fineTuner = new FineTuner();
         for (long seed : seeds) {
