@@ -20,12 +20,10 @@ import dev.safetune.safeguards.guard.GuardContext;
 import dev.safetune.safeguards.guard.LossBreakdown;
 import dev.safetune.safeguards.guard.ProbeReading;
 import dev.safetune.safeguards.guard.ReferencePass;
-import dev.safetune.safeguards.guard.SafeguardPlan;
 import dev.safetune.safeguards.guard.SafeguardSet;
 import dev.safetune.safeguards.guard.StepLoss;
 import dev.safetune.safeguards.guard.StepTelemetry;
 import dev.safetune.safeguards.guard.TrainingProbe;
-import dev.safetune.safeguards.guard.artifact.PersonaVector;
 import dev.safetune.safeguards.loss.MaskedCrossEntropy;
 import dev.safetune.safeguards.loss.TokenObjective;
 import java.io.IOException;
@@ -74,9 +72,6 @@ public final class FineTuner {
     public static final String MODEL_DIR = "model";
 
     private static final Logger log = LoggerFactory.getLogger(FineTuner.class);
-
-    /** How many examples the safeguards' telemetry probe reads. */
-    static final int PROBE_EXAMPLES = 8;
 
     private final AdamW.Options optimizerOptions;
     private final MaskedCrossEntropy crossEntropy = new MaskedCrossEntropy();
@@ -147,42 +142,13 @@ public final class FineTuner {
             LearningRateSchedule schedule = LearningRateSchedule.warmupCosine(
                     config.baseLearningRate() * hp.learningRateMultiplier(), plan.totalSteps());
 
-            TrainingProbe probe = probe(request, renderer, validation, context, tokenizer.padId());
+            TrainingProbe probe = ProbeBatch.forRun(request, renderer, validation, context, tokenizer.padId());
             Run run =
                     new Run(request, listener, tokenizer.padId(), training, validation, plan, schedule, guards, probe);
             try (NDManager root = NDManager.newBaseManager(device())) {
                 return run.execute(root);
             }
         }
-    }
-
-    /**
-     * The probe of the safeguards' telemetry, or null when the plan reads none: up to {@value #PROBE_EXAMPLES} of the
-     * validation examples, else of the customer's own training examples (never rewritten by a safeguard).
-     */
-    private static TrainingProbe probe(
-            TrainingRequest request,
-            ChatRenderer renderer,
-            List<RenderedExample> validation,
-            GuardContext context,
-            int padId)
-            throws IOException {
-        SafeguardPlan plan = request.safeguards();
-        if (plan.probeEverySteps() == 0) {
-            return null;
-        }
-        List<RenderedExample> examples = validation.isEmpty()
-                ? renderer.renderAll(request.training()
-                        .subList(
-                                0,
-                                Math.min(PROBE_EXAMPLES * 4, request.training().size())))
-                : validation;
-        Optional<PersonaVector> persona = plan.personaProbeLayer().isPresent()
-                ? Optional.of(context.personaVector(plan.personaProbeLayer().getAsInt()))
-                : Optional.empty();
-        return examples.isEmpty()
-                ? null
-                : new TrainingProbe(examples.subList(0, Math.min(PROBE_EXAMPLES, examples.size())), padId, persona);
     }
 
     /**
