@@ -37,6 +37,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -65,6 +66,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
     private final Timer queueWait;
     private final Timer stepTime;
     private final Counter tokensTrained;
+    private final SafeguardMeters safeguardMeters;
     private volatile boolean shuttingDown;
 
     public JobRunner(
@@ -92,6 +94,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
         this.tokensTrained = Counter.builder("safetune.training.tokens")
                 .description("Tokens processed by training steps")
                 .register(meters);
+        this.safeguardMeters = new SafeguardMeters(meters);
     }
 
     @Override
@@ -187,17 +190,18 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
                 .resolve(job.id())
                 .resolve("attempt-" + lease.attempt());
         TrainingRequest request = new TrainingRequest(
-                        baseModel,
-                        training,
-                        validation,
-                        job.hyperparameters(),
-                        job.seed(),
-                        workDir,
-                        properties.worker().checkpointEverySteps(),
-                        checkpoint.map(c -> Path.of(c.storagePath())),
-                        job.hyperparameters().maxSequenceLength(),
-                        FineTuningMethod.adapterFor(baseModel))
-                .withPolicy(policies.forJob(job.id()));
+                baseModel,
+                training,
+                validation,
+                job.hyperparameters(),
+                job.seed(),
+                workDir,
+                properties.worker().checkpointEverySteps(),
+                checkpoint.map(c -> Path.of(c.storagePath())),
+                job.hyperparameters().maxSequenceLength(),
+                FineTuningMethod.adapterFor(baseModel));
+        // TODO(merge of guards and policy): map policies.forJob(job.id()) through SafeguardsFromPolicy.
+        Objects.requireNonNull(policies.forJob(job.id()));
         Reporter reporter = new Reporter(lease, heartbeat, modelName);
         TrainingResult result = fineTuner.train(request, reporter);
         queue.recordThroughput(job.model(), reporter.tokensPerSecond());
@@ -290,6 +294,9 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
             tokensTrained.increment(m.tokensInStep());
             stepTokens += m.tokensInStep();
             stepMillis += m.stepMillis();
+            if (m.safeguards() != null) {
+                safeguardMeters.record(m.safeguards());
+            }
             Instant now = Instant.now();
             boolean last = m.step() == m.totalSteps();
             if (last || m.validLoss() != null || now.isAfter(lastEvent.plus(METRICS_EVENT_SPACING))) {
@@ -338,6 +345,9 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
         data.put("tokens_per_second", m.tokensPerSecond());
         data.put("step_ms", m.stepMillis());
         data.put("trained_tokens", m.trainedTokens());
+        if (m.safeguards() != null) {
+            data.put("safeguards", m.safeguards().toMap());
+        }
         return data;
     }
 
