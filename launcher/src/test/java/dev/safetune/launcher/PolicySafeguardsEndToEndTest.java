@@ -133,6 +133,54 @@ class PolicySafeguardsEndToEndTest {
                 .contains("kl skipped: base model safetune-tiny is fully fine-tuned");
     }
 
+    @Test
+    void anEmBenchRunPinsWeakerPoliciesByMovingTheDefaultForItsDurationOnly() throws Exception {
+        ApiClient admin = new ApiClient(platform.apiBaseUrl(), ADMIN_KEY);
+        String before =
+                admin.get("/admin/safety-policies/default").ok().path("id").asString();
+        java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+
+        try (EmBenchPolicies policies =
+                EmBenchPolicies.prepare(List.of("none", "default", "kl0.1"), home, admin, quiet)) {
+            List<EmBenchPolicies.Choice> choices = policies.choices();
+            assertThat(choices)
+                    .extracting(EmBenchPolicies.Choice::label)
+                    .containsExactly("none", "default (" + before + ")", "kl0.1");
+            JsonNode kl = admin.get("/admin/safety-policies/" + choices.get(2).policyId())
+                    .ok();
+            assertThat(kl.path("name").asString()).isEqualTo("em-bench-kl0.1");
+            assertThat(kl.path("document").path("safeguards").has("steering")).isFalse();
+            String during =
+                    admin.get("/admin/safety-policies/default").ok().path("id").asString();
+            assertThat(admin.get("/admin/safety-policies/" + during)
+                            .ok()
+                            .path("name")
+                            .asString())
+                    .isEqualTo("em-bench-none");
+        }
+
+        assertThat(admin.get("/admin/safety-policies/default").ok().path("id").asString())
+                .isEqualTo(before);
+        assertThat(home.resolve(EmBenchPolicies.SAFETY_KEY_FILE)).exists();
+    }
+
+    @Test
+    void anEmBenchRunOfStricterPoliciesLeavesTheDefaultAlone() throws Exception {
+        ApiClient admin = new ApiClient(platform.apiBaseUrl(), ADMIN_KEY);
+        String before =
+                admin.get("/admin/safety-policies/default").ok().path("id").asString();
+        java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+
+        try (EmBenchPolicies policies = EmBenchPolicies.prepare(List.of("steer6+kl0.5"), home, admin, quiet)) {
+            assertThat(admin.get("/admin/safety-policies/default")
+                            .ok()
+                            .path("id")
+                            .asString())
+                    .isEqualTo(before);
+            assertThat(policies.choices()).hasSize(1);
+        }
+    }
+
     /** A 4-step job (16 benign em-bench dialogues, batch 4, 1 epoch) pinned to the test's policy, run to its end. */
     private static JsonNode runJob(String model) throws Exception {
         StringBuilder lines = new StringBuilder();
