@@ -82,6 +82,13 @@ class EmBenchCommandTest {
     }
 
     @Test
+    void calibrateRejectsAnUnknownSafeguardBeforeTrainingAnything(@TempDir Path home) throws Exception {
+        assertThat(run(home, "calibrate", "--safeguard", "prayer")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--safeguard: unknown safeguard 'prayer'");
+        assertThat(home.resolve("em-bench")).doesNotExist();
+    }
+
+    @Test
     void runRejectsAnUnknownMethodByName(@TempDir Path home) throws Exception {
         assertThat(run(home, "run", "--methods", "lora,dora")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
