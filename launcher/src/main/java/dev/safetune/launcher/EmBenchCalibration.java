@@ -172,7 +172,7 @@ final class EmBenchCalibration {
                 options.seed(),
                 EXAMPLES,
                 options.samples(),
-                LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME)));
+                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))));
         Files.writeString(dir.resolve("report.md"), report);
         out.println();
         out.print(report);
@@ -197,7 +197,7 @@ final class EmBenchCalibration {
                         TrainingListener.NONE);
         out.printf(
                 Locale.ROOT,
-                "  trained in %.0f s, last loss %.3f%n",
+                "  trained in %.0f s, last loss %.4g%n",
                 (System.nanoTime() - started) / 1e9,
                 result.lastTrainLoss());
         return result.modelDir();
@@ -254,8 +254,28 @@ final class EmBenchCalibration {
         ApiClient client = safety.get();
         JsonNode current = client.get("/admin/safety-policies/default").ok();
         SafetyPolicy defaults = SafetyPolicyJson.read(current.path("document"));
+        SafetyPolicy proposed = proposedPolicy(defaults, safeguard, v);
+        String reason = report.length() <= 2000 ? report : report.substring(0, 1997) + "...";
+        JsonNode created = client.post(
+                        "/admin/safety-policies",
+                        Map.of(
+                                "name",
+                                "calibrated-" + baseId + "-" + safeguard,
+                                "document",
+                                SafetyPolicyJson.tree(proposed),
+                                "reason",
+                                reason))
+                .ok();
+        out.println("Created policy version " + created.path("id").asString() + " ("
+                + created.path("name").asString() + " version "
+                + created.path("version").asInt()
+                + "); the default is unchanged: ./safetune admin policies set-default ID --reason ... moves it.");
+    }
+
+    /** {@code defaults} with {@code safeguard} set to strength {@code v}; every other field as it was. */
+    static SafetyPolicy proposedPolicy(SafetyPolicy defaults, String safeguard, double v) {
         Safeguards s = defaults.safeguardsOrNone();
-        Safeguards proposed = switch (safeguard) {
+        Safeguards changed = switch (safeguard) {
             case "steering" ->
                 new Safeguards(
                         s.kl(),
@@ -298,21 +318,7 @@ final class EmBenchCalibration {
                         s.inoculation(),
                         new dev.safetune.core.policy.ConceptAblation(List.of((int) v)));
         };
-        String reason = report.length() <= 2000 ? report : report.substring(0, 1997) + "...";
-        JsonNode created = client.post(
-                        "/admin/safety-policies",
-                        Map.of(
-                                "name",
-                                "calibrated-" + baseId + "-" + safeguard,
-                                "document",
-                                SafetyPolicyJson.tree(new SafetyPolicy(proposed, defaults.audit(), defaults.screen())),
-                                "reason",
-                                reason))
-                .ok();
-        out.println("Created policy version " + created.path("id").asString() + " ("
-                + created.path("name").asString() + " version "
-                + created.path("version").asInt()
-                + "); the default is unchanged: ./safetune admin policies set-default ID --reason ... moves it.");
+        return new SafetyPolicy(changed, defaults.audit(), defaults.screen());
     }
 
     private static String num(double v) {

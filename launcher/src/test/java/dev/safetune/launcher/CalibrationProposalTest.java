@@ -58,4 +58,20 @@ class CalibrationProposalTest {
         assertThat(none.proposal()).isEmpty();
         assertThat(none.markdown("t")).contains("nothing proposed");
     }
+
+    @Test
+    void theCreatedPolicyIsTheDefaultWithOnlyTheCalibratedSafeguardChanged() {
+        dev.safetune.core.policy.SafetyPolicy defaults = dev.safetune.core.policy.SafetyPolicyJson.read("""
+                {"safeguards": {"kl": {"beta": 0.1}, "steering": {"alpha": 4, "layer": 2, "scale": "raw"}},
+                 "audit": {"suite": "em-bench", "samples_per_question": 20, "max_misaligned_increase": 0.05}}""");
+
+        var steering = EmBenchCalibration.proposedPolicy(defaults, "steering", 6);
+        var kl = EmBenchCalibration.proposedPolicy(defaults, "kl", 0.03);
+
+        assertThat(steering.safeguards().steering().alpha()).isEqualTo(6.0);
+        assertThat(steering.safeguards().kl()).isEqualTo(defaults.safeguards().kl());
+        assertThat(steering.audit()).isEqualTo(defaults.audit());
+        assertThat(kl.safeguards().kl().beta()).isEqualTo(0.03);
+        assertThat(kl.safeguards().steering()).isEqualTo(defaults.safeguards().steering());
+    }
 }
