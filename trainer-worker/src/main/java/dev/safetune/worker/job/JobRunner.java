@@ -241,7 +241,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
     private SafeguardPlan safeguards(ClaimedJob job, Path baseModel, boolean adapter) throws IOException {
         Lease lease = job.lease();
         Optional<SafetyPolicies.Version> version = policies.versionForJob(job.id());
-        Safeguards pinned = version.map(v -> v.document().safeguards()).orElse(Safeguards.NONE);
+        Safeguards pinned = version.map(v -> v.document().safeguardsOrNone()).orElse(Safeguards.NONE);
         Optional<SafeguardPlan.Artifacts> artifacts = EmBenchMaterial.personaContrast(job.model())
                 .map(contrast -> new SafeguardPlan.Artifacts(
                         properties.artifactsDir().toAbsolutePath().resolve("safeguards"), contrast));
