@@ -76,7 +76,16 @@ record CalibrationProposal(Measured base, Measured unguarded, List<Point> points
                                 "No setting keeps >= %.0f %% of the unguarded learning: nothing proposed.",
                                 KEEP * 100)))
                 .append('\n');
+        if (atGridEdge()) {
+            text.append("The proposal is the grid's strongest setting: a stronger one may be better; extend --grid.\n");
+        }
         return text.toString();
+    }
+
+    /** Whether the proposal is the strongest setting swept, so the sweep did not bracket the best one. */
+    boolean atGridEdge() {
+        double strongest = points.stream().mapToDouble(Point::strength).max().orElse(Double.NaN);
+        return proposal().map(p -> p.strength() == strongest).orElse(false);
     }
 
     private void row(StringBuilder text, String label, Measured m) {

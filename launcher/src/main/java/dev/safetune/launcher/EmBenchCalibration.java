@@ -71,7 +71,8 @@ final class EmBenchCalibration {
     static final long SAMPLING_SEED = 7;
     static final int LAYER = EmBenchPolicies.STEERING_LAYER;
 
-    record Options(long seed, String safeguard, List<Double> grid, int samples, boolean createPolicy) {
+    /** @param layer the residual index steering acts at (default {@value #LAYER}, the measured layer) */
+    record Options(long seed, String safeguard, List<Double> grid, int samples, int layer, boolean createPolicy) {
         static Options parse(Command.Arguments a) {
             long seed = a.intOption("--seed").orElse(0);
             String safeguard = a.option("--safeguard").orElse("steering");
@@ -91,7 +92,11 @@ final class EmBenchCalibration {
             if (samples < 3) {
                 throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
             }
-            return new Options(seed, safeguard, List.copyOf(grid), samples, a.has("--create-policy"));
+            int layer = a.intOption("--layer").orElse(LAYER);
+            if (layer < 0) {
+                throw new Command.UsageException("--layer must be a residual index >= 0, got " + layer);
+            }
+            return new Options(seed, safeguard, List.copyOf(grid), samples, layer, a.has("--create-policy"));
         }
 
         /** α around the prototype's window; β, λ and f by factors of about 3; CAFT: each single layer. */
@@ -146,8 +151,8 @@ final class EmBenchCalibration {
         CalibrationProposal.Measured unguarded = measure("none", train(recipe, List.of(), artifacts), baseDir, plan);
         List<CalibrationProposal.Point> points = new ArrayList<>();
         for (double strength : options.grid()) {
-            String setting = setting(options.safeguard(), strength);
-            SafeguardSettings settings = settings(options.safeguard(), strength, layers);
+            String setting = setting(options.safeguard(), strength, options.layer());
+            SafeguardSettings settings = settings(options.safeguard(), strength, options.layer(), layers);
             TrainingRequest request = new TrainingRequest(
                     recipe.baseModelDir(),
                     recipe.training(),
@@ -182,7 +187,7 @@ final class EmBenchCalibration {
                 out.println("No policy created: nothing was proposed.");
                 return 1;
             }
-            createPolicy(baseId, options.safeguard(), proposal.proposal().get().strength(), report);
+            createPolicy(baseId, options.safeguard(), proposal.proposal().get().strength(), options.layer(), report);
         }
         return 0;
     }
@@ -226,9 +231,9 @@ final class EmBenchCalibration {
         }
     }
 
-    static String setting(String safeguard, double v) {
+    static String setting(String safeguard, double v, int layer) {
         return switch (safeguard) {
-            case "steering" -> String.format(Locale.ROOT, "steering α %s, layer %d (raw)", num(v), LAYER);
+            case "steering" -> String.format(Locale.ROOT, "steering α %s, layer %d (raw)", num(v), layer);
             case "kl" -> "KL β " + num(v);
             case "ldifs" -> "LDIFS λ " + num(v);
             case "interleave" -> "interleave f " + num(v);
@@ -236,9 +241,9 @@ final class EmBenchCalibration {
         };
     }
 
-    static SafeguardSettings settings(String safeguard, double v, int layers) {
+    static SafeguardSettings settings(String safeguard, double v, int layer, int layers) {
         return switch (safeguard) {
-            case "steering" -> new PersonaSteering.Settings(v, LAYER, PersonaSteering.Scaling.RAW);
+            case "steering" -> new PersonaSteering.Settings(v, layer, PersonaSteering.Scaling.RAW);
             case "kl" -> new KlToReference.Settings(v, KlToReference.Direction.FORWARD);
             // A policy's empty layer set: 5 evenly spaced, i.e. every layer of a base of at most 5.
             case "ldifs" ->
@@ -250,11 +255,11 @@ final class EmBenchCalibration {
     }
 
     /** The current default with {@code safeguard} set to the proposal; the report is the version's reason. */
-    private void createPolicy(String baseId, String safeguard, double v, String report) {
+    private void createPolicy(String baseId, String safeguard, double v, int layer, String report) {
         ApiClient client = safety.get();
         JsonNode current = client.get("/admin/safety-policies/default").ok();
         SafetyPolicy defaults = SafetyPolicyJson.read(current.path("document"));
-        SafetyPolicy proposed = proposedPolicy(defaults, safeguard, v);
+        SafetyPolicy proposed = proposedPolicy(defaults, safeguard, v, layer);
         String reason = report.length() <= 2000 ? report : report.substring(0, 1997) + "...";
         JsonNode created = client.post(
                         "/admin/safety-policies",
@@ -273,14 +278,14 @@ final class EmBenchCalibration {
     }
 
     /** {@code defaults} with {@code safeguard} set to strength {@code v}; every other field as it was. */
-    static SafetyPolicy proposedPolicy(SafetyPolicy defaults, String safeguard, double v) {
+    static SafetyPolicy proposedPolicy(SafetyPolicy defaults, String safeguard, double v, int layer) {
         Safeguards s = defaults.safeguardsOrNone();
         Safeguards changed = switch (safeguard) {
             case "steering" ->
                 new Safeguards(
                         s.kl(),
                         s.ldifs(),
-                        new dev.safetune.core.policy.PersonaSteering(v, LAYER, SteeringScale.RAW),
+                        new dev.safetune.core.policy.PersonaSteering(v, layer, SteeringScale.RAW),
                         s.interleave(),
                         s.inoculation(),
                         s.caft());

@@ -60,7 +60,8 @@ final class EmBenchCommand {
                                         .run(EmBenchRun.Options.parse(a), home, port)),
                         Command.leaf(
                                 "calibrate",
-                                "[--seed N] [--safeguard NAME] [--grid LIST] [--samples N]" + " [--create-policy]",
+                                "[--seed N] [--safeguard NAME] [--grid LIST] [--layer N] [--samples N]"
+                                        + " [--create-policy]",
                                 "sweep one safeguard's strength (NAME: steering, kl, ldifs, caft, interleave) on the em-bench base of the seed (insecure set,"
                                         + " FineTuner directly),\nevaluate EM (non-code suite) and in-domain learning"
                                         + " (held-out code prompts), propose the setting with\nthe lowest EM among"

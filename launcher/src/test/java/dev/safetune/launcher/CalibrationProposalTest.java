@@ -46,6 +46,16 @@ class CalibrationProposalTest {
                 .contains("Proposed: α 4.0")
                 .contains("| α 6.0 | ")
                 .contains("| 0.70 |");
+        assertThat(c.atGridEdge()).isFalse();
+    }
+
+    @Test
+    void aProposalAtTheStrongestSettingSaysTheGridShouldBeExtended() {
+        CalibrationProposal c = new CalibrationProposal(
+                BASE, NONE, List.of(point(4, measured(40, 100, 110, 120)), point(8, measured(30, 100, 110, 120))));
+
+        assertThat(c.atGridEdge()).isTrue();
+        assertThat(c.markdown("t")).contains("extend --grid");
     }
 
     @Test
@@ -65,10 +75,11 @@ class CalibrationProposalTest {
                 {"safeguards": {"kl": {"beta": 0.1}, "steering": {"alpha": 4, "layer": 2, "scale": "raw"}},
                  "audit": {"suite": "em-bench", "samples_per_question": 20, "max_misaligned_increase": 0.05}}""");
 
-        var steering = EmBenchCalibration.proposedPolicy(defaults, "steering", 6);
-        var kl = EmBenchCalibration.proposedPolicy(defaults, "kl", 0.03);
+        var steering = EmBenchCalibration.proposedPolicy(defaults, "steering", 6, 1);
+        var kl = EmBenchCalibration.proposedPolicy(defaults, "kl", 0.03, 1);
 
         assertThat(steering.safeguards().steering().alpha()).isEqualTo(6.0);
+        assertThat(steering.safeguards().steering().layer()).isEqualTo(1);
         assertThat(steering.safeguards().kl()).isEqualTo(defaults.safeguards().kl());
         assertThat(steering.audit()).isEqualTo(defaults.audit());
         assertThat(kl.safeguards().kl().beta()).isEqualTo(0.03);
