@@ -5,6 +5,10 @@ import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.job.FineTunedModelName;
 import dev.safetune.runtime.model.FineTuningMethod;
+import dev.safetune.worker.audit.AuditProperties;
+import dev.safetune.worker.audit.AuditStoppedException;
+import dev.safetune.worker.audit.AuditStore;
+import dev.safetune.worker.audit.Auditor;
 import dev.safetune.worker.config.WorkerProperties;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
@@ -63,8 +67,10 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
     private final Timer queueWait;
     private final Timer stepTime;
     private final Counter tokensTrained;
+    private final AuditPhase audit;
     private volatile boolean shuttingDown;
 
+    /** A runner without the audit gate (its models are released as trained). */
     public JobRunner(
             JobQueue queue,
             FineTuner fineTuner,
@@ -72,6 +78,25 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
             WorkerProperties properties,
             MeterRegistry meters,
             long capacityBytes) {
+        this(
+                queue,
+                fineTuner,
+                jdbc,
+                properties,
+                meters,
+                capacityBytes,
+                new Auditor(null, AuditProperties.OFF, (training, max) -> List.of()));
+    }
+
+    public JobRunner(
+            JobQueue queue,
+            FineTuner fineTuner,
+            JdbcClient jdbc,
+            WorkerProperties properties,
+            MeterRegistry meters,
+            long capacityBytes,
+            Auditor auditor) {
+        this.audit = new AuditPhase(queue, auditor);
         this.queue = queue;
         this.heartbeats = new Heartbeats(
                 "lease-renewer", queue.kind().policy(), queue.kind().policy().heartbeatInterval());
@@ -138,9 +163,16 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
             queue.appendEvent(
                     lease, "info", "message", "Fine-tuning job started (attempt " + lease.attempt() + ")", null);
             try {
-                train(job, heartbeat);
+                Optional<AuditStore.PendingAudit> pending = audit.pending(lease.id());
+                if (pending.isPresent()) {
+                    resumeAudit(job, heartbeat, pending.get());
+                } else {
+                    train(job, heartbeat);
+                }
             } catch (TrainingStoppedException e) {
                 stopped(lease, heartbeat.state(), e.lastStep());
+            } catch (AuditStoppedException e) {
+                auditStopped(lease, heartbeat.state(), e.roundsDone());
             } catch (JobFailure e) {
                 log.info("job {} failed: {}", lease.id(), e.getMessage());
                 queue.appendEvent(lease, "error", "message", e.getMessage(), null);
@@ -204,6 +236,22 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
                 job.hyperparameters().maxSequenceLength(),
                 properties.artifactsDir().toAbsolutePath().resolve("files").resolve(job.organizationId()),
                 job.id());
+        if (audit.audits(baseModel, job)) {
+            if (!audit.elect(lease, job, modelName, result.trainedTokens(), result.modelDir(), List.of(diagnostics))) {
+                log.info("job {} finished training but its lease was lost; result discarded", lease.id());
+                return;
+            }
+            queue.appendEvent(lease, "info", "message", "Training finished; auditing the model before release", null);
+            audit.run(
+                    lease,
+                    job,
+                    audit.pending(lease.id()).orElseThrow(),
+                    baseModel,
+                    training,
+                    heartbeat,
+                    () -> shuttingDown);
+            return;
+        }
         if (queue.succeed(
                 lease,
                 modelName,
@@ -215,6 +263,37 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
             queue.appendEvent(lease, "info", "message", "The job has successfully completed", null);
         } else {
             log.info("job {} finished training but its lease was lost; result discarded", lease.id());
+        }
+    }
+
+    /** A re-claimed job whose training had ended: back to its audit, which resumes from its stored rounds. */
+    private void resumeAudit(ClaimedJob job, Heartbeats.Heartbeat heartbeat, AuditStore.PendingAudit pending)
+            throws IOException {
+        Lease lease = job.lease();
+        if (!queue.resumeAudit(lease)) {
+            return;
+        }
+        queue.appendEvent(lease, "info", "message", "Resuming the audit (attempt " + lease.attempt() + ")", null);
+        Path baseModel = baseModelDir(job.model());
+        List<ChatExample> training = readFile(job, job.trainingFile(), "training_file");
+        audit.run(lease, job, pending, baseModel, training, heartbeat, () -> shuttingDown);
+    }
+
+    private void auditStopped(Lease lease, LeaseState state, int roundsDone) {
+        switch (state) {
+            case CANCELLED ->
+                queue.appendEvent(
+                        lease, "info", "message", "Audit stopped after round " + roundsDone + ": cancelled", null);
+            case PAUSED, LOST -> log.info("job {} attempt {}: audit stopped ({})", lease.id(), lease.attempt(), state);
+            case HELD -> {
+                queue.appendEvent(
+                        lease,
+                        "warn",
+                        "message",
+                        "Worker shutting down after audit round " + roundsDone + "; job re-queued",
+                        null);
+                queue.release(lease);
+            }
         }
     }
 
