@@ -14,6 +14,7 @@ import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.queue.ResultFile;
 import dev.safetune.worker.training.FineTuner;
+import dev.safetune.worker.training.MergedExport;
 import dev.safetune.worker.training.StepMetrics;
 import dev.safetune.worker.training.TrainingListener;
 import dev.safetune.worker.training.TrainingRequest;
@@ -56,6 +57,8 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
     /** Metrics events are throttled so a fast small model does not flood the events table. */
     private static final Duration METRICS_EVENT_SPACING = Duration.ofMillis(250);
+    /** Sibling of the final model folder holding an adapter's merged weights (the API's {@code format=merged}). */
+    public static final String MERGED_DIR = "merged";
 
     private final JobQueue queue;
     private final Heartbeats heartbeats;
@@ -228,6 +231,10 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
         Reporter reporter = new Reporter(lease, heartbeat, modelName);
         TrainingResult result = fineTuner.train(request, reporter);
         queue.recordThroughput(job.model(), reporter.tokensPerSecond());
+        if (Files.isRegularFile(result.modelDir().resolve("adapter_config.json"))) {
+            // The merged weights (HF layout) next to the adapter: what a released model's owner downloads without PEFT.
+            MergedExport.write(result.modelDir(), result.modelDir().getParent(), MERGED_DIR);
+        }
         queue.appendEvent(lease, "info", "message", "Computing per-example losses before and after training", null);
         ResultFile diagnostics = this.diagnostics.write(
                 baseModel,
