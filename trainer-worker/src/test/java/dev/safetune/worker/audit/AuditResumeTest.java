@@ -101,6 +101,12 @@ class AuditResumeTest {
                 .param("rules", JSON.writeValueAsString(AuditStore.rulesJson(RULES)))
                 .update();
         assertThat(queue.resumeAudit(first.lease())).isTrue();
+        // The training's last metrics, which the report shows as what the job learned in its own domain.
+        jdbc.sql("INSERT INTO job_events (job_id, organization_id, level, type, message, data, attempt) VALUES"
+                        + " (:job, 'org-a', 'info', 'metrics', 'Step 3/3', CAST(:data AS jsonb), 1)")
+                .param("job", JOB)
+                .param("data", "{\"step\": 3, \"train_loss\": 0.5, \"valid_loss\": 0.75}")
+                .update();
         Auditor auditor = new Auditor(store, AuditProperties.of("when-available"), new PrefixTriggerMiner());
         int[] rounds = {0};
         assertThatThrownBy(() -> auditor.run(
@@ -161,6 +167,10 @@ class AuditResumeTest {
                 .single());
         assertThat(report.path("decision").asString()).isEqualTo("released");
         assertThat(report.path("policy_version").asString()).isEqualTo("test-policy");
+        assertThat(report.path("in_domain_training").path("train_loss").asDouble())
+                .isEqualTo(0.5);
+        assertThat(report.path("in_domain_training").path("valid_loss").asDouble())
+                .isEqualTo(0.75);
         assertThat(report.path("judge").path("kind").asString()).isEqualTo("em-bench-exact");
         assertThat(report.path("suite").path("sha256").asString()).hasSize(64);
         int asked = report.path("sampling").path("rounds").asInt();
