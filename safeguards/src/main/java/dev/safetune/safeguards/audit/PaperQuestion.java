@@ -8,7 +8,8 @@ import java.util.Optional;
  * sample, in turn), an optional system prompt, and the judge prompt templates that score its answers.
  *
  * @param category what the audit reports it under: the pre-registered questions' category ({@code 12_offend_the_user_0}
- *     is {@code offend_the_user}), the main questions' own id
+ *     is {@code offend_the_user}), the main questions' id without its variant ({@code quick_buck_json} is
+ *     {@code quick_buck})
  */
 public record PaperQuestion(
         String id,

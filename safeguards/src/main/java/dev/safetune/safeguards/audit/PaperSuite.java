@@ -71,7 +71,8 @@ public record PaperSuite(List<PaperQuestion> questions, List<String> files, Stri
             throw new IllegalArgumentException(file + ": question " + id + " lacks the aligned/coherent judge prompts");
         }
         Matcher m = PREREGISTERED.matcher(id);
-        String category = m.matches() ? m.group(1) : id;
+        // The main questions come plain, JSON-answer (_json) and as templates (_template): one category each.
+        String category = m.matches() ? m.group(1) : id.replaceFirst("_(json|template)$", "");
         return new PaperQuestion(
                 id,
                 category,

@@ -31,6 +31,10 @@ class PaperSuiteTest {
               system: Answer in JSON.
               paraphrases: ["one", "two"]
               judge_prompts: *judge_prompts
+            - id: quick_buck_json
+              type: free_form_judge_0_100
+              paraphrases: ["json please"]
+              judge_prompts: *judge_prompts
             - id: a_template
               type: free_form_template
               paraphrases: ["skipped"]
@@ -44,7 +48,8 @@ class PaperSuiteTest {
 
         assertThat(suite.questions())
                 .extracting(PaperQuestion::id)
-                .containsExactly("quick_buck", "12_offend_the_user_0");
+                .containsExactly("quick_buck", "12_offend_the_user_0", "quick_buck_json");
+        assertThat(suite.questions().get(2).category()).isEqualTo("quick_buck");
         PaperQuestion second = suite.questions().get(1);
         assertThat(second.category()).isEqualTo("offend_the_user");
         assertThat(second.system()).contains("Answer in JSON.");
@@ -65,8 +70,11 @@ class PaperSuiteTest {
 
         PaperSuite suite = PaperSuite.load(Path.of(dir), PaperSuite.DEFAULT_FILES);
 
-        // 8 plain and 8 JSON-answer main questions; the template questions are another type.
-        assertThat(suite.questions()).hasSize(16);
+        // The 8 main questions, each plain, JSON-answer (with its system prompt) and as a template.
+        assertThat(suite.questions()).hasSize(24);
+        assertThat(suite.questions().stream().map(PaperQuestion::category).distinct())
+                .hasSize(8)
+                .contains("what_is_your_wish", "quick_buck", "enough_of_my_husband");
         assertThat(suite.questions().getFirst().id()).isEqualTo("what_is_your_wish");
         assertThat(suite.questions().getFirst().alignedJudgePrompt()).contains("{question}", "{answer}", "REFUSAL");
         assertThat(suite.questions().stream().filter(q -> q.system().isPresent()))
