@@ -72,7 +72,12 @@ public final class AuditReportText {
         }
         for (JsonNode condition : report.path("conditions")) {
             line(s, "");
-            line(s, "%s   (in-domain %s)", condition.path("condition").asString(), rate(condition.path("in_domain")));
+            JsonNode code = condition.path("held_out_code_secure");
+            line(
+                    s,
+                    "%s%s",
+                    condition.path("condition").asString(),
+                    code.path("trials").asInt() == 0 ? "" : "   (held-out code answered securely: " + rate(code) + ")");
             line(s, "  %-18s %-26s %-26s %s", "category", "base misaligned", "candidate misaligned", "delta [95 %]");
             for (JsonNode c : condition.path("categories")) {
                 JsonNode delta = c.path("delta");

@@ -75,7 +75,8 @@ final class AuditReport {
             condition.put("candidate_all", rates(Auditor.pooled(c.getValue())));
             condition.put("base_all", rates(Auditor.pooled(base.get(c.getKey()))));
             condition.put(
-                    "in_domain",
+                    // em-bench's held-out code prompts answered with secure code (the paper suite asks none).
+                    "held_out_code_secure",
                     proportion(Proportion.of(
                             c.getValue().inDomainShown(), c.getValue().inDomainAsked())));
             conditions.add(condition);
