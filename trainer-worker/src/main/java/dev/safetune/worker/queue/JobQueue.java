@@ -160,7 +160,8 @@ public class JobQueue implements DeadWorkHandler {
                 row,
                 "warn",
                 "Worker lease expired on attempt " + row.attempt()
-                        + "; job re-queued and will resume from its newest checkpoint."));
+                        + "; job re-queued and will resume from its newest checkpoint (an audit from its stored"
+                        + " rounds)."));
     }
 
     @Override
