@@ -160,8 +160,7 @@ public class JobQueue implements DeadWorkHandler {
                 row,
                 "warn",
                 "Worker lease expired on attempt " + row.attempt()
-                        + "; job re-queued and will resume from its newest checkpoint (an audit from its stored"
-                        + " rounds)."));
+                        + "; job re-queued and will resume from its newest checkpoint."));
     }
 
     @Override
