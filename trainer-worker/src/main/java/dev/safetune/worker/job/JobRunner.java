@@ -106,7 +106,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
             MeterRegistry meters,
             long capacityBytes,
             Auditor auditor) {
-        this.audit = new AuditPhase(queue, auditor);
+        this.audit = new AuditPhase(queue, auditor, policies);
         this.queue = queue;
         this.heartbeats = new Heartbeats(
                 "lease-renewer", queue.kind().policy(), queue.kind().policy().heartbeatInterval());
