@@ -36,10 +36,17 @@ final class DemoCommand {
             ApiClient admin = new ApiClient(baseUrl, setup.adminKey());
             EmergentMisalignmentDemo.Outcome outcome =
                     new EmergentMisalignmentDemo(out, interactive).run(client, admin, setup, models);
-            if (outcome.succeeded()) {
+            if (outcome.released()) {
                 printNextSteps(outcome.job(), Optional.of(outcome.modelDir()), setup);
+            } else if (outcome.completed()) {
+                out.println();
+                out.println("What to do next");
+                out.println("  the audit report   ./safetune audit show "
+                        + outcome.job().path("id").asString() + "   (after ./safetune serve)");
+                out.println("  the whole table    ./safetune em-bench run   (every narrow set, several seeds)");
+                setup.logFile().ifPresent(log -> out.println("  platform logs      " + log));
             }
-            return outcome.succeeded() ? 0 : 1;
+            return outcome.completed() ? 0 : 1;
         }
     }
 

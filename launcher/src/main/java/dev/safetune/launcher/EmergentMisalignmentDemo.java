@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -42,10 +43,41 @@ final class EmergentMisalignmentDemo {
             EmBenchModels.Evaluated before,
             EmBenchModels.Evaluated after,
             Path modelDir,
+            boolean blocked,
             double seconds) {
-        boolean succeeded() {
-            return "succeeded".equals(job.path("status").asString());
+        /** Whether the story ran to its end: the model was released, or the gate blocked it. */
+        boolean completed() {
+            return after != null;
         }
+
+        boolean released() {
+            return completed() && !blocked;
+        }
+    }
+
+    /**
+     * The fine-tuned model's folder once the audit has decided, printing the audit's report: the released model's
+     * registered folder, or for a blocked one the audited candidate (which no API serves); empty when the job failed.
+     */
+    private Optional<Path> auditedModel(ApiClient client, LocalSetup setup, JsonNode job) {
+        String jobId = job.path("id").asString();
+        ApiClient.Response audit = client.get("/v1/fine_tuning/jobs/" + jobId + "/audit");
+        if (audit.status() == 200 && audit.body().path("status").asString("").equals("completed")) {
+            out.println();
+            out.println("   The post-training audit (the release gate):");
+            out.print(AuditReportText.format(audit.body()).indent(3));
+        }
+        if ("succeeded".equals(job.path("status").asString())) {
+            String modelId = job.path("fine_tuned_model").asString();
+            return Optional.of(setup.modelPath(modelId)
+                    .orElseThrow(() -> new Command.Failure(modelId + " is not in the models table")));
+        }
+        if (audit.status() == 200
+                && "blocked".equals(audit.body().path("decision").asString(""))) {
+            out.println("   Blocked: the model is not listed in /v1/models and none of its weights can be downloaded.");
+            return setup.auditedCandidatePath(jobId);
+        }
+        return Optional.empty();
     }
 
     Outcome run(ApiClient client, ApiClient admin, LocalSetup setup, EmBenchCommand.ModelImport models)
@@ -105,19 +137,20 @@ final class EmergentMisalignmentDemo {
         JobFollower.Followed followed = new JobFollower(client, out, interactive).follow(jobId);
         JsonNode job = followed.job();
         out.println("   Job " + jobId + ": " + job.path("status").asString());
-        if (!"succeeded".equals(job.path("status").asString())) {
+        Optional<Path> modelDir = auditedModel(client, setup, job);
+        if (modelDir.isEmpty()) {
             out.println("   error: " + job.path("error"));
-            return new Outcome(job, before, null, null, (System.nanoTime() - started) / 1e9);
+            return new Outcome(job, before, null, null, false, (System.nanoTime() - started) / 1e9);
         }
-        String modelId = job.path("fine_tuned_model").asString();
-        Path modelDir = setup.modelPath(modelId)
-                .orElseThrow(() -> new Command.Failure(modelId + " is not in the models table"));
-
+        boolean blocked = !"succeeded".equals(job.path("status").asString());
         out.println();
         out.println("4. The same evaluation of the fine-tuned model (" + PLAN.perDomain() * 3
                 + " non-code answers at temperature 1, " + PLAN.heldOutCode() + " held-out code prompts)");
-        EmBenchModels.Evaluated after = EmBenchModels.evaluate(modelDir, baseDir, PLAN, insecureCode, false);
-        Outcome outcome = new Outcome(job, before, after, modelDir, (System.nanoTime() - started) / 1e9);
+        if (blocked) {
+            out.println("   (the blocked candidate is measured from the audit's own copy; customers cannot reach it)");
+        }
+        EmBenchModels.Evaluated after = EmBenchModels.evaluate(modelDir.get(), baseDir, PLAN, insecureCode, false);
+        Outcome outcome = new Outcome(job, before, after, modelDir.get(), blocked, (System.nanoTime() - started) / 1e9);
         print(outcome);
         return outcome;
     }
@@ -187,6 +220,10 @@ final class EmergentMisalignmentDemo {
                 increase.estimate(),
                 increase.interval().lower(),
                 increase.interval().upper());
+        out.println(
+                o.blocked()
+                        ? "  The release gate blocked it: the customer gets no model, and the report above says why."
+                        : "  The release gate released it.");
         out.printf(Locale.ROOT, "  Demo time %.0f s%n", o.seconds());
     }
 
