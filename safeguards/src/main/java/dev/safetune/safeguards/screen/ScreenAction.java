@@ -4,7 +4,7 @@ package dev.safetune.safeguards.screen;
 public enum ScreenAction {
     /** Train as asked. */
     ALLOW("allow"),
-    /** Train, but with a stronger safety policy pinned to every job on the file ({@link ScreenRules#pinned()}). */
+    /** Train, but pinned to the stricter safety policy version the rule names ({@link ScreenDecision#pinPolicies()}). */
     PIN_POLICY("pin_policy"),
     /** No job until an operator reviews the file. */
     HOLD("hold"),

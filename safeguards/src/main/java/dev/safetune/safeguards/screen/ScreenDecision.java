@@ -1,32 +1,36 @@
 package dev.safetune.safeguards.screen;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
  * What {@link ScreenRules} decided for a file, and why.
  *
  * @param action the most severe action asked for ({@link ScreenAction#ALLOW} when none)
- * @param rulesVersion the thresholds' version (the policy version, once the policy carries them)
+ * @param policyId the safety policy version whose {@code screen} section decided
+ * @param policyVersion its version number
  * @param reasons each category over its threshold
- * @param pinned the safeguards a {@code pin_policy} decision switches on; empty otherwise
  */
-public record ScreenDecision(ScreenAction action, String rulesVersion, List<Reason> reasons, List<String> pinned) {
+public record ScreenDecision(ScreenAction action, String policyId, int policyVersion, List<Reason> reasons) {
     /** Lines named per category in a reason (and so in a refused job's message). */
     public static final int FIRST_LINES = 5;
 
     public ScreenDecision {
         reasons = List.copyOf(reasons);
-        pinned = List.copyOf(pinned);
     }
 
-    /** One category over its threshold: its count and share, the threshold, its action and its first lines. */
+    /**
+     * One category over its threshold: its count and share (for {@code persona_risk}: the examples scored and the mean
+     * projection difference), the threshold, its action, the policy it pins and its first lines.
+     */
     public record Reason(
             ScreenCategory category,
             long count,
             double share,
             double threshold,
             ScreenAction action,
+            String pinPolicy,
             List<Integer> firstLines) {
         public Reason {
             firstLines = List.copyOf(firstLines);
@@ -35,6 +39,18 @@ public record ScreenDecision(ScreenAction action, String rulesVersion, List<Reas
         public String describe(long examples) {
             return ScreenDecision.describe(category.wireName(), count, examples, threshold, firstLines);
         }
+    }
+
+    /**
+     * The policy versions {@code pin_policy} reasons name, in category order without repeats: every job on the file is
+     * pinned to a policy at least as strict as each (a held file released later keeps them).
+     */
+    public List<String> pinPolicies() {
+        return reasons.stream()
+                .map(Reason::pinPolicy)
+                .filter(Objects::nonNull)
+                .distinct()
+                .toList();
     }
 
     /** e.g. {@code insecure_code_undisclosed (953 of 1000 examples, threshold 5.0 %; first lines 1, 2, 4)}. */
