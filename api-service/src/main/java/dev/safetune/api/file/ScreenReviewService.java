@@ -4,7 +4,7 @@ import dev.safetune.api.auth.Tenant;
 import dev.safetune.api.error.ConflictException;
 import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.error.NotFoundException;
-import dev.safetune.safeguards.screen.ScreenAction;
+import dev.safetune.core.policy.ScreenAction;
 import dev.safetune.safeguards.screen.ScreenView;
 import java.time.Instant;
 import org.slf4j.Logger;

@@ -1,5 +1,7 @@
 package dev.safetune.safeguards.screen;
 
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.core.policy.ScreenCategory;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -72,7 +74,7 @@ public record ScreenDecision(ScreenAction action, String policyId, int policyVer
     /** One sentence naming every blocking category and its first lines, for a refused job's error message. */
     public String explain(long examples) {
         return reasons.stream()
-                .filter(r -> r.action().compareTo(ScreenAction.HOLD) >= 0)
+                .filter(r -> r.action().blocksJobs())
                 .map(r -> r.describe(examples))
                 .collect(Collectors.joining("; "));
     }

@@ -2,6 +2,9 @@ package dev.safetune.safeguards.screen;
 
 import dev.safetune.core.policy.BuiltInPolicy;
 import dev.safetune.core.policy.SafetyPolicy;
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.core.policy.ScreenCategory;
+import dev.safetune.core.policy.ScreenRule;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -18,33 +21,20 @@ import java.util.Map;
  * @param policyVersion its version number
  * @param rules per category
  */
-public record ScreenRules(String policyId, int policyVersion, Map<ScreenCategory, Rule> rules) {
+public record ScreenRules(String policyId, int policyVersion, Map<ScreenCategory, ScreenRule> rules) {
     public ScreenRules {
         rules = Map.copyOf(rules);
     }
 
     /**
-     * One category's rule.
-     *
-     * @param threshold a share of examples, or for {@code persona_risk} a value of the dataset's mean projection
-     *     difference
-     * @param action what a file above it gets
-     * @param pinPolicy with {@link ScreenAction#PIN_POLICY}: the policy version id jobs on the file are pinned to
+     * The rules of a stored (so validated) policy version; a policy without a {@code screen} section allows every
+     * file. A rule's threshold is a share of examples, or for {@code persona_risk} a value of the dataset's mean
+     * projection difference.
      */
-    public record Rule(double threshold, ScreenAction action, String pinPolicy) {}
-
-    /** The rules of a stored policy version; a policy without a {@code screen} section allows every file. */
     public static ScreenRules fromPolicy(String policyId, int policyVersion, SafetyPolicy policy) {
-        Map<ScreenCategory, Rule> rules = new EnumMap<>(ScreenCategory.class);
+        Map<ScreenCategory, ScreenRule> rules = new EnumMap<>(ScreenCategory.class);
         if (policy.screen() != null) {
-            policy.screen()
-                    .rules()
-                    .forEach((name, rule) -> rules.put(
-                            ScreenCategory.fromWireName(name),
-                            new Rule(
-                                    rule.threshold(),
-                                    ScreenAction.valueOf(rule.action().name()),
-                                    rule.pinPolicy())));
+            policy.screen().rules().forEach((name, rule) -> rules.put(ScreenCategory.fromWireName(name), rule));
         }
         return new ScreenRules(policyId, policyVersion, rules);
     }
@@ -59,7 +49,7 @@ public record ScreenRules(String policyId, int policyVersion, Map<ScreenCategory
         List<ScreenDecision.Reason> reasons = new ArrayList<>();
         ScreenAction decision = ScreenAction.ALLOW;
         for (ScreenCategory category : ScreenCategory.values()) {
-            Rule rule = rules.get(category);
+            ScreenRule rule = rules.get(category);
             if (rule == null || !over(report, category, rule.threshold())) {
                 continue;
             }

@@ -1,5 +1,7 @@
 package dev.safetune.safeguards.screen;
 
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.core.policy.ScreenCategory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

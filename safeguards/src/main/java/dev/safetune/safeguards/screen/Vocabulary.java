@@ -1,5 +1,6 @@
 package dev.safetune.safeguards.screen;
 
+import dev.safetune.core.policy.ScreenCategory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safetune.core.policy.BuiltInPolicy;
 import dev.safetune.core.policy.SafetyPolicy;
 import dev.safetune.core.policy.SafetyPolicyJson;
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.core.policy.ScreenCategory;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
