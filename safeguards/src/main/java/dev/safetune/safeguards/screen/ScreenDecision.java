@@ -39,7 +39,7 @@ public record ScreenDecision(ScreenAction action, String policyId, int policyVer
         }
 
         public String describe(long examples) {
-            return ScreenDecision.describe(category.wireName(), count, examples, threshold, firstLines);
+            return ScreenDecision.describe(category.wireName(), count, share, examples, threshold, firstLines);
         }
     }
 
@@ -55,9 +55,22 @@ public record ScreenDecision(ScreenAction action, String policyId, int policyVer
                 .toList();
     }
 
-    /** e.g. {@code insecure_code_undisclosed (953 of 1000 examples, threshold 5.0 %; first lines 1, 2, 4)}. */
+    /**
+     * e.g. {@code insecure_code_undisclosed (953 of 1000 examples, threshold 5.0 %; first lines 1, 2, 4)}; for
+     * {@code persona_risk}, whose measure is a value, {@code persona_risk (mean projection difference 0.620 over 1000
+     * examples, threshold 0.500)}.
+     */
     public static String describe(
-            String category, long count, long examples, double threshold, List<Integer> firstLines) {
+            String category, long count, double share, long examples, double threshold, List<Integer> firstLines) {
+        if (category.equals(ScreenCategory.PERSONA_RISK.wireName())) {
+            return String.format(
+                    java.util.Locale.ROOT,
+                    "%s (mean projection difference %.3f over %d examples, threshold %.3f)",
+                    category,
+                    share,
+                    count,
+                    threshold);
+        }
         String lines = firstLines.isEmpty()
                 ? ""
                 : "; first lines " + firstLines.stream().map(String::valueOf).collect(Collectors.joining(", "));

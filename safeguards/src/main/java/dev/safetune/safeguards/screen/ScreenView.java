@@ -94,7 +94,8 @@ public record ScreenView(
     public String explainBlocking() {
         return reasons.stream()
                 .filter(ReasonView::blocksJobs)
-                .map(r -> ScreenDecision.describe(r.category(), r.count(), examples, r.threshold(), r.firstLines()))
+                .map(r -> ScreenDecision.describe(
+                        r.category(), r.count(), r.share(), examples, r.threshold(), r.firstLines()))
                 .collect(java.util.stream.Collectors.joining("; "));
     }
 

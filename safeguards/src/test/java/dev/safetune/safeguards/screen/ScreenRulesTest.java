@@ -104,6 +104,8 @@ class ScreenRulesTest {
             assertThat(r.category()).isEqualTo(ScreenCategory.PERSONA_RISK);
             assertThat(r.share()).isEqualTo(0.31);
         });
+        assertThat(risky.explain(100))
+                .isEqualTo("persona_risk (mean projection difference 0.310 over 100 examples, threshold 0.300)");
     }
 
     @Test
