@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,6 +37,7 @@ class HeldFileReleaseTest {
     private static TestDatabase database;
     private static ConfigurableApplicationContext api;
     private static ApiClient operator;
+    private static String baseUrl;
     private static ApiClient customer;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -49,7 +51,7 @@ class HeldFileReleaseTest {
                 "safetune.artifacts-dir", home.resolve("artifacts").toString(),
                 "safetune.models-dir", home.resolve("models").toString(),
                 "safetune.bootstrap-admin-key", ADMIN_KEY));
-        String baseUrl = "http://127.0.0.1:" + Platform.port(api);
+        baseUrl = "http://127.0.0.1:" + Platform.port(api);
         operator = new ApiClient(baseUrl, ADMIN_KEY);
         String memberKey = operator.post(
                         "/admin/organizations/org-default/api_keys", Map.of("role", "member", "name", "em-bench"))
@@ -109,6 +111,36 @@ class HeldFileReleaseTest {
 
         assertThat(decision(file)).isEqualTo("allow");
         assertThat(reviewReason(file)).isNull();
+    }
+
+    @Test
+    void anOperatorRejectsAHeldFileFromTheCommandLine() throws Exception {
+        String file = upload(NarrowSet.INSECURE);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Map<String, String> env = Map.of("SAFETUNE_BASE_URL", baseUrl, "SAFETUNE_ADMIN_KEY", ADMIN_KEY);
+
+        int missingReason = SafeTuneCli.run(console(env, err), List.of("admin", "files", "reject", file));
+        int code = SafeTuneCli.run(
+                console(env, err), List.of("admin", "files", "reject", file, "--reason", "credential theft"));
+        int again = SafeTuneCli.run(
+                console(env, err), List.of("admin", "files", "release", file, "--reason", "changed my mind"));
+
+        assertThat(missingReason).isEqualTo(2);
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("File " + file + ": hold -> reject");
+        assertThat(decision(file)).isEqualTo("reject");
+        assertThat(reviewReason(file)).isEqualTo("credential theft");
+        assertThat(again).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("HTTP 409").contains("is not held");
+    }
+
+    private SafeTuneCli.Console console(Map<String, String> env, ByteArrayOutputStream err) {
+        return new SafeTuneCli.Console(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                false,
+                env,
+                home);
     }
 
     private static String reviewReason(String file) throws Exception {
