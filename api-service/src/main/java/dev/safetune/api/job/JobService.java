@@ -115,7 +115,7 @@ public class JobService {
         Hyperparameters hyperparameters = hyperparametersOf(request).withMaxSequenceLength(maxSequenceLength);
         String suffix = suffixOf(request.suffix());
         checkMetadata(request.metadata());
-        PinnedPolicy policy = policies.pinFor(request.safetyPolicy());
+        PinnedPolicy asked = policies.pinFor(request.safetyPolicy());
 
         Model baseModel = models.find(tenant, model)
                 .filter(Model::isBase)
@@ -127,9 +127,9 @@ public class JobService {
                 .map(shape -> placement.place(model, shape, hyperparameters).memoryBytes())
                 .orElse(null);
         UploadedFile trainingFile = usableFile(tenant, trainingFileId, "training_file");
-        PinnedPolicy asked = policy;
-        policy = policies.tightenedBy(
-                policy, files.requireTrainable(tenant, trainingFile, "training_file"), "training_file");
+        // The screen's hold or reject refuses the job; its pin_policy makes the pin stricter.
+        PinnedPolicy policy = policies.tightenedBy(
+                asked, files.requireTrainable(tenant, trainingFile, "training_file"), "training_file");
         String validationFileId = request.validationFile();
         if (validationFileId != null) {
             UploadedFile validationFile = usableFile(tenant, validationFileId, "validation_file");
