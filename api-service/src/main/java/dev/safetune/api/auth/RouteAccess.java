@@ -21,7 +21,8 @@ import java.util.Set;
  *   <tr><td>{@code GET /admin/models/imports[/{id}]}</td><td>no</td><td>yes</td><td>yes</td></tr>
  *   <tr><td>{@code GET /admin/safety-policies/**}</td><td>no</td><td>yes</td><td>yes</td></tr>
  *   <tr><td>any other method on {@code /admin/safety-policies/**}</td><td>no</td><td>no</td><td>yes</td></tr>
- *   <tr><td>{@code POST /admin/files/{id}/screen/release|reject}</td><td>no</td><td>yes</td><td>no</td></tr>
+ *   <tr><td>{@code /admin/files/**} (held files; {@code POST …/{id}/screen/release|reject})</td><td>no</td><td>yes</td>
+ *       <td>no</td></tr>
  *   <tr><td>every other {@code /admin/**}</td><td>no</td><td>yes</td><td>no</td></tr>
  *   <tr><td>{@code /actuator/**} except health</td><td>no</td><td>yes</td><td>no</td></tr>
  * </table>

@@ -1,6 +1,7 @@
 package dev.safetune.api.file;
 
 import dev.safetune.safeguards.screen.ScreenView;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -66,6 +67,30 @@ class FileScreenStore {
 
     /** A report and the organisation that owns its file. */
     record Owned(String organizationId, ScreenView view) {}
+
+    /**
+     * Operators' review queue: held files of every organisation, oldest first, after the file {@code after} (null:
+     * from the first).
+     */
+    List<HeldFileObject> held(String after, int fetchSize) {
+        return jdbc.query(
+                """
+                SELECT s.file_id, s.organization_id, s.created_at, s.report::text AS report
+                  FROM file_screens s
+                 WHERE s.decision = 'hold'
+                   AND (CAST(? AS text) IS NULL OR (s.created_at, s.file_id) >
+                        (SELECT a.created_at, a.file_id FROM file_screens a WHERE a.file_id = ?))
+                 ORDER BY s.created_at, s.file_id
+                 LIMIT ?""",
+                (rs, row) -> HeldFileObject.of(
+                        rs.getString("file_id"),
+                        rs.getString("organization_id"),
+                        rs.getTimestamp("created_at").toInstant().getEpochSecond(),
+                        JSON.readValue(rs.getString("report"), ScreenView.class)),
+                after,
+                after,
+                fetchSize);
+    }
 
     /**
      * Records an operator's review: the log row (append-only), then the file's decision and stored report. The guard

@@ -4,6 +4,8 @@ import dev.safetune.api.auth.Tenant;
 import dev.safetune.api.error.ConflictException;
 import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.error.NotFoundException;
+import dev.safetune.api.web.ListObject;
+import dev.safetune.api.web.PageLimit;
 import dev.safetune.core.policy.ScreenAction;
 import dev.safetune.safeguards.screen.ScreenView;
 import java.time.Instant;
@@ -63,6 +65,12 @@ class ScreenReviewService {
                 operator.apiKeyId(),
                 decision);
         return reviewed.page(0, FINDINGS_SHOWN);
+    }
+
+    /** Held files of every organisation, oldest first: the files waiting for a review. */
+    @Transactional(readOnly = true)
+    ListObject<HeldFileObject> held(String after, PageLimit limit) {
+        return ListObject.page(screens.held(after, limit.fetchSize()), limit, file -> file);
     }
 
     private static String reasonOf(ReviewRequest request) {

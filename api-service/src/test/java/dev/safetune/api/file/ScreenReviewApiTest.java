@@ -149,6 +149,34 @@ class ScreenReviewApiTest extends ApiServiceTestBase {
     }
 
     @Test
+    void operatorsListHeldFilesOfEveryOrganisationUntilReviewed() {
+        ApiClient other = newTenant();
+        List<String> lines = new ArrayList<>(TrainingFiles.exampleLines(20));
+        lines.set(4, INSECURE);
+        lines.set(9, INSECURE);
+        String otherHeld = other.uploadProcessed(String.join("\n", lines) + "\n");
+
+        JsonNode queue = admin.get("/admin/files/held?limit=100").json();
+
+        List<String> ids = new ArrayList<>();
+        queue.path("data").forEach(f -> ids.add(f.path("file_id").asString()));
+        assertThat(ids).contains(held, otherHeld);
+        assertThat(ids.indexOf(held)).as("oldest first").isLessThan(ids.indexOf(otherHeld));
+        JsonNode entry = queue.path("data").get(ids.indexOf(otherHeld));
+        assertThat(entry.path("organization_id").asString()).isEqualTo(other.organizationId());
+        assertThat(entry.path("policy_id").asString()).isEqualTo("sp-builtin-default-v1");
+        assertThat(entry.path("reasons").get(0).path("category").asString()).isEqualTo("insecure_code_undisclosed");
+        JsonNode page = admin.get("/admin/files/held?limit=1&after=" + held).json();
+        assertThat(page.path("data").get(0).path("file_id").asString()).isNotEqualTo(held);
+
+        admin.post(release(held), REASON);
+
+        assertThat(admin.get("/admin/files/held?limit=100").text()).doesNotContain(held);
+        assertThat(customer.get("/admin/files/held").status()).isEqualTo(403);
+        assertThat(newKeyWithRole("safety").get("/admin/files/held").status()).isEqualTo(403);
+    }
+
+    @Test
     void anUnknownFileIsNotFound() {
         Response response = admin.post(release("file-nope"), REASON);
 
