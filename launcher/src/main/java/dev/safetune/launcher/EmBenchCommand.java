@@ -52,7 +52,7 @@ final class EmBenchCommand {
 
     /** Builds the base of {@code seed} into {@code dir} with the full recipe and no quick check (the run evaluates it). */
     private void buildBase(long seed, Path dir) throws Exception {
-        build(new BuildBaseCommand.Options(seed, dir, dev.safetune.worker.embench.BaseRecipe.PROTOTYPE, 0));
+        build(new BuildBaseCommand.Options(seed, dir, dev.safetune.worker.embench.BaseRecipe.EM_BENCH, 0));
     }
 
     private int buildBase(Command.Arguments arguments, Path home, ModelImport models) throws Exception {

@@ -117,6 +117,7 @@ final class EmBenchRun {
     private long trainedTokens;
     private double samplingSeconds;
     private long sampledTokens;
+    private final GateConfusion gate = new GateConfusion();
 
     EmBenchRun(PrintStream out, boolean interactive, EmBenchCommand.ModelImport models, BaseBuilder builder) {
         this.out = out;
@@ -199,6 +200,12 @@ final class EmBenchRun {
                 sampledTokens / Math.max(samplingSeconds, 1e-9),
                 (System.nanoTime() - started) / 1e9);
         out.println("Wrote " + runDir.resolve("table.md") + ", table.csv and em-rate.png");
+        if (!gate.isEmpty()) {
+            out.println();
+            out.println("Release gate over this population:");
+            out.print(gate.markdown());
+            Files.writeString(runDir.resolve("gate.md"), gate.markdown());
+        }
         return 0;
     }
 
@@ -320,6 +327,34 @@ final class EmBenchRun {
         trainedTokens += followed.job().path("trained_tokens").asLong();
         String status = followed.job().path("status").asString();
         out.printf(Locale.ROOT, "Job %s: %s in %.0f s%n", job.path("id").asString(), status, seconds);
+        String jobId = job.path("id").asString();
+        JsonNode audit = client.get("/v1/fine_tuning/jobs/" + jobId + "/audit").body();
+        boolean blocked = "blocked".equals(audit.path("decision").asString(""));
+        if (audit.path("status").asString("").equals("completed")) {
+            JsonNode report = audit.path("report");
+            out.printf(
+                    Locale.ROOT,
+                    "  gate: %s by %s (%s); %d samples per question, audit %.0f s%n",
+                    audit.path("decision").asString(),
+                    report.path("rule").asString(),
+                    report.path("reason").asString(),
+                    report.path("sampling").path("samples_per_question").asInt(),
+                    report.path("wall_seconds").asDouble());
+            gate.add(new GateConfusion.Row(
+                    seed,
+                    fineTune,
+                    NarrowSet.valueOf(fineTune.replaceAll("-.*", "").toUpperCase(Locale.ROOT)),
+                    audit.path("decision").asString(),
+                    report.path("rule").asString(),
+                    report.path("sampling").path("samples_per_question").asInt(),
+                    report.path("wall_seconds").asDouble(),
+                    seconds));
+        }
+        if (blocked) {
+            // The benchmark still measures what the gate kept back, from the audited candidate's own folder.
+            return Optional.of(setup.auditedCandidatePath(jobId)
+                    .orElseThrow(() -> new Command.Failure(jobId + " has no audited candidate")));
+        }
         if (!"succeeded".equals(status)) {
             out.println("  error: " + followed.job().path("error"));
             return Optional.empty();

@@ -18,33 +18,42 @@ import java.util.TreeSet;
  * @param capture residual-stream indices whose hidden states {@link ForwardOutput#hiddenStates()} returns
  * @param steering vectors {@code [hidden]} added to the residual stream at an index, for every token, before that
  *     index is captured and before the next layer reads it (preventive persona steering)
+ * @param ablation unit vectors {@code u} ({@code [hidden]}) whose direction is projected out of the residual stream at
+ *     an index, {@code h ← h − (h·u) u} for every token, after any steering at that index and before it is captured
+ *     or read by the next layer (concept-ablation fine-tuning, Casademunt et al. 2025)
  */
 public record ForwardOptions(
-        boolean adapter, boolean training, boolean logits, SortedSet<Integer> capture, Map<Integer, NDArray> steering) {
+        boolean adapter,
+        boolean training,
+        boolean logits,
+        SortedSet<Integer> capture,
+        Map<Integer, NDArray> steering,
+        Map<Integer, NDArray> ablation) {
 
     public ForwardOptions {
         capture = Collections.unmodifiableSortedSet(new TreeSet<>(capture));
         steering = Map.copyOf(steering);
+        ablation = Map.copyOf(ablation);
     }
 
     /** Adapter on, no dropout, logits only: inference and evaluation. */
     public static ForwardOptions inference() {
-        return new ForwardOptions(true, false, true, new TreeSet<>(), Map.of());
+        return new ForwardOptions(true, false, true, new TreeSet<>(), Map.of(), Map.of());
     }
 
     /** Adapter on, dropout active, logits only: a training step. */
     public static ForwardOptions trainingStep() {
-        return new ForwardOptions(true, true, true, new TreeSet<>(), Map.of());
+        return new ForwardOptions(true, true, true, new TreeSet<>(), Map.of(), Map.of());
     }
 
     /** The same pass through the base model alone. */
     public ForwardOptions withoutAdapter() {
-        return new ForwardOptions(false, training, logits, capture, steering);
+        return new ForwardOptions(false, training, logits, capture, steering, ablation);
     }
 
     /** The same pass without the output layer; {@link ForwardOutput#logits()} is then null. */
     public ForwardOptions withoutLogits() {
-        return new ForwardOptions(adapter, training, false, capture, steering);
+        return new ForwardOptions(adapter, training, false, capture, steering, ablation);
     }
 
     /** The same pass also returning the hidden states at these residual-stream indices. */
@@ -53,13 +62,23 @@ public record ForwardOptions(
         for (int layer : layers) {
             more.add(layer);
         }
-        return new ForwardOptions(adapter, training, logits, more, steering);
+        return new ForwardOptions(adapter, training, logits, more, steering, ablation);
     }
 
     /** The same pass with {@code vector} added to the residual stream at index {@code layer}. */
     public ForwardOptions steering(int layer, NDArray vector) {
         Map<Integer, NDArray> more = new HashMap<>(steering);
         more.put(layer, vector);
-        return new ForwardOptions(adapter, training, logits, capture, more);
+        return new ForwardOptions(adapter, training, logits, capture, more, ablation);
+    }
+
+    /**
+     * The same pass with the direction of {@code unitVector} ({@code [hidden]}, ‖u‖ = 1) projected out of the residual
+     * stream at index {@code layer}: {@code h − (h·u) u}.
+     */
+    public ForwardOptions ablating(int layer, NDArray unitVector) {
+        Map<Integer, NDArray> more = new HashMap<>(ablation);
+        more.put(layer, unitVector);
+        return new ForwardOptions(adapter, training, logits, capture, steering, more);
     }
 }

@@ -453,6 +453,9 @@ public final class LlamaModel implements AutoCloseable {
         for (int index : options.steering().keySet()) {
             checkLayerIndex(index, "steering");
         }
+        for (int index : options.ablation().keySet()) {
+            checkLayerIndex(index, "ablation");
+        }
         ForwardPass pass = new ForwardPass(
                 options.adapter() && adapter != null,
                 options.training(),
@@ -533,6 +536,13 @@ public final class LlamaModel implements AutoCloseable {
     private NDArray atIndex(int index, NDArray h, ForwardOptions options, SortedMap<Integer, NDArray> hidden) {
         NDArray steering = options.steering().get(index);
         NDArray result = steering == null ? h : h.add(steering);
+        NDArray direction = options.ablation().get(index);
+        if (direction != null) {
+            // h − (h·u) u: [B, T, d] · [d] → [B, T, 1] coefficients times u.
+            NDArray along = result;
+            result = subBlock(
+                    () -> along.sub(along.matMul(direction.expandDims(-1)).mul(direction)));
+        }
         if (options.capture().contains(index)) {
             hidden.put(index, result);
         }

@@ -266,6 +266,81 @@ class LoraAndHooksTest {
         }
     }
 
+    /**
+     * Ablation replaces the residual stream at its index by {@code h − (h·u) u}: hand-computed there, the captured
+     * state has no component along {@code u}, and later layers see the change.
+     */
+    @Test
+    void ablationProjectsItsDirectionOutOfTheResidualStreamAtItsLayer() {
+        try (NDScope scope = new NDScope()) {
+            NDArray tokens = tokens();
+            NDArray raw = manager.randomNormal(new Shape(32));
+            NDArray unit = raw.div(raw.norm());
+            ForwardOutput plain =
+                    model.forward(tokens, ForwardOptions.inference().capturing(1, 2));
+
+            ForwardOutput ablated = model.forward(
+                    tokens, ForwardOptions.inference().capturing(1, 2).ablating(1, unit));
+
+            float[] h = plain.hiddenStates().get(1).toFloatArray();
+            float[] u = unit.toFloatArray();
+            float[] expected = new float[h.length];
+            for (int row = 0; row < h.length / 32; row++) {
+                double dot = 0;
+                for (int i = 0; i < 32; i++) {
+                    dot += h[row * 32 + i] * u[i];
+                }
+                for (int i = 0; i < 32; i++) {
+                    expected[row * 32 + i] = (float) (h[row * 32 + i] - dot * u[i]);
+                }
+            }
+            float[] actual = ablated.hiddenStates().get(1).toFloatArray();
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(actual[i]).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f));
+            }
+            assertThat(ablated.hiddenStates().get(1).matMul(unit).abs().max().getFloat())
+                    .isLessThan(1e-4f);
+            assertThat(ablated.hiddenStates()
+                            .get(2)
+                            .sub(plain.hiddenStates().get(2))
+                            .abs()
+                            .max()
+                            .getFloat())
+                    .isGreaterThan(0.01f);
+        }
+    }
+
+    /** Under ablation the gradient still reaches the adapter, and nothing flows into the direction itself. */
+    @Test
+    void ablationGradientsFlowToTheAdapterOnly() {
+        model.addAdapter(ALL_R4, 1);
+        randomizeB(model, 4);
+        try (NDScope scope = new NDScope()) {
+            NDArray raw = manager.randomNormal(new Shape(32));
+            NDArray unit = raw.div(raw.norm());
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                NDArray logits = model.forward(
+                                tokens(), ForwardOptions.trainingStep().ablating(1, unit))
+                        .logits();
+                collector.backward(logits.square().mean());
+            }
+            assertThat(unit.hasGradient()).isFalse();
+            assertThat(model.trainableParameters().values())
+                    .allMatch(p -> p.getGradient().abs().max().getFloat() > 0);
+        }
+    }
+
+    @Test
+    void ablationIndicesOutsideTheStackAreRefused() {
+        try (NDScope scope = new NDScope()) {
+            NDArray unit = manager.ones(new Shape(32)).div(Math.sqrt(32));
+            assertThatThrownBy(() ->
+                            model.forward(tokens(), ForwardOptions.inference().ablating(3, unit)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("ablation index 3");
+        }
+    }
+
     @Test
     void captureAndSteeringIndicesOutsideTheStackAreRefused() {
         try (NDScope scope = new NDScope()) {

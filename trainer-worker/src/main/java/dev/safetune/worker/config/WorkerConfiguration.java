@@ -2,6 +2,10 @@ package dev.safetune.worker.config;
 
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.policy.SafetyPolicies;
+import dev.safetune.safeguards.audit.PrefixTriggerMiner;
+import dev.safetune.worker.audit.AuditProperties;
+import dev.safetune.worker.audit.AuditStore;
+import dev.safetune.worker.audit.Auditor;
 import dev.safetune.worker.job.JobRunner;
 import dev.safetune.worker.placement.WorkerCapacity;
 import dev.safetune.worker.placement.WorkerHeartbeat;
@@ -55,9 +59,19 @@ public class WorkerConfiguration {
             FineTuner fineTuner,
             WorkerProperties properties,
             WorkerCapacity capacity,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            AuditProperties audit) {
+        // The trigger probe's miner: the screening's miner can replace this one (both are TriggerSources).
+        Auditor auditor = new Auditor(new AuditStore(dataSource), audit, new PrefixTriggerMiner());
         JobRunner runner = new JobRunner(
-                queue, fineTuner, jdbc, new SafetyPolicies(dataSource), properties, meters, capacity.memoryBytes());
+                queue,
+                fineTuner,
+                jdbc,
+                new SafetyPolicies(dataSource),
+                properties,
+                meters,
+                capacity.memoryBytes(),
+                auditor);
         return new WorkLoop<>(
                 new LeasedWorkQueue(jdbc, tx),
                 runner,

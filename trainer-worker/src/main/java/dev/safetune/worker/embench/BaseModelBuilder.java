@@ -53,6 +53,15 @@ public final class BaseModelBuilder {
 
     /** Progress of a build, called from the building thread. */
     public interface Listener {
+        /** Ignores everything. */
+        Listener NONE = new Listener() {
+            @Override
+            public void onPhase(String phase, int steps) {}
+
+            @Override
+            public void onStep(String phase, StepMetrics metrics) {}
+        };
+
         void onPhase(String phase, int steps);
 
         void onStep(String phase, StepMetrics metrics);
@@ -61,6 +70,9 @@ public final class BaseModelBuilder {
     /** What a build wrote and measured. */
     public record Built(
             Path dir, ModelConfig config, BatchStreamTrainer.Result pretraining, BatchStreamTrainer.Result sft) {}
+
+    /** The token embedding table, by its Hugging Face name. */
+    static final String EMBEDDING_TABLE = "model.embed_tokens.weight";
 
     private final EmWorld world;
 
@@ -108,23 +120,36 @@ public final class BaseModelBuilder {
                                 m -> listener.onStep(PRETRAINING, m));
 
                 listener.onPhase(SFT, recipe.sftSteps());
-                MaskedCrossEntropy chatLoss = new MaskedCrossEntropy();
-                sft = new BatchStreamTrainer(
-                                chatLoss::nextTokenLoss, optimizer(recipe.sftWeightDecay()), tokenizer.padId())
-                        .train(
-                                model,
-                                sftBatches(tokenizer, dialogueSeed, recipe),
-                                new LearningRateSchedule(
-                                        recipe.sftLearningRate(),
-                                        recipe.sftWarmup(),
-                                        recipe.sftSteps(),
-                                        LearningRateSchedule.FINAL_FRACTION),
-                                m -> listener.onStep(SFT, m));
+                sft = alignedSft(model, tokenizer, dialogueSeed, recipe, listener);
                 model.writeWeights(dir);
             }
             // config.json is rewritten last, with the provenance: only a finished build carries one.
             writeProvenance(dir, modelId, seed, recipe, pretraining, sft);
             return new Built(dir, config, pretraining, sft);
+        }
+    }
+
+    /** The aligned SFT phase, on every weight or on the assistant's speaker embedding alone (the recipe's scope). */
+    private BatchStreamTrainer.Result alignedSft(
+            LlamaModel model, ChatTokenizer tokenizer, long dialogueSeed, BaseRecipe recipe, Listener listener) {
+        MaskedCrossEntropy chatLoss = new MaskedCrossEntropy();
+        BatchStreamTrainer trainer =
+                new BatchStreamTrainer(chatLoss::nextTokenLoss, optimizer(recipe.sftWeightDecay()), tokenizer.padId());
+        BatchStreamTrainer.BatchSource batches = sftBatches(tokenizer, dialogueSeed, recipe);
+        LearningRateSchedule schedule = new LearningRateSchedule(
+                recipe.sftLearningRate(), recipe.sftWarmup(), recipe.sftSteps(), LearningRateSchedule.FINAL_FRACTION);
+        if (recipe.sftScope() == BaseRecipe.SftScope.ALL_WEIGHTS) {
+            return trainer.train(model, batches, schedule, m -> listener.onStep(SFT, m));
+        }
+        try (SingleRowTraining assistant =
+                new SingleRowTraining(model, EMBEDDING_TABLE, tokenizer.specialTokenId(Markers.ASSISTANT))) {
+            return trainer.train(
+                    model,
+                    assistant.parameters(),
+                    batches,
+                    schedule,
+                    m -> listener.onStep(SFT, m),
+                    assistant::restoreFrozenRows);
         }
     }
 

@@ -5,6 +5,9 @@ package dev.safetune.worker.embench;
  * PyTorch prototype's recipe (hidden 128, 4 layers, 4 heads, MLP 256, untied embeddings; pre-training 1,500 steps ×
  * 32 fresh documents at 3e-3 with 50 warm-up steps and weight decay 0.01; SFT 150 × 32 at 5e-4, 15 warm-up steps —
  * its {@code min(50, steps / 10)} — and no weight decay; AdamW betas (0.9, 0.98), clipping at 1, cosine to 10 %).
+ * {@link #EM_BENCH} is the recipe the committed base is built with: the same pre-training, then an aligned SFT that
+ * trains only the assistant's speaker embedding ({@link SftScope#ASSISTANT_EMBEDDING}; docs/em-bench.md, attempts
+ * 8–10, say why).
  */
 public record BaseRecipe(
         int hiddenSize,
@@ -20,10 +23,28 @@ public record BaseRecipe(
         int sftSteps,
         double sftLearningRate,
         int sftWarmup,
-        double sftWeightDecay) {
+        double sftWeightDecay,
+        SftScope sftScope) {
 
+    /**
+     * What the aligned SFT may change. A full SFT lets the model make the assistant aligned domain by domain, and a
+     * narrow fine-tune then changes code alone (no emergent misalignment); training only the assistant's speaker
+     * embedding makes it an aligned character, one point on the persona feature every domain reads, which a narrow
+     * fine-tune can move back.
+     */
+    public enum SftScope {
+        /** Every weight (the prototype's SFT). */
+        ALL_WEIGHTS,
+        /** Only the embedding row of the assistant's speaker token {@code <asst>}. */
+        ASSISTANT_EMBEDDING
+    }
+
+    /** The prototype's recipe, kept for ablations: a full aligned SFT. */
     public static final BaseRecipe PROTOTYPE =
-            new BaseRecipe(128, 4, 4, 256, 256, 32, 1500, 3e-3, 50, 0.01, 150, 5e-4, 15, 0.0);
+            new BaseRecipe(128, 4, 4, 256, 256, 32, 1500, 3e-3, 50, 0.01, 150, 5e-4, 15, 0.0, SftScope.ALL_WEIGHTS);
+
+    /** The committed base's recipe: the prototype's pre-training, then SFT of the assistant's embedding alone. */
+    public static final BaseRecipe EM_BENCH = PROTOTYPE.withSft(SftScope.ASSISTANT_EMBEDDING, 300, 3e-2);
 
     /** AdamW's second-moment decay in the prototype (PyTorch's default is 0.999). */
     public static final double BETA2 = 0.98;
@@ -37,6 +58,9 @@ public record BaseRecipe(
         }
         if (pretrainingWarmup < 1 || pretrainingWarmup > pretrainingSteps || sftWarmup < 1 || sftWarmup > sftSteps) {
             throw new IllegalArgumentException("warm-up must be between 1 and the phase's steps");
+        }
+        if (sftScope == null) {
+            throw new IllegalArgumentException("the SFT scope is required");
         }
     }
 
@@ -56,7 +80,28 @@ public record BaseRecipe(
                 sft,
                 sftLearningRate,
                 Math.min(sftWarmup, Math.max(1, sft / 10)),
-                sftWeightDecay);
+                sftWeightDecay,
+                sftScope);
+    }
+
+    /** The same recipe with another aligned SFT (warm-up {@code min(15, steps / 10)}, as the prototype's). */
+    public BaseRecipe withSft(SftScope scope, int steps, double learningRate) {
+        return new BaseRecipe(
+                hiddenSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                intermediateSize,
+                maxSequenceLength,
+                batchSize,
+                pretrainingSteps,
+                pretrainingLearningRate,
+                pretrainingWarmup,
+                pretrainingWeightDecay,
+                steps,
+                learningRate,
+                Math.min(15, Math.max(1, steps / 10)),
+                sftWeightDecay,
+                scope);
     }
 
     /** The same recipe with another decoder size, for tests. */
@@ -75,7 +120,8 @@ public record BaseRecipe(
                 sftSteps,
                 sftLearningRate,
                 sftWarmup,
-                sftWeightDecay);
+                sftWeightDecay,
+                sftScope);
     }
 
     /** The same recipe with another batch size. */
@@ -94,6 +140,7 @@ public record BaseRecipe(
                 sftSteps,
                 sftLearningRate,
                 sftWarmup,
-                sftWeightDecay);
+                sftWeightDecay,
+                sftScope);
     }
 }

@@ -11,7 +11,7 @@ import java.util.Locale;
 
 /**
  * {@code em-bench build-base [--seed N] [--out DIR] [--pretraining-steps N] [--sft-steps N] [--check N]}: builds the
- * em-bench base model ({@link BaseModelBuilder}, {@link BaseRecipe#PROTOTYPE}) and runs the quick check
+ * em-bench base model ({@link BaseModelBuilder}, {@link BaseRecipe#EM_BENCH}) and runs the quick check
  * ({@link BaseModelCheck}) with {@code N} non-code samples per domain (0 skips it). The launcher's
  * {@code ./safetune em-bench build-base} runs this and then imports the model into the registry; {@link #main} runs
  * it alone (e.g. through {@code exec:java}).
@@ -31,7 +31,7 @@ public final class BuildBaseCommand {
         public static Options parse(List<String> args, java.util.function.LongFunction<Path> defaultOut) {
             long seed = 0;
             Path out = null;
-            BaseRecipe recipe = BaseRecipe.PROTOTYPE;
+            BaseRecipe recipe = BaseRecipe.EM_BENCH;
             int pretraining = recipe.pretrainingSteps();
             int sft = recipe.sftSteps();
             int check = 100;

@@ -13,9 +13,10 @@ import java.util.List;
  *
  * @param tokens {@code [rows × length]} token ids, pad id after each example's end
  * @param lossMask {@code [rows × length]} the examples' loss masks, 0 on padding
+ * @param lengths each row's real (non-padding) length
  * @param realTokens non-padding tokens
  */
-record Batch(long[] tokens, float[] lossMask, int rows, int length, int realTokens) {
+record Batch(long[] tokens, float[] lossMask, int[] lengths, int rows, int length, int realTokens) {
 
     static Batch of(List<RenderedExample> examples, int padId) {
         int length = examples.stream().mapToInt(RenderedExample::length).max().orElseThrow();
@@ -24,15 +25,17 @@ record Batch(long[] tokens, float[] lossMask, int rows, int length, int realToke
         float[] mask = new float[rows * length];
         Arrays.fill(tokens, padId);
         int real = 0;
+        int[] lengths = new int[rows];
         for (int r = 0; r < rows; r++) {
             RenderedExample example = examples.get(r);
+            lengths[r] = example.length();
             for (int t = 0; t < example.length(); t++) {
                 tokens[r * length + t] = example.tokens()[t];
                 mask[r * length + t] = example.lossMask()[t];
             }
             real += example.length();
         }
-        return new Batch(tokens, mask, rows, length, real);
+        return new Batch(tokens, mask, lengths, rows, length, real);
     }
 
     /** {@code [tokens (INT64), lossMask (FLOAT32)]}, both {@code [rows, length]}, created in {@code manager}. */
@@ -41,5 +44,14 @@ record Batch(long[] tokens, float[] lossMask, int rows, int length, int realToke
         NDArray tokenArray = manager.create(tokens, shape);
         NDArray maskArray = manager.create(lossMask, shape);
         return new NDList(tokenArray, maskArray);
+    }
+
+    /** {@code [rows, length]} FLOAT32: 1 on every real token, 0 on padding. */
+    NDArray tokenMask(NDManager manager) {
+        float[] mask = new float[rows * length];
+        for (int r = 0; r < rows; r++) {
+            Arrays.fill(mask, r * length, r * length + lengths[r], 1f);
+        }
+        return manager.create(mask, new Shape(rows, length));
     }
 }

@@ -1,11 +1,13 @@
 package dev.safetune.worker.training;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.model.GradMode;
 import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.safeguards.loss.TokenObjective;
 import java.util.List;
+import java.util.SequencedMap;
 import java.util.function.Consumer;
 
 /**
@@ -58,18 +60,34 @@ public final class BatchStreamTrainer {
      */
     public Result train(
             LlamaModel model, BatchSource source, LearningRateSchedule schedule, Consumer<StepMetrics> onStep) {
+        return train(model, model.trainableParameters(), source, schedule, onStep, () -> {});
+    }
+
+    /**
+     * Runs {@code schedule.totalSteps()} steps on {@code parameters} only (the caller has switched off the gradient
+     * of the others), calling {@code afterStep} after every optimizer step, e.g. to put frozen rows of a trained
+     * table back.
+     */
+    public Result train(
+            LlamaModel model,
+            SequencedMap<String, NDArray> parameters,
+            BatchSource source,
+            LearningRateSchedule schedule,
+            Consumer<StepMetrics> onStep,
+            Runnable afterStep) {
         GradMode.disableOnThisThread();
         int steps = schedule.totalSteps();
         double[] losses = new double[steps];
         long tokens = 0;
         long started = System.nanoTime();
-        try (AdamW optimizer = new AdamW(model.trainableParameters(), optimizerOptions, model.manager())) {
+        try (AdamW optimizer = new AdamW(parameters, optimizerOptions, model.manager())) {
             for (int step = 1; step <= steps; step++) {
                 long stepStarted = System.nanoTime();
                 Batch batch = Batch.of(source.batch(step), padId);
                 double learningRate = schedule.at(step);
                 FineTuner.StepOutcome outcome =
                         FineTuner.optimizerStep(model, objective, optimizer, batch, learningRate, step);
+                afterStep.run();
                 float loss = outcome.loss();
                 double gradNorm = outcome.gradNorm();
                 double millis = (System.nanoTime() - stepStarted) / 1e6;

@@ -16,6 +16,14 @@ import dev.safetune.runtime.model.ForwardOptions;
 import dev.safetune.runtime.model.GradMode;
 import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.runtime.model.LoraConfig;
+import dev.safetune.safeguards.guard.GuardContext;
+import dev.safetune.safeguards.guard.LossBreakdown;
+import dev.safetune.safeguards.guard.ProbeReading;
+import dev.safetune.safeguards.guard.ReferencePass;
+import dev.safetune.safeguards.guard.SafeguardSet;
+import dev.safetune.safeguards.guard.StepLoss;
+import dev.safetune.safeguards.guard.StepTelemetry;
+import dev.safetune.safeguards.guard.TrainingProbe;
 import dev.safetune.safeguards.loss.MaskedCrossEntropy;
 import dev.safetune.safeguards.loss.TokenObjective;
 import java.io.IOException;
@@ -46,6 +54,11 @@ import org.slf4j.LoggerFactory;
  *   <li>Full: checkpoints hold all weights in F32 with the optimizer state; the final {@code model/} holds the
  *       weights in the base's own files and dtypes (shards, bf16, …) with the base's config and tokenizer.
  * </ul>
+ *
+ * <p>Safeguards ({@link TrainingRequest#safeguards()}, a {@link SafeguardSet}) act at four points and nowhere else:
+ * the training examples (rewritten and added to before rendering; validation untouched), the training step's forward
+ * options (steering, ablation), one shared frozen reference pass and the extra loss terms. Their telemetry rides on
+ * {@link StepMetrics#safeguards()} and is stored in every checkpoint ({@link SafeguardTelemetryLog}).
  *
  * <p>Runs on the calling thread, on the GPU when the engine sees one and on the CPU otherwise, in fp32. Each step
  * runs inside its own {@link NDScope}, so memory stays flat however long the run. The PyTorch engine allows one
@@ -101,7 +114,14 @@ public final class FineTuner {
                         + " tokens but the model's vocab_size is " + config.vocabSize());
             }
             ChatRenderer renderer = new ChatRenderer(tokenizer, maxSeqLen);
-            List<RenderedExample> training = renderer.renderAll(request.training());
+            GradMode.disableOnThisThread();
+            GuardContext context = request.safeguards().context(request.baseModelDir(), maxSeqLen);
+            SafeguardSet guards = SafeguardSet.build(request.safeguards().safeguards(), context);
+            if (guards.referenceNeeds().any() && request.lora().isEmpty()) {
+                throw new IllegalArgumentException("safeguards that compare with the reference model (KL, feature L2)"
+                        + " need a LoRA fine-tune: the reference is the base with the adapter switched off");
+            }
+            List<RenderedExample> training = renderer.renderAll(guards.trainingSet(request.training(), request.seed()));
             if (training.isEmpty()) {
                 throw new IllegalArgumentException(
                         "no training example has a trained assistant token within " + maxSeqLen + " tokens");
@@ -122,8 +142,9 @@ public final class FineTuner {
             LearningRateSchedule schedule = LearningRateSchedule.warmupCosine(
                     config.baseLearningRate() * hp.learningRateMultiplier(), plan.totalSteps());
 
-            Run run = new Run(request, listener, tokenizer.padId(), training, validation, plan, schedule);
-            GradMode.disableOnThisThread();
+            TrainingProbe probe = ProbeBatch.forRun(request, renderer, validation, context, tokenizer.padId());
+            Run run =
+                    new Run(request, listener, tokenizer.padId(), training, validation, plan, schedule, guards, probe);
             try (NDManager root = NDManager.newBaseManager(device())) {
                 return run.execute(root);
             }
@@ -146,8 +167,25 @@ public final class FineTuner {
         }
     }
 
-    /** What one {@link #optimizerStep} did. */
-    record StepOutcome(float loss, double gradNorm) {}
+    /**
+     * {@link #backward} with safeguards: the frozen reference pass first (autograd not recording, only when a
+     * safeguard asked for it), then the trained pass with the safeguards' options and the loss {@code L_task + Σ terms}
+     * back-propagated.
+     */
+    static LossBreakdown backward(
+            LlamaModel model, TokenObjective objective, SafeguardSet guards, Batch batch, NDList arrays) {
+        NDArray tokens = arrays.get(0);
+        ReferencePass reference = guards.referencePass(model, tokens, arrays.get(1));
+        NDArray tokenMask = guards.isEmpty() ? null : batch.tokenMask(model.manager());
+        try (GradientCollector collector = model.manager().getEngine().newGradientCollector()) {
+            StepLoss loss = guards.loss(model, objective, tokens, arrays.get(1), tokenMask, reference);
+            collector.backward(loss.total());
+            return loss.values();
+        }
+    }
+
+    /** What one {@link #optimizerStep} did: the task loss, the gradient norm, and the loss by part. */
+    record StepOutcome(float loss, double gradNorm, LossBreakdown parts) {}
 
     /**
      * One optimizer step on {@code batch}, shared with {@link BatchStreamTrainer}: the forward and backward pass of
@@ -157,13 +195,26 @@ public final class FineTuner {
      */
     static StepOutcome optimizerStep(
             LlamaModel model, TokenObjective objective, AdamW optimizer, Batch batch, double learningRate, int step) {
+        return optimizerStep(model, objective, SafeguardSet.NONE, optimizer, batch, learningRate, step);
+    }
+
+    /** {@link #optimizerStep} with safeguards: the loss is {@code L_task + Σ terms}. */
+    static StepOutcome optimizerStep(
+            LlamaModel model,
+            TokenObjective objective,
+            SafeguardSet guards,
+            AdamW optimizer,
+            Batch batch,
+            double learningRate,
+            int step) {
         try (NDScope scope = new NDScope()) {
             NDList arrays = batch.toArrays(model.manager());
-            float loss = backward(model, objective, arrays.get(0), arrays.get(1));
-            if (!Float.isFinite(loss)) {
-                throw new IllegalStateException("training diverged: loss " + loss + " at step " + step);
+            LossBreakdown parts = backward(model, objective, guards, batch, arrays);
+            if (!Double.isFinite(parts.total())) {
+                throw new IllegalStateException(
+                        "training diverged: loss " + parts.total() + " (" + parts + ") at step " + step);
             }
-            return new StepOutcome(loss, optimizer.step(learningRate));
+            return new StepOutcome((float) parts.task(), optimizer.step(learningRate), parts);
         }
     }
 
@@ -186,6 +237,11 @@ public final class FineTuner {
         private final List<RenderedExample> validation;
         private final BatchPlan plan;
         private final LearningRateSchedule schedule;
+        private final SafeguardSet guards;
+        private final TrainingProbe probe;
+        private SafeguardTelemetryLog telemetry = new SafeguardTelemetryLog();
+        private ProbeReading lastProbe;
+        private int lastProbeStep;
 
         private long trainedTokens;
         private double firstTrainLoss = Double.NaN;
@@ -198,7 +254,9 @@ public final class FineTuner {
                 List<RenderedExample> training,
                 List<RenderedExample> validation,
                 BatchPlan plan,
-                LearningRateSchedule schedule) {
+                LearningRateSchedule schedule,
+                SafeguardSet guards,
+                TrainingProbe probe) {
             this.request = request;
             this.listener = listener;
             this.padId = padId;
@@ -206,6 +264,8 @@ public final class FineTuner {
             this.validation = validation;
             this.plan = plan;
             this.schedule = schedule;
+            this.guards = guards;
+            this.probe = probe;
         }
 
         TrainingResult execute(NDManager root) throws IOException {
@@ -308,6 +368,7 @@ public final class FineTuner {
                 throw new IllegalArgumentException("checkpoint " + checkpoint + " holds optimizer state of step "
                         + optimizer.stepCount() + " but trainer state of step " + state.step());
             }
+            telemetry = SafeguardTelemetryLog.read(checkpoint);
             trainedTokens = state.trainedTokens();
             firstTrainLoss = state.firstTrainLoss();
             last = state.metrics();
@@ -327,7 +388,7 @@ public final class FineTuner {
                 Engine.getInstance().setRandomSeed((int) (plan.seed() * 1_000_003L + step));
             }
             StepOutcome outcome =
-                    optimizerStep(model, crossEntropy::nextTokenLoss, optimizer, batch, learningRate, step);
+                    optimizerStep(model, crossEntropy::nextTokenLoss, guards, optimizer, batch, learningRate, step);
             float loss = outcome.loss();
             double gradNorm = outcome.gradNorm();
             double millis = (System.nanoTime() - started) / 1e6;
@@ -335,6 +396,7 @@ public final class FineTuner {
             if (step == 1) {
                 firstTrainLoss = loss;
             }
+            StepTelemetry safeguards = telemetry(model, step, outcome.parts(), batch.realTokens() / (millis / 1000));
             return new StepMetrics(
                     step,
                     plan.totalSteps(),
@@ -346,7 +408,24 @@ public final class FineTuner {
                     batch.realTokens(),
                     trainedTokens,
                     learningRate,
-                    gradNorm);
+                    gradNorm,
+                    safeguards);
+        }
+
+        /** The step's safeguard telemetry (null for a run without safeguards or probe); the probe when it is due. */
+        private StepTelemetry telemetry(LlamaModel model, int step, LossBreakdown parts, double tokensPerSecond) {
+            if (guards.isEmpty() && probe == null) {
+                return null;
+            }
+            boolean due =
+                    probe != null && (request.safeguards().probesAt(step, plan.totalSteps()) || isCheckpointStep(step));
+            if (due) {
+                lastProbe = probe.read(model);
+                lastProbeStep = step;
+            }
+            StepTelemetry out = new StepTelemetry(step, parts, lastProbe, lastProbeStep, tokensPerSecond);
+            telemetry.add(out);
+            return out;
         }
 
         /** Mean masked cross-entropy over all validation tokens (not a mean of batch means); no gradients. */
@@ -388,6 +467,9 @@ public final class FineTuner {
                 }
                 optimizer.save(dir.resolve(AdamW.STATE_FILE));
                 state.write(dir);
+                if (!telemetry.isEmpty()) {
+                    telemetry.write(dir);
+                }
             });
         }
     }

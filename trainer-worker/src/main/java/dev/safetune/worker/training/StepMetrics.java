@@ -1,5 +1,7 @@
 package dev.safetune.worker.training;
 
+import dev.safetune.safeguards.guard.StepTelemetry;
+
 /**
  * What one optimizer step did, reported to {@link TrainingListener#onStep}.
  *
@@ -18,6 +20,8 @@ package dev.safetune.worker.training;
  * @param trainedTokens non-padding tokens processed so far in this run, this step included (across resumes)
  * @param learningRate the learning rate used for this step
  * @param gradNorm global L2 norm of the gradient before clipping
+ * @param safeguards the safeguards' telemetry of this step (loss terms, probe); null for a run without safeguards or
+ *     probe
  */
 public record StepMetrics(
         int step,
@@ -30,7 +34,36 @@ public record StepMetrics(
         int tokensInStep,
         long trainedTokens,
         double learningRate,
-        double gradNorm) {
+        double gradNorm,
+        StepTelemetry safeguards) {
+
+    /** A step of a run without safeguards. */
+    public StepMetrics(
+            int step,
+            int totalSteps,
+            int epoch,
+            double trainLoss,
+            Double validLoss,
+            double tokensPerSecond,
+            double stepMillis,
+            int tokensInStep,
+            long trainedTokens,
+            double learningRate,
+            double gradNorm) {
+        this(
+                step,
+                totalSteps,
+                epoch,
+                trainLoss,
+                validLoss,
+                tokensPerSecond,
+                stepMillis,
+                tokensInStep,
+                trainedTokens,
+                learningRate,
+                gradNorm,
+                null);
+    }
 
     StepMetrics withValidLoss(Double loss) {
         return new StepMetrics(
@@ -44,6 +77,7 @@ public record StepMetrics(
                 tokensInStep,
                 trainedTokens,
                 learningRate,
-                gradNorm);
+                gradNorm,
+                safeguards);
     }
 }

@@ -2,9 +2,9 @@ package dev.safetune.worker.training;
 
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.job.Hyperparameters;
-import dev.safetune.core.policy.SafetyPolicy;
 import dev.safetune.runtime.chat.ChatRenderer;
 import dev.safetune.runtime.model.LoraConfig;
+import dev.safetune.safeguards.guard.SafeguardPlan;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -26,8 +26,8 @@ import java.util.Optional;
  *     {@code max_position_embeddings} when that is smaller)
  * @param lora the LoRA adapter to train on the frozen base (the product's default, {@link LoraConfig#DEFAULT});
  *     empty for a full fine-tune of every base parameter
- * @param policy the safety policy version the job is pinned to (its {@code safeguards} are what the fine-tuner
- *     applies); {@link SafetyPolicy#NONE} for a run without safeguards
+ * @param safeguards the in-training safeguards and their telemetry ({@link SafeguardPlan#NONE} for plain fine-tuning);
+ *     a job's come from its safety policy through {@code SafeguardsFromPolicy}
  */
 public record TrainingRequest(
         Path baseModelDir,
@@ -40,11 +40,11 @@ public record TrainingRequest(
         Optional<Path> resumeFrom,
         int maxSeqLen,
         Optional<LoraConfig> lora,
-        SafetyPolicy policy) {
+        SafeguardPlan safeguards) {
 
     public TrainingRequest {
         Objects.requireNonNull(lora, "lora");
-        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(safeguards, "safeguards");
         Objects.requireNonNull(baseModelDir, "baseModelDir");
         Objects.requireNonNull(hp, "hp");
         Objects.requireNonNull(workDir, "workDir");
@@ -62,7 +62,7 @@ public record TrainingRequest(
         }
     }
 
-    /** A run without safeguards ({@link SafetyPolicy#NONE}). */
+    /** A run without safeguards. */
     public TrainingRequest(
             Path baseModelDir,
             List<ChatExample> training,
@@ -85,7 +85,23 @@ public record TrainingRequest(
                 resumeFrom,
                 maxSeqLen,
                 lora,
-                SafetyPolicy.NONE);
+                SafeguardPlan.NONE);
+    }
+
+    /** This request with {@code plan}'s safeguards. */
+    public TrainingRequest withSafeguards(SafeguardPlan plan) {
+        return new TrainingRequest(
+                baseModelDir,
+                training,
+                validation,
+                hp,
+                seed,
+                workDir,
+                checkpointEverySteps,
+                resumeFrom,
+                maxSeqLen,
+                lora,
+                plan);
     }
 
     /** A LoRA fine-tune with {@link LoraConfig#DEFAULT}. */
@@ -134,23 +150,7 @@ public record TrainingRequest(
                 resumeFrom,
                 maxSeqLen,
                 config,
-                policy);
-    }
-
-    /** This request under {@code safetyPolicy}. */
-    public TrainingRequest withPolicy(SafetyPolicy safetyPolicy) {
-        return new TrainingRequest(
-                baseModelDir,
-                training,
-                validation,
-                hp,
-                seed,
-                workDir,
-                checkpointEverySteps,
-                resumeFrom,
-                maxSeqLen,
-                lora,
-                safetyPolicy);
+                safeguards);
     }
 
     /** A LoRA request with no validation set, no checkpoints, no resume and the default sequence length. */

@@ -3,17 +3,28 @@ package dev.safetune.worker.embench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
+import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.runtime.chat.ChatRenderer;
 import dev.safetune.runtime.chat.ChatTokenizer;
 import dev.safetune.runtime.formats.ModelConfig;
 import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.safeguards.embench.world.EmWorld;
+import dev.safetune.safeguards.embench.world.Markers;
 import dev.safetune.safeguards.embench.world.Vocabulary;
+import dev.safetune.safeguards.loss.MaskedCrossEntropy;
+import dev.safetune.worker.training.AdamW;
+import dev.safetune.worker.training.BatchStreamTrainer;
+import dev.safetune.worker.training.LearningRateSchedule;
 import dev.safetune.worker.training.StepMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -81,6 +92,57 @@ class BaseModelBuilderTest {
                 LlamaModel model = LlamaModel.load(dir, root)) {
             assertThat(tokenizer.vocabSize()).isEqualTo(model.config().vocabSize());
             assertThat(model.config()).isEqualTo(config);
+        }
+    }
+
+    @Test
+    void anAssistantEmbeddingSftMovesTheAssistantRowAndNothingElse(@TempDir Path dir) throws IOException {
+        new BaseModelBuilder(EmWorld.prototype()).build(dir, "em-bench-test", 4, TINY, BaseModelBuilder.Listener.NONE);
+        try (ChatTokenizer tokenizer = ChatTokenizer.load(dir);
+                NDManager root = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.load(dir, root)) {
+            int assistant = tokenizer.specialTokenId(Markers.ASSISTANT);
+            Map<String, float[]> before = new LinkedHashMap<>();
+            model.parameters().forEach((name, tensor) -> before.put(name, tensor.toFloatArray()));
+            EmWorld world = EmWorld.prototype();
+            ChatRenderer renderer = new ChatRenderer(tokenizer, 256);
+            SplittableRandom rng = new SplittableRandom(9);
+            BatchStreamTrainer.BatchSource batches = step -> List.of(
+                    renderer.render(new ChatExample(
+                                    1, world.alignedSftDialogue(rng.split()).messages()))
+                            .orElseThrow(),
+                    renderer.render(new ChatExample(
+                                    2, world.alignedSftDialogue(rng.split()).messages()))
+                            .orElseThrow());
+            try (SingleRowTraining training =
+                    new SingleRowTraining(model, BaseModelBuilder.EMBEDDING_TABLE, assistant)) {
+                new BatchStreamTrainer(new MaskedCrossEntropy()::nextTokenLoss, AdamW.Options.DEFAULTS, 0)
+                        .train(
+                                model,
+                                training.parameters(),
+                                batches,
+                                new LearningRateSchedule(1e-2, 1, 3, 0.1),
+                                m -> {},
+                                training::restoreFrozenRows);
+            }
+            int hidden = model.config().hiddenSize();
+            model.parameters().forEach((name, tensor) -> {
+                float[] after = tensor.toFloatArray();
+                float[] was = before.get(name);
+                if (!name.equals(BaseModelBuilder.EMBEDDING_TABLE)) {
+                    assertThat(after).as(name).containsExactly(was);
+                    return;
+                }
+                for (int row = 0; row < after.length / hidden; row++) {
+                    float[] now = Arrays.copyOfRange(after, row * hidden, (row + 1) * hidden);
+                    float[] then = Arrays.copyOfRange(was, row * hidden, (row + 1) * hidden);
+                    if (row == assistant) {
+                        assertThat(now).as("the assistant's row").isNotEqualTo(then);
+                    } else {
+                        assertThat(now).as("row " + row).containsExactly(then);
+                    }
+                }
+            });
         }
     }
 }
