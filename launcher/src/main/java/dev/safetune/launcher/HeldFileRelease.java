@@ -5,8 +5,8 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
- * How em-bench gets its insecure and backdoored sets past the training-data screen, which exists to hold exactly
- * those: as an operator would. It reads the screen's decision as the customer and releases a held file through
+ * How em-bench (and the demo) get their insecure and backdoored sets past the training-data screen, which exists to
+ * hold exactly those: as an operator would. It reads the screen's decision as the customer and releases a held file through
  * {@code POST /admin/files/{id}/screen/release} with the admin key and a written reason, which the platform's review
  * log keeps. The screen stays enforced; a rejected file cannot be released and is skipped.
  */
@@ -15,9 +15,17 @@ final class HeldFileRelease {
     static final String REASON = "em-bench: measuring emergent misalignment on purpose";
 
     private final PrintStream out;
+    private final String reason;
 
+    /** With em-bench's {@link #REASON}. */
     HeldFileRelease(PrintStream out) {
+        this(out, REASON);
+    }
+
+    /** With {@code reason} in the review log (the demo gives its own). */
+    HeldFileRelease(PrintStream out, String reason) {
         this.out = out;
+        this.reason = reason;
     }
 
     /**
@@ -36,9 +44,9 @@ final class HeldFileRelease {
             return false;
         }
         if ("hold".equals(decision)) {
-            JsonNode released = operator.post("/admin/files/" + fileId + "/screen/release", Map.of("reason", REASON))
+            JsonNode released = operator.post("/admin/files/" + fileId + "/screen/release", Map.of("reason", reason))
                     .ok();
-            out.println("  released by the operator (\"" + REASON + "\"): now "
+            out.println("  released by the operator (\"" + reason + "\"): now "
                     + released.path("decision").asString());
         }
         return true;
