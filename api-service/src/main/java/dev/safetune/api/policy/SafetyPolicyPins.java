@@ -5,6 +5,7 @@ import dev.safetune.core.policy.PolicyViolation;
 import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.core.policy.SafetyPolicy;
 import dev.safetune.core.policy.StricterOrEqual;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.springframework.stereotype.Component;
@@ -72,7 +73,7 @@ public class SafetyPolicyPins {
         if (screenPins.isEmpty()) {
             return chosen;
         }
-        List<SafetyPolicyRepository.Stored> candidates = new java.util.ArrayList<>();
+        List<SafetyPolicyRepository.Stored> candidates = new ArrayList<>();
         candidates.add(stored(chosen.id()));
         screenPins.forEach(id -> candidates.add(stored(id)));
         for (SafetyPolicyRepository.Stored candidate : candidates) {
