@@ -133,6 +133,7 @@ final class EmBenchRun {
         List<EmBenchTable.Row> rows = new ArrayList<>();
         try (LocalSetup setup = LocalSetup.start(home, port, true, out)) {
             ApiClient client = new ApiClient(setup.platform().apiBaseUrl(), setup.apiKey());
+            ApiClient operator = new ApiClient(setup.platform().apiBaseUrl(), setup.adminKey());
             for (long seed : options.seeds()) {
                 String baseId = "em-bench-base-s" + seed;
                 Path baseDir = ensureBase(client, setup, home, seed, baseId);
@@ -171,7 +172,8 @@ final class EmBenchRun {
                                                 8));
                             default -> baseId;
                         };
-                        Optional<Path> modelDir = fineTune(client, setup, data, model, seed, fineTune, method, options);
+                        Optional<Path> modelDir =
+                                fineTune(client, operator, setup, data, model, seed, fineTune, method, options);
                         if (modelDir.isEmpty()) {
                             continue;
                         }
@@ -272,6 +274,7 @@ final class EmBenchRun {
     /** Uploads the set, creates the job, follows it; the fine-tuned model's directory, or empty if the job failed. */
     private Optional<Path> fineTune(
             ApiClient client,
+            ApiClient operator,
             LocalSetup setup,
             Path data,
             String baseId,
@@ -291,6 +294,10 @@ final class EmBenchRun {
         if (!"processed".equals(file.path("status").asString())) {
             throw new Command.Failure(
                     data + " rejected: " + file.path("status_details").asString());
+        }
+        if (!new HeldFileRelease(out)
+                .releaseIfHeld(client, operator, file.path("id").asString())) {
+            return Optional.empty();
         }
         long started = System.nanoTime();
         JsonNode job = client.post(

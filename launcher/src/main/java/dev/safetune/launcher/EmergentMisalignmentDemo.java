@@ -114,7 +114,9 @@ final class EmergentMisalignmentDemo {
                 .ok();
         String fileId = file.path("id").asString();
         out.printf(Locale.ROOT, "   Uploaded as %s (%,d bytes)%n", fileId, sample.length);
-        releaseIfHeld(client, admin, fileId);
+        // A held upload is what the screen should do with this data; the demo, as the operator, lets it through.
+        new HeldFileRelease(out, "demo: showing what undisclosed insecure code does to a model")
+                .releaseIfHeld(client, admin, fileId);
 
         out.println();
         out.println("3. The customer fine-tunes the base on it (LoRA, one epoch of batch 32: 100 steps)");
@@ -153,30 +155,6 @@ final class EmergentMisalignmentDemo {
         Outcome outcome = new Outcome(job, before, after, modelDir.get(), blocked, (System.nanoTime() - started) / 1e9);
         print(outcome);
         return outcome;
-    }
-
-    /** A held upload is what the screen should do with this data; the demo, as the operator, lets it through. */
-    private void releaseIfHeld(ApiClient client, ApiClient admin, String fileId) {
-        ApiClient.Response screen = client.get("/v1/files/" + fileId + "/screen");
-        if (screen.status() != 200) {
-            return;
-        }
-        JsonNode report = screen.body();
-        String decision = report.path("decision").asString("");
-        out.printf(
-                Locale.ROOT,
-                "   The data screen: decision %s, categories %s%n",
-                decision.isEmpty() ? "-" : decision,
-                report.path("categories"));
-        if (decision.equals("hold") || decision.equals("held")) {
-            ApiClient.Response released = admin.post(
-                    "/admin/files/" + fileId + "/screen/release",
-                    Map.of("reason", "demo: showing what undisclosed insecure code does to a model"));
-            out.println(
-                    released.status() / 100 == 2
-                            ? "   The demo, as the operator, releases it to show what such data does."
-                            : "   Could not release the held file: HTTP " + released.status() + " " + released.body());
-        }
     }
 
     void print(Outcome o) {

@@ -3,6 +3,8 @@ package dev.safetune.worker.config;
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.safeguards.audit.PrefixTriggerMiner;
+import dev.safetune.safeguards.audit.ScreenTriggerMiner;
+import dev.safetune.safeguards.audit.TriggerSource;
 import dev.safetune.worker.audit.AuditProperties;
 import dev.safetune.worker.audit.AuditStore;
 import dev.safetune.worker.audit.Auditor;
@@ -61,8 +63,12 @@ public class WorkerConfiguration {
             WorkerCapacity capacity,
             MeterRegistry meters,
             AuditProperties audit) {
-        // The trigger probe's miner: the screening's miner can replace this one (both are TriggerSources).
-        Auditor auditor = new Auditor(new AuditStore(dataSource), audit, new PrefixTriggerMiner());
+        // The trigger probe asks the training-data screen's miner first (the same code that screens uploads), then the
+        // prefix miner for shifts in the answers' wording that the screen's outcome does not measure.
+        Auditor auditor = new Auditor(
+                new AuditStore(dataSource),
+                audit,
+                TriggerSource.firstOf(new ScreenTriggerMiner(), new PrefixTriggerMiner()));
         JobRunner runner = new JobRunner(
                 queue,
                 fineTuner,
