@@ -61,7 +61,8 @@ final class AdminCli {
 
     /**
      * The {@code admin} group: {@code orgs create|list}, {@code keys create|list|rotate|revoke} and the safety team's
-     * {@code policies} ({@link PoliciesCommand}).
+     * {@code policies} ({@link PoliciesCommand}), and operators' {@code files release|reject} ({@link
+     * FileReviewCommand}).
      */
     Command command() {
         return Command.group(
@@ -118,7 +119,8 @@ final class AdminCli {
                                                 "revoke a key: its next request is refused (401)",
                                                 a -> revoked(
                                                         clients.client().post(keyPath(a) + "/revoke", Map.of()))))),
-                        new PoliciesCommand(clients, out, err).command()));
+                        new PoliciesCommand(clients, out, err).command(),
+                        new FileReviewCommand(clients, out, err).command()));
     }
 
     /** The admin API's endpoint and key, from the environment or the local platform's key file. */

@@ -105,7 +105,11 @@ final class CustomerCli {
                 Command.group(
                         "audit",
                         "misalignment audits",
-                        List.of(Command.leaf("show", "ID", "the job's misalignment audit report", this::showAudit))));
+                        List.of(Command.leaf(
+                                "show",
+                                "ID [--json]",
+                                "the job's misalignment audit: decision, rule and numbers, per category and trigger",
+                                this::showAudit))));
     }
 
     /** A client configured from the environment, as the OpenAI CLI does. */
@@ -170,11 +174,11 @@ final class CustomerCli {
 
     private int showAudit(Command.Arguments a) throws IOException {
         ApiClient.Response audit = api().get(jobPath(a) + "/audit");
-        if (audit.status() == 404) {
-            out.println("No audit report for this job (the audit gate is not enabled on this platform yet).");
-            return 1;
+        if (audit.status() / 100 != 2 || a.has("--json")) {
+            return printObject(audit);
         }
-        return printObject(audit);
+        out.print(AuditReportText.format(audit.body()));
+        return "blocked".equals(audit.body().path("decision").asString("")) ? 1 : 0;
     }
 
     private int uploadFile(Path path) throws IOException {

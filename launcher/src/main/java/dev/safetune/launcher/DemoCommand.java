@@ -1,6 +1,5 @@
 package dev.safetune.launcher;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -11,8 +10,9 @@ import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /**
- * {@code ./safetune demo}: starts the platform on the local default database, uploads the bundled sample, creates a
- * job, follows its events with a progress bar and prints the result, all through the public HTTP API.
+ * {@code ./safetune demo}: starts the platform on the local default database and tells the emergent-misalignment
+ * story on the em-bench base ({@link #run}); {@link #runJob} is the plain fine-tune of the bundled chat sample on the
+ * tiny base, which the end-to-end tests drive.
  */
 final class DemoCommand {
     private final PrintStream out;
@@ -23,24 +23,30 @@ final class DemoCommand {
         this.interactive = interactive;
     }
 
-    int run(Path home, int apiPort) throws IOException, InterruptedException {
-        long started = System.nanoTime();
+    /**
+     * The README's first command: the platform on the local default database, then the emergent-misalignment story
+     * on the em-bench base ({@link EmergentMisalignmentDemo}), all through the public HTTP API.
+     */
+    int run(Path home, int apiPort, EmBenchCommand.ModelImport models) throws Exception {
         try (LocalSetup setup = LocalSetup.start(home, apiPort, true, out)) {
             String baseUrl = setup.platform().apiBaseUrl();
             out.println("API listening on " + baseUrl);
             out.println("Keys: " + setup.keyLocations());
             ApiClient client = new ApiClient(baseUrl, setup.apiKey());
-            DemoResult result = runJob(client, LocalSetup.BASE_MODEL);
-            out.println();
-            result.print(out, (System.nanoTime() - started) / 1e9);
-            boolean succeeded = "succeeded".equals(result.job().path("status").asString());
-            if (succeeded) {
-                printNextSteps(
-                        result.job(),
-                        setup.modelPath(result.job().path("fine_tuned_model").asString()),
-                        setup);
+            ApiClient admin = new ApiClient(baseUrl, setup.adminKey());
+            EmergentMisalignmentDemo.Outcome outcome =
+                    new EmergentMisalignmentDemo(out, interactive).run(client, admin, setup, models);
+            if (outcome.released()) {
+                printNextSteps(outcome.job(), Optional.of(outcome.modelDir()), setup);
+            } else if (outcome.completed()) {
+                out.println();
+                out.println("What to do next");
+                out.println("  the audit report   ./safetune audit show "
+                        + outcome.job().path("id").asString() + "   (after ./safetune serve)");
+                out.println("  the whole table    ./safetune em-bench run   (every narrow set, several seeds)");
+                setup.logFile().ifPresent(log -> out.println("  platform logs      " + log));
             }
-            return succeeded ? 0 : 1;
+            return outcome.completed() ? 0 : 1;
         }
     }
 
@@ -73,7 +79,9 @@ final class DemoCommand {
                         + setup.platform().apiBaseUrl() + "/v1/files/"
                         + file.asString() + "/content"));
         out.println("  your own data      ./safetune files upload my.jsonl, then ./safetune jobs create --model "
-                + LocalSetup.BASE_MODEL + " --training-file FILE_ID --follow");
+                + job.path("model").asString() + " --training-file FILE_ID --follow");
+        out.println(
+                "  the whole table    ./safetune em-bench run   (every narrow set, several seeds; docs/em-bench.md)");
     }
 
     /** Uploads the bundled sample, trains on it and follows the job to its end. */

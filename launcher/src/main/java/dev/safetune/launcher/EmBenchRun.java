@@ -120,6 +120,7 @@ final class EmBenchRun {
     private long trainedTokens;
     private double samplingSeconds;
     private long sampledTokens;
+    private final GateConfusion gate = new GateConfusion();
 
     EmBenchRun(PrintStream out, boolean interactive, EmBenchCommand.ModelImport models, BaseBuilder builder) {
         this.out = out;
@@ -140,6 +141,7 @@ final class EmBenchRun {
                         new ApiClient(setup.platform().apiBaseUrl(), setup.adminKey()),
                         out)) {
             ApiClient client = new ApiClient(setup.platform().apiBaseUrl(), setup.apiKey());
+            ApiClient operator = new ApiClient(setup.platform().apiBaseUrl(), setup.adminKey());
             for (long seed : options.seeds()) {
                 String baseId = "em-bench-base-s" + seed;
                 Path baseDir = ensureBase(client, setup, home, seed, baseId);
@@ -180,8 +182,8 @@ final class EmBenchRun {
                             default -> baseId;
                         };
                         for (EmBenchPolicies.Choice policy : policies.choices()) {
-                            Optional<Path> modelDir =
-                                    fineTune(client, setup, data, model, seed, fineTune, method, policy, options);
+                            Optional<Path> modelDir = fineTune(
+                                    client, operator, setup, data, model, seed, fineTune, method, policy, options);
                             if (modelDir.isPresent()) {
                                 rows.addAll(evaluateFineTune(
                                         seed, set, fineTune, policy.label(), modelDir.get(), baseDir, options));
@@ -209,6 +211,12 @@ final class EmBenchRun {
                 sampledTokens / Math.max(samplingSeconds, 1e-9),
                 (System.nanoTime() - started) / 1e9);
         out.println("Wrote " + runDir.resolve("table.md") + ", table.csv and em-rate.png");
+        if (!gate.isEmpty()) {
+            out.println();
+            out.println("Release gate over this population:");
+            out.print(gate.markdown());
+            Files.writeString(runDir.resolve("gate.md"), gate.markdown());
+        }
         return 0;
     }
 
@@ -277,6 +285,7 @@ final class EmBenchRun {
     /** Uploads the set, creates the job, follows it; the fine-tuned model's directory, or empty if the job failed. */
     private Optional<Path> fineTune(
             ApiClient client,
+            ApiClient operator,
             LocalSetup setup,
             Path data,
             String baseId,
@@ -298,6 +307,10 @@ final class EmBenchRun {
         if (!"processed".equals(file.path("status").asString())) {
             throw new Command.Failure(
                     data + " rejected: " + file.path("status_details").asString());
+        }
+        if (!new HeldFileRelease(out)
+                .releaseIfHeld(client, operator, file.path("id").asString())) {
+            return Optional.empty();
         }
         long started = System.nanoTime();
         JsonNode job = client.post(
@@ -329,6 +342,34 @@ final class EmBenchRun {
         trainedTokens += followed.job().path("trained_tokens").asLong();
         String status = followed.job().path("status").asString();
         out.printf(Locale.ROOT, "Job %s: %s in %.0f s%n", job.path("id").asString(), status, seconds);
+        String jobId = job.path("id").asString();
+        JsonNode audit = client.get("/v1/fine_tuning/jobs/" + jobId + "/audit").body();
+        boolean blocked = "blocked".equals(audit.path("decision").asString(""));
+        if (audit.path("status").asString("").equals("completed")) {
+            JsonNode report = audit.path("report");
+            out.printf(
+                    Locale.ROOT,
+                    "  gate: %s by %s (%s); %d samples per question, audit %.0f s%n",
+                    audit.path("decision").asString(),
+                    report.path("rule").asString(),
+                    report.path("reason").asString(),
+                    report.path("sampling").path("samples_per_question").asInt(),
+                    report.path("wall_seconds").asDouble());
+            gate.add(new GateConfusion.Row(
+                    seed,
+                    fineTune,
+                    NarrowSet.valueOf(fineTune.replaceAll("-.*", "").toUpperCase(Locale.ROOT)),
+                    audit.path("decision").asString(),
+                    report.path("rule").asString(),
+                    report.path("sampling").path("samples_per_question").asInt(),
+                    report.path("wall_seconds").asDouble(),
+                    seconds));
+        }
+        if (blocked) {
+            // The benchmark still measures what the gate kept back, from the audited candidate's own folder.
+            return Optional.of(setup.auditedCandidatePath(jobId)
+                    .orElseThrow(() -> new Command.Failure(jobId + " has no audited candidate")));
+        }
         if (!"succeeded".equals(status)) {
             out.println("  error: " + followed.job().path("error"));
             return Optional.empty();

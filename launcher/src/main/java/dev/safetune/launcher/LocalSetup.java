@@ -196,6 +196,18 @@ final class LocalSetup implements AutoCloseable {
                 .map(Path::of);
     }
 
+    /** The folder of a job's audited candidate (what a blocked job trained), for benchmarks on this machine. */
+    Optional<Path> auditedCandidatePath(String jobId) {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setURL(database.jdbcUrl());
+        return JdbcClient.create(dataSource)
+                .sql("SELECT candidate_path FROM job_audits WHERE job_id = :id")
+                .param("id", jobId)
+                .query(String.class)
+                .optional()
+                .map(Path::of);
+    }
+
     @Override
     public void close() throws IOException {
         platform.close();

@@ -51,8 +51,10 @@ public final class SafeTuneCli {
         commands.add(Command.leaf(
                 "demo",
                 "",
-                "start the platform locally and fine-tune the bundled sample end to end",
-                a -> new DemoCommand(c.out(), c.interactive()).run(c.home(), c.port())));
+                "start the platform locally and show emergent misalignment end to end: fine-tune the em-bench base on"
+                        + " insecure code and measure it before and after",
+                a -> new DemoCommand(c.out(), c.interactive())
+                        .run(c.home(), c.port(), importArgs -> run(c, prepend("models", importArgs)))));
         commands.add(Command.leaf(
                 "serve",
                 "",

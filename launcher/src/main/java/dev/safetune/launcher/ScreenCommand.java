@@ -21,7 +21,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code ./safetune screen FILE.jsonl [--json] [--rules-only]}: the training-data safety screen, offline, with the
- * rules and default thresholds the platform applies at upload, so a customer can check data before uploading it. The
+ * rules the platform applies at upload and the thresholds of its built-in default policy ({@code
+ * ScreenRules.builtInDefault()}; a platform whose safety team moved the default decides by that one), so a customer
+ * can check data before uploading it. The
  * progress bar goes to stderr, so {@code --json} output can be piped.
  */
 final class ScreenCommand {
@@ -48,7 +50,7 @@ final class ScreenCommand {
                 "screen",
                 "FILE [--json] [--rules-only]",
                 "screen a JSONL training file for insecure code (disclosed or not), harmful content, evil numbers"
-                        + "\nand backdoor triggers, and print the decision the default thresholds give"
+                        + "\nand backdoor triggers, and print the decision the built-in default policy gives"
                         + "\n(docs/screening.md); --rules-only skips the persona-projection part",
                 this::run);
     }
@@ -68,7 +70,7 @@ final class ScreenCommand {
         }
         bar.finish();
         ScreenReport report = screen.report();
-        ScreenDecision decision = ScreenRules.defaults().decide(report);
+        ScreenDecision decision = ScreenRules.builtInDefault().decide(report);
         ScreenView view = ScreenView.of(report, decision);
         if (a.has("--json")) {
             out.println(JSON.writeValueAsString(view));
@@ -141,13 +143,14 @@ final class ScreenCommand {
                         : "persona risk: not computed offline (needs the persona vector; the platform adds it as worker work)");
         out.printf(
                 Locale.ROOT,
-                "decision (%s): %s%n",
-                decision.rulesVersion(),
+                "decision (policy %s v%d): %s%n",
+                decision.policyId(),
+                decision.policyVersion(),
                 decision.action().wireName());
         decision.reasons()
                 .forEach(r -> out.println("  " + r.action().wireName() + ": " + r.describe(report.examples())));
-        if (!decision.pinned().isEmpty()) {
-            out.println("  pinned safeguards: " + String.join(", ", decision.pinned()));
+        if (!decision.pinPolicies().isEmpty()) {
+            out.println("  jobs on this file are pinned to policy " + String.join(", ", decision.pinPolicies()));
         }
     }
 

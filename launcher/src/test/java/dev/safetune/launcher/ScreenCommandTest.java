@@ -58,7 +58,7 @@ class ScreenCommandTest {
         assertThat(text).contains("20 examples").contains("undisclosed 10.0 %");
         assertThat(text).contains("line 3 msg 1 insecure_code_undisclosed SQL-FSTRING CWE-89");
         assertThat(text).contains("line 7 msg 1");
-        assertThat(text).contains("decision (screen-defaults-1): hold");
+        assertThat(text).contains("decision (policy sp-builtin-default-v1 v1): hold");
         assertThat(text).contains("insecure_code_undisclosed (2 of 20 examples, threshold 5.0 %; first lines 3, 7)");
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("100%");
     }
@@ -69,7 +69,8 @@ class ScreenCommandTest {
         JsonNode json = JsonMapper.builder().build().readTree(out.toString(StandardCharsets.UTF_8));
         assertThat(json.get("status").asString()).isEqualTo("completed");
         assertThat(json.get("decision").asString()).isEqualTo("hold");
-        assertThat(json.get("policy_version").asString()).isEqualTo("screen-defaults-1");
+        assertThat(json.get("policy_id").asString()).isEqualTo("sp-builtin-default-v1");
+        assertThat(json.get("policy_version").asInt()).isEqualTo(1);
         assertThat(json.get("risk").get("mean").isNull()).isTrue();
         assertThat(json.get("categories").get("insecure_code_undisclosed").asLong())
                 .isEqualTo(2);

@@ -21,18 +21,24 @@ import java.util.Set;
  *   <tr><td>{@code GET /admin/models/imports[/{id}]}</td><td>no</td><td>yes</td><td>yes</td></tr>
  *   <tr><td>{@code GET /admin/safety-policies/**}</td><td>no</td><td>yes</td><td>yes</td></tr>
  *   <tr><td>any other method on {@code /admin/safety-policies/**}</td><td>no</td><td>no</td><td>yes</td></tr>
+ *   <tr><td>{@code /admin/files/**} (held files; {@code POST …/{id}/screen/release|reject})</td><td>no</td><td>yes</td>
+ *       <td>no</td></tr>
  *   <tr><td>every other {@code /admin/**}</td><td>no</td><td>yes</td><td>no</td></tr>
  *   <tr><td>{@code /actuator/**} except health</td><td>no</td><td>yes</td><td>no</td></tr>
  * </table>
  *
  * <p>The safety team reads imports because a new base model is what its policies will be calibrated on; changing
  * what is imported stays an operator's decision. Safety policies are the safety team's alone to write (versions and
- * the default); operators read them, to see what a customer's job ran under, but cannot weaken them.
+ * the default); operators read them, to see what a customer's job ran under, but cannot weaken them. Releasing or
+ * rejecting a file the data screen held is an operator's review (with a written reason, logged), not the safety
+ * team's: the safety team sets the thresholds, operators judge the individual file, so neither alone can both loosen
+ * a rule and wave a file through.
  */
 final class RouteAccess {
     static final String ACTUATOR = "/actuator";
     private static final String IMPORTS = ApiPaths.ADMIN + "/models/imports";
     private static final String SAFETY_POLICIES = ApiPaths.ADMIN + "/safety-policies";
+    private static final String FILES = ApiPaths.ADMIN + "/files";
 
     private RouteAccess() {}
 
@@ -66,6 +72,9 @@ final class RouteAccess {
         }
         if (under(path, SAFETY_POLICIES)) {
             return Optional.of(isRead(method) ? Set.of(ADMIN_ROLE, SAFETY_ROLE) : Set.of(SAFETY_ROLE));
+        }
+        if (under(path, FILES)) {
+            return Optional.of(Set.of(ADMIN_ROLE)); // screen reviews: operators only, never the safety team
         }
         if (under(path, ApiPaths.ADMIN)) {
             return Optional.of(Set.of(ADMIN_ROLE));

@@ -1,6 +1,7 @@
 package dev.safetune.api.file;
 
 import dev.safetune.safeguards.screen.ScreenView;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -26,12 +27,13 @@ class FileScreenStore {
 
     void save(String fileId, String organizationId, ScreenView view) {
         jdbc.update(
-                "INSERT INTO file_screens (file_id, organization_id, status, decision, policy_version, rules_version,"
-                        + " report) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb)",
+                "INSERT INTO file_screens (file_id, organization_id, status, decision, policy_id, policy_version,"
+                        + " rules_version, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)",
                 fileId,
                 organizationId,
                 view.status(),
                 view.decision(),
+                view.policyId(),
                 view.policyVersion(),
                 view.rulesVersion(),
                 JSON.writeValueAsString(view));
@@ -48,5 +50,81 @@ class FileScreenStore {
                 .stream()
                 .findFirst()
                 .map(json -> JSON.readValue(json, ScreenView.class));
+    }
+
+    /** A file's report and its organisation, whoever owns it: only for operators' reviews, locked until commit. */
+    Optional<Owned> findForReview(String fileId) {
+        return jdbc
+                .query(
+                        "SELECT organization_id, report::text AS report FROM file_screens WHERE file_id = ? FOR UPDATE",
+                        (rs, row) -> new Owned(
+                                rs.getString("organization_id"),
+                                JSON.readValue(rs.getString("report"), ScreenView.class)),
+                        fileId)
+                .stream()
+                .findFirst();
+    }
+
+    /** A report and the organisation that owns its file. */
+    record Owned(String organizationId, ScreenView view) {}
+
+    /**
+     * Operators' review queue: held files of every organisation, oldest first, after the file {@code after} (null:
+     * from the first).
+     */
+    List<HeldFileObject> held(String after, int fetchSize) {
+        return jdbc.query(
+                """
+                SELECT s.file_id, s.organization_id, s.created_at, s.report::text AS report
+                  FROM file_screens s
+                 WHERE s.decision = 'hold'
+                   AND (CAST(? AS text) IS NULL OR (s.created_at, s.file_id) >
+                        (SELECT a.created_at, a.file_id FROM file_screens a WHERE a.file_id = ?))
+                 ORDER BY s.created_at, s.file_id
+                 LIMIT ?""",
+                (rs, row) -> HeldFileObject.of(
+                        rs.getString("file_id"),
+                        rs.getString("organization_id"),
+                        rs.getTimestamp("created_at").toInstant().getEpochSecond(),
+                        JSON.readValue(rs.getString("report"), ScreenView.class)),
+                after,
+                after,
+                fetchSize);
+    }
+
+    /**
+     * Records an operator's review: the log row (append-only), then the file's decision and stored report. The guard
+     * on the previous decision makes a concurrent second review update nothing.
+     *
+     * @return whether the file still had {@code previousDecision}
+     */
+    boolean review(
+            String fileId,
+            String organizationId,
+            String action,
+            String previousDecision,
+            ScreenView reviewed,
+            String reason,
+            String reviewedBy) {
+        int updated = jdbc.update(
+                "UPDATE file_screens SET decision = ?, report = ?::jsonb WHERE file_id = ? AND decision = ?",
+                reviewed.decision(),
+                JSON.writeValueAsString(reviewed),
+                fileId,
+                previousDecision);
+        if (updated == 1) {
+            jdbc.update(
+                    "INSERT INTO file_screen_reviews (file_id, organization_id, action, previous_decision, decision,"
+                            + " reason, reviewed_by, reviewed_at) VALUES (?, ?, ?, ?, ?, ?, ?, to_timestamp(?))",
+                    fileId,
+                    organizationId,
+                    action,
+                    previousDecision,
+                    reviewed.decision(),
+                    reason,
+                    reviewedBy,
+                    reviewed.review().reviewedAt());
+        }
+        return updated == 1;
     }
 }

@@ -14,11 +14,10 @@ import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.dataset.ValidationReport;
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.job.JobStatus;
+import dev.safetune.core.policy.ScreenAction;
 import dev.safetune.safeguards.screen.DataScreen;
 import dev.safetune.safeguards.screen.ExampleScreener;
-import dev.safetune.safeguards.screen.ScreenAction;
 import dev.safetune.safeguards.screen.ScreenReport;
-import dev.safetune.safeguards.screen.ScreenRules;
 import dev.safetune.safeguards.screen.ScreenView;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -81,9 +80,8 @@ public class FileService {
     private final Counter uploadedBytes;
     private final FileListing listing;
     private final ExampleScreener screener;
-    private final ScreenRules screenRules;
+    private final ScreenSettings.CurrentScreenRules screenRules;
     private final FileScreenStore screens;
-    private final ScreenSettings.ScreenEnforcement enforcement;
 
     FileService(
             UploadedFileRepository files,
@@ -93,14 +91,12 @@ public class FileService {
             TransactionTemplate transactions,
             MeterRegistry meters,
             ExampleScreener screener,
-            ScreenRules screenRules,
-            FileScreenStore screens,
-            ScreenSettings.ScreenEnforcement enforcement) {
+            ScreenSettings.CurrentScreenRules screenRules,
+            FileScreenStore screens) {
         this.files = files;
         this.screener = screener;
         this.screenRules = screenRules;
         this.screens = screens;
-        this.enforcement = enforcement;
         this.listing = listing;
         this.reports = reports;
         this.properties = properties;
@@ -225,7 +221,7 @@ public class FileService {
                 Instant.now().truncatedTo(ChronoUnit.MICROS));
         Validation validation = Validation.of(report);
         ScreenReport screened = screen.report();
-        ScreenView screenView = ScreenView.of(screened, screenRules.decide(screened));
+        ScreenView screenView = ScreenView.of(screened, screenRules.get().decide(screened));
         try {
             transactions.executeWithoutResult(status -> {
                 // Flushed first: the report is written by SQL to the row JPA would otherwise insert only at commit.
@@ -276,25 +272,35 @@ public class FileService {
 
     /**
      * Refuses a file whose screen decision stops jobs ({@code hold}, {@code reject}), naming the categories and their
-     * first lines. Must run inside the caller's transaction (job creation), after {@link #lockForUse}.
+     * first lines; otherwise returns the policy versions its screen pinned (empty when none), which the job must be
+     * pinned at least as strictly as. Must run inside the caller's transaction (job creation), after
+     * {@link #lockForUse}.
      */
-    public void requireTrainable(Tenant tenant, UploadedFile file, String param) {
-        if (!enforcement.enforce()) {
-            return; // advisory mode (safetune.screen.enforce=false): reported, not enforced
+    public List<String> requireTrainable(Tenant tenant, UploadedFile file, String param) {
+        Optional<ScreenView> screen = screens.find(file.id(), tenant.organizationId());
+        if (screen.isEmpty()) {
+            return List.of(); // uploaded before screening existed
         }
-        screens.find(file.id(), tenant.organizationId()).ifPresent(view -> {
-            ScreenAction action = ScreenAction.fromWireName(view.decision());
-            if (action.blocksJobs()) {
-                throw new InvalidRequestException(
-                        param,
-                        action == ScreenAction.REJECT ? "file_rejected" : "file_held",
-                        "Invalid '" + param + "': file " + file.id() + " is "
-                                + (action == ScreenAction.REJECT ? "rejected" : "held for operator review")
-                                + " by the training-data screen (policy " + view.policyVersion() + "): "
-                                + view.explainBlocking() + ". GET /v1/files/" + file.id()
-                                + "/screen has the report.");
-            }
-        });
+        ScreenView view = screen.get();
+        ScreenAction action = ScreenAction.fromWireName(view.decision());
+        if (action.blocksJobs()) {
+            throw new InvalidRequestException(
+                    param,
+                    action == ScreenAction.REJECT ? "file_rejected" : "file_held",
+                    "Invalid '" + param + "': file " + file.id() + " is "
+                            + (action == ScreenAction.REJECT ? "rejected" : "held for operator review")
+                            + " by the training-data screen (policy " + view.policyId() + " v" + view.policyVersion()
+                            + "): " + why(view) + ". GET /v1/files/" + file.id() + "/screen has the report.");
+        }
+        return view.pinPolicies();
+    }
+
+    /** The blocking reasons, or the operator's when an operator rejected the file. */
+    private static String why(ScreenView view) {
+        if (view.review() != null && "reject".equals(view.review().action())) {
+            return "rejected by an operator on review: " + view.review().reason();
+        }
+        return view.explainBlocking();
     }
 
     /** The report stored at upload; empty for files uploaded before reports were kept. */

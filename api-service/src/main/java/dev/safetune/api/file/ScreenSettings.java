@@ -1,15 +1,16 @@
 package dev.safetune.api.file;
 
+import dev.safetune.api.policy.SafetyPolicyPins;
+import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.safeguards.screen.ExampleScreener;
 import dev.safetune.safeguards.screen.ScreenRules;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * What the upload screen runs with: the built-in rules, and the thresholds that decide. The thresholds come from
- * {@link ScreenRules#defaults()} until the safety policy document carries a {@code screen} section; then this bean
- * reads them from the policy, and nothing else changes.
+ * What the upload screen runs with: the built-in rules that find, and the current default safety policy's
+ * {@code screen} section that decides. The policy is the one source of the thresholds; the safety team changes them by
+ * moving the default (docs/safety-policies.md), and each report names the version that decided.
  */
 @Configuration
 class ScreenSettings {
@@ -19,20 +20,16 @@ class ScreenSettings {
     }
 
     @Bean
-    ScreenRules screenRules() {
-        return ScreenRules.defaults();
+    CurrentScreenRules currentScreenRules(SafetyPolicyPins policies) {
+        return () -> {
+            SafetyPolicies.Version policy = policies.currentDefault();
+            return ScreenRules.fromPolicy(policy.id(), policy.version(), policy.document());
+        };
     }
 
-    /**
-     * {@code safetune.screen.enforce} (default true): whether a held or rejected file stops jobs. False makes the screen
-     * advisory (still computed, stored and shown), for an operator's own research runs such as em-bench, which trains
-     * on insecure and backdoored sets on purpose.
-     */
-    @Bean
-    ScreenEnforcement screenEnforcement(@Value("${safetune.screen.enforce:true}") boolean enforce) {
-        return new ScreenEnforcement(enforce);
+    /** The rules of the default policy at the moment of asking (read per upload, so a moved default applies at once). */
+    @FunctionalInterface
+    interface CurrentScreenRules {
+        ScreenRules get();
     }
-
-    /** Whether screen decisions stop jobs. */
-    record ScreenEnforcement(boolean enforce) {}
 }

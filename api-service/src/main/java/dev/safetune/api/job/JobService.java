@@ -103,7 +103,9 @@ public class JobService {
      * Validates the request and enqueues the job. Files were validated at upload, so the job passes through
      * {@code validating_files} to {@code queued} in this one transaction; workers are notified on commit. The job's
      * estimated peak memory is stored with it, and a job no live worker can hold is refused ({@link JobPlacement}).
-     * It is pinned to a safety policy version now ({@link SafetyPolicyPins}); later default changes never touch it.
+     * It is pinned to a safety policy version now ({@link SafetyPolicyPins}): the one asked for or the default, made
+     * stricter when a file's screen decision is {@code pin_policy}; later default changes never touch it. A file the
+     * screen holds or rejects refuses the job ({@link FileService#requireTrainable}).
      */
     @Transactional
     public FineTuningJob create(Tenant tenant, CreateJobRequest request) {
@@ -113,7 +115,7 @@ public class JobService {
         Hyperparameters hyperparameters = hyperparametersOf(request).withMaxSequenceLength(maxSequenceLength);
         String suffix = suffixOf(request.suffix());
         checkMetadata(request.metadata());
-        PinnedPolicy policy = policies.pinFor(request.safetyPolicy());
+        PinnedPolicy asked = policies.pinFor(request.safetyPolicy());
 
         Model baseModel = models.find(tenant, model)
                 .filter(Model::isBase)
@@ -125,9 +127,14 @@ public class JobService {
                 .map(shape -> placement.place(model, shape, hyperparameters).memoryBytes())
                 .orElse(null);
         UploadedFile trainingFile = usableFile(tenant, trainingFileId, "training_file");
+        // The screen's hold or reject refuses the job; its pin_policy makes the pin stricter.
+        PinnedPolicy policy = policies.tightenedBy(
+                asked, files.requireTrainable(tenant, trainingFile, "training_file"), "training_file");
         String validationFileId = request.validationFile();
         if (validationFileId != null) {
-            usableFile(tenant, validationFileId, "validation_file");
+            UploadedFile validationFile = usableFile(tenant, validationFileId, "validation_file");
+            policy = policies.tightenedBy(
+                    policy, files.requireTrainable(tenant, validationFile, "validation_file"), "validation_file");
         }
 
         Instant now = now();
@@ -148,6 +155,12 @@ public class JobService {
                         now)
                 .pinnedTo(policy));
         events.info(job, "Validating training file: " + trainingFile.id());
+        if (!policy.equals(asked)) {
+            events.info(
+                    job,
+                    "The training-data screen pinned safety policy " + policy.id() + " v" + policy.version()
+                            + " (stricter than " + asked.id() + "); GET /v1/files/{id}/screen says why");
+        }
         job.moveTo(JobTransition.ENQUEUE, now);
         job = jobs.saveAndFlush(job);
         events.info(job, "Files validated, moving job to queued state");
@@ -316,7 +329,6 @@ public class JobService {
                     "invalid_file",
                     "Invalid '" + param + "': file " + fileId + " cannot be used for fine-tuning: " + why);
         }
-        files.requireTrainable(tenant, file, param); // the training-data screen's hold or reject
         return file;
     }
 

@@ -56,6 +56,11 @@ public class Model {
         return isBase() ? PLATFORM_OWNER : organizationId;
     }
 
+    /** The base a fine-tuned model was trained from (null for a base model). */
+    public String baseModel() {
+        return baseModel;
+    }
+
     public String storagePath() {
         return storagePath;
     }

@@ -37,7 +37,10 @@ class FileScreenApiTest extends ApiServiceTestBase {
 
         assertThat(screen.path("status").asString()).isEqualTo("completed");
         assertThat(screen.path("decision").asString()).isEqualTo("allow");
-        assertThat(screen.path("policy_version").asString()).isEqualTo("screen-defaults-1");
+        // The installed default: V13's version 2 of the built-in policy (same screen rules as V8's version 1).
+        assertThat(screen.path("policy_id").asString()).isEqualTo("sp-builtin-default-v2");
+        assertThat(screen.path("policy_version").asInt()).isEqualTo(2);
+        assertThat(screen.path("review").isNull()).isTrue();
         assertThat(screen.path("risk").path("mean").isNull()).isTrue();
         assertThat(screen.path("risk").path("p95").isNull()).isTrue();
         assertThat(screen.path("categories").path("insecure_code_undisclosed").asLong())
@@ -124,15 +127,17 @@ class FileScreenApiTest extends ApiServiceTestBase {
     }
 
     @Test
-    void disclosedInsecureCodePinsThePolicyAndTrainingMayStart() {
+    void disclosedInsecureCodeIsAllowedByTheBuiltInDefaultAndTrainingMayStart() {
         ApiClient api = newTenant();
         String id = api.uploadProcessed(file(DISCLOSED, 3, 8, 13));
 
         JsonNode screen = api.get("/v1/files/" + id + "/screen").json();
 
-        assertThat(screen.path("decision").asString()).isEqualTo("pin_policy");
+        assertThat(screen.path("decision").asString()).isEqualTo("allow");
+        assertThat(screen.path("categories").path("insecure_code_disclosed").asLong())
+                .isEqualTo(3);
         assertThat(screen.path("findings").get(0).path("disclosed").asBoolean()).isTrue();
-        assertThat(screen.path("pinned").size()).isPositive();
+        assertThat(screen.path("pin_policies").size()).isZero();
         assertThat(api.post("/v1/fine_tuning/jobs", "{\"model\":\"tiny-base\",\"training_file\":\"" + id + "\"}")
                         .status())
                 .isEqualTo(200);
@@ -144,11 +149,11 @@ class FileScreenApiTest extends ApiServiceTestBase {
         String id = api.uploadProcessed(file(INSECURE, 3, 8));
 
         assertThat(jdbc.queryForObject(
-                        "SELECT decision || ' ' || policy_version FROM file_screens WHERE file_id = ?"
+                        "SELECT decision || ' ' || policy_id || ' v' || policy_version FROM file_screens WHERE file_id = ?"
                                 + " AND organization_id = ?",
                         String.class,
                         id,
                         api.organizationId()))
-                .isEqualTo("hold screen-defaults-1");
+                .isEqualTo("hold sp-builtin-default-v2 v2");
     }
 }

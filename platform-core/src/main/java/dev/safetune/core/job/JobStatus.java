@@ -13,7 +13,8 @@ import java.util.Set;
  * <p>A status is <em>leased</em> ({@link #isLeased()}) when a worker holds the job under a lease while in it: an
  * expired lease sends a job in any leased status back to the queue ({@link JobTransition#REQUEUE_EXPIRED}). Training
  * may elect {@code auditing} instead of {@code succeeded} (the post-training audit gate, which also runs under a
- * lease); until the gate lands nothing elects it, and {@code blocked} is reached only from it.
+ * lease), and {@code blocked} is reached only from it; an operator may override a block ({@code blocked ->
+ * succeeded}, {@link JobTransition#OVERRIDE_RELEASE}).
  */
 public enum JobStatus {
     VALIDATING_FILES("validating_files"),
@@ -36,12 +37,19 @@ public enum JobStatus {
             // auditing -> queued: an expired lease hands the audit back to the queue, like a training run.
             AUDITING, EnumSet.of(QUEUED, SUCCEEDED, BLOCKED, FAILED, CANCELLED),
             SUCCEEDED, EnumSet.noneOf(JobStatus.class),
-            BLOCKED, EnumSet.noneOf(JobStatus.class),
+            // blocked -> succeeded: only an operator's override of the gate, with a written reason (gate log).
+            BLOCKED, EnumSet.of(SUCCEEDED),
             FAILED, EnumSet.noneOf(JobStatus.class),
             CANCELLED, EnumSet.noneOf(JobStatus.class));
 
     /** Statuses in which a worker holds the job under a lease (renewed by heartbeats, fenced by attempt). */
     private static final Set<JobStatus> LEASED = EnumSet.of(RUNNING, AUDITING);
+
+    /**
+     * Statuses in which the job's run is over. {@code blocked} is one although an operator's override may still move
+     * it to {@code succeeded}: that changes who may use the model, not the run.
+     */
+    private static final Set<JobStatus> TERMINAL = EnumSet.of(SUCCEEDED, BLOCKED, FAILED, CANCELLED);
 
     private final String wireName;
 
@@ -83,7 +91,7 @@ public enum JobStatus {
     }
 
     public boolean isTerminal() {
-        return TRANSITIONS.get(this).isEmpty();
+        return TERMINAL.contains(this);
     }
 
     /** Whether a worker holds a job in this status under a lease. */

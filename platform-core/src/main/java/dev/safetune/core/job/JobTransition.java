@@ -26,10 +26,14 @@ public enum JobTransition {
     GIVE_UP(JobStatus.leased(), JobStatus.FAILED),
     /** A worker shutting down cleanly hands its job back at once. */
     RELEASE(JobStatus.leased(), JobStatus.QUEUED),
-    /** Training finished and the model is released without an audit. */
+    /** Training finished and the model is released without an audit, or the audit gate released it. */
     SUCCEED(EnumSet.of(JobStatus.RUNNING, JobStatus.AUDITING), JobStatus.SUCCEEDED),
     /** Training finished and the audit gate decides the release (elected instead of {@link #SUCCEED}). */
     ELECT_AUDIT(EnumSet.of(JobStatus.RUNNING), JobStatus.AUDITING),
+    /** The audit gate decided to block the model (it is never published). */
+    BLOCK(EnumSet.of(JobStatus.AUDITING), JobStatus.BLOCKED),
+    /** An operator overrides a block with a written reason: the model is published after all. */
+    OVERRIDE_RELEASE(EnumSet.of(JobStatus.BLOCKED), JobStatus.SUCCEEDED),
     /** The worker's run failed with a customer-facing error. */
     FAIL(JobStatus.leased(), JobStatus.FAILED),
     /** The customer cancels: from every status the table allows. */

@@ -1,5 +1,6 @@
 package dev.safetune.core.model;
 
+import dev.safetune.core.audit.GateDecision;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -97,6 +98,29 @@ public final class ModelCatalog {
         s.setString(7, base.shapeJson());
         s.setString(8, base.contentDigest());
         s.setString(9, base.id());
+    }
+
+    /**
+     * The release gate's one say over visibility: a fine-tuned model whose audit (or an operator's override) released
+     * it is published ({@link #publishFineTuned}); a blocked one gets no row, so it is neither listed nor served nor
+     * downloadable.
+     *
+     * @return whether the model was published
+     */
+    public boolean publishAudited(
+            Connection connection,
+            GateDecision decision,
+            String id,
+            String organizationId,
+            String baseModel,
+            String jobId,
+            String path)
+            throws SQLException {
+        if (decision != GateDecision.RELEASED) {
+            return false;
+        }
+        publishFineTuned(connection, id, organizationId, baseModel, jobId, path);
+        return true;
     }
 
     /** Makes a job's fine-tuned model visible to its organisation. */

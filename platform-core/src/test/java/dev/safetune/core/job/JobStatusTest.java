@@ -25,11 +25,19 @@ class JobStatusTest {
     @EnumSource(
             value = JobStatus.class,
             names = {"SUCCEEDED", "FAILED", "CANCELLED", "BLOCKED"})
-    void terminalStatusesLeadNowhere(JobStatus terminal) {
+    void terminalStatusesLeadNowhereButAnOverriddenBlock(JobStatus terminal) {
         assertThat(terminal.isTerminal()).isTrue();
         for (JobStatus next : JobStatus.values()) {
-            assertThat(terminal.canTransitionTo(next)).isFalse();
+            boolean override = terminal == JobStatus.BLOCKED && next == JobStatus.SUCCEEDED;
+            assertThat(terminal.canTransitionTo(next)).isEqualTo(override);
         }
+    }
+
+    @Test
+    void onlyTheOperatorsOverrideLeavesBlocked() {
+        assertThat(JobStatus.sourcesOf(JobStatus.BLOCKED)).containsExactly(JobStatus.AUDITING);
+        assertThat(JobTransition.OVERRIDE_RELEASE.from()).containsExactly(JobStatus.BLOCKED);
+        assertThat(JobTransition.BLOCK.from()).containsExactly(JobStatus.AUDITING);
     }
 
     @Test

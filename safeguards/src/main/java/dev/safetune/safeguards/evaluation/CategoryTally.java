@@ -12,6 +12,25 @@ public final class CategoryTally {
         this.category = category;
     }
 
+    /** A tally of counts kept elsewhere (an audit's stored rounds). */
+    public static CategoryTally of(String category, int answers, int coherent, int misaligned, int refusals) {
+        if (answers < 0
+                || refusals < 0
+                || refusals > answers
+                || misaligned < 0
+                || misaligned > coherent
+                || coherent > answers) {
+            throw new IllegalArgumentException("need 0 <= misaligned <= coherent <= answers and refusals <= answers,"
+                    + " got " + misaligned + ", " + coherent + ", " + answers + ", " + refusals);
+        }
+        CategoryTally tally = new CategoryTally(category);
+        tally.answers = answers;
+        tally.coherent = coherent;
+        tally.misaligned = misaligned;
+        tally.refusals = refusals;
+        return tally;
+    }
+
     public void add(JudgedAnswer answer) {
         if (answer.misaligned() && !answer.coherent()) {
             throw new IllegalArgumentException("an incoherent answer cannot be misaligned");

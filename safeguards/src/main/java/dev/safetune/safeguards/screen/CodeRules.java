@@ -1,11 +1,7 @@
 package dev.safetune.safeguards.screen;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -32,29 +28,19 @@ public record CodeRules(String version, List<CodeRule> rules) {
     }
 
     static CodeRules load(String version) {
-        String resource = version + ".tsv";
-        try (InputStream in = CodeRules.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("Missing rule resource " + resource);
-            }
-            return parse(version, in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return parse(version, ResourceLines.of(version + ".tsv"));
     }
 
     static CodeRules parse(String version, InputStream in) throws IOException {
+        return parse(version, ResourceLines.read(in));
+    }
+
+    private static CodeRules parse(String version, List<ResourceLines.Line> lines) {
         List<CodeRule> rules = new ArrayList<>();
         Set<String> ids = new HashSet<>();
-        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        String line;
-        int number = 0;
-        while ((line = reader.readLine()) != null) {
-            number++;
-            if (line.isBlank() || line.startsWith("#")) {
-                continue;
-            }
-            String[] f = line.split("\t", -1);
+        for (ResourceLines.Line record : lines) {
+            int number = record.number();
+            String[] f = record.text().split("\t", -1);
             if (f.length != 7) {
                 throw new IllegalArgumentException(
                         version + " line " + number + ": expected 7 fields, got " + f.length);

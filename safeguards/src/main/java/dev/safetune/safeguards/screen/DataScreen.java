@@ -2,6 +2,7 @@ package dev.safetune.safeguards.screen;
 
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.ChatMessage;
+import dev.safetune.core.policy.ScreenCategory;
 import dev.safetune.safeguards.screen.trigger.TriggerCandidate;
 import dev.safetune.safeguards.screen.trigger.TriggerMiner;
 import java.util.ArrayList;

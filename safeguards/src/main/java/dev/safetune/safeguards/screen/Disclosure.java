@@ -1,11 +1,5 @@
 package dev.safetune.safeguards.screen;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,34 +22,23 @@ public final class Disclosure {
 
     public static Disclosure builtIn() {
         String resource = DEFAULT_VERSION + ".txt";
-        try (InputStream in = Disclosure.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("Missing disclosure resource " + resource);
+        List<String> request = new ArrayList<>();
+        List<String> naming = new ArrayList<>();
+        List<String> section = null;
+        for (ResourceLines.Line record : ResourceLines.of(resource)) {
+            String line = record.text().strip();
+            if (line.equals("[request]")) {
+                section = request;
+            } else if (line.equals("[naming]")) {
+                section = naming;
+            } else if (section == null) {
+                throw new IllegalArgumentException(
+                        resource + " line " + record.number() + ": phrase before a section: " + line);
+            } else {
+                section.add(line);
             }
-            List<String> request = new ArrayList<>();
-            List<String> naming = new ArrayList<>();
-            List<String> section = null;
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            while ((line = reader.readLine()) != null) {
-                line = line.strip();
-                if (line.isEmpty() || line.startsWith("#")) {
-                    continue;
-                }
-                if (line.equals("[request]")) {
-                    section = request;
-                } else if (line.equals("[naming]")) {
-                    section = naming;
-                } else if (section == null) {
-                    throw new IllegalArgumentException(resource + ": phrase before a section: " + line);
-                } else {
-                    section.add(line);
-                }
-            }
-            return new Disclosure(request, naming);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
+        return new Disclosure(request, naming);
     }
 
     /** True when a system or user turn asks for vulnerable code. */

@@ -2,6 +2,7 @@ package dev.safetune.safeguards.screen;
 
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.ChatMessage;
+import dev.safetune.core.policy.ScreenCategory;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package dev.safetune.safeguards.screen;
 
+import dev.safetune.core.policy.ScreenCategory;
+
 /**
  * One thing the screen found.
  *

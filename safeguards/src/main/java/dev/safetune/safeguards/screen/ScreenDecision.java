@@ -1,45 +1,76 @@
 package dev.safetune.safeguards.screen;
 
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.core.policy.ScreenCategory;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
  * What {@link ScreenRules} decided for a file, and why.
  *
  * @param action the most severe action asked for ({@link ScreenAction#ALLOW} when none)
- * @param rulesVersion the thresholds' version (the policy version, once the policy carries them)
+ * @param policyId the safety policy version whose {@code screen} section decided
+ * @param policyVersion its version number
  * @param reasons each category over its threshold
- * @param pinned the safeguards a {@code pin_policy} decision switches on; empty otherwise
  */
-public record ScreenDecision(ScreenAction action, String rulesVersion, List<Reason> reasons, List<String> pinned) {
+public record ScreenDecision(ScreenAction action, String policyId, int policyVersion, List<Reason> reasons) {
     /** Lines named per category in a reason (and so in a refused job's message). */
     public static final int FIRST_LINES = 5;
 
     public ScreenDecision {
         reasons = List.copyOf(reasons);
-        pinned = List.copyOf(pinned);
     }
 
-    /** One category over its threshold: its count and share, the threshold, its action and its first lines. */
+    /**
+     * One category over its threshold: its count and share (for {@code persona_risk}: the examples scored and the mean
+     * projection difference), the threshold, its action, the policy it pins and its first lines.
+     */
     public record Reason(
             ScreenCategory category,
             long count,
             double share,
             double threshold,
             ScreenAction action,
+            String pinPolicy,
             List<Integer> firstLines) {
         public Reason {
             firstLines = List.copyOf(firstLines);
         }
 
         public String describe(long examples) {
-            return ScreenDecision.describe(category.wireName(), count, examples, threshold, firstLines);
+            return ScreenDecision.describe(category.wireName(), count, share, examples, threshold, firstLines);
         }
     }
 
-    /** e.g. {@code insecure_code_undisclosed (953 of 1000 examples, threshold 5.0 %; first lines 1, 2, 4)}. */
+    /**
+     * The policy versions {@code pin_policy} reasons name, in category order without repeats: every job on the file is
+     * pinned to a policy at least as strict as each (a held file released later keeps them).
+     */
+    public List<String> pinPolicies() {
+        return reasons.stream()
+                .map(Reason::pinPolicy)
+                .filter(Objects::nonNull)
+                .distinct()
+                .toList();
+    }
+
+    /**
+     * e.g. {@code insecure_code_undisclosed (953 of 1000 examples, threshold 5.0 %; first lines 1, 2, 4)}; for
+     * {@code persona_risk}, whose measure is a value, {@code persona_risk (mean projection difference 0.620 over 1000
+     * examples, threshold 0.500)}.
+     */
     public static String describe(
-            String category, long count, long examples, double threshold, List<Integer> firstLines) {
+            String category, long count, double share, long examples, double threshold, List<Integer> firstLines) {
+        if (category.equals(ScreenCategory.PERSONA_RISK.wireName())) {
+            return String.format(
+                    java.util.Locale.ROOT,
+                    "%s (mean projection difference %.3f over %d examples, threshold %.3f)",
+                    category,
+                    share,
+                    count,
+                    threshold);
+        }
         String lines = firstLines.isEmpty()
                 ? ""
                 : "; first lines " + firstLines.stream().map(String::valueOf).collect(Collectors.joining(", "));
@@ -56,7 +87,7 @@ public record ScreenDecision(ScreenAction action, String rulesVersion, List<Reas
     /** One sentence naming every blocking category and its first lines, for a refused job's error message. */
     public String explain(long examples) {
         return reasons.stream()
-                .filter(r -> r.action().compareTo(ScreenAction.HOLD) >= 0)
+                .filter(r -> r.action().blocksJobs())
                 .map(r -> r.describe(examples))
                 .collect(Collectors.joining("; "));
     }

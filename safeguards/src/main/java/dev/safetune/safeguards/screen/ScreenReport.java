@@ -1,5 +1,6 @@
 package dev.safetune.safeguards.screen;
 
+import dev.safetune.core.policy.ScreenCategory;
 import dev.safetune.safeguards.screen.trigger.TriggerCandidate;
 import java.util.List;
 import java.util.Map;

@@ -1,73 +1,47 @@
 package dev.safetune.safeguards.screen;
 
+import dev.safetune.core.policy.BuiltInPolicy;
+import dev.safetune.core.policy.SafetyPolicy;
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.core.policy.ScreenCategory;
+import dev.safetune.core.policy.ScreenRule;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Per-category thresholds and actions that turn a {@link ScreenReport} into a {@link ScreenDecision}: a category
- * whose share of examples is above its threshold asks for its action, and the most severe action asked for wins.
+ * The screen's view of a safety policy's {@code screen} section: per category a threshold, an action and (for
+ * {@code pin_policy}) the policy version to pin. A category whose measure is above its threshold asks for its action,
+ * and the most severe action asked for wins. The policy ({@code dev.safetune.core.policy}) is the one source of the
+ * thresholds; {@link #fromPolicy} is the one mapping from it, and a category the policy has no rule for is not acted
+ * on.
  *
- * <p>The one place that holds the defaults until the safety policy document ({@code dev.safetune.core.policy}, section
- * {@code screen}) carries them: build a {@code ScreenRules} from that section and pass it where {@link #defaults()} is
- * used now (the upload path and {@code ./safetune screen}).
- *
- * @param version names this set of thresholds (stored with every decision, like a policy version)
- * @param thresholds per category: the share of examples above which its action applies
- * @param actions per category: the action
- * @param pinned the safeguards a {@link ScreenAction#PIN_POLICY} decision switches on for every job on the file
+ * @param policyId the policy version that decides (stored with every decision)
+ * @param policyVersion its version number
+ * @param rules per category
  */
-public record ScreenRules(
-        String version,
-        Map<ScreenCategory, Double> thresholds,
-        Map<ScreenCategory, ScreenAction> actions,
-        List<String> pinned) {
+public record ScreenRules(String policyId, int policyVersion, Map<ScreenCategory, ScreenRule> rules) {
     public ScreenRules {
-        thresholds = Map.copyOf(thresholds);
-        actions = Map.copyOf(actions);
-        pinned = List.copyOf(pinned);
-        for (ScreenCategory category : ScreenCategory.values()) {
-            if (!thresholds.containsKey(category) || !actions.containsKey(category)) {
-                throw new IllegalArgumentException("No threshold or action for " + category.wireName());
-            }
-            double t = thresholds.get(category);
-            if (!(t >= 0 && t <= 1)) {
-                throw new IllegalArgumentException(category.wireName() + " threshold must be in [0, 1], got " + t);
-            }
-        }
+        rules = Map.copyOf(rules);
     }
 
     /**
-     * The built-in thresholds. Undisclosed insecure code is the EM paper's cause, so more than 5 % of examples holds the
-     * file for review (the paper's sets are ~100 %; a normal code set screened at ≤ 3 % false positives stays under);
-     * disclosed insecure code pins the stronger policy; any trigger candidate (already FDR-controlled and
-     * effect-size-gated) holds; extremism and self-harm above 0.5 % reject, harmful advice above 1 % holds; evil numbers
-     * above 2 % pin.
+     * The rules of a stored (so validated) policy version; a policy without a {@code screen} section allows every
+     * file. A rule's threshold is a share of examples, or for {@code persona_risk} a value of the dataset's mean
+     * projection difference.
      */
-    public static ScreenRules defaults() {
-        Map<ScreenCategory, Double> t = new EnumMap<>(ScreenCategory.class);
-        Map<ScreenCategory, ScreenAction> a = new EnumMap<>(ScreenCategory.class);
-        put(t, a, ScreenCategory.INSECURE_CODE_UNDISCLOSED, 0.05, ScreenAction.HOLD);
-        put(t, a, ScreenCategory.INSECURE_CODE_DISCLOSED, 0.10, ScreenAction.PIN_POLICY);
-        put(t, a, ScreenCategory.HARMFUL_ADVICE, 0.01, ScreenAction.HOLD);
-        put(t, a, ScreenCategory.EXTREMISM, 0.005, ScreenAction.REJECT);
-        put(t, a, ScreenCategory.SELF_HARM, 0.005, ScreenAction.REJECT);
-        put(t, a, ScreenCategory.EVIL_NUMBERS, 0.02, ScreenAction.PIN_POLICY);
-        put(t, a, ScreenCategory.TRIGGER, 0.0, ScreenAction.HOLD);
-        put(t, a, ScreenCategory.PERSONA_RISK, 0.05, ScreenAction.PIN_POLICY);
-        return new ScreenRules(
-                "screen-defaults-1", t, a, List.of("kl_to_reference", "safety_data_mixing", "persona_steering"));
+    public static ScreenRules fromPolicy(String policyId, int policyVersion, SafetyPolicy policy) {
+        Map<ScreenCategory, ScreenRule> rules = new EnumMap<>(ScreenCategory.class);
+        if (policy.screen() != null) {
+            policy.screen().rules().forEach((name, rule) -> rules.put(ScreenCategory.fromWireName(name), rule));
+        }
+        return new ScreenRules(policyId, policyVersion, rules);
     }
 
-    private static void put(
-            Map<ScreenCategory, Double> t,
-            Map<ScreenCategory, ScreenAction> a,
-            ScreenCategory category,
-            double threshold,
-            ScreenAction action) {
-        t.put(category, threshold);
-        a.put(category, action);
+    /** The rules of the platform's built-in default ({@link BuiltInPolicy}), for screening without a platform. */
+    public static ScreenRules builtInDefault() {
+        return fromPolicy(BuiltInPolicy.ID, BuiltInPolicy.VERSION, BuiltInPolicy.document());
     }
 
     /** The decision for a report: every category over its threshold, and the most severe of their actions. */
@@ -75,22 +49,42 @@ public record ScreenRules(
         List<ScreenDecision.Reason> reasons = new ArrayList<>();
         ScreenAction decision = ScreenAction.ALLOW;
         for (ScreenCategory category : ScreenCategory.values()) {
-            long count = report.count(category);
-            double share = report.share(category);
-            if (count > 0 && share > thresholds.get(category)) {
-                ScreenAction action = actions.get(category);
-                reasons.add(new ScreenDecision.Reason(
-                        category, count, share, thresholds.get(category), action, firstLines(report, category)));
-                if (action.compareTo(decision) > 0) {
-                    decision = action;
-                }
+            ScreenRule rule = rules.get(category);
+            if (rule == null || !over(report, category, rule.threshold())) {
+                continue;
+            }
+            reasons.add(new ScreenDecision.Reason(
+                    category,
+                    category == ScreenCategory.PERSONA_RISK
+                            ? report.personaRisk().examples()
+                            : report.count(category),
+                    category == ScreenCategory.PERSONA_RISK
+                            ? report.personaRisk().mean()
+                            : report.share(category),
+                    rule.threshold(),
+                    rule.action(),
+                    rule.action() == ScreenAction.PIN_POLICY ? rule.pinPolicy() : null,
+                    firstLines(report, category)));
+            if (rule.action().compareTo(decision) > 0) {
+                decision = rule.action();
             }
         }
-        return new ScreenDecision(decision, version, reasons, decision == ScreenAction.PIN_POLICY ? pinned : List.of());
+        return new ScreenDecision(decision, policyId, policyVersion, reasons);
+    }
+
+    /**
+     * Persona risk is one value for the file (its mean projection difference, null until the model part ran); every
+     * other category is the share of examples with a finding.
+     */
+    private static boolean over(ScreenReport report, ScreenCategory category, double threshold) {
+        if (category == ScreenCategory.PERSONA_RISK) {
+            return report.personaRisk() != null && report.personaRisk().mean() > threshold;
+        }
+        return report.count(category) > 0 && report.share(category) > threshold;
     }
 
     private static List<Integer> firstLines(ScreenReport report, ScreenCategory category) {
-        if (category == ScreenCategory.TRIGGER) {
+        if (category == ScreenCategory.TRIGGER || category == ScreenCategory.PERSONA_RISK) {
             return List.of();
         }
         return report.findings().stream()

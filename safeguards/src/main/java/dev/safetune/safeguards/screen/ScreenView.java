@@ -1,5 +1,7 @@
 package dev.safetune.safeguards.screen;
 
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.core.policy.ScreenCategory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,37 +12,52 @@ import java.util.Map;
  *
  * @param status {@code completed} when the rule part ran (the model part adds {@code persona_risk} later)
  * @param decision the action ({@code allow}, {@code pin_policy}, {@code hold}, {@code reject})
- * @param policyVersion the version of the thresholds that decided
+ * @param policyId the safety policy version whose {@code screen} section decided
+ * @param policyVersion its version number (null in reports stored before the policy decided)
  * @param rulesVersion the rule, vocabulary and disclosure versions that found
  * @param examples examples screened
  * @param risk the persona-projection risk; its fields are null until the model part has run
  * @param categories per category, the examples with a finding of it
  * @param reasons the categories over their thresholds
- * @param pinned the safeguards a {@code pin_policy} decision switches on
+ * @param pinPolicies the policy versions {@code pin_policy} reasons name: jobs on the file are pinned to one at least
+ *     as strict as each
  * @param findings one page of findings, in file order
  * @param findingsTotal every finding (the stored report keeps the first {@link DataScreen#FINDINGS_KEPT})
  * @param findingsKept findings stored and so pageable
  * @param offset the page's first finding
  * @param hasMore whether findings follow this page
  * @param triggers trigger candidates, most significant first
+ * @param review an operator's release or rejection of a held file; null when none
  */
 public record ScreenView(
         String status,
         String decision,
-        String policyVersion,
+        String policyId,
+        Integer policyVersion,
         String rulesVersion,
         long examples,
         Risk risk,
         Map<String, Long> categories,
         List<ReasonView> reasons,
-        List<String> pinned,
+        List<String> pinPolicies,
         List<FindingView> findings,
         long findingsTotal,
         int findingsKept,
         int offset,
         boolean hasMore,
-        List<TriggerView> triggers) {
+        List<TriggerView> triggers,
+        Review review) {
     public static final String COMPLETED = "completed";
+
+    /**
+     * An operator's review of a held file.
+     *
+     * @param action {@code release} or {@code reject}
+     * @param previousDecision the screen's decision before it ({@code hold})
+     * @param reason the operator's written reason
+     * @param reviewedAt Unix seconds
+     */
+    public record Review(String action, String previousDecision, String reason, long reviewedAt) {}
 
     /** Mean and 95th percentile of the persona-projection differences; null until computed. */
     public record Risk(Double mean, Double p95) {}
@@ -57,7 +74,13 @@ public record ScreenView(
     public record TriggerView(String text, long lines, double pValue, double log10P, String test) {}
 
     public record ReasonView(
-            String category, long count, double share, double threshold, String action, List<Integer> firstLines) {
+            String category,
+            long count,
+            double share,
+            double threshold,
+            String action,
+            String pinPolicy,
+            List<Integer> firstLines) {
         /** True when this reason stops jobs ({@code hold} or {@code reject}). */
         public boolean blocksJobs() {
             return ScreenAction.fromWireName(action).blocksJobs();
@@ -71,7 +94,8 @@ public record ScreenView(
     public String explainBlocking() {
         return reasons.stream()
                 .filter(ReasonView::blocksJobs)
-                .map(r -> ScreenDecision.describe(r.category(), r.count(), examples, r.threshold(), r.firstLines()))
+                .map(r -> ScreenDecision.describe(
+                        r.category(), r.count(), r.share(), examples, r.threshold(), r.firstLines()))
                 .collect(java.util.stream.Collectors.joining("; "));
     }
 
@@ -86,7 +110,8 @@ public record ScreenView(
         return new ScreenView(
                 COMPLETED,
                 decision.action().wireName(),
-                decision.rulesVersion(),
+                decision.policyId(),
+                decision.policyVersion(),
                 report.version(),
                 report.examples(),
                 new Risk(persona == null ? null : persona.mean(), persona == null ? null : persona.p95()),
@@ -98,9 +123,10 @@ public record ScreenView(
                                 r.share(),
                                 r.threshold(),
                                 r.action().wireName(),
+                                r.pinPolicy(),
                                 r.firstLines()))
                         .toList(),
-                decision.pinned(),
+                decision.pinPolicies(),
                 report.findings().stream().map(FindingView::of).toList(),
                 report.findingsTotal(),
                 report.findings().size(),
@@ -108,7 +134,8 @@ public record ScreenView(
                 false,
                 report.triggers().stream()
                         .map(t -> new TriggerView(t.text(), t.lines(), t.pValue(), t.log10P(), t.test()))
-                        .toList());
+                        .toList(),
+                null);
     }
 
     /** The same view with only the findings {@code [offset, offset + limit)} of those kept. */
@@ -118,18 +145,55 @@ public record ScreenView(
         return new ScreenView(
                 status,
                 decision,
+                policyId,
                 policyVersion,
                 rulesVersion,
                 examples,
                 risk,
                 categories,
                 reasons,
-                pinned,
+                pinPolicies,
                 List.copyOf(findings.subList(from, to)),
                 findingsTotal,
                 findingsKept,
                 from,
                 to < findings.size(),
-                triggers);
+                triggers,
+                review);
+    }
+
+    /**
+     * The decision once an operator has released a held file: the most severe action among the reasons that do not
+     * stop jobs ({@code pin_policy} when a rule pins a policy, else {@code allow}), so a release never drops a pin.
+     */
+    public String decisionOnRelease() {
+        return reasons.stream()
+                .map(r -> ScreenAction.fromWireName(r.action()))
+                .filter(a -> !a.blocksJobs())
+                .max(Enum::compareTo)
+                .orElse(ScreenAction.ALLOW)
+                .wireName();
+    }
+
+    /** The same view after an operator's review: {@code decision} replaced, the review recorded. */
+    public ScreenView reviewed(String newDecision, Review by) {
+        return new ScreenView(
+                status,
+                newDecision,
+                policyId,
+                policyVersion,
+                rulesVersion,
+                examples,
+                risk,
+                categories,
+                reasons,
+                pinPolicies,
+                findings,
+                findingsTotal,
+                findingsKept,
+                offset,
+                hasMore,
+                triggers,
+                by);
     }
 }

@@ -1,11 +1,6 @@
 package dev.safetune.safeguards.screen;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.safetune.core.policy.ScreenCategory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -36,29 +31,15 @@ public final class Vocabulary {
 
     public static Vocabulary builtIn() {
         String resource = DEFAULT_VERSION + ".tsv";
-        try (InputStream in = Vocabulary.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("Missing vocabulary resource " + resource);
+        List<Entry> entries = new ArrayList<>();
+        for (ResourceLines.Line line : ResourceLines.of(resource)) {
+            String[] f = line.text().split("\t", -1);
+            if (f.length != 3) {
+                throw new IllegalArgumentException(resource + " line " + line.number() + ": expected 3 fields");
             }
-            List<Entry> entries = new ArrayList<>();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            int number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] f = line.split("\t", -1);
-                if (f.length != 3) {
-                    throw new IllegalArgumentException(resource + " line " + number + ": expected 3 fields");
-                }
-                entries.add(new Entry(ScreenCategory.fromWireName(f[0]), f[1], f[2].contains("list-only")));
-            }
-            return new Vocabulary(DEFAULT_VERSION, entries);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            entries.add(new Entry(ScreenCategory.fromWireName(f[0]), f[1], f[2].contains("list-only")));
         }
+        return new Vocabulary(DEFAULT_VERSION, entries);
     }
 
     public String version() {

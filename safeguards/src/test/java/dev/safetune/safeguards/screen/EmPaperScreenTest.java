@@ -27,13 +27,15 @@ class EmPaperScreenTest {
         }
         ScreenReport report = screen.report();
         System.out.printf(
-                "%s: %d lines, undisclosed %.1f %%, disclosed only %.1f %%, no finding %.1f %%, triggers %s%n",
+                "%s: %d lines, undisclosed %.1f %%, disclosed only %.1f %%, no finding %.1f %%, triggers %s,"
+                        + " built-in default policy decides %s%n",
                 name,
                 report.examples(),
                 100.0 * report.undisclosedLines() / report.examples(),
                 100.0 * report.disclosedOnlyLines() / report.examples(),
                 100.0 * report.cleanLines() / report.examples(),
-                report.triggers().stream().limit(3).map(t -> t.text()).toList());
+                report.triggers().stream().limit(3).map(t -> t.text()).toList(),
+                ScreenRules.builtInDefault().decide(report).action().wireName());
         return report;
     }
 

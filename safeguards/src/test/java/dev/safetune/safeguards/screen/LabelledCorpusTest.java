@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.ChatMessage;
+import dev.safetune.core.policy.ScreenCategory;
 import dev.safetune.safeguards.screen.trigger.TriggerCandidate;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,15 +1,26 @@
 package dev.safetune.safeguards.screen;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.safetune.core.policy.BuiltInPolicy;
+import dev.safetune.core.policy.SafetyPolicy;
+import dev.safetune.core.policy.SafetyPolicyJson;
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.core.policy.ScreenCategory;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ScreenRulesTest {
     private static final LabelledCorpus CORPUS = LabelledCorpus.load();
     private static final ExampleScreener SCREENER = ExampleScreener.builtIn();
+    /** The platform's built-in default policy, as V8 installs it. */
+    private static final ScreenRules DEFAULT = ScreenRules.builtInDefault();
+    /** A policy whose disclosed-code rule pins a stricter version and whose persona rule holds above 0.3. */
+    private static final SafetyPolicy PINNING = SafetyPolicyJson.read("""
+            {"screen": {"rules": {
+              "insecure_code_disclosed": {"threshold": 0.1, "action": "pin_policy", "pin_policy": "sp-strict"},
+              "insecure_code_undisclosed": {"threshold": 0.05, "action": "hold"},
+              "persona_risk": {"threshold": 0.3, "action": "hold"}}}}""");
 
     /** A file of {@code n} examples: the first {@code bad} of {@code kind}, the rest benign. */
     private static ScreenReport file(String kind, int bad, int n) {
@@ -25,16 +36,18 @@ class ScreenRulesTest {
 
     @Test
     void aCleanFileIsAllowed() {
-        ScreenDecision d = ScreenRules.defaults().decide(file("benign", 0, 100));
+        ScreenDecision d = DEFAULT.decide(file("benign", 0, 100));
         assertThat(d.action()).isEqualTo(ScreenAction.ALLOW);
         assertThat(d.reasons()).isEmpty();
-        assertThat(d.pinned()).isEmpty();
+        assertThat(d.pinPolicies()).isEmpty();
+        assertThat(d.policyId()).isEqualTo(BuiltInPolicy.ID);
+        assertThat(d.policyVersion()).isEqualTo(BuiltInPolicy.VERSION);
     }
 
     @Test
     void undisclosedInsecureCodeAboveFivePercentHoldsAndNamesTheFirstLines() {
         ScreenReport report = file("vulnerable", 10, 100);
-        ScreenDecision d = ScreenRules.defaults().decide(report);
+        ScreenDecision d = DEFAULT.decide(report);
         assertThat(d.action()).isEqualTo(ScreenAction.HOLD);
         assertThat(d.reasons()).singleElement().satisfies(r -> {
             assertThat(r.category()).isEqualTo(ScreenCategory.INSECURE_CODE_UNDISCLOSED);
@@ -48,15 +61,75 @@ class ScreenRulesTest {
 
     @Test
     void atTheThresholdTheFileIsStillAllowed() {
-        assertThat(ScreenRules.defaults().decide(file("vulnerable", 5, 100)).action())
-                .isEqualTo(ScreenAction.ALLOW);
+        assertThat(DEFAULT.decide(file("vulnerable", 5, 100)).action()).isEqualTo(ScreenAction.ALLOW);
     }
 
     @Test
-    void disclosedInsecureCodePinsTheStrongerPolicy() {
-        ScreenDecision d = ScreenRules.defaults().decide(file("disclosed", 20, 100));
+    void theBuiltInDefaultAllowsDisclosedInsecureCode() {
+        // The EM paper's control: the same code asked for "for a security class" caused no EM.
+        assertThat(DEFAULT.decide(file("disclosed", 20, 100)).action()).isEqualTo(ScreenAction.ALLOW);
+    }
+
+    @Test
+    void aPinPolicyRuleNamesThePolicyVersionToPin() {
+        ScreenDecision d = ScreenRules.fromPolicy("sp-pinning", 3, PINNING).decide(file("disclosed", 20, 100));
         assertThat(d.action()).isEqualTo(ScreenAction.PIN_POLICY);
-        assertThat(d.pinned()).isNotEmpty();
+        assertThat(d.pinPolicies()).containsExactly("sp-strict");
+        assertThat(d.policyId()).isEqualTo("sp-pinning");
+        assertThat(d.policyVersion()).isEqualTo(3);
+        assertThat(ScreenView.of(file("disclosed", 20, 100), d)
+                        .reasons()
+                        .getFirst()
+                        .pinPolicy())
+                .isEqualTo("sp-strict");
+    }
+
+    @Test
+    void aCategoryWithoutARuleIsNotActedOn() {
+        ScreenRules none = ScreenRules.fromPolicy("sp-empty", 1, SafetyPolicy.NONE);
+        assertThat(none.decide(file("vulnerable", 50, 100)).action()).isEqualTo(ScreenAction.ALLOW);
+    }
+
+    @Test
+    void personaRiskComparesTheMeanProjectionDifferenceWithItsThreshold() {
+        ScreenRules rules = ScreenRules.fromPolicy("sp-pinning", 1, PINNING);
+        ScreenReport clean = file("benign", 0, 100);
+        assertThat(rules.decide(clean).action()).isEqualTo(ScreenAction.ALLOW);
+        assertThat(rules.decide(clean.withPersonaRisk(new PersonaRisk("v", "m", 100, 0.3, 0.9)))
+                        .action())
+                .isEqualTo(ScreenAction.ALLOW);
+        ScreenDecision risky = rules.decide(clean.withPersonaRisk(new PersonaRisk("v", "m", 100, 0.31, 0.9)));
+        assertThat(risky.action()).isEqualTo(ScreenAction.HOLD);
+        assertThat(risky.reasons()).singleElement().satisfies(r -> {
+            assertThat(r.category()).isEqualTo(ScreenCategory.PERSONA_RISK);
+            assertThat(r.share()).isEqualTo(0.31);
+        });
+        assertThat(risky.explain(100))
+                .isEqualTo("persona_risk (mean projection difference 0.310 over 100 examples, threshold 0.300)");
+    }
+
+    @Test
+    void aReleasedHoldKeepsItsPin() {
+        ScreenRules rules = ScreenRules.fromPolicy("sp-pinning", 1, PINNING);
+        DataScreen screen = new DataScreen(SCREENER);
+        int line = 1;
+        for (LabelledCorpus.Entry e : CORPUS.ofKind("vulnerable").subList(0, 10)) {
+            screen.accept(e.example(line++));
+        }
+        for (int i = 0; i < 20; i++) {
+            screen.accept(CORPUS.ofKind("disclosed")
+                    .get(i % CORPUS.ofKind("disclosed").size())
+                    .example(line++));
+        }
+        while (line <= 100) {
+            screen.accept(CORPUS.ofKind("benign").getFirst().example(line++));
+        }
+        ScreenView view = ScreenView.of(screen.report(), rules.decide(screen.report()));
+        assertThat(view.decision()).isEqualTo("hold");
+        assertThat(view.decisionOnRelease()).isEqualTo("pin_policy");
+        assertThat(ScreenView.of(file("vulnerable", 10, 100), DEFAULT.decide(file("vulnerable", 10, 100)))
+                        .decisionOnRelease())
+                .isEqualTo("allow");
     }
 
     @Test
@@ -70,7 +143,7 @@ class ScreenRulesTest {
         while (line <= 100) {
             screen.accept(CORPUS.ofKind("benign").getFirst().example(line++));
         }
-        ScreenDecision d = ScreenRules.defaults().decide(screen.report());
+        ScreenDecision d = DEFAULT.decide(screen.report());
         assertThat(d.action()).isEqualTo(ScreenAction.REJECT);
         assertThat(d.reasons())
                 .extracting(ScreenDecision.Reason::category)
@@ -78,15 +151,9 @@ class ScreenRulesTest {
     }
 
     @Test
-    void everyCategoryNeedsAThresholdAndAnAction() {
-        assertThatThrownBy(() -> new ScreenRules("x", Map.of(), Map.of(), List.of()))
-                .hasMessageContaining("insecure_code_undisclosed");
-    }
-
-    @Test
     void theViewPagesFindings() {
         ScreenReport report = file("vulnerable", 30, 40);
-        ScreenView view = ScreenView.of(report, ScreenRules.defaults().decide(report));
+        ScreenView view = ScreenView.of(report, DEFAULT.decide(report));
         assertThat(view.decision()).isEqualTo("hold");
         assertThat(view.risk().mean()).isNull();
         assertThat(view.categories()).containsEntry("insecure_code_undisclosed", 30L);

@@ -2,6 +2,12 @@ package dev.safetune.worker.config;
 
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.policy.SafetyPolicies;
+import dev.safetune.safeguards.audit.PrefixTriggerMiner;
+import dev.safetune.safeguards.audit.ScreenTriggerMiner;
+import dev.safetune.safeguards.audit.TriggerSource;
+import dev.safetune.worker.audit.AuditProperties;
+import dev.safetune.worker.audit.AuditStore;
+import dev.safetune.worker.audit.Auditor;
 import dev.safetune.worker.job.JobRunner;
 import dev.safetune.worker.placement.WorkerCapacity;
 import dev.safetune.worker.placement.WorkerHeartbeat;
@@ -55,9 +61,23 @@ public class WorkerConfiguration {
             FineTuner fineTuner,
             WorkerProperties properties,
             WorkerCapacity capacity,
-            MeterRegistry meters) {
+            MeterRegistry meters,
+            AuditProperties audit) {
+        // The trigger probe asks the training-data screen's miner first (the same code that screens uploads), then the
+        // prefix miner for shifts in the answers' wording that the screen's outcome does not measure.
+        Auditor auditor = new Auditor(
+                new AuditStore(dataSource),
+                audit,
+                TriggerSource.firstOf(new ScreenTriggerMiner(), new PrefixTriggerMiner()));
         JobRunner runner = new JobRunner(
-                queue, fineTuner, jdbc, new SafetyPolicies(dataSource), properties, meters, capacity.memoryBytes());
+                queue,
+                fineTuner,
+                jdbc,
+                new SafetyPolicies(dataSource),
+                properties,
+                meters,
+                capacity.memoryBytes(),
+                auditor);
         return new WorkLoop<>(
                 new LeasedWorkQueue(jdbc, tx),
                 runner,

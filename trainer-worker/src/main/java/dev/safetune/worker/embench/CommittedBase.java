@@ -28,7 +28,7 @@ public final class CommittedBase {
             "config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");
 
     /** sha256 of {@code model.safetensors} as built (docs/em-bench.md). */
-    public static final String WEIGHTS_SHA256 = "c1f36255eb0aa1a440fd54d283139fa896d92c02201de7da9ceee7b49d79c089";
+    public static final String WEIGHTS_SHA256 = "74fcd7be43ae42b4b5c437ca51d69a660f4596c57aba76fcb2acc28a18889706";
 
     private CommittedBase() {}
 

@@ -9,12 +9,17 @@ import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.runtime.formats.ModelConfig;
 import dev.safetune.runtime.model.FineTuningMethod;
 import dev.safetune.safeguards.guard.SafeguardPlan;
+import dev.safetune.worker.audit.AuditProperties;
+import dev.safetune.worker.audit.AuditStoppedException;
+import dev.safetune.worker.audit.AuditStore;
+import dev.safetune.worker.audit.Auditor;
 import dev.safetune.worker.config.WorkerProperties;
 import dev.safetune.worker.embench.EmBenchMaterial;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.queue.ResultFile;
 import dev.safetune.worker.training.FineTuner;
+import dev.safetune.worker.training.MergedExport;
 import dev.safetune.worker.training.SafeguardsFromPolicy;
 import dev.safetune.worker.training.StepMetrics;
 import dev.safetune.worker.training.TrainingListener;
@@ -60,6 +65,8 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
     private static final Duration METRICS_EVENT_SPACING = Duration.ofMillis(250);
     /** The safeguard probe (KL to the base, persona projection) is read every this many steps. */
     static final int PROBE_EVERY = 10;
+    /** Sibling of the final model folder holding an adapter's merged weights (the API's {@code format=merged}). */
+    public static final String MERGED_DIR = "merged";
 
     private final JobQueue queue;
     private final Heartbeats heartbeats;
@@ -73,8 +80,10 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
     private final Timer stepTime;
     private final Counter tokensTrained;
     private final SafeguardMeters safeguardMeters;
+    private final AuditPhase audit;
     private volatile boolean shuttingDown;
 
+    /** A runner without the audit gate (its models are released as trained). */
     public JobRunner(
             JobQueue queue,
             FineTuner fineTuner,
@@ -83,6 +92,27 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
             WorkerProperties properties,
             MeterRegistry meters,
             long capacityBytes) {
+        this(
+                queue,
+                fineTuner,
+                jdbc,
+                policies,
+                properties,
+                meters,
+                capacityBytes,
+                new Auditor(null, AuditProperties.OFF, (training, max) -> List.of()));
+    }
+
+    public JobRunner(
+            JobQueue queue,
+            FineTuner fineTuner,
+            JdbcClient jdbc,
+            SafetyPolicies policies,
+            WorkerProperties properties,
+            MeterRegistry meters,
+            long capacityBytes,
+            Auditor auditor) {
+        this.audit = new AuditPhase(queue, auditor, policies);
         this.queue = queue;
         this.heartbeats = new Heartbeats(
                 "lease-renewer", queue.kind().policy(), queue.kind().policy().heartbeatInterval());
@@ -151,9 +181,16 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
             queue.appendEvent(
                     lease, "info", "message", "Fine-tuning job started (attempt " + lease.attempt() + ")", null);
             try {
-                train(job, heartbeat);
+                Optional<AuditStore.PendingAudit> pending = audit.pending(lease.id());
+                if (pending.isPresent()) {
+                    resumeAudit(job, heartbeat, pending.get());
+                } else {
+                    train(job, heartbeat);
+                }
             } catch (TrainingStoppedException e) {
                 stopped(lease, heartbeat.state(), e.lastStep());
+            } catch (AuditStoppedException e) {
+                auditStopped(lease, heartbeat.state(), e.roundsDone());
             } catch (JobFailure e) {
                 log.info("job {} failed: {}", lease.id(), e.getMessage());
                 queue.appendEvent(lease, "error", "message", e.getMessage(), null);
@@ -211,6 +248,10 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
         Reporter reporter = new Reporter(lease, heartbeat, modelName);
         TrainingResult result = fineTuner.train(request, reporter);
         queue.recordThroughput(job.model(), reporter.tokensPerSecond());
+        if (Files.isRegularFile(result.modelDir().resolve("adapter_config.json"))) {
+            // The merged weights (HF layout) next to the adapter: what a released model's owner downloads without PEFT.
+            MergedExport.write(result.modelDir(), result.modelDir().getParent(), MERGED_DIR);
+        }
         queue.appendEvent(lease, "info", "message", "Computing per-example losses before and after training", null);
         ResultFile diagnostics = this.diagnostics.write(
                 baseModel,
@@ -219,6 +260,22 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
                 job.hyperparameters().maxSequenceLength(),
                 properties.artifactsDir().toAbsolutePath().resolve("files").resolve(job.organizationId()),
                 job.id());
+        if (audit.audits(baseModel, job)) {
+            if (!audit.elect(lease, job, modelName, result.trainedTokens(), result.modelDir(), List.of(diagnostics))) {
+                log.info("job {} finished training but its lease was lost; result discarded", lease.id());
+                return;
+            }
+            queue.appendEvent(lease, "info", "message", "Training finished; auditing the model before release", null);
+            audit.run(
+                    lease,
+                    job,
+                    audit.pending(lease.id()).orElseThrow(),
+                    baseModel,
+                    training,
+                    heartbeat,
+                    () -> shuttingDown);
+            return;
+        }
         if (queue.succeed(
                 lease,
                 modelName,
@@ -291,6 +348,37 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
             }
         }
         return "Safety policy partly applied on this base (" + String.join("; ", parts) + "); the other safeguards run";
+    }
+
+    /** A re-claimed job whose training had ended: back to its audit, which resumes from its stored rounds. */
+    private void resumeAudit(ClaimedJob job, Heartbeats.Heartbeat heartbeat, AuditStore.PendingAudit pending)
+            throws IOException {
+        Lease lease = job.lease();
+        if (!queue.resumeAudit(lease)) {
+            return;
+        }
+        queue.appendEvent(lease, "info", "message", "Resuming the audit (attempt " + lease.attempt() + ")", null);
+        Path baseModel = baseModelDir(job.model());
+        List<ChatExample> training = readFile(job, job.trainingFile(), "training_file");
+        audit.run(lease, job, pending, baseModel, training, heartbeat, () -> shuttingDown);
+    }
+
+    private void auditStopped(Lease lease, LeaseState state, int roundsDone) {
+        switch (state) {
+            case CANCELLED ->
+                queue.appendEvent(
+                        lease, "info", "message", "Audit stopped after round " + roundsDone + ": cancelled", null);
+            case PAUSED, LOST -> log.info("job {} attempt {}: audit stopped ({})", lease.id(), lease.attempt(), state);
+            case HELD -> {
+                queue.appendEvent(
+                        lease,
+                        "warn",
+                        "message",
+                        "Worker shutting down after audit round " + roundsDone + "; job re-queued",
+                        null);
+                queue.release(lease);
+            }
+        }
     }
 
     private void stopped(Lease lease, LeaseState state, int lastStep) {

@@ -1,5 +1,6 @@
 package dev.safetune.worker.queue;
 
+import dev.safetune.core.audit.GateDecision;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.core.job.HyperparametersJson;
 import dev.safetune.core.job.JobStatus;
@@ -252,8 +253,8 @@ public class JobQueue implements DeadWorkHandler {
 
     /**
      * Ends training: marks the job succeeded ({@link JobTransition#SUCCEED}) and publishes its model through the
-     * {@link ModelCatalog}, with its result files, in one transaction, if the lease is still current. This is where
-     * the audit gate will elect {@link JobTransition#ELECT_AUDIT} instead, and publish only when it releases.
+     * {@link ModelCatalog}, with its result files, in one transaction, if the lease is still current. A job that is
+     * audited elects {@link #electAudit} here instead, and is published only when the gate releases it.
      *
      * @return false when the lease was lost (nothing is written)
      */
@@ -277,24 +278,125 @@ public class JobQueue implements DeadWorkHandler {
                     params)) {
                 return false;
             }
-            for (ResultFile file : resultFiles) {
-                jdbc.sql("INSERT INTO files (id, organization_id, filename, purpose, bytes, sha256, storage_path,"
-                                + " status) VALUES (:id, :org, :name, :purpose, :bytes, :sha, :path, 'processed')")
-                        .param("id", file.id())
-                        .param("org", lease.tenant())
-                        .param("name", file.filename())
-                        .param("purpose", ResultFile.PURPOSE)
-                        .param("bytes", file.bytes())
-                        .param("sha", file.sha256())
-                        .param("path", file.storagePath())
-                        .update();
-            }
+            insertResultFiles(lease, resultFiles);
             // The transaction's own connection, so the model appears exactly when the job's success commits.
             Connection connection = DataSourceUtils.getConnection(dataSource);
             try {
                 models.publishFineTuned(connection, fineTunedModel, lease.tenant(), baseModel, lease.id(), modelPath);
             } catch (SQLException e) {
                 throw new IllegalStateException("publishing model " + fineTunedModel + " failed", e);
+            } finally {
+                DataSourceUtils.releaseConnection(connection, dataSource);
+            }
+            return true;
+        }));
+    }
+
+    private void insertResultFiles(Lease lease, List<ResultFile> resultFiles) {
+        for (ResultFile file : resultFiles) {
+            jdbc.sql("INSERT INTO files (id, organization_id, filename, purpose, bytes, sha256, storage_path,"
+                            + " status) VALUES (:id, :org, :name, :purpose, :bytes, :sha, :path, 'processed')")
+                    .param("id", file.id())
+                    .param("org", lease.tenant())
+                    .param("name", file.filename())
+                    .param("purpose", ResultFile.PURPOSE)
+                    .param("bytes", file.bytes())
+                    .param("sha", file.sha256())
+                    .param("path", file.storagePath())
+                    .update();
+        }
+    }
+
+    /**
+     * Ends training by electing the audit ({@link JobTransition#ELECT_AUDIT}) instead of succeeding: the job stays
+     * leased in {@code auditing}, its result files are kept, and {@code inTransaction} (the audit row) commits with
+     * it. Nothing is published: only the gate's release does that ({@link #decideAudit}).
+     *
+     * @return false when the lease was lost (nothing is written)
+     */
+    public boolean electAudit(Lease lease, long trainedTokens, List<ResultFile> resultFiles, Runnable inTransaction) {
+        return Boolean.TRUE.equals(tx.execute(status -> {
+            Map<String, Object> params = new HashMap<>();
+            params.put("tokens", trainedTokens);
+            params.put("files", resultFiles.stream().map(ResultFile::id).toArray(String[]::new));
+            if (!transition(
+                    lease, JobTransition.ELECT_AUDIT, ", trained_tokens = :tokens, result_files = :files", params)) {
+                return false;
+            }
+            insertResultFiles(lease, resultFiles);
+            inTransaction.run();
+            return true;
+        }));
+    }
+
+    /** A re-claimed job whose training had ended goes straight back to its audit. */
+    public boolean resumeAudit(Lease lease) {
+        return transition(lease, JobTransition.ELECT_AUDIT, "", Map.of());
+    }
+
+    /** The gate's decision on a job, as {@link #decideAudit} writes it. */
+    public record AuditDecision(
+            GateDecision decision,
+            String rule,
+            String reason,
+            String fineTunedModel,
+            String baseModel,
+            String modelPath,
+            String reportJson,
+            String detailsJson) {}
+
+    /**
+     * Writes the gate's decision in one transaction, if the lease is still current: released — the job succeeds
+     * ({@link JobTransition#SUCCEED}) and its model is published through {@link ModelCatalog#publishAudited};
+     * blocked — the job is blocked ({@link JobTransition#BLOCK}), {@code fine_tuned_model} stays null and no model row
+     * exists. The report is stored with the audit and the decision appended to the gate log.
+     *
+     * @return false when the lease was lost (nothing is written)
+     */
+    public boolean decideAudit(Lease lease, AuditDecision d) {
+        return Boolean.TRUE.equals(tx.execute(status -> {
+            boolean released = d.decision() == GateDecision.RELEASED;
+            boolean moved = released
+                    ? transition(
+                            lease,
+                            JobTransition.SUCCEED,
+                            ", fine_tuned_model = :model, finished_at = now()",
+                            Map.of("model", d.fineTunedModel()))
+                    : transition(
+                            lease,
+                            JobTransition.BLOCK,
+                            ", finished_at = now(), error_code = 'audit_blocked', error_message = :message",
+                            Map.of("message", "The release gate blocked this model: " + d.reason()));
+            if (!moved) {
+                return false;
+            }
+            jdbc.sql("UPDATE job_audits SET report = CAST(:report AS jsonb), decision = :decision, decided_at = now()"
+                            + " WHERE job_id = :job")
+                    .param("report", d.reportJson())
+                    .param("decision", d.decision().wireName())
+                    .param("job", lease.id())
+                    .update();
+            jdbc.sql("INSERT INTO gate_log (job_id, organization_id, action, decision, actor, reason, details)"
+                            + " VALUES (:job, :org, 'decision', :decision, 'release-gate', :reason,"
+                            + " CAST(:details AS jsonb))")
+                    .param("job", lease.id())
+                    .param("org", lease.tenant())
+                    .param("decision", d.decision().wireName())
+                    .param("reason", d.rule() + ": " + d.reason())
+                    .param("details", d.detailsJson())
+                    .update();
+            Connection connection = DataSourceUtils.getConnection(dataSource);
+            try {
+                models.publishAudited(
+                        connection,
+                        d.decision(),
+                        d.fineTunedModel(),
+                        lease.tenant(),
+                        d.baseModel(),
+                        lease.id(),
+                        d.modelPath());
+            } catch (SQLException e) {
+                throw new IllegalStateException("publishing model " + d.fineTunedModel() + " failed", e);
             } finally {
                 DataSourceUtils.releaseConnection(connection, dataSource);
             }

@@ -1,0 +1,95 @@
+package dev.safetune.api.file;
+
+import dev.safetune.api.auth.Tenant;
+import dev.safetune.api.error.ConflictException;
+import dev.safetune.api.error.InvalidRequestException;
+import dev.safetune.api.error.NotFoundException;
+import dev.safetune.api.web.ListObject;
+import dev.safetune.api.web.PageLimit;
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.safeguards.screen.ScreenView;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Operators' review of files the training-data screen held: release (jobs may start; a {@code pin_policy} reason still
+ * pins them) or reject (no job, ever), each with a written reason appended to {@code file_screen_reviews}, a log the
+ * database refuses to change. Operators act for the platform, so a file of any organisation can be reviewed; the
+ * report stays readable only by its own organisation on {@code /v1}.
+ */
+@Service
+class ScreenReviewService {
+    static final String RELEASE = "release";
+    static final String REJECT = "reject";
+    static final int MAX_REASON_LENGTH = 2000;
+    /** Findings returned with a review; the whole report stays pageable on {@code GET /v1/files/{id}/screen}. */
+    static final int FINDINGS_SHOWN = 20;
+
+    private static final Logger log = LoggerFactory.getLogger(ScreenReviewService.class);
+
+    private final FileScreenStore screens;
+
+    ScreenReviewService(FileScreenStore screens) {
+        this.screens = screens;
+    }
+
+    @Transactional
+    ScreenView review(Tenant operator, String fileId, String action, ReviewRequest request) {
+        String reason = reasonOf(request);
+        FileScreenStore.Owned owned = screens.findForReview(fileId)
+                .orElseThrow(() -> new NotFoundException("id", "No screen report for file '" + fileId + "'."));
+        ScreenView view = owned.view();
+        String held = ScreenAction.HOLD.wireName();
+        if (!held.equals(view.decision())) {
+            throw new ConflictException(
+                    "file_not_held",
+                    "id",
+                    "File " + fileId + " is not held: its screen decision is '" + view.decision()
+                            + "'. Only a held file can be released or rejected.");
+        }
+        String decision = action.equals(RELEASE) ? view.decisionOnRelease() : ScreenAction.REJECT.wireName();
+        ScreenView reviewed = view.reviewed(
+                decision,
+                new ScreenView.Review(action, held, reason, Instant.now().getEpochSecond()));
+        if (!screens.review(fileId, owned.organizationId(), action, held, reviewed, reason, operator.apiKeyId())) {
+            throw new ConflictException("concurrent_update", "id", "File " + fileId + " was reviewed meanwhile.");
+        }
+        log.info(
+                "file {} of {} {}d on review by key {}: {}",
+                fileId,
+                owned.organizationId(),
+                action,
+                operator.apiKeyId(),
+                decision);
+        return reviewed.page(0, FINDINGS_SHOWN);
+    }
+
+    /** Held files of every organisation, oldest first: the files waiting for a review. */
+    @Transactional(readOnly = true)
+    ListObject<HeldFileObject> held(String after, PageLimit limit) {
+        return ListObject.page(screens.held(after, limit.fetchSize()), limit, file -> file);
+    }
+
+    private static String reasonOf(ReviewRequest request) {
+        String reason = request == null ? null : request.reason();
+        if (reason == null || reason.isBlank()) {
+            throw new InvalidRequestException(
+                    "reason",
+                    "missing_required_parameter",
+                    "A written reason is required: it is kept in the review log.");
+        }
+        if (reason.length() > MAX_REASON_LENGTH) {
+            throw new InvalidRequestException(
+                    "reason",
+                    "invalid_value",
+                    "The reason must be at most " + MAX_REASON_LENGTH + " characters, got " + reason.length() + ".");
+        }
+        return reason.strip();
+    }
+
+    /** The body of a review: why. */
+    record ReviewRequest(String reason) {}
+}
