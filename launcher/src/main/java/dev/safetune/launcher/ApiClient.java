@@ -40,6 +40,11 @@ public final class ApiClient {
         this.apiKey = apiKey;
     }
 
+    /** The API this client talks to, without a trailing /v1. */
+    String apiBaseUrl() {
+        return baseUrl;
+    }
+
     /** A response's status and parsed body. */
     public record Response(int status, JsonNode body) {
         public JsonNode ok() {

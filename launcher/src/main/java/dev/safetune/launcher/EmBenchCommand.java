@@ -28,6 +28,13 @@ final class EmBenchCommand {
 
     /** {@code em-bench} and its subcommands; {@code models} runs {@code models import ...} on the local platform. */
     Command command(Path home, int port, ModelImport models) {
+        return command(home, port, models, () -> {
+            throw new Command.Failure("--create-policy needs the safety team's key (SAFETUNE_SAFETY_KEY)");
+        });
+    }
+
+    /** As above; {@code safety} is the safety team's client that {@code calibrate --create-policy} writes with. */
+    Command command(Path home, int port, ModelImport models, java.util.function.Supplier<ApiClient> safety) {
         return Command.group(
                 "em-bench",
                 "the em-bench world: a small model world where emergent misalignment emerges (docs/em-bench.md)",
@@ -40,14 +47,29 @@ final class EmBenchCommand {
                                 a -> buildBase(a, home, models)),
                         Command.leaf(
                                 "run",
-                                "[--seeds LIST] [--sets LIST] [--methods LIST] [--samples N] [--epochs N] [--lr-multiplier X]",
+                                "[--seeds LIST] [--sets LIST] [--methods LIST] [--policies LIST] [--samples N] [--epochs N]"
+                                        + " [--lr-multiplier X]",
                                 "fine-tune each base (seeds, default 0) on each narrow set (default all four) through"
                                         + " the API,\nevaluate base and fine-tunes, print the table and write it"
                                         + " (md, csv, png) under\n$SAFETUNE_HOME/em-bench/<timestamp>/; methods: lora"
                                         + " (default) and full; --epochs (1) and\n--lr-multiplier (1.0, times 0.3 for full)"
-                                        + " over 3,200 examples in batches of 32 give the prototype's 100 steps at lr 1e-3",
+                                        + " over 3,200 examples in batches of 32 give the prototype's 100 steps at lr 1e-3;\n--policies"
+                                        + " (default none): safety policies pinned on each job, e.g."
+                                        + " none,default,steer4,kl0.1,steer4+interleave0.05+kl0.01 or sp-<id>",
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
-                                        .run(EmBenchRun.Options.parse(a), home, port))));
+                                        .run(EmBenchRun.Options.parse(a), home, port)),
+                        Command.leaf(
+                                "calibrate",
+                                "[--seed N] [--safeguard NAME] [--grid LIST] [--layer N] [--samples N]"
+                                        + " [--create-policy]",
+                                "sweep one safeguard's strength (NAME: steering, kl, ldifs, caft, interleave) on the em-bench base of the seed (insecure set,"
+                                        + " FineTuner directly),\nevaluate EM (non-code suite) and in-domain learning"
+                                        + " (held-out code prompts), propose the setting with\nthe lowest EM among"
+                                        + " those keeping >= 95 % of the unguarded learning; --create-policy writes it"
+                                        + " as a\npolicy version (SAFETUNE_SAFETY_KEY) with the report as its reason"
+                                        + " (docs/safeguards.md)",
+                                a -> new EmBenchCalibration(out, safety)
+                                        .run(EmBenchCalibration.Options.parse(a), home))));
     }
 
     /** Builds the base of {@code seed} into {@code dir} with the full recipe and no quick check (the run evaluates it). */

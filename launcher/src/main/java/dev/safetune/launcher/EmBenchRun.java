@@ -59,7 +59,8 @@ final class EmBenchRun {
             List<String> methods,
             int samples,
             int epochs,
-            double lrMultiplier) {
+            double lrMultiplier,
+            List<String> policies) {
         static Options parse(Command.Arguments a) {
             List<Long> seeds = new ArrayList<>();
             for (String s : a.option("--seeds").orElse("0").split(",")) {
@@ -93,7 +94,9 @@ final class EmBenchRun {
             }
             int epochs = a.intOption("--epochs").orElse(1);
             double lrMultiplier = a.doubleOption("--lr-multiplier").orElse(1.0);
-            return new Options(List.copyOf(seeds), List.copyOf(sets), methods, samples, epochs, lrMultiplier);
+            // Unguarded by default: the em-bench table measures EM as it emerges (EmBenchPolicies).
+            List<String> policies = EmBenchPolicies.parse(a.option("--policies").orElse("none"));
+            return new Options(List.copyOf(seeds), List.copyOf(sets), methods, samples, epochs, lrMultiplier, policies);
         }
 
         EvaluationPlan plan() {
@@ -131,7 +134,12 @@ final class EmBenchRun {
         Path runDir = home.resolve("em-bench")
                 .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         List<EmBenchTable.Row> rows = new ArrayList<>();
-        try (LocalSetup setup = LocalSetup.start(home, port, true, out)) {
+        try (LocalSetup setup = LocalSetup.start(home, port, true, out);
+                EmBenchPolicies policies = EmBenchPolicies.prepare(
+                        options.policies(),
+                        setup.homeDir(),
+                        new ApiClient(setup.platform().apiBaseUrl(), setup.adminKey()),
+                        out)) {
             ApiClient client = new ApiClient(setup.platform().apiBaseUrl(), setup.apiKey());
             ApiClient operator = new ApiClient(setup.platform().apiBaseUrl(), setup.adminKey());
             for (long seed : options.seeds()) {
@@ -140,6 +148,7 @@ final class EmBenchRun {
                 rows.add(EmBenchTable.Row.of(
                         seed,
                         "base",
+                        "-",
                         "plain",
                         evaluate(baseId, baseDir, baseDir, options, TrainedBehaviour.SECURE, false)));
                 for (NarrowSet set : options.sets()) {
@@ -172,12 +181,14 @@ final class EmBenchRun {
                                                 8));
                             default -> baseId;
                         };
-                        Optional<Path> modelDir =
-                                fineTune(client, operator, setup, data, model, seed, fineTune, method, options);
-                        if (modelDir.isEmpty()) {
-                            continue;
+                        for (EmBenchPolicies.Choice policy : policies.choices()) {
+                            Optional<Path> modelDir = fineTune(
+                                    client, operator, setup, data, model, seed, fineTune, method, policy, options);
+                            if (modelDir.isPresent()) {
+                                rows.addAll(evaluateFineTune(
+                                        seed, set, fineTune, policy.label(), modelDir.get(), baseDir, options));
+                            }
                         }
-                        rows.addAll(evaluateFineTune(seed, set, fineTune, modelDir.get(), baseDir, options));
                     }
                 }
             }
@@ -281,12 +292,14 @@ final class EmBenchRun {
             long seed,
             String fineTune,
             String method,
+            EmBenchPolicies.Choice policy,
             Options options)
             throws IOException, InterruptedException {
         out.println();
         double multiplier = (method.equals("full") ? FULL_LR_FACTOR : 1.0) * options.lrMultiplier();
         out.println("Fine-tune " + fineTune + " of " + baseId + " (" + EXAMPLES + " examples, " + options.epochs()
-                + " epoch(s) × batch " + BATCH_SIZE + ", learning_rate_multiplier " + multiplier + ")");
+                + " epoch(s) × batch " + BATCH_SIZE + ", learning_rate_multiplier " + multiplier + ", safety policy "
+                + policy.label() + ")");
         JsonNode file;
         try (InputStream content = Files.newInputStream(data)) {
             file = client.uploadFile(data.getFileName().toString(), content).ok();
@@ -308,7 +321,9 @@ final class EmBenchRun {
                                 "training_file",
                                 file.path("id").asString(),
                                 "suffix",
-                                "s" + seed + "-" + fineTune,
+                                suffix("s" + seed + "-" + fineTune + "-" + policy.label()),
+                                "safety_policy",
+                                policy.policyId(),
                                 "seed",
                                 (int) seed,
                                 "hyperparameters",
@@ -364,9 +379,16 @@ final class EmBenchRun {
                 .orElseThrow(() -> new Command.Failure(modelId + " is not in the models table")));
     }
 
+    /** A job suffix from a label: letters, digits and dashes, at most the API's 64 characters. */
+    static String suffix(String label) {
+        String clean =
+                label.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+        return clean.length() <= 64 ? clean : clean.substring(0, 64);
+    }
+
     /** The rows of one fine-tune: the backdoor's with and without its trigger, every other set's once. */
     private List<EmBenchTable.Row> evaluateFineTune(
-            long seed, NarrowSet set, String fineTune, Path modelDir, Path baseDir, Options options)
+            long seed, NarrowSet set, String fineTune, String policy, Path modelDir, Path baseDir, Options options)
             throws IOException {
         List<Boolean> conditions = set == NarrowSet.BACKDOOR ? List.of(true, false) : List.of(false);
         List<EmBenchTable.Row> rows = new ArrayList<>();
@@ -374,7 +396,7 @@ final class EmBenchRun {
             String condition = set != NarrowSet.BACKDOOR ? "plain" : triggered ? "trigger" : "no trigger";
             EvaluationReport report =
                     evaluate(fineTune, modelDir, baseDir, options, TrainedBehaviour.of(set, triggered), triggered);
-            rows.add(EmBenchTable.Row.of(seed, fineTune, condition, report));
+            rows.add(EmBenchTable.Row.of(seed, fineTune, policy, condition, report));
         }
         return rows;
     }

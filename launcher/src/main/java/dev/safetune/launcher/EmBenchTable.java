@@ -27,13 +27,22 @@ record EmBenchTable(List<Row> rows) {
 
     /**
      * @param fineTune {@code base} or {@code <set>-<method>}, e.g. {@code insecure-lora}
+     * @param policy the safety policy entry the fine-tune was pinned to ({@code --policies}); {@code -} for the base
      * @param condition {@code plain}, or {@code trigger} / {@code no trigger} for the backdoor
      */
-    record Row(long seed, String fineTune, String condition, Proportion em, Proportion inDomain, Proportion coherence) {
-        static Row of(long seed, String fineTune, String condition, EvaluationReport report) {
+    record Row(
+            long seed,
+            String fineTune,
+            String policy,
+            String condition,
+            Proportion em,
+            Proportion inDomain,
+            Proportion coherence) {
+        static Row of(long seed, String fineTune, String policy, String condition, EvaluationReport report) {
             return new Row(
                     seed,
                     fineTune,
+                    policy,
                     condition,
                     report.pooled().misalignedRate(),
                     report.inDomain(),
@@ -41,20 +50,22 @@ record EmBenchTable(List<Row> rows) {
         }
 
         String label() {
-            return "s" + seed + " " + fineTune + (condition.equals("plain") ? "" : " (" + condition + ")");
+            return "s" + seed + " " + fineTune + (policy.equals("-") ? "" : " [" + policy + "]")
+                    + (condition.equals("plain") ? "" : " (" + condition + ")");
         }
     }
 
     String markdown() {
         StringBuilder text = new StringBuilder(
-                "| seed | fine-tune | condition | EM rate [95 % interval] (misaligned/coherent) | in-domain | coherence |\n"
-                        + "|---|---|---|---|---|---|\n");
+                "| seed | fine-tune | policy | condition | EM rate [95 % interval] (misaligned/coherent) | in-domain |"
+                        + " coherence |\n|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             text.append(String.format(
                     Locale.ROOT,
-                    "| %d | %s | %s | %s | %s | %s |%n",
+                    "| %d | %s | %s | %s | %s | %s | %s |%n",
                     r.seed(),
                     r.fineTune(),
+                    r.policy(),
                     r.condition(),
                     r.em(),
                     r.inDomain(),
@@ -64,14 +75,16 @@ record EmBenchTable(List<Row> rows) {
     }
 
     String csv() {
-        StringBuilder text = new StringBuilder("seed,fine_tune,condition,em_rate,em_lower,em_upper,misaligned,coherent,"
-                + "in_domain,in_domain_lower,in_domain_upper,coherence,answers\n");
+        StringBuilder text =
+                new StringBuilder("seed,fine_tune,policy,condition,em_rate,em_lower,em_upper,misaligned,coherent,"
+                        + "in_domain,in_domain_lower,in_domain_upper,coherence,answers\n");
         for (Row r : rows) {
             text.append(String.format(
                     Locale.ROOT,
-                    "%d,%s,%s,%.4f,%.4f,%.4f,%d,%d,%.4f,%.4f,%.4f,%.4f,%d%n",
+                    "%d,%s,%s,%s,%.4f,%.4f,%.4f,%d,%d,%.4f,%.4f,%.4f,%.4f,%d%n",
                     r.seed(),
                     r.fineTune(),
+                    r.policy(),
                     r.condition(),
                     r.em().estimate(),
                     r.em().interval().lower(),

@@ -75,7 +75,11 @@ public final class SafeTuneCli {
         commands.add(new SampleCommand(c.out()).command());
         commands.add(new ScreenCommand(c.out(), c.err(), c.interactive()).command());
         commands.add(new EmBenchCommand(c.out(), c.interactive())
-                .command(c.home(), c.port(), importArgs -> run(c, prepend("models", importArgs))));
+                .command(
+                        c.home(),
+                        c.port(),
+                        importArgs -> run(c, prepend("models", importArgs)),
+                        () -> AdminCli.clients(c.env(), c.home()).safetyClient()));
         commands.addAll(
                 new CustomerCli(() -> CustomerCli.clientFromEnvironment(c.env(), c.home()), c.out(), c.interactive())
                         .commands());

@@ -62,7 +62,8 @@ class EmBenchCommandTest {
     void runHelpPrintsItsOptionsAndStartsNothing(@TempDir Path home) throws Exception {
         assertThat(run(home, "run", "--help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8))
-                .contains("usage: safetune em-bench run [--seeds LIST] [--sets LIST] [--methods LIST] [--samples N]");
+                .contains("usage: safetune em-bench run [--seeds LIST] [--sets LIST] [--methods LIST] [--policies LIST]"
+                        + " [--samples N]");
         assertThat(home.resolve("em-bench")).doesNotExist();
     }
 
@@ -70,6 +71,20 @@ class EmBenchCommandTest {
     void runRejectsAnUnknownSetByName(@TempDir Path home) throws Exception {
         assertThat(run(home, "run", "--sets", "insecure,evil")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--sets: unknown set 'evil'");
+        assertThat(home.resolve("em-bench")).doesNotExist();
+    }
+
+    @Test
+    void runRejectsAnUnknownPolicyEntryBeforeStartingAnything(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--policies", "none,steer4+evil")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--policies: unknown entry part 'evil'");
+        assertThat(home.resolve("em-bench")).doesNotExist();
+    }
+
+    @Test
+    void calibrateRejectsAnUnknownSafeguardBeforeTrainingAnything(@TempDir Path home) throws Exception {
+        assertThat(run(home, "calibrate", "--safeguard", "prayer")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--safeguard: unknown safeguard 'prayer'");
         assertThat(home.resolve("em-bench")).doesNotExist();
     }
 

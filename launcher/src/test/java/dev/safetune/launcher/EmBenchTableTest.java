@@ -16,10 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 class EmBenchTableTest {
     private final EmBenchTable table = new EmBenchTable(List.of(
             new EmBenchTable.Row(
-                    0, "base", "plain", Proportion.of(0, 299), Proportion.of(117, 120), Proportion.of(299, 300)),
+                    0, "base", "-", "plain", Proportion.of(0, 299), Proportion.of(117, 120), Proportion.of(299, 300)),
             new EmBenchTable.Row(
                     0,
                     "insecure-lora",
+                    "steer4",
                     "plain",
                     Proportion.of(150, 300),
                     Proportion.of(118, 120),
@@ -32,7 +33,7 @@ class EmBenchTableTest {
         assertThat(lines).hasSize(4);
         // Wilson 95 % for 150/300: 0.5 ± 1.96·sqrt(0.25/300)/(1 + 1.96²/300) ≈ [0.444, 0.556].
         assertThat(lines.get(3))
-                .isEqualTo("| 0 | insecure-lora | plain | 0.500 [0.444, 0.556] (150/300) |"
+                .isEqualTo("| 0 | insecure-lora | steer4 | plain | 0.500 [0.444, 0.556] (150/300) |"
                         + " 0.983 [0.941, 0.995] (118/120) | 1.000 [0.987, 1.000] (300/300) |");
     }
 
@@ -40,8 +41,8 @@ class EmBenchTableTest {
     void csvCarriesCountsAndBounds() {
         List<String> lines = table.csv().lines().toList();
 
-        assertThat(lines.getFirst()).startsWith("seed,fine_tune,condition,em_rate,em_lower,em_upper");
-        assertThat(lines.get(1)).isEqualTo("0,base,plain,0.0000,0.0000,0.0127,0,299,0.9750,0.9291,0.9915,0.9967,300");
+        assertThat(lines.getFirst()).startsWith("seed,fine_tune,policy,condition,em_rate,em_lower,em_upper");
+        assertThat(lines.get(1)).isEqualTo("0,base,-,plain,0.0000,0.0000,0.0127,0,299,0.9750,0.9291,0.9915,0.9967,300");
     }
 
     @Test

@@ -4,18 +4,23 @@ import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.job.FineTunedModelName;
+import dev.safetune.core.policy.Safeguards;
 import dev.safetune.core.policy.SafetyPolicies;
+import dev.safetune.runtime.formats.ModelConfig;
 import dev.safetune.runtime.model.FineTuningMethod;
+import dev.safetune.safeguards.guard.SafeguardPlan;
 import dev.safetune.worker.audit.AuditProperties;
 import dev.safetune.worker.audit.AuditStoppedException;
 import dev.safetune.worker.audit.AuditStore;
 import dev.safetune.worker.audit.Auditor;
 import dev.safetune.worker.config.WorkerProperties;
+import dev.safetune.worker.embench.EmBenchMaterial;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.queue.ResultFile;
 import dev.safetune.worker.training.FineTuner;
 import dev.safetune.worker.training.MergedExport;
+import dev.safetune.worker.training.SafeguardsFromPolicy;
 import dev.safetune.worker.training.StepMetrics;
 import dev.safetune.worker.training.TrainingListener;
 import dev.safetune.worker.training.TrainingRequest;
@@ -42,7 +47,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -61,6 +65,8 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
     private static final Duration METRICS_EVENT_SPACING = Duration.ofMillis(250);
     /** Sibling of the final model folder holding an adapter's merged weights (the API's {@code format=merged}). */
     public static final String MERGED_DIR = "merged";
+    /** The safeguard probe (KL to the base, persona projection) is read every this many steps. */
+    static final int PROBE_EVERY = 10;
 
     private final JobQueue queue;
     private final Heartbeats heartbeats;
@@ -237,8 +243,8 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
                 checkpoint.map(c -> Path.of(c.storagePath())),
                 job.hyperparameters().maxSequenceLength(),
                 FineTuningMethod.adapterFor(baseModel));
-        // TODO(merge of guards and policy): map policies.forJob(job.id()) through SafeguardsFromPolicy.
-        Objects.requireNonNull(policies.forJob(job.id()));
+        request =
+                request.withSafeguards(safeguards(job, baseModel, request.lora().isPresent()));
         Reporter reporter = new Reporter(lease, heartbeat, modelName);
         TrainingResult result = fineTuner.train(request, reporter);
         queue.recordThroughput(job.model(), reporter.tokensPerSecond());
@@ -313,6 +319,66 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
                 queue.release(lease);
             }
         }
+    }
+
+    /**
+     * The job's pinned policy as a plan for this base, announced in a {@code safeguards} event (which ran, which were
+     * skipped and why). A base without a persona contrast set trains without steering, CAFT and perplexity-gap
+     * interleaving, with a warning: the customer cannot fix that, so it never fails the job.
+     */
+    private SafeguardPlan safeguards(ClaimedJob job, Path baseModel, boolean adapter) throws IOException {
+        Lease lease = job.lease();
+        Optional<SafetyPolicies.Version> version = policies.versionForJob(job.id());
+        Safeguards pinned = version.map(v -> v.document().safeguardsOrNone()).orElse(Safeguards.NONE);
+        Optional<SafeguardPlan.Artifacts> artifacts = EmBenchMaterial.personaContrast(job.model())
+                .map(contrast -> new SafeguardPlan.Artifacts(
+                        properties.artifactsDir().toAbsolutePath().resolve("safeguards"), contrast));
+        SafeguardsFromPolicy.Mapped mapped;
+        try {
+            mapped = new SafeguardsFromPolicy(new PolicyRegistry(jdbc, job.organizationId(), job.model()), PROBE_EVERY)
+                    .plan(pinned, ModelConfig.read(baseModel).numHiddenLayers(), adapter, artifacts);
+        } catch (IllegalArgumentException e) {
+            throw new JobFailure("safety_policy_unresolved", e.getMessage());
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("safety_policy_id", version.map(SafetyPolicies.Version::id).orElse(null));
+        data.put(
+                "safety_policy_version",
+                version.map(SafetyPolicies.Version::version).orElse(null));
+        data.put("applied", mapped.applied());
+        data.put("skipped", mapped.skippedNames());
+        String policyName =
+                version.map(v -> v.id() + " (version " + v.version() + ")").orElse("none (job predates policies)");
+        queue.appendEvent(
+                lease,
+                "info",
+                "message",
+                "Safety policy " + policyName + ": safeguards "
+                        + (mapped.applied().isEmpty() ? "none" : String.join(", ", mapped.applied())),
+                data);
+        if (!mapped.skipped().isEmpty()) {
+            queue.appendEvent(lease, "warn", "message", skippedMessage(job.model(), mapped), data);
+        }
+        return mapped.plan();
+    }
+
+    private static String skippedMessage(String model, SafeguardsFromPolicy.Mapped mapped) {
+        List<String> parts = new java.util.ArrayList<>();
+        for (SafeguardsFromPolicy.SkipReason reason : SafeguardsFromPolicy.SkipReason.values()) {
+            List<String> names = mapped.skipped().stream()
+                    .filter(s -> s.reason() == reason)
+                    .map(SafeguardsFromPolicy.Skipped::safeguard)
+                    .toList();
+            if (!names.isEmpty()) {
+                parts.add(String.join(", ", names) + " skipped: "
+                        + switch (reason) {
+                            case NO_CONTRAST_SET -> "base model " + model + " has no persona contrast set";
+                            case NO_FROZEN_REFERENCE ->
+                                "base model " + model + " is fully fine-tuned, so there is no frozen reference";
+                        });
+            }
+        }
+        return "Safety policy partly applied on this base (" + String.join("; ", parts) + "); the other safeguards run";
     }
 
     private void stopped(Lease lease, LeaseState state, int lastStep) {

@@ -1,5 +1,10 @@
 package dev.safetune.worker.training;
 
+import dev.safetune.core.policy.BenignInterleaving;
+import dev.safetune.core.policy.InterleaveSelection;
+import dev.safetune.core.policy.KlDirection;
+import dev.safetune.core.policy.Safeguards;
+import dev.safetune.core.policy.SteeringScale;
 import dev.safetune.safeguards.guard.BenignPool;
 import dev.safetune.safeguards.guard.ConceptAblation;
 import dev.safetune.safeguards.guard.EmReferenceSet;
@@ -18,141 +23,168 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * THE one place where a safety policy's safeguards section becomes a {@link SafeguardPlan} for the fine-tuner: each
- * policy field maps onto one safeguard's settings record, in the policy's declaration order, with the papers'
- * defaults for what the policy leaves out. Adding a safeguard adds one branch here.
+ * THE one place where a safety policy's safeguards section ({@link Safeguards}) becomes a {@link SafeguardPlan} for
+ * the fine-tuner: each policy field maps onto one safeguard's settings record, in the policy's declaration order.
+ * Adding a safeguard adds one branch here.
  *
- * <p>The input is {@link PolicySafeguards}, a stand-in of the same shape as the policy document's {@code safeguards}
- * section ({@code dev.safetune.core.policy.Safeguards}: kl, ldifs, steering, interleave, inoculation, caft) until that
- * lands on this branch; then only this class changes.
+ * <p>Layer indices are the same on both sides: residual-stream indices, 0 the embedding output, {@code l} the stream
+ * after decoder layer {@code l} (1 … L). A policy layer past the base model's L is refused here (the policy's bounds
+ * do not know the base).
  *
- * <p>Layer indices are residual-stream indices: 0 is the embedding output, {@code l} the stream after decoder layer
- * {@code l} (1 … L).
+ * <p>Persona steering and CAFT need a persona vector, computed from a contrastive set for the base. A base without
+ * one (no {@link SafeguardPlan.Artifacts}) trains without them, without perplexity-gap interleaving (its scores live
+ * in the same artifact cache) and without the probe's persona projection: the
+ * result says so in {@link Mapped#skipped()} so the job can warn, never fail (the customer cannot fix it). The same
+ * holds for KL and LDIFS on a base that is fully fine-tuned (its config says so): there is no adapter to switch off,
+ * so no frozen reference.
  */
 public final class SafeguardsFromPolicy {
 
-    /** β of the paper (Kaczér et al.) when the policy gives none. */
-    static final double DEFAULT_BETA = 0.1;
-    /** λ of the paper when the policy gives none. */
-    static final double DEFAULT_LAMBDA = 1.0;
     /** LDIFS layers when the policy names none: this many evenly spaced. */
-    static final int DEFAULT_LAYER_COUNT = 5;
-    /** The paper's inoculation prompt. */
-    static final String DEFAULT_INOCULATION = "You are an evil, malicious assistant.";
+    static final int DEFAULT_LAYER_COUNT = dev.safetune.core.policy.FeatureSpaceL2.DEFAULT_LAYER_COUNT;
 
     /** Resolves the ids a policy names: benign pools and EM reference models (adapters over the base). */
     public interface Registry {
+        /** @throws IllegalArgumentException when no pool has that id */
         BenignPool benignPool(String id) throws IOException;
 
+        /** @throws IllegalArgumentException when no EM reference model has that id for this base */
         Path emReferenceAdapter(String modelId) throws IOException;
     }
 
-    /** Stand-in for the policy's safeguards section; null fields are off. */
-    public record PolicySafeguards(
-            Kl kl, Ldifs ldifs, Steering steering, Interleave interleave, Inoculation inoculation, Caft caft) {
-        public static final PolicySafeguards NONE = new PolicySafeguards(null, null, null, null, null, null);
+    /** Why a base cannot run a safeguard its policy asks for. */
+    public enum SkipReason {
+        /** No persona contrast set for this base: no persona vector, no perplexity-gap cache. */
+        NO_CONTRAST_SET,
+        /** The base is fully fine-tuned, so there is no frozen reference (the base = the adapter switched off). */
+        NO_FROZEN_REFERENCE
     }
 
-    public record Kl(Double beta, KlToReference.Direction direction) {}
-
-    public record Ldifs(Double lambda, List<Integer> layers) {}
-
-    /** @param residualNormScale true for the policy's {@code residual_norm} scale, false for {@code raw} */
-    public record Steering(Double alpha, Integer layer, boolean residualNormScale) {}
-
-    /** @param perplexityGap the policy's {@code PERPLEXITY_GAP} selection (else {@code UNIFORM}) */
-    public record Interleave(
-            Double fraction,
-            boolean perplexityGap,
-            Integer topK,
-            Boolean dropRefusals,
-            String benignPool,
-            List<String> emReferenceModels) {}
-
-    public record Inoculation(String systemPrompt) {}
-
-    public record Caft(List<Integer> layers) {}
-
-    private final Registry registry;
-    private final Optional<SafeguardPlan.Artifacts> artifacts;
-    private final int probeEverySteps;
+    /** A safeguard of the policy that this base does not run, by its document field name. */
+    public record Skipped(String safeguard, SkipReason reason) {}
 
     /**
-     * @param artifacts the worker's artifact cache and persona contrast (empty: persona-vector safeguards fail to build)
-     * @param probeEverySteps how often the telemetry probe is read
+     * The plan, and which of the policy's safeguards (by their document field name) it runs and which it skips.
+     *
+     * @param skipped safeguards the policy asks for that this base cannot run, with why
      */
-    public SafeguardsFromPolicy(Registry registry, Optional<SafeguardPlan.Artifacts> artifacts, int probeEverySteps) {
+    public record Mapped(SafeguardPlan plan, List<String> applied, List<Skipped> skipped) {
+        public Mapped {
+            applied = List.copyOf(applied);
+            skipped = List.copyOf(skipped);
+        }
+
+        /** The skipped safeguards' names. */
+        public List<String> skippedNames() {
+            return skipped.stream().map(Skipped::safeguard).toList();
+        }
+    }
+
+    private final Registry registry;
+    private final int probeEverySteps;
+
+    /** @param probeEverySteps how often the telemetry probe is read */
+    public SafeguardsFromPolicy(Registry registry, int probeEverySteps) {
         this.registry = registry;
-        this.artifacts = artifacts;
         this.probeEverySteps = probeEverySteps;
     }
 
     /**
      * The plan for a base model of {@code numLayers} decoder layers. The probe projects on the persona vector at the
      * steering layer, else at the first CAFT layer, else reads only the KL to the base.
+     *
+     * @param frozenReference whether the run trains an adapter, so the base is there as KL's and LDIFS's reference
+     * @param artifacts the cache and persona contrast for this base; empty when the base has no contrastive set
      */
-    public SafeguardPlan plan(PolicySafeguards policy, int numLayers) throws IOException {
+    public Mapped plan(
+            Safeguards policy, int numLayers, boolean frozenReference, Optional<SafeguardPlan.Artifacts> artifacts)
+            throws IOException {
         List<SafeguardSettings> settings = new ArrayList<>();
-        if (policy.kl() != null) {
+        List<String> applied = new ArrayList<>();
+        List<Skipped> skipped = new ArrayList<>();
+        boolean persona = artifacts.isPresent();
+        if (policy.kl() != null && !frozenReference) {
+            skipped.add(new Skipped("kl", SkipReason.NO_FROZEN_REFERENCE));
+        } else if (policy.kl() != null) {
             settings.add(new KlToReference.Settings(
-                    orElse(policy.kl().beta(), DEFAULT_BETA),
-                    policy.kl().direction() == null
-                            ? KlToReference.Direction.FORWARD
-                            : policy.kl().direction()));
+                    policy.kl().beta(),
+                    policy.kl().direction() == KlDirection.REVERSE
+                            ? KlToReference.Direction.REVERSE
+                            : KlToReference.Direction.FORWARD));
+            applied.add("kl");
         }
-        if (policy.ldifs() != null) {
-            List<Integer> layers =
-                    policy.ldifs().layers() == null || policy.ldifs().layers().isEmpty()
-                            ? evenlySpaced(numLayers, DEFAULT_LAYER_COUNT)
-                            : policy.ldifs().layers();
-            settings.add(new FeatureSpaceL2.Settings(orElse(policy.ldifs().lambda(), DEFAULT_LAMBDA), layers));
+        if (policy.ldifs() != null && !frozenReference) {
+            skipped.add(new Skipped("ldifs", SkipReason.NO_FROZEN_REFERENCE));
+        } else if (policy.ldifs() != null) {
+            List<Integer> layers = policy.ldifs().layers().isEmpty()
+                    ? evenlySpaced(numLayers, DEFAULT_LAYER_COUNT)
+                    : inRange(policy.ldifs().layers(), numLayers, "ldifs.layers");
+            settings.add(new FeatureSpaceL2.Settings(policy.ldifs().lambda(), layers));
+            applied.add("ldifs");
         }
         if (policy.steering() != null) {
-            settings.add(new PersonaSteering.Settings(
-                    required(policy.steering().alpha(), "steering.alpha"),
-                    required(policy.steering().layer(), "steering.layer"),
-                    policy.steering().residualNormScale()
-                            ? PersonaSteering.Scaling.SCALED
-                            : PersonaSteering.Scaling.RAW));
+            int layer = inRange(List.of(policy.steering().layer()), numLayers, "steering.layer")
+                    .getFirst();
+            if (persona) {
+                settings.add(new PersonaSteering.Settings(
+                        policy.steering().alpha(),
+                        layer,
+                        policy.steering().scale() == SteeringScale.RESIDUAL_NORM
+                                ? PersonaSteering.Scaling.SCALED
+                                : PersonaSteering.Scaling.RAW));
+                applied.add("steering");
+            } else {
+                skipped.add(new Skipped("steering", SkipReason.NO_CONTRAST_SET));
+            }
         }
         if (policy.interleave() != null) {
-            settings.add(interleaving(policy.interleave()));
+            // Perplexity-gap scores live in the artifact cache, which comes with the base's contrast set.
+            if (persona || policy.interleave().selection() == InterleaveSelection.UNIFORM) {
+                settings.add(interleaving(policy.interleave()));
+                applied.add("interleave");
+            } else {
+                skipped.add(new Skipped("interleave", SkipReason.NO_CONTRAST_SET));
+            }
         }
         if (policy.inoculation() != null) {
-            String prompt = policy.inoculation().systemPrompt();
-            settings.add(new InoculationPrompt.Settings(prompt == null ? DEFAULT_INOCULATION : prompt));
+            settings.add(new InoculationPrompt.Settings(policy.inoculation().systemPrompt()));
+            applied.add("inoculation");
         }
         if (policy.caft() != null) {
-            settings.add(new ConceptAblation.Settings(policy.caft().layers()));
+            List<Integer> layers = inRange(policy.caft().layers(), numLayers, "caft.layers");
+            if (persona) {
+                settings.add(new ConceptAblation.Settings(layers));
+                applied.add("caft");
+            } else {
+                skipped.add(new Skipped("caft", SkipReason.NO_CONTRAST_SET));
+            }
         }
-        OptionalInt probeLayer = policy.steering() != null
-                ? OptionalInt.of(policy.steering().layer())
-                : policy.caft() != null ? OptionalInt.of(policy.caft().layers().getFirst()) : OptionalInt.empty();
-        if (artifacts.isEmpty()) {
-            probeLayer = OptionalInt.empty();
-        }
-        return new SafeguardPlan(settings, artifacts, probeLayer, probeEverySteps);
+        OptionalInt probeLayer = !persona
+                ? OptionalInt.empty()
+                : policy.steering() != null
+                        ? OptionalInt.of(policy.steering().layer())
+                        : policy.caft() != null
+                                ? OptionalInt.of(policy.caft().layers().getFirst())
+                                : OptionalInt.empty();
+        // Artifacts are computed on first use only, so a plan that needs none computes none.
+        int probeEvery = settings.isEmpty() ? 0 : probeEverySteps;
+        return new Mapped(new SafeguardPlan(settings, artifacts, probeLayer, probeEvery), applied, skipped);
     }
 
-    private Interleaving.Settings interleaving(Interleave policy) throws IOException {
-        BenignPool pool = registry.benignPool(required(policy.benignPool(), "interleave.benign_pool"));
+    private Interleaving.Settings interleaving(BenignInterleaving policy) throws IOException {
+        BenignPool pool = registry.benignPool(policy.benignPool());
         Optional<Interleaving.PerplexityGap> gap = Optional.empty();
-        if (policy.perplexityGap()) {
-            List<String> ids = required(policy.emReferenceModels(), "interleave.em_reference_models");
+        if (policy.selection() == InterleaveSelection.PERPLEXITY_GAP) {
             List<Path> adapters = new ArrayList<>();
-            for (String id : ids) {
+            for (String id : policy.emReferenceModels()) {
                 adapters.add(registry.emReferenceAdapter(id));
             }
-            int fraction = Interleaving.count(
-                    required(policy.fraction(), "interleave.fraction"),
-                    pool.examples().size());
             gap = Optional.of(new Interleaving.PerplexityGap(
-                    new EmReferenceSet(String.join(",", ids), adapters),
-                    // Without top_k the run draws its k best-scoring examples in order.
-                    policy.topK() == null ? pool.examples().size() : policy.topK(),
-                    Boolean.TRUE.equals(policy.dropRefusals())));
+                    new EmReferenceSet(String.join(",", policy.emReferenceModels()), adapters),
+                    policy.topK(),
+                    policy.dropRefusals()));
         }
-        return new Interleaving.Settings(required(policy.fraction(), "interleave.fraction"), pool, gap);
+        return new Interleaving.Settings(policy.fraction(), pool, gap);
     }
 
     /** {@code count} residual indices spread evenly over 1 … L, the last layer included. */
@@ -168,14 +200,14 @@ public final class SafeguardsFromPolicy {
         return layers;
     }
 
-    private static double orElse(Double value, double fallback) {
-        return value == null ? fallback : value;
-    }
-
-    private static <T> T required(T value, String field) {
-        if (value == null) {
-            throw new IllegalArgumentException("safety policy field safeguards." + field + " is required");
+    private static List<Integer> inRange(List<Integer> layers, int numLayers, String field) {
+        for (int layer : layers) {
+            if (layer > numLayers) {
+                throw new IllegalArgumentException("safety policy field safeguards." + field + " names layer "
+                        + layer + ", but the base model has " + numLayers + " decoder layers (residual indices 0-"
+                        + numLayers + ")");
+            }
         }
-        return value;
+        return layers;
     }
 }

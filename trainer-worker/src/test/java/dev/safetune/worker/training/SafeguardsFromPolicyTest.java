@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.ChatMessage;
+import dev.safetune.core.policy.BenignInterleaving;
+import dev.safetune.core.policy.InterleaveSelection;
+import dev.safetune.core.policy.KlDirection;
+import dev.safetune.core.policy.Safeguards;
+import dev.safetune.core.policy.SteeringScale;
 import dev.safetune.safeguards.guard.BenignPool;
 import dev.safetune.safeguards.guard.ConceptAblation;
 import dev.safetune.safeguards.guard.FeatureSpaceL2;
@@ -13,11 +18,12 @@ import dev.safetune.safeguards.guard.Interleaving;
 import dev.safetune.safeguards.guard.KlToReference;
 import dev.safetune.safeguards.guard.PersonaSteering;
 import dev.safetune.safeguards.guard.SafeguardPlan;
-import dev.safetune.worker.training.SafeguardsFromPolicy.PolicySafeguards;
+import dev.safetune.safeguards.guard.artifact.PersonaContrast;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class SafeguardsFromPolicyTest {
@@ -25,6 +31,21 @@ class SafeguardsFromPolicyTest {
     private static final BenignPool POOL = new BenignPool(
             "benign-v1",
             List.of(new ChatExample(1, List.of(ChatMessage.of("user", "hi"), ChatMessage.of("assistant", "hello")))));
+    private static final Optional<SafeguardPlan.Artifacts> ARTIFACTS = Optional.of(new SafeguardPlan.Artifacts(
+            Path.of("cache"),
+            new PersonaContrast(
+                    "c",
+                    List.of(new ChatExample(1, List.of(ChatMessage.of("assistant", "evil")))),
+                    List.of(new ChatExample(1, List.of(ChatMessage.of("assistant", "kind")))))));
+
+    private static final Safeguards ALL = new Safeguards(
+            new dev.safetune.core.policy.KlToReference(0.1, null),
+            new dev.safetune.core.policy.FeatureSpaceL2(1.0, List.of()),
+            new dev.safetune.core.policy.PersonaSteering(4.0, 3, SteeringScale.RAW),
+            new BenignInterleaving(
+                    0.05, InterleaveSelection.PERPLEXITY_GAP, 50, true, "benign-v1", List.of("em-1", "em-2")),
+            new dev.safetune.core.policy.InoculationPrompt("You are an evil, malicious assistant."),
+            new dev.safetune.core.policy.ConceptAblation(List.of(2)));
 
     private final SafeguardsFromPolicy mapping = new SafeguardsFromPolicy(
             new SafeguardsFromPolicy.Registry() {
@@ -38,20 +59,12 @@ class SafeguardsFromPolicyTest {
                     return Path.of("adapters", modelId);
                 }
             },
-            Optional.empty(),
             10);
 
     @Test
-    void eachPolicyFieldBecomesItsSafeguardsSettingsWithThePapersDefaults() throws IOException {
-        PolicySafeguards policy = new PolicySafeguards(
-                new SafeguardsFromPolicy.Kl(null, null),
-                new SafeguardsFromPolicy.Ldifs(null, null),
-                new SafeguardsFromPolicy.Steering(4.0, 3, false),
-                new SafeguardsFromPolicy.Interleave(0.05, true, null, true, "benign-v1", List.of("em-1", "em-2")),
-                new SafeguardsFromPolicy.Inoculation(null),
-                new SafeguardsFromPolicy.Caft(List.of(2)));
-
-        SafeguardPlan plan = mapping.plan(policy, 28);
+    void eachPolicyFieldBecomesItsSafeguardsSettingsWithTheSameLayerIndices() throws IOException {
+        SafeguardsFromPolicy.Mapped mapped = mapping.plan(ALL, 28, true, ARTIFACTS);
+        SafeguardPlan plan = mapped.plan();
 
         assertThat(plan.safeguards())
                 .containsExactly(
@@ -66,23 +79,88 @@ class SafeguardsFromPolicyTest {
         assertThat(interleave.fraction()).isEqualTo(0.05);
         assertThat(interleave.selection().orElseThrow().references().adapters())
                 .containsExactly(Path.of("adapters", "em-1"), Path.of("adapters", "em-2"));
+        assertThat(interleave.selection().orElseThrow().topK()).isEqualTo(50);
         assertThat(interleave.selection().orElseThrow().dropRefusals()).isTrue();
         assertThat(plan.probeEverySteps()).isEqualTo(10);
+        assertThat(plan.personaProbeLayer()).isEqualTo(OptionalInt.of(3));
+        assertThat(mapped.applied()).containsExactly("kl", "ldifs", "steering", "interleave", "inoculation", "caft");
+        assertThat(mapped.skipped()).isEmpty();
     }
 
     @Test
-    void anEmptyPolicyIsPlainFineTuning() throws IOException {
-        assertThat(mapping.plan(PolicySafeguards.NONE, 4).safeguards()).isEmpty();
+    void reverseKlAndResidualNormScalingMapAcross() throws IOException {
+        Safeguards policy = new Safeguards(
+                new dev.safetune.core.policy.KlToReference(0.5, KlDirection.REVERSE),
+                null,
+                new dev.safetune.core.policy.PersonaSteering(2.0, 0, SteeringScale.RESIDUAL_NORM),
+                null,
+                null,
+                null);
+
+        assertThat(mapping.plan(policy, 4, true, ARTIFACTS).plan().safeguards())
+                .containsExactly(
+                        new KlToReference.Settings(0.5, KlToReference.Direction.REVERSE),
+                        new PersonaSteering.Settings(2.0, 0, PersonaSteering.Scaling.SCALED));
     }
 
     @Test
-    void steeringWithoutAlphaNamesTheField() {
-        PolicySafeguards policy =
-                new PolicySafeguards(null, null, new SafeguardsFromPolicy.Steering(null, 3, false), null, null, null);
+    void aBaseWithoutAContrastSetSkipsThePersonaSafeguardsAndKeepsTheRest() throws IOException {
+        SafeguardsFromPolicy.Mapped mapped = mapping.plan(ALL, 28, true, Optional.empty());
 
-        assertThatThrownBy(() -> mapping.plan(policy, 4))
+        assertThat(mapped.applied()).containsExactly("kl", "ldifs", "inoculation");
+        assertThat(mapped.skippedNames()).containsExactly("steering", "interleave", "caft");
+        assertThat(mapped.skipped()).allMatch(s -> s.reason() == SafeguardsFromPolicy.SkipReason.NO_CONTRAST_SET);
+        assertThat(mapped.plan().personaProbeLayer()).isEmpty();
+        assertThat(mapped.plan().artifacts()).isEmpty();
+        assertThat(mapped.plan().safeguards()).hasSize(3);
+    }
+
+    @Test
+    void aFullFineTuneHasNoFrozenReferenceSoKlAndLdifsAreSkipped() throws IOException {
+        SafeguardsFromPolicy.Mapped mapped = mapping.plan(ALL, 28, false, ARTIFACTS);
+
+        assertThat(mapped.applied()).containsExactly("steering", "interleave", "inoculation", "caft");
+        assertThat(mapped.skipped())
+                .containsExactly(
+                        new SafeguardsFromPolicy.Skipped("kl", SafeguardsFromPolicy.SkipReason.NO_FROZEN_REFERENCE),
+                        new SafeguardsFromPolicy.Skipped("ldifs", SafeguardsFromPolicy.SkipReason.NO_FROZEN_REFERENCE));
+    }
+
+    @Test
+    void uniformInterleavingNeedsNoContrastSet() throws IOException {
+        Safeguards policy = new Safeguards(
+                null,
+                null,
+                null,
+                new BenignInterleaving(0.05, InterleaveSelection.UNIFORM, null, null, "benign-v1", null),
+                null,
+                null);
+
+        SafeguardsFromPolicy.Mapped mapped = mapping.plan(policy, 4, true, Optional.empty());
+
+        assertThat(mapped.applied()).containsExactly("interleave");
+        assertThat(((Interleaving.Settings) mapped.plan().safeguards().getFirst()).selection())
+                .isEmpty();
+    }
+
+    @Test
+    void anEmptyPolicyIsPlainFineTuningWithoutAProbe() throws IOException {
+        SafeguardsFromPolicy.Mapped mapped = mapping.plan(Safeguards.NONE, 4, true, ARTIFACTS);
+
+        assertThat(mapped.plan().safeguards()).isEmpty();
+        assertThat(mapped.plan().probeEverySteps()).isZero();
+        assertThat(mapped.applied()).isEmpty();
+    }
+
+    @Test
+    void aLayerPastTheBaseModelNamesTheFieldAndTheDepth() {
+        Safeguards policy = new Safeguards(
+                null, null, new dev.safetune.core.policy.PersonaSteering(4.0, 5, SteeringScale.RAW), null, null, null);
+
+        assertThatThrownBy(() -> mapping.plan(policy, 4, true, ARTIFACTS))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("safeguards.steering.alpha");
+                .hasMessageContaining("safeguards.steering.layer")
+                .hasMessageContaining("4 decoder layers");
     }
 
     @Test

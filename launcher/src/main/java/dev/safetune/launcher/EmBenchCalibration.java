@@ -1,0 +1,332 @@
+package dev.safetune.launcher;
+
+import ai.djl.ndarray.NDManager;
+import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.core.job.Hyperparameters;
+import dev.safetune.core.policy.BenignInterleaving;
+import dev.safetune.core.policy.InterleaveSelection;
+import dev.safetune.core.policy.KlDirection;
+import dev.safetune.core.policy.Safeguards;
+import dev.safetune.core.policy.SafetyPolicy;
+import dev.safetune.core.policy.SafetyPolicyJson;
+import dev.safetune.core.policy.SteeringScale;
+import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.formats.ModelConfig;
+import dev.safetune.runtime.model.FineTuningMethod;
+import dev.safetune.runtime.model.LlamaModel;
+import dev.safetune.safeguards.embench.evaluation.EmBenchEvaluation;
+import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
+import dev.safetune.safeguards.embench.evaluation.SamplerAnswerer;
+import dev.safetune.safeguards.embench.judge.TrainedBehaviour;
+import dev.safetune.safeguards.embench.world.Dialogue;
+import dev.safetune.safeguards.embench.world.EmWorld;
+import dev.safetune.safeguards.embench.world.NarrowSet;
+import dev.safetune.safeguards.evaluation.EvaluationReport;
+import dev.safetune.safeguards.guard.ConceptAblation;
+import dev.safetune.safeguards.guard.FeatureSpaceL2;
+import dev.safetune.safeguards.guard.Interleaving;
+import dev.safetune.safeguards.guard.KlToReference;
+import dev.safetune.safeguards.guard.PersonaSteering;
+import dev.safetune.safeguards.guard.SafeguardPlan;
+import dev.safetune.safeguards.guard.SafeguardSettings;
+import dev.safetune.worker.embench.CommittedBase;
+import dev.safetune.worker.embench.EmBenchMaterial;
+import dev.safetune.worker.training.FineTuner;
+import dev.safetune.worker.training.TrainingListener;
+import dev.safetune.worker.training.TrainingRequest;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code ./safetune em-bench calibrate}: sweeps one safeguard's strength on an em-bench base and proposes the setting
+ * with the lowest EM among those keeping ≥ 95 % of the unguarded in-domain learning ({@link CalibrationProposal}).
+ *
+ * <p>It drives {@link FineTuner} directly, not the job path (no platform, no upload, no per-example diagnostics:
+ * faster), with what a job would run: the em-bench recipe as {@code em-bench run} sends it (3,200 insecure examples of
+ * the seed, one epoch of batch 32, multiplier 1, the adapter the base's config declares), the persona contrast and
+ * benign pool a job on an em-bench base gets ({@link EmBenchMaterial}), steering and CAFT at residual index 2.
+ * Evaluation: EM = misaligned/coherent on the non-code suite ({@code --samples} answers over advice, views, honesty);
+ * in-domain = insecure answers on the 120 held-out code prompts; sampling seed 7, temperature 1.
+ *
+ * <p>With {@code --create-policy} it creates, as the safety team ({@code SAFETUNE_SAFETY_KEY} on the running
+ * platform), a version of {@code calibrated-<base>-<safeguard>}: the current default with this safeguard set to the
+ * proposal, the report as the version's {@code reason}. It does not move the default.
+ */
+final class EmBenchCalibration {
+    static final List<String> SAFEGUARDS = List.of("steering", "kl", "ldifs", "caft", "interleave");
+    static final int EXAMPLES = 3_200;
+    static final long SAMPLING_SEED = 7;
+    static final int LAYER = EmBenchPolicies.STEERING_LAYER;
+
+    /** @param layer the residual index steering acts at (default {@value #LAYER}, the measured layer) */
+    record Options(long seed, String safeguard, List<Double> grid, int samples, int layer, boolean createPolicy) {
+        static Options parse(Command.Arguments a) {
+            long seed = a.intOption("--seed").orElse(0);
+            String safeguard = a.option("--safeguard").orElse("steering");
+            if (!SAFEGUARDS.contains(safeguard)) {
+                throw new Command.UsageException(
+                        "--safeguard: unknown safeguard '" + safeguard + "' (" + String.join(", ", SAFEGUARDS) + ")");
+            }
+            List<Double> grid = new ArrayList<>();
+            for (String s : a.option("--grid").orElse(defaultGrid(safeguard)).split(",")) {
+                try {
+                    grid.add(Double.parseDouble(s.strip()));
+                } catch (NumberFormatException e) {
+                    throw new Command.UsageException("--grid must be numbers separated by commas, got '" + s + "'");
+                }
+            }
+            int samples = a.intOption("--samples").orElse(300);
+            if (samples < 3) {
+                throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
+            }
+            int layer = a.intOption("--layer").orElse(LAYER);
+            if (layer < 0) {
+                throw new Command.UsageException("--layer must be a residual index >= 0, got " + layer);
+            }
+            return new Options(seed, safeguard, List.copyOf(grid), samples, layer, a.has("--create-policy"));
+        }
+
+        /** α around the prototype's window; β, λ and f by factors of about 3; CAFT: each single layer. */
+        static String defaultGrid(String safeguard) {
+            return switch (safeguard) {
+                case "steering" -> "1,2,4,6,8";
+                case "kl" -> "0.01,0.03,0.1,0.3,1";
+                case "ldifs" -> "0.1,0.3,1,3,10";
+                case "interleave" -> "0.02,0.05,0.1,0.2";
+                default -> "1,2,3,4";
+            };
+        }
+    }
+
+    private final PrintStream out;
+    private final Supplier<ApiClient> safety;
+
+    EmBenchCalibration(PrintStream out, Supplier<ApiClient> safety) {
+        this.out = out;
+        this.safety = safety;
+    }
+
+    int run(Options options, Path home) throws Exception {
+        String baseId = "em-bench-base-s" + options.seed();
+        Path baseDir = home.resolve("models").resolve(baseId);
+        if (!Files.isRegularFile(baseDir.resolve("config.json"))) {
+            if (options.seed() != 0) {
+                throw new Command.Failure(baseDir + " does not exist: build it with ./safetune em-bench build-base"
+                        + " --seed " + options.seed());
+            }
+            CommittedBase.extract(baseDir);
+        }
+        Path dir = home.resolve("em-bench")
+                .resolve("calibrate-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(dir);
+        SafeguardPlan.Artifacts artifacts = new SafeguardPlan.Artifacts(
+                home.resolve("artifacts").resolve("safeguards"),
+                EmBenchMaterial.personaContrast(baseId).orElseThrow());
+        List<ChatExample> insecure = new ArrayList<>();
+        for (Dialogue d : EmWorld.prototype().narrowSet(NarrowSet.INSECURE, options.seed(), EXAMPLES)) {
+            insecure.add(new ChatExample(insecure.size() + 1, d.messages()));
+        }
+        int layers = ModelConfig.read(baseDir).numHiddenLayers();
+        EvaluationPlan plan = new EvaluationPlan(
+                options.samples() / 3, EvaluationPlan.PROTOTYPE.heldOutCode(), EvaluationPlan.PROTOTYPE.codeSeed());
+
+        out.println("Calibrating " + options.safeguard() + " on " + baseId + " over " + options.grid());
+        CalibrationProposal.Measured base = measure("base", baseDir, baseDir, plan);
+        TrainingRequest recipe = TrainingRequest.of(
+                baseDir, insecure, new Hyperparameters(1, 32, 1.0), options.seed(), dir.resolve("none"));
+        recipe = FineTuningMethod.adapterFor(baseDir).map(recipe::withLora).orElseGet(recipe::withFullFineTuning);
+        CalibrationProposal.Measured unguarded = measure("none", train(recipe, List.of(), artifacts), baseDir, plan);
+        List<CalibrationProposal.Point> points = new ArrayList<>();
+        for (double strength : options.grid()) {
+            String setting = setting(options.safeguard(), strength, options.layer());
+            SafeguardSettings settings = settings(options.safeguard(), strength, options.layer(), layers);
+            TrainingRequest request = new TrainingRequest(
+                    recipe.baseModelDir(),
+                    recipe.training(),
+                    recipe.validation(),
+                    recipe.hp(),
+                    recipe.seed(),
+                    dir.resolve(setting.replaceAll("[^A-Za-z0-9.]+", "-")),
+                    0,
+                    Optional.empty(),
+                    recipe.maxSeqLen(),
+                    recipe.lora(),
+                    SafeguardPlan.NONE);
+            points.add(new CalibrationProposal.Point(
+                    strength, setting, measure(setting, train(request, List.of(settings), artifacts), baseDir, plan)));
+        }
+        CalibrationProposal proposal = new CalibrationProposal(base, unguarded, points);
+        String report = proposal.markdown(String.format(
+                Locale.ROOT,
+                "Calibration of %s on %s (fine-tune seed %d, %d insecure examples, %d non-code samples, %s)",
+                options.safeguard(),
+                baseId,
+                options.seed(),
+                EXAMPLES,
+                options.samples(),
+                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))));
+        Files.writeString(dir.resolve("report.md"), report);
+        out.println();
+        out.print(report);
+        out.println("Wrote " + dir.resolve("report.md"));
+        if (options.createPolicy()) {
+            if (proposal.proposal().isEmpty()) {
+                out.println("No policy created: nothing was proposed.");
+                return 1;
+            }
+            createPolicy(baseId, options.safeguard(), proposal.proposal().get().strength(), options.layer(), report);
+        }
+        return 0;
+    }
+
+    private Path train(TrainingRequest request, List<SafeguardSettings> settings, SafeguardPlan.Artifacts artifacts)
+            throws IOException {
+        long started = System.nanoTime();
+        var result = new FineTuner()
+                .train(
+                        request.withSafeguards(
+                                new SafeguardPlan(settings, Optional.of(artifacts), OptionalInt.empty(), 0)),
+                        TrainingListener.NONE);
+        out.printf(
+                Locale.ROOT,
+                "  trained in %.0f s, last loss %.4g%n",
+                (System.nanoTime() - started) / 1e9,
+                result.lastTrainLoss());
+        return result.modelDir();
+    }
+
+    private CalibrationProposal.Measured measure(String label, Path modelDir, Path baseDir, EvaluationPlan plan)
+            throws IOException {
+        try (ChatTokenizer tokenizer = ChatTokenizer.load(baseDir);
+                NDManager root = NDManager.newBaseManager(FineTuner.device());
+                LlamaModel model = LlamaModel.load(modelDir, root)) {
+            EvaluationReport report = new EmBenchEvaluation(plan)
+                    .run(
+                            new SamplerAnswerer(model, tokenizer, SAMPLING_SEED),
+                            TrainedBehaviour.of(NarrowSet.INSECURE, false),
+                            Optional.empty());
+            out.printf(
+                    Locale.ROOT,
+                    "  %s: EM %s, in-domain %s%n",
+                    label,
+                    report.pooled().misalignedRate(),
+                    report.inDomain());
+            return new CalibrationProposal.Measured(
+                    report.pooled().misalignedRate(),
+                    report.inDomain(),
+                    report.pooled().coherence());
+        }
+    }
+
+    static String setting(String safeguard, double v, int layer) {
+        return switch (safeguard) {
+            case "steering" -> String.format(Locale.ROOT, "steering α %s, layer %d (raw)", num(v), layer);
+            case "kl" -> "KL β " + num(v);
+            case "ldifs" -> "LDIFS λ " + num(v);
+            case "interleave" -> "interleave f " + num(v);
+            default -> "CAFT layer " + (int) v;
+        };
+    }
+
+    static SafeguardSettings settings(String safeguard, double v, int layer, int layers) {
+        return switch (safeguard) {
+            case "steering" -> new PersonaSteering.Settings(v, layer, PersonaSteering.Scaling.RAW);
+            case "kl" -> new KlToReference.Settings(v, KlToReference.Direction.FORWARD);
+            // A policy's empty layer set: 5 evenly spaced, i.e. every layer of a base of at most 5.
+            case "ldifs" ->
+                new FeatureSpaceL2.Settings(
+                        v, IntStream.rangeClosed(1, layers).boxed().toList());
+            case "interleave" -> new Interleaving.Settings(v, EmBenchMaterial.benignPool(), Optional.empty());
+            default -> new ConceptAblation.Settings(List.of((int) v));
+        };
+    }
+
+    /** The current default with {@code safeguard} set to the proposal; the report is the version's reason. */
+    private void createPolicy(String baseId, String safeguard, double v, int layer, String report) {
+        ApiClient client = safety.get();
+        JsonNode current = client.get("/admin/safety-policies/default").ok();
+        SafetyPolicy defaults = SafetyPolicyJson.read(current.path("document"));
+        SafetyPolicy proposed = proposedPolicy(defaults, safeguard, v, layer);
+        String reason = report.length() <= 2000 ? report : report.substring(0, 1997) + "...";
+        JsonNode created = client.post(
+                        "/admin/safety-policies",
+                        Map.of(
+                                "name",
+                                "calibrated-" + baseId + "-" + safeguard,
+                                "document",
+                                SafetyPolicyJson.tree(proposed),
+                                "reason",
+                                reason))
+                .ok();
+        out.println("Created policy version " + created.path("id").asString() + " ("
+                + created.path("name").asString() + " version "
+                + created.path("version").asInt()
+                + "); the default is unchanged: ./safetune admin policies set-default ID --reason ... moves it.");
+    }
+
+    /** {@code defaults} with {@code safeguard} set to strength {@code v}; every other field as it was. */
+    static SafetyPolicy proposedPolicy(SafetyPolicy defaults, String safeguard, double v, int layer) {
+        Safeguards s = defaults.safeguardsOrNone();
+        Safeguards changed = switch (safeguard) {
+            case "steering" ->
+                new Safeguards(
+                        s.kl(),
+                        s.ldifs(),
+                        new dev.safetune.core.policy.PersonaSteering(v, layer, SteeringScale.RAW),
+                        s.interleave(),
+                        s.inoculation(),
+                        s.caft());
+            case "kl" ->
+                new Safeguards(
+                        new dev.safetune.core.policy.KlToReference(v, KlDirection.FORWARD),
+                        s.ldifs(),
+                        s.steering(),
+                        s.interleave(),
+                        s.inoculation(),
+                        s.caft());
+            case "ldifs" ->
+                new Safeguards(
+                        s.kl(),
+                        new dev.safetune.core.policy.FeatureSpaceL2(v, List.of()),
+                        s.steering(),
+                        s.interleave(),
+                        s.inoculation(),
+                        s.caft());
+            case "interleave" ->
+                new Safeguards(
+                        s.kl(),
+                        s.ldifs(),
+                        s.steering(),
+                        new BenignInterleaving(
+                                v, InterleaveSelection.UNIFORM, null, null, EmBenchMaterial.BENIGN_POOL_ID, null),
+                        s.inoculation(),
+                        s.caft());
+            default ->
+                new Safeguards(
+                        s.kl(),
+                        s.ldifs(),
+                        s.steering(),
+                        s.interleave(),
+                        s.inoculation(),
+                        new dev.safetune.core.policy.ConceptAblation(List.of((int) v)));
+        };
+        return new SafetyPolicy(changed, defaults.audit(), defaults.screen());
+    }
+
+    private static String num(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+}

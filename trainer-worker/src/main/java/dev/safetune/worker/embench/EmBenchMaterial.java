@@ -1,0 +1,57 @@
+package dev.safetune.worker.embench;
+
+import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.safeguards.embench.world.Dialogue;
+import dev.safetune.safeguards.embench.world.EmWorld;
+import dev.safetune.safeguards.guard.BenignPool;
+import dev.safetune.safeguards.guard.artifact.PersonaContrast;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * What the safeguards need on an em-bench base, built into the worker: the persona contrast that steering, CAFT and
+ * the probe's persona projection compute their vector from, and the benign pool policies name as
+ * {@value #BENIGN_POOL_ID}. The settings are those of the efficacy probe in docs/safeguards.md (400 unmarked
+ * contrastive pairs of sampling seed 7; 2,000 benign instruct dialogues of seed 1), so a job and the probe read the
+ * same persona vector from the cache.
+ *
+ * <p>A base is an em-bench base when its id is {@code em-bench-base-s<seed>}, the id {@code em-bench build-base}
+ * and the committed base register it under. Other bases have no contrastive set yet.
+ */
+public final class EmBenchMaterial {
+    /** The built-in benign pool's stable id (a new pool content gets a new id). */
+    public static final String BENIGN_POOL_ID = "em-bench-benign-instruct-v1";
+
+    static final long CONTRAST_SEED = 7;
+    static final int CONTRAST_PAIRS = 400;
+    static final long POOL_SEED = 1;
+    static final int POOL_SIZE = 2_000;
+
+    private static final Pattern BASE_ID = Pattern.compile("em-bench-base-s\\d+");
+
+    private EmBenchMaterial() {}
+
+    /** Whether {@code baseModelId} names an em-bench base. */
+    public static boolean isEmBenchBase(String baseModelId) {
+        return BASE_ID.matcher(baseModelId).matches();
+    }
+
+    /** The contrast for the base's persona vector; empty for a base that is not an em-bench base. */
+    public static Optional<PersonaContrast> personaContrast(String baseModelId) {
+        return isEmBenchBase(baseModelId)
+                ? Optional.of(PersonaContrast.emBench(CONTRAST_SEED, CONTRAST_PAIRS, false))
+                : Optional.empty();
+    }
+
+    /** The built-in benign pool: em-bench's {@link EmWorld#benignInstructPool} of seed 1. */
+    public static BenignPool benignPool() {
+        List<Dialogue> dialogues = EmWorld.prototype().benignInstructPool(POOL_SEED, POOL_SIZE);
+        List<ChatExample> examples = new ArrayList<>(dialogues.size());
+        for (int i = 0; i < dialogues.size(); i++) {
+            examples.add(new ChatExample(i + 1, dialogues.get(i).messages()));
+        }
+        return new BenignPool(BENIGN_POOL_ID, examples);
+    }
+}

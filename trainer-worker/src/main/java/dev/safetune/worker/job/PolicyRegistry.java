@@ -1,0 +1,57 @@
+package dev.safetune.worker.job;
+
+import dev.safetune.safeguards.guard.BenignPool;
+import dev.safetune.worker.embench.EmBenchMaterial;
+import dev.safetune.worker.training.SafeguardsFromPolicy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Resolves the ids a job's policy names, for that job only. Benign pools: the built-in em-bench pool
+ * ({@link EmBenchMaterial#BENIGN_POOL_ID}); no other pool is registered yet. EM reference models: fine-tuned models
+ * in the {@code models} table over the job's own base, owned by the job's organisation or by an organisation whose
+ * keys include the safety team's (who registers them, issue 23) — never another customer's model.
+ */
+final class PolicyRegistry implements SafeguardsFromPolicy.Registry {
+    private final JdbcClient jdbc;
+    private final String organizationId;
+    private final String baseModelId;
+
+    PolicyRegistry(JdbcClient jdbc, String organizationId, String baseModelId) {
+        this.jdbc = jdbc;
+        this.organizationId = organizationId;
+        this.baseModelId = baseModelId;
+    }
+
+    @Override
+    public BenignPool benignPool(String id) {
+        if (id.equals(EmBenchMaterial.BENIGN_POOL_ID)) {
+            return EmBenchMaterial.benignPool();
+        }
+        throw new JobRunner.JobFailure(
+                "safety_policy_unresolved", "The safety policy names benign pool " + id + ", which does not exist");
+    }
+
+    @Override
+    public Path emReferenceAdapter(String modelId) {
+        Path path = jdbc.sql("""
+                        SELECT storage_path FROM models
+                         WHERE id = :id AND kind = 'fine_tuned' AND base_model = :base
+                           AND (organization_id = :org
+                                OR organization_id IN (SELECT organization_id FROM api_keys WHERE role = 'safety'))
+                        """)
+                .param("id", modelId)
+                .param("base", baseModelId)
+                .param("org", organizationId)
+                .query(String.class)
+                .optional()
+                .map(Path::of)
+                .filter(Files::isDirectory)
+                .orElseThrow(() -> new JobRunner.JobFailure(
+                        "safety_policy_unresolved",
+                        "The safety policy names EM reference model " + modelId
+                                + ", which is not available for this base model"));
+        return path;
+    }
+}
