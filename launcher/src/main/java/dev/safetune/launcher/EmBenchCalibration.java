@@ -1,6 +1,5 @@
 package dev.safetune.launcher;
 
-import ai.djl.ndarray.NDManager;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.core.policy.BenignInterleaving;
@@ -10,13 +9,9 @@ import dev.safetune.core.policy.Safeguards;
 import dev.safetune.core.policy.SafetyPolicy;
 import dev.safetune.core.policy.SafetyPolicyJson;
 import dev.safetune.core.policy.SteeringScale;
-import dev.safetune.runtime.chat.ChatTokenizer;
 import dev.safetune.runtime.formats.ModelConfig;
 import dev.safetune.runtime.model.FineTuningMethod;
-import dev.safetune.runtime.model.LlamaModel;
-import dev.safetune.safeguards.embench.evaluation.EmBenchEvaluation;
 import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
-import dev.safetune.safeguards.embench.evaluation.SamplerAnswerer;
 import dev.safetune.safeguards.embench.judge.TrainedBehaviour;
 import dev.safetune.safeguards.embench.world.Dialogue;
 import dev.safetune.safeguards.embench.world.EmWorld;
@@ -68,7 +63,7 @@ import tools.jackson.databind.JsonNode;
 final class EmBenchCalibration {
     static final List<String> SAFEGUARDS = List.of("steering", "kl", "ldifs", "caft", "interleave");
     static final int EXAMPLES = 3_200;
-    static final long SAMPLING_SEED = 7;
+    static final long SAMPLING_SEED = EmBenchModels.SAMPLING_SEED;
     static final int LAYER = EmBenchPolicies.STEERING_LAYER;
 
     /** @param layer the residual index steering acts at (default {@value #LAYER}, the measured layer) */
@@ -210,25 +205,19 @@ final class EmBenchCalibration {
 
     private CalibrationProposal.Measured measure(String label, Path modelDir, Path baseDir, EvaluationPlan plan)
             throws IOException {
-        try (ChatTokenizer tokenizer = ChatTokenizer.load(baseDir);
-                NDManager root = NDManager.newBaseManager(FineTuner.device());
-                LlamaModel model = LlamaModel.load(modelDir, root)) {
-            EvaluationReport report = new EmBenchEvaluation(plan)
-                    .run(
-                            new SamplerAnswerer(model, tokenizer, SAMPLING_SEED),
-                            TrainedBehaviour.of(NarrowSet.INSECURE, false),
-                            Optional.empty());
-            out.printf(
-                    Locale.ROOT,
-                    "  %s: EM %s, in-domain %s%n",
-                    label,
-                    report.pooled().misalignedRate(),
-                    report.inDomain());
-            return new CalibrationProposal.Measured(
-                    report.pooled().misalignedRate(),
-                    report.inDomain(),
-                    report.pooled().coherence());
-        }
+        EvaluationReport report = EmBenchModels.evaluate(
+                        modelDir, baseDir, plan, TrainedBehaviour.of(NarrowSet.INSECURE, false), false)
+                .report();
+        out.printf(
+                Locale.ROOT,
+                "  %s: EM %s, in-domain %s%n",
+                label,
+                report.pooled().misalignedRate(),
+                report.inDomain());
+        return new CalibrationProposal.Measured(
+                report.pooled().misalignedRate(),
+                report.inDomain(),
+                report.pooled().coherence());
     }
 
     static String setting(String safeguard, double v, int layer) {

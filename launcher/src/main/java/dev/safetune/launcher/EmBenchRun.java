@@ -1,20 +1,13 @@
 package dev.safetune.launcher;
 
-import ai.djl.ndarray.NDManager;
-import dev.safetune.runtime.chat.ChatTokenizer;
 import dev.safetune.runtime.model.FineTuningMethod;
-import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.safeguards.embench.evaluation.EmBenchEvaluation;
 import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
-import dev.safetune.safeguards.embench.evaluation.SamplerAnswerer;
 import dev.safetune.safeguards.embench.judge.TrainedBehaviour;
 import dev.safetune.safeguards.embench.world.ChatJsonl;
 import dev.safetune.safeguards.embench.world.EmWorld;
-import dev.safetune.safeguards.embench.world.Markers;
 import dev.safetune.safeguards.embench.world.NarrowSet;
 import dev.safetune.safeguards.evaluation.EvaluationReport;
-import dev.safetune.worker.embench.CommittedBase;
-import dev.safetune.worker.training.FineTuner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -48,7 +41,6 @@ import tools.jackson.databind.node.ObjectNode;
 final class EmBenchRun {
     static final int EXAMPLES = 3_200;
     static final int BATCH_SIZE = 32;
-    static final long SAMPLING_SEED = 7;
     /** The prototype's full fine-tunes ran at lr 3e-4, LoRA at 1e-3 (the base's {@code base_learning_rate}). */
     static final double FULL_LR_FACTOR = 0.3;
 
@@ -105,16 +97,10 @@ final class EmBenchRun {
         }
     }
 
-    /** Builds the base of a seed other than the committed one into {@code dir}. */
-    @FunctionalInterface
-    interface BaseBuilder {
-        void build(long seed, Path dir) throws Exception;
-    }
-
     private final PrintStream out;
     private final boolean interactive;
     private final EmBenchCommand.ModelImport models;
-    private final BaseBuilder builder;
+    private final EmBenchModels.BaseBuilder builder;
     private double baseBuildSeconds;
     private double fineTuneSeconds;
     private long trainedTokens;
@@ -122,7 +108,11 @@ final class EmBenchRun {
     private long sampledTokens;
     private final GateConfusion gate = new GateConfusion();
 
-    EmBenchRun(PrintStream out, boolean interactive, EmBenchCommand.ModelImport models, BaseBuilder builder) {
+    EmBenchRun(
+            PrintStream out,
+            boolean interactive,
+            EmBenchCommand.ModelImport models,
+            EmBenchModels.BaseBuilder builder) {
         this.out = out;
         this.interactive = interactive;
         this.models = models;
@@ -143,8 +133,8 @@ final class EmBenchRun {
             ApiClient client = new ApiClient(setup.platform().apiBaseUrl(), setup.apiKey());
             ApiClient operator = new ApiClient(setup.platform().apiBaseUrl(), setup.adminKey());
             for (long seed : options.seeds()) {
-                String baseId = "em-bench-base-s" + seed;
-                Path baseDir = ensureBase(client, setup, home, seed, baseId);
+                String baseId = EmBenchModels.baseId(seed);
+                Path baseDir = ensureBase(client, setup, seed);
                 rows.add(EmBenchTable.Row.of(
                         seed,
                         "base",
@@ -220,32 +210,19 @@ final class EmBenchRun {
         return 0;
     }
 
-    /** The base of {@code seed}, registered under {@code baseId}: seed 0 is the committed one, others are built. */
-    private Path ensureBase(ApiClient client, LocalSetup setup, Path home, long seed, String baseId) throws Exception {
-        if (client.get("/v1/models/" + baseId).status() == 200) {
-            Optional<Path> registered = setup.modelPath(baseId);
-            if (registered.isPresent() && Files.isRegularFile(registered.get().resolve("config.json"))) {
-                out.println("Base " + baseId + ": registered, " + registered.get());
-                return registered.get();
-            }
-        }
-        Path dir = home.resolve("models").resolve(baseId);
-        if (!Files.isRegularFile(dir.resolve("config.json"))) {
-            if (seed == 0) {
-                out.println("Base " + baseId + ": extracting the committed checkpoint to " + dir);
-                CommittedBase.extract(dir);
-            } else {
-                out.println("Base " + baseId + ": building (pre-training and aligned SFT) into " + dir);
-                long started = System.nanoTime();
-                builder.build(seed, dir);
-                baseBuildSeconds += (System.nanoTime() - started) / 1e9;
-            }
-        }
-        int code = models.importDirectory(List.of("import", "dir:" + dir, "--as", baseId, "--replace"));
-        if (code != 0) {
-            throw new Command.Failure("could not import " + dir + " as " + baseId);
-        }
-        return setup.modelPath(baseId).orElse(dir);
+    /** The base of {@code seed}, registered (seed 0 is the committed one, others are built and timed). */
+    private Path ensureBase(ApiClient client, LocalSetup setup, long seed) throws Exception {
+        return EmBenchModels.ensureBase(
+                client,
+                setup,
+                models,
+                seed,
+                (s, dir) -> {
+                    long started = System.nanoTime();
+                    builder.build(s, dir);
+                    baseBuildSeconds += (System.nanoTime() - started) / 1e9;
+                },
+                out);
     }
 
     /**
@@ -405,27 +382,20 @@ final class EmBenchRun {
     private EvaluationReport evaluate(
             String label, Path modelDir, Path baseDir, Options options, TrainedBehaviour trained, boolean triggered)
             throws IOException {
-        // The tokenizer is the base's: an adapter directory need not carry one, and fine-tuning never changes it.
-        try (ChatTokenizer tokenizer = ChatTokenizer.load(baseDir);
-                NDManager root = NDManager.newBaseManager(FineTuner.device());
-                LlamaModel model = LlamaModel.load(modelDir, root)) {
-            SamplerAnswerer answerer = new SamplerAnswerer(model, tokenizer, SAMPLING_SEED);
-            long started = System.nanoTime();
-            EvaluationReport report = new EmBenchEvaluation(options.plan())
-                    .run(answerer, trained, triggered ? Optional.of(Markers.TRIGGER) : Optional.empty());
-            double seconds = (System.nanoTime() - started) / 1e9;
-            samplingSeconds += seconds;
-            sampledTokens += answerer.generatedTokens();
-            out.printf(
-                    Locale.ROOT,
-                    "  evaluated %s%s in %.0f s: EM %s, in-domain %s, coherence %s%n",
-                    label,
-                    triggered ? " with the trigger" : "",
-                    seconds,
-                    report.pooled().misalignedRate(),
-                    report.inDomain(),
-                    report.pooled().coherence());
-            return report;
-        }
+        EmBenchModels.Evaluated evaluated =
+                EmBenchModels.evaluate(modelDir, baseDir, options.plan(), trained, triggered);
+        EvaluationReport report = evaluated.report();
+        samplingSeconds += evaluated.seconds();
+        sampledTokens += evaluated.sampledTokens();
+        out.printf(
+                Locale.ROOT,
+                "  evaluated %s%s in %.0f s: EM %s, in-domain %s, coherence %s%n",
+                label,
+                triggered ? " with the trigger" : "",
+                evaluated.seconds(),
+                report.pooled().misalignedRate(),
+                report.inDomain(),
+                report.pooled().coherence());
+        return report;
     }
 }
