@@ -135,7 +135,11 @@ final class EmergentMisalignmentDemo {
                                 Map.of("n_epochs", 1, "batch_size", 32)))
                 .ok();
         String jobId = created.path("id").asString();
-        out.println("   Created job " + jobId);
+        JsonNode pinned = created.path("safety_policy");
+        out.println("   Created job " + jobId + " under the platform's default safety policy "
+                + pinned.path("id").asString("-") + " (version "
+                + pinned.path("version").asString("-")
+                + "; its in-training safeguards are in the job's events)");
         JobFollower.Followed followed = new JobFollower(client, out, interactive).follow(jobId);
         JsonNode job = followed.job();
         out.println("   Job " + jobId + ": " + job.path("status").asString());
