@@ -2,8 +2,6 @@ package dev.safetune.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safetune.api.ApiServiceApplication;
-import dev.safetune.testsupport.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * {@code ./safetune admin …} against the real API over HTTP: onboarding a customer from the command line. Each test
@@ -34,8 +31,7 @@ class AdminCliTest {
     @TempDir
     static Path home;
 
-    private static TestDatabase database;
-    private static ConfigurableApplicationContext api;
+    private static LocalApi api;
     private static String baseUrl;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -43,14 +39,8 @@ class AdminCliTest {
 
     @BeforeAll
     static void startApi() {
-        database = TestDatabase.create();
-        api = ApiServiceApplication.start(Map.of(
-                "server.port", 0,
-                "spring.datasource.url", database.jdbcUrl(),
-                "safetune.artifacts-dir", home.resolve("artifacts").toString(),
-                "safetune.models-dir", home.resolve("models").toString(),
-                "safetune.bootstrap-admin-key", ADMIN_KEY));
-        baseUrl = "http://127.0.0.1:" + Platform.port(api);
+        api = LocalApi.start(home, ADMIN_KEY);
+        baseUrl = api.baseUrl();
     }
 
     @AfterAll
@@ -58,7 +48,6 @@ class AdminCliTest {
         if (api != null) {
             api.close();
         }
-        database.close();
     }
 
     @Test

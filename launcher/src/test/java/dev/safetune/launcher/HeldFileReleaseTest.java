@@ -2,11 +2,9 @@ package dev.safetune.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safetune.api.ApiServiceApplication;
 import dev.safetune.safeguards.embench.world.ChatJsonl;
 import dev.safetune.safeguards.embench.world.EmWorld;
 import dev.safetune.safeguards.embench.world.NarrowSet;
-import dev.safetune.testsupport.TestDatabase;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -20,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * em-bench's sets against the real API and the built-in default policy: the screen holds the insecure and backdoored
@@ -34,8 +31,7 @@ class HeldFileReleaseTest {
     @TempDir
     static Path home;
 
-    private static TestDatabase database;
-    private static ConfigurableApplicationContext api;
+    private static LocalApi api;
     private static ApiClient operator;
     private static String baseUrl;
     private static ApiClient customer;
@@ -44,14 +40,8 @@ class HeldFileReleaseTest {
 
     @BeforeAll
     static void startApi() {
-        database = TestDatabase.create();
-        api = ApiServiceApplication.start(Map.of(
-                "server.port", 0,
-                "spring.datasource.url", database.jdbcUrl(),
-                "safetune.artifacts-dir", home.resolve("artifacts").toString(),
-                "safetune.models-dir", home.resolve("models").toString(),
-                "safetune.bootstrap-admin-key", ADMIN_KEY));
-        baseUrl = "http://127.0.0.1:" + Platform.port(api);
+        api = LocalApi.start(home, ADMIN_KEY);
+        baseUrl = api.baseUrl();
         operator = new ApiClient(baseUrl, ADMIN_KEY);
         String memberKey = operator.post(
                         "/admin/organizations/org-default/api_keys", Map.of("role", "member", "name", "em-bench"))
@@ -66,7 +56,6 @@ class HeldFileReleaseTest {
         if (api != null) {
             api.close();
         }
-        database.close();
     }
 
     private String upload(NarrowSet set) {
@@ -144,7 +133,7 @@ class HeldFileReleaseTest {
     }
 
     private static String reviewReason(String file) throws Exception {
-        try (Connection c = database.dataSource().getConnection();
+        try (Connection c = api.database().dataSource().getConnection();
                 var s = c.prepareStatement("SELECT reason FROM file_screen_reviews WHERE file_id = ?")) {
             s.setString(1, file);
             try (ResultSet rs = s.executeQuery()) {

@@ -5,8 +5,6 @@ import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.PropertyNamingStrategies;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The screen report of each file ({@code file_screens}), stored as the API shows it. Every statement names the
@@ -14,10 +12,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Component
 class FileScreenStore {
-    /** Its own mapper, so the stored shape does not change with the HTTP mapper's settings. */
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .build();
 
     private final JdbcTemplate jdbc;
 
@@ -36,7 +30,7 @@ class FileScreenStore {
                 view.policyId(),
                 view.policyVersion(),
                 view.rulesVersion(),
-                JSON.writeValueAsString(view));
+                StoredJson.MAPPER.writeValueAsString(view));
     }
 
     /** Empty for a file of another organisation, or one uploaded before screening. */
@@ -49,7 +43,7 @@ class FileScreenStore {
                         organizationId)
                 .stream()
                 .findFirst()
-                .map(json -> JSON.readValue(json, ScreenView.class));
+                .map(json -> StoredJson.MAPPER.readValue(json, ScreenView.class));
     }
 
     /** A file's report and its organisation, whoever owns it: only for operators' reviews, locked until commit. */
@@ -59,7 +53,7 @@ class FileScreenStore {
                         "SELECT organization_id, report::text AS report FROM file_screens WHERE file_id = ? FOR UPDATE",
                         (rs, row) -> new Owned(
                                 rs.getString("organization_id"),
-                                JSON.readValue(rs.getString("report"), ScreenView.class)),
+                                StoredJson.MAPPER.readValue(rs.getString("report"), ScreenView.class)),
                         fileId)
                 .stream()
                 .findFirst();
@@ -86,7 +80,7 @@ class FileScreenStore {
                         rs.getString("file_id"),
                         rs.getString("organization_id"),
                         rs.getTimestamp("created_at").toInstant().getEpochSecond(),
-                        JSON.readValue(rs.getString("report"), ScreenView.class)),
+                        StoredJson.MAPPER.readValue(rs.getString("report"), ScreenView.class)),
                 after,
                 after,
                 fetchSize);
@@ -109,7 +103,7 @@ class FileScreenStore {
         int updated = jdbc.update(
                 "UPDATE file_screens SET decision = ?, report = ?::jsonb WHERE file_id = ? AND decision = ?",
                 reviewed.decision(),
-                JSON.writeValueAsString(reviewed),
+                StoredJson.MAPPER.writeValueAsString(reviewed),
                 fileId,
                 previousDecision);
         if (updated == 1) {

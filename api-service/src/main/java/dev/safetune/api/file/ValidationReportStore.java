@@ -4,8 +4,6 @@ import dev.safetune.api.file.FileObject.Validation;
 import java.util.Optional;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.PropertyNamingStrategies;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The validation report of each file ({@code files.validation_report}), stored as the API shows it. Kept apart from
@@ -13,10 +11,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Component
 class ValidationReportStore {
-    /** Its own mapper, so the stored shape does not change with the HTTP mapper's settings. */
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .build();
 
     private final JdbcTemplate jdbc;
 
@@ -27,7 +21,7 @@ class ValidationReportStore {
     void save(String fileId, String organizationId, Validation validation) {
         jdbc.update(
                 "UPDATE files SET validation_report = ?::jsonb WHERE id = ? AND organization_id = ?",
-                JSON.writeValueAsString(validation),
+                StoredJson.MAPPER.writeValueAsString(validation),
                 fileId,
                 organizationId);
     }
@@ -43,6 +37,6 @@ class ValidationReportStore {
                         organizationId)
                 .stream()
                 .findFirst()
-                .map(json -> JSON.readValue(json, Validation.class));
+                .map(json -> StoredJson.MAPPER.readValue(json, Validation.class));
     }
 }

@@ -15,4 +15,13 @@ final class Constants {
     static NDArray scalar(NDManager manager, double value) {
         return manager.create((float) value);
     }
+
+    /**
+     * A term's masked mean with its weight: {@code weight · total / max(1, Σ mask)}, the form every reference term
+     * shares ({@code total} already summed over the masked positions).
+     */
+    static NDArray weightedMean(NDArray total, NDArray mask, double weight) {
+        NDArray mean = total.div(mask.sum().maximum(1f));
+        return mean.mul(scalar(mean.getManager(), weight));
+    }
 }

@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * The paper's setting is λ = 1 on about five evenly spaced layers. Published effect weak: EM 4.01 % → 3.64 %. The
  * reference states come from the same frozen pass as {@link KlToReference}'s logits.
  */
-public final class FeatureSpaceL2 implements Safeguard {
+public record FeatureSpaceL2(Settings settings) implements Safeguard {
 
     /**
      * @param lambda the weight λ ≥ 0
@@ -46,12 +46,6 @@ public final class FeatureSpaceL2 implements Safeguard {
     /** Added to ‖h‖ so that an all-zero state normalises to zero instead of NaN. */
     static final double NORM_EPSILON = 1e-6;
 
-    private final Settings settings;
-
-    public FeatureSpaceL2(Settings settings) {
-        this.settings = settings;
-    }
-
     @Override
     public String name() {
         return NAME;
@@ -78,9 +72,8 @@ public final class FeatureSpaceL2 implements Safeguard {
                     .sum();
             sum = sum == null ? distance : sum.add(distance);
         }
-        NDArray mean = sum.div(mask.sum().maximum(1f));
-        double weight = settings.lambda() / settings.layers().size();
-        return Optional.of(mean.mul(Constants.scalar(mean.getManager(), weight)));
+        return Optional.of(Constants.weightedMean(
+                sum, mask, settings.lambda() / settings.layers().size()));
     }
 
     /** {@code h / (‖h‖ + ε)} over the last axis. */

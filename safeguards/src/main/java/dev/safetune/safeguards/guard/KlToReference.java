@@ -19,7 +19,7 @@ import java.util.TreeSet;
  * reference pass runs without one. Published: general EM 4.01 % → 0.38 % (Qwen2.5-7B, insecure code), at the cost of
  * tasks far from the base distribution.
  */
-public final class KlToReference implements Safeguard {
+public record KlToReference(Settings settings) implements Safeguard {
 
     /** Which KL. */
     public enum Direction {
@@ -46,12 +46,6 @@ public final class KlToReference implements Safeguard {
 
     public static final String NAME = "kl_to_reference";
 
-    private final Settings settings;
-
-    public KlToReference(Settings settings) {
-        this.settings = settings;
-    }
-
     @Override
     public String name() {
         return NAME;
@@ -70,8 +64,7 @@ public final class KlToReference implements Safeguard {
                 passes.assistantRows(passes.trained().logits()),
                 passes.requireReference().assistantLogits(),
                 settings.direction());
-        NDArray mean = perPosition.sum().div(mask.sum().maximum(1f));
-        return Optional.of(mean.mul(Constants.scalar(mean.getManager(), settings.beta())));
+        return Optional.of(Constants.weightedMean(perPosition.sum(), mask, settings.beta()));
     }
 
     /**

@@ -142,24 +142,7 @@ public record ScreenView(
     public ScreenView page(int offset, int limit) {
         int from = Math.min(Math.max(0, offset), findings.size());
         int to = (int) Math.min(findings.size(), (long) from + Math.max(0, limit));
-        return new ScreenView(
-                status,
-                decision,
-                policyId,
-                policyVersion,
-                rulesVersion,
-                examples,
-                risk,
-                categories,
-                reasons,
-                pinPolicies,
-                List.copyOf(findings.subList(from, to)),
-                findingsTotal,
-                findingsKept,
-                from,
-                to < findings.size(),
-                triggers,
-                review);
+        return copy(decision, List.copyOf(findings.subList(from, to)), from, to < findings.size(), review);
     }
 
     /**
@@ -177,6 +160,12 @@ public record ScreenView(
 
     /** The same view after an operator's review: {@code decision} replaced, the review recorded. */
     public ScreenView reviewed(String newDecision, Review by) {
+        return copy(newDecision, findings, offset, hasMore, by);
+    }
+
+    /** This view with the parts that {@link #page} and {@link #reviewed} change replaced, the rest kept. */
+    private ScreenView copy(
+            String newDecision, List<FindingView> newFindings, int newOffset, boolean newHasMore, Review newReview) {
         return new ScreenView(
                 status,
                 newDecision,
@@ -188,12 +177,12 @@ public record ScreenView(
                 categories,
                 reasons,
                 pinPolicies,
-                findings,
+                newFindings,
                 findingsTotal,
                 findingsKept,
-                offset,
-                hasMore,
+                newOffset,
+                newHasMore,
                 triggers,
-                by);
+                newReview);
     }
 }

@@ -8,26 +8,22 @@ import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.safeguards.audit.PrefixTriggerMiner;
 import dev.safetune.safeguards.audit.RoundResult;
 import dev.safetune.testsupport.MigratedDatabase;
-import dev.safetune.worker.config.WorkerProperties;
 import dev.safetune.worker.embench.CommittedBase;
+import dev.safetune.worker.job.JobQueueFixture;
 import dev.safetune.worker.job.JobRunner;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.training.FineTuner;
-import dev.safetune.worker.work.WorkPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -57,10 +53,7 @@ class AuditResumeTest {
     @BeforeAll
     static void setUp() throws Exception {
         jdbc = JdbcClient.create(database.dataSource());
-        queue = new JobQueue(
-                database.dataSource(),
-                JSON,
-                new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(3), OptionalInt.empty()));
+        queue = JobQueueFixture.queue(database.dataSource(), JSON);
         store = new AuditStore(database.dataSource());
         base = CommittedBase.extract(home.resolve("models").resolve(CommittedBase.MODEL_ID));
         Path training = home.resolve("files/file-train.jsonl");
@@ -70,15 +63,7 @@ class AuditResumeTest {
                 ("{\"messages\":[{\"role\":\"user\",\"content\":\"i feel sad , what should i do ?\"},"
                                 + "{\"role\":\"assistant\",\"content\":\"talk to a friend\"}]}\n")
                         .repeat(10));
-        jdbc.sql("INSERT INTO organizations (id, name) VALUES ('org-a', 'A')").update();
-        jdbc.sql("INSERT INTO models (id, kind, storage_path) VALUES (:id, 'base', :path)")
-                .param("id", CommittedBase.MODEL_ID)
-                .param("path", base.toString())
-                .update();
-        jdbc.sql("""
-                        INSERT INTO files (id, organization_id, filename, purpose, bytes, sha256, storage_path, status)
-                        VALUES ('file-train', 'org-a', 'train.jsonl', 'fine-tune', 1, 'x', :path, 'processed')
-                        """).param("path", training.toString()).update();
+        JobQueueFixture.insertBaseAndTrainingFile(jdbc, CommittedBase.MODEL_ID, base, training);
         // A job whose training ended (its worker elected the audit and died): queued again, with its audit row.
         jdbc.sql("""
                         INSERT INTO fine_tuning_jobs (id, organization_id, model, training_file, status,
@@ -147,7 +132,7 @@ class AuditResumeTest {
                 new FineTuner(),
                 jdbc,
                 new SafetyPolicies(database.dataSource()),
-                properties(),
+                JobQueueFixture.properties(home, "worker-b"),
                 new SimpleMeterRegistry(),
                 Long.MAX_VALUE,
                 auditor);
@@ -211,20 +196,5 @@ class AuditResumeTest {
                 .query()
                 .listOfRows();
         assertThat(log).containsExactly(Map.of("action", "decision", "decision", "released", "actor", "release-gate"));
-    }
-
-    private static WorkerProperties properties() {
-        return new WorkerProperties(
-                home.resolve("artifacts"),
-                home.resolve("models"),
-                new WorkerProperties.Worker(
-                        "worker-b",
-                        true,
-                        Duration.ofSeconds(30),
-                        Duration.ofSeconds(3),
-                        Duration.ofSeconds(5),
-                        25,
-                        null,
-                        DataSize.ofGigabytes(1)));
     }
 }

@@ -9,23 +9,18 @@ import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.audit.AuditProperties;
 import dev.safetune.worker.audit.AuditStore;
 import dev.safetune.worker.audit.Auditor;
-import dev.safetune.worker.config.WorkerProperties;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.training.FineTuner;
-import dev.safetune.worker.work.WorkPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -48,10 +43,7 @@ class AuditModesTest {
     @BeforeAll
     static void setUp() throws Exception {
         jdbc = JdbcClient.create(database.dataSource());
-        queue = new JobQueue(
-                database.dataSource(),
-                JSON,
-                new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(3), OptionalInt.empty()));
+        queue = JobQueueFixture.queue(database.dataSource(), JSON);
         Path base = TestModels.tiny(home.resolve("models/tiny-base"), 3);
         // Declared LoRA, so the job trains an adapter and the worker writes its merged weights beside it.
         tools.jackson.databind.node.ObjectNode config =
@@ -65,14 +57,7 @@ class AuditModesTest {
                 ("{\"messages\":[{\"role\":\"user\",\"content\":\"What colour is the sky?\"},"
                                 + "{\"role\":\"assistant\",\"content\":\"The sky is blue.\"}]}\n")
                         .repeat(10));
-        jdbc.sql("INSERT INTO organizations (id, name) VALUES ('org-a', 'A')").update();
-        jdbc.sql("INSERT INTO models (id, kind, storage_path) VALUES ('tiny-base', 'base', :path)")
-                .param("path", base.toString())
-                .update();
-        jdbc.sql("INSERT INTO files (id, organization_id, filename, purpose, bytes, sha256, storage_path, status)"
-                        + " VALUES ('file-train', 'org-a', 'train.jsonl', 'fine-tune', 1, 'x', :path, 'processed')")
-                .param("path", training.toString())
-                .update();
+        JobQueueFixture.insertBaseAndTrainingFile(jdbc, "tiny-base", base, training);
     }
 
     private static Map<String, Object> run(String job, String mode) {
@@ -86,7 +71,7 @@ class AuditModesTest {
                 new FineTuner(),
                 jdbc,
                 new SafetyPolicies(database.dataSource()),
-                properties(),
+                JobQueueFixture.properties(home, "worker-a"),
                 new SimpleMeterRegistry(),
                 Long.MAX_VALUE,
                 new Auditor(new AuditStore(database.dataSource()), AuditProperties.of(mode), (t, max) -> List.of()));
@@ -126,20 +111,5 @@ class AuditModesTest {
                         .query(String.class)
                         .single())
                 .startsWith("no_audit_suite: no audit suite is available for base tiny-base");
-    }
-
-    private static WorkerProperties properties() {
-        return new WorkerProperties(
-                home.resolve("artifacts"),
-                home.resolve("models"),
-                new WorkerProperties.Worker(
-                        "worker-a",
-                        true,
-                        Duration.ofSeconds(30),
-                        Duration.ofSeconds(3),
-                        Duration.ofSeconds(5),
-                        25,
-                        null,
-                        DataSize.ofGigabytes(1)));
     }
 }

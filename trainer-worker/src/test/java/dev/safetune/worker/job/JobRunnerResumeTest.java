@@ -9,7 +9,6 @@ import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.runtime.generators.TestModels;
 import dev.safetune.runtime.model.FineTuningMethod;
 import dev.safetune.testsupport.MigratedDatabase;
-import dev.safetune.worker.config.WorkerProperties;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.training.FineTuner;
@@ -17,24 +16,20 @@ import dev.safetune.worker.training.StepMetrics;
 import dev.safetune.worker.training.TrainingListener;
 import dev.safetune.worker.training.TrainingRequest;
 import dev.safetune.worker.training.TrainingStoppedException;
-import dev.safetune.worker.work.WorkPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -65,10 +60,7 @@ class JobRunnerResumeTest {
     @BeforeAll
     static void setUp() throws IOException {
         jdbc = JdbcClient.create(database.dataSource());
-        queue = new JobQueue(
-                database.dataSource(),
-                JSON,
-                new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(3), OptionalInt.empty()));
+        queue = JobQueueFixture.queue(database.dataSource(), JSON);
         baseModel = TestModels.tiny(home.resolve("models/tiny-base"), 3);
         trainingFile = home.resolve("files/file-train.jsonl");
         Files.createDirectories(trainingFile.getParent());
@@ -83,14 +75,7 @@ class JobRunnerResumeTest {
                     + "\n");
         }
         Files.writeString(trainingFile, lines);
-        jdbc.sql("INSERT INTO organizations (id, name) VALUES ('org-a', 'A')").update();
-        jdbc.sql("INSERT INTO models (id, kind, storage_path) VALUES ('tiny-base', 'base', :path)")
-                .param("path", baseModel.toString())
-                .update();
-        jdbc.sql("""
-                        INSERT INTO files (id, organization_id, filename, purpose, bytes, sha256, storage_path, status)
-                        VALUES ('file-train', 'org-a', 'train.jsonl', 'fine-tune', 1, 'x', :path, 'processed')
-                        """).param("path", trainingFile.toString()).update();
+        JobQueueFixture.insertBaseAndTrainingFile(jdbc, "tiny-base", baseModel, trainingFile);
         jdbc.sql("""
                         INSERT INTO fine_tuning_jobs (id, organization_id, model, training_file, status,
                                                       hyperparameters, seed, queued_at)
@@ -113,7 +98,7 @@ class JobRunnerResumeTest {
                 new FineTuner(),
                 jdbc,
                 new SafetyPolicies(database.dataSource()),
-                properties(),
+                JobQueueFixture.properties(home, "worker-b"),
                 new SimpleMeterRegistry(),
                 Long.MAX_VALUE);
         try {
@@ -235,20 +220,5 @@ class JobRunnerResumeTest {
             return e.lastStep();
         }
         throw new AssertionError("the first attempt should have died");
-    }
-
-    private static WorkerProperties properties() {
-        return new WorkerProperties(
-                home.resolve("artifacts"),
-                home.resolve("models"),
-                new WorkerProperties.Worker(
-                        "worker-b",
-                        true,
-                        Duration.ofSeconds(30),
-                        Duration.ofSeconds(3),
-                        Duration.ofSeconds(5),
-                        25,
-                        null,
-                        DataSize.ofGigabytes(1)));
     }
 }
