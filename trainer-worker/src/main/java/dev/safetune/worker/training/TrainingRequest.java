@@ -90,18 +90,7 @@ public record TrainingRequest(
 
     /** This request with {@code plan}'s safeguards. */
     public TrainingRequest withSafeguards(SafeguardPlan plan) {
-        return new TrainingRequest(
-                baseModelDir,
-                training,
-                validation,
-                hp,
-                seed,
-                workDir,
-                checkpointEverySteps,
-                resumeFrom,
-                maxSeqLen,
-                lora,
-                plan);
+        return with(lora, plan);
     }
 
     /** A LoRA fine-tune with {@link LoraConfig#DEFAULT}. */
@@ -139,6 +128,11 @@ public record TrainingRequest(
     }
 
     private TrainingRequest withLora(Optional<LoraConfig> config) {
+        return with(config, safeguards);
+    }
+
+    /** This request with the two settings that vary between runs of the same data. */
+    private TrainingRequest with(Optional<LoraConfig> config, SafeguardPlan plan) {
         return new TrainingRequest(
                 baseModelDir,
                 training,
@@ -150,7 +144,7 @@ public record TrainingRequest(
                 resumeFrom,
                 maxSeqLen,
                 config,
-                safeguards);
+                plan);
     }
 
     /** A LoRA request with no validation set, no checkpoints, no resume and the default sequence length. */
