@@ -3,7 +3,6 @@ package dev.safetune.launcher;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -85,7 +84,7 @@ final class DemoCommand {
     }
 
     /** Uploads the bundled sample, trains on it and follows the job to its end. */
-    DemoResult runJob(ApiClient client, String baseModel) throws InterruptedException {
+    JobFollower.Followed runJob(ApiClient client, String baseModel) throws InterruptedException {
         JsonNode train = upload(client, "demo-train.jsonl");
         JsonNode valid = upload(client, "demo-valid.jsonl");
         JsonNode job = client.post(
@@ -106,7 +105,7 @@ final class DemoCommand {
                 .ok();
         String jobId = job.path("id").asString();
         out.println("Created job " + jobId + " (status " + job.path("status").asString() + ")");
-        return follow(client, jobId);
+        return new JobFollower(client, out, interactive).follow(jobId);
     }
 
     private JsonNode upload(ApiClient client, String name) {
@@ -124,64 +123,5 @@ final class DemoCommand {
                     "sample rejected: " + file.path("status_details").asString());
         }
         return file;
-    }
-
-    private DemoResult follow(ApiClient client, String jobId) throws InterruptedException {
-        JobFollower.Followed followed = new JobFollower(client, out, interactive).follow(jobId);
-        return new DemoResult(followed.job(), followed.metrics(), followed.checkpoints());
-    }
-
-    /** What the demo shows at the end, computed from the job and its metrics events. */
-    record DemoResult(JsonNode job, List<JsonNode> metrics, int checkpoints) {
-        double firstLoss() {
-            return metrics.getFirst().path("train_loss").asDouble();
-        }
-
-        double lastLoss() {
-            return metrics.getLast().path("train_loss").asDouble();
-        }
-
-        void print(PrintStream out, double seconds) {
-            out.println("Job " + job.path("id").asString() + ": "
-                    + job.path("status").asString());
-            if (!job.path("error").isNull() && !job.path("error").isMissingNode()) {
-                out.println("  error: " + job.path("error"));
-            }
-            out.println("  fine-tuned model: " + job.path("fine_tuned_model").asString("-"));
-            if (!metrics.isEmpty()) {
-                JsonNode last = metrics.getLast();
-                double stepMs = metrics.stream()
-                        .mapToDouble(m -> m.path("step_ms").asDouble())
-                        .average()
-                        .orElse(0);
-                double tps = metrics.stream()
-                        .mapToDouble(m -> m.path("tokens_per_second").asDouble())
-                        .average()
-                        .orElse(0);
-                out.printf(
-                        Locale.ROOT,
-                        "  training loss %.3f -> %.3f over %d steps%s%n",
-                        firstLoss(),
-                        lastLoss(),
-                        last.path("step").asInt(),
-                        last.has("valid_loss")
-                                ? String.format(
-                                        Locale.ROOT,
-                                        ", validation loss %.3f",
-                                        last.path("valid_loss").asDouble())
-                                : "");
-                out.printf(
-                        Locale.ROOT,
-                        "  speed: %.2f steps/s, %,.0f tokens/s (mean over metrics events)%n",
-                        stepMs > 0 ? 1000.0 / stepMs : 0,
-                        tps);
-            }
-            out.printf(
-                    Locale.ROOT,
-                    "  trained tokens: %d, checkpoints: %d, total time %.1f s%n",
-                    job.path("trained_tokens").asLong(),
-                    checkpoints,
-                    seconds);
-        }
     }
 }

@@ -25,7 +25,15 @@ final class JobFollower {
      * The job's final state and the metrics of every step it reported, one per step: when an attempt resumes from a
      * checkpoint, what earlier attempts reported after it is dropped, as the API drops it for later readers.
      */
-    record Followed(JsonNode job, List<JsonNode> metrics, int checkpoints) {}
+    record Followed(JsonNode job, List<JsonNode> metrics, int checkpoints) {
+        double firstLoss() {
+            return metrics.getFirst().path("train_loss").asDouble();
+        }
+
+        double lastLoss() {
+            return metrics.getLast().path("train_loss").asDouble();
+        }
+    }
 
     Followed follow(String jobId) throws InterruptedException {
         ProgressBar bar = new ProgressBar(out, interactive);

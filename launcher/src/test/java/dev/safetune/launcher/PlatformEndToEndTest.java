@@ -88,7 +88,7 @@ class PlatformEndToEndTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         DemoCommand demo = new DemoCommand(new PrintStream(log, true, StandardCharsets.UTF_8), false);
 
-        DemoCommand.DemoResult result = demo.runJob(client, LocalSetup.BASE_MODEL);
+        JobFollower.Followed result = demo.runJob(client, LocalSetup.BASE_MODEL);
 
         JsonNode job = result.job();
         assertThat(job.path("status").asString())
