@@ -1,11 +1,11 @@
 package dev.safetune.safeguards.audit;
 
+import dev.safetune.safeguards.guard.Sha256;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -37,7 +37,7 @@ public record PaperSuite(List<PaperQuestion> questions, List<String> files, Stri
 
     /** Loads {@code files} from {@code dir}; questions of other types (e.g. the paper's templates) are skipped. */
     public static PaperSuite load(Path dir, List<String> files) throws IOException {
-        MessageDigest digest = sha256Digest();
+        MessageDigest digest = Sha256.digest();
         List<PaperQuestion> questions = new ArrayList<>();
         for (String name : files) {
             Path file = dir.resolve(name);
@@ -80,13 +80,5 @@ public record PaperSuite(List<PaperQuestion> questions, List<String> files, Stri
                 Optional.ofNullable(q.get("system")).map(String::valueOf),
                 aligned,
                 coherent);
-    }
-
-    private static MessageDigest sha256Digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

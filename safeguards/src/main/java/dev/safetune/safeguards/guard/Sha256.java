@@ -26,8 +26,10 @@ public final class Sha256 {
     }
 
     public static String of(String text) {
-        MessageDigest digest = digest();
-        digest.update(text.getBytes(StandardCharsets.UTF_8));
-        return java.util.HexFormat.of().formatHex(digest.digest());
+        return of(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static String of(byte[] bytes) {
+        return java.util.HexFormat.of().formatHex(digest().digest(bytes));
     }
 }

@@ -66,7 +66,7 @@ public final class ArtifactCache {
         provenance.put("computed_at", Instant.now().toString());
         provenance.set("details", JSON.valueToTree(details));
         byte[] valueBytes = JSON.writeValueAsBytes(value);
-        provenance.put("value_sha256", Sha256.of(new String(valueBytes, java.nio.charset.StandardCharsets.UTF_8)));
+        provenance.put("value_sha256", Sha256.of(valueBytes));
         writeAtomically(value_, valueBytes);
         writeAtomically(
                 provenanceFile(kind, key), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(provenance));
