@@ -76,10 +76,11 @@ class GuardedFineTuningTest {
                         Optional.empty(),
                         64)
                 .withSafeguards(plan);
-        List<StepMetrics> metrics = new ArrayList<>();
-        List<Path> checkpoints = new ArrayList<>();
+        Recorder recorder = new Recorder(Integer.MAX_VALUE);
+        List<StepMetrics> metrics = recorder.metrics;
+        List<Path> checkpoints = recorder.checkpoints;
 
-        TrainingResult result = fineTuner.train(request, listener(metrics, checkpoints));
+        TrainingResult result = fineTuner.train(request, recorder);
 
         // 8 customer examples + round(0.2·8/0.8) = 2 benign ones, batch 2: 5 steps per epoch.
         assertThat(result.steps()).isEqualTo(10);
@@ -149,31 +150,15 @@ class GuardedFineTuningTest {
     @Test
     void aResumedRunContinuesTheCheckpointsTelemetry(@TempDir Path work) throws IOException {
         SafeguardPlan plan = plan(List.of(new KlToReference.Settings(0.2, KlToReference.Direction.FORWARD)), work, 1);
-        List<StepMetrics> first = new ArrayList<>();
-        List<Path> checkpoints = new ArrayList<>();
-        TrainingListener stopAfterTwo = new TrainingListener() {
-            @Override
-            public void onStep(StepMetrics m) {
-                first.add(m);
-            }
-
-            @Override
-            public void onCheckpoint(int step, Path dir, StepMetrics m) {
-                checkpoints.add(dir);
-            }
-
-            @Override
-            public boolean shouldStop() {
-                return first.size() >= 2;
-            }
-        };
+        Recorder stopAfterTwo = new Recorder(2);
+        List<Path> checkpoints = stopAfterTwo.checkpoints;
         assertThatThrownBy(() -> fineTuner.train(request(work, Optional.empty()).withSafeguards(plan), stopAfterTwo))
                 .isInstanceOf(TrainingStoppedException.class);
-        List<StepMetrics> second = new ArrayList<>();
-        List<Path> later = new ArrayList<>();
+        Recorder resumed = new Recorder(Integer.MAX_VALUE);
+        List<StepMetrics> second = resumed.metrics;
+        List<Path> later = resumed.checkpoints;
 
-        fineTuner.train(
-                request(work, Optional.of(checkpoints.getLast())).withSafeguards(plan), listener(second, later));
+        fineTuner.train(request(work, Optional.of(checkpoints.getLast())).withSafeguards(plan), resumed);
 
         assertThat(second).extracting(StepMetrics::step).containsExactly(3, 4);
         assertThat(SafeguardTelemetryLog.read(later.getLast()).entries())
@@ -202,11 +187,11 @@ class GuardedFineTuningTest {
     /** A run without safeguards reports no safeguard telemetry and stores no telemetry file. */
     @Test
     void plainRunsCarryNoSafeguardTelemetry(@TempDir Path work) throws IOException {
-        List<StepMetrics> metrics = new ArrayList<>();
-        List<Path> checkpoints = new ArrayList<>();
+        Recorder recorder = new Recorder(Integer.MAX_VALUE);
+        List<StepMetrics> metrics = recorder.metrics;
+        List<Path> checkpoints = recorder.checkpoints;
         fineTuner.train(
-                TrainingRequest.of(base, FineTunerTest.facts(4), new Hyperparameters(1, 2, 1.0), 1, work),
-                listener(metrics, checkpoints));
+                TrainingRequest.of(base, FineTunerTest.facts(4), new Hyperparameters(1, 2, 1.0), 1, work), recorder);
 
         assertThat(metrics).allMatch(m -> m.safeguards() == null);
         assertThat(checkpoints.getLast().resolve(SafeguardTelemetryLog.FILE_NAME))
@@ -270,24 +255,5 @@ class GuardedFineTuningTest {
                     new MaskedCrossEntropy().nextTokenSums(model.forward(arrays.get(0)), arrays.get(0), arrays.get(1));
             return sums.get(0).getFloat() / sums.get(1).getFloat();
         }
-    }
-
-    private static TrainingListener listener(List<StepMetrics> metrics, List<Path> checkpoints) {
-        return new TrainingListener() {
-            @Override
-            public void onStep(StepMetrics m) {
-                metrics.add(m);
-            }
-
-            @Override
-            public void onCheckpoint(int step, Path dir, StepMetrics m) {
-                checkpoints.add(dir);
-            }
-
-            @Override
-            public boolean shouldStop() {
-                return false;
-            }
-        };
     }
 }

@@ -19,8 +19,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Batch claims ({@link LeasedWorkQueue#claimBatch}, {@link BatchClaimer}) against a real PostgreSQL: fair across
@@ -42,12 +40,7 @@ class BatchClaimerTest {
     @BeforeEach
     void setUp() {
         jdbc = JdbcClient.create(database.dataSource());
-        queue = new LeasedWorkQueue(
-                jdbc, new TransactionTemplate(new DataSourceTransactionManager(database.dataSource())));
-        jdbc.sql("TRUNCATE organizations, fine_tuning_jobs, job_events, model_imports CASCADE")
-                .update();
-        jdbc.sql("INSERT INTO organizations (id, name) VALUES ('org-a', 'A'), ('org-b', 'B'), ('org-c', 'C')")
-                .update();
+        queue = LeasedWorkQueueTest.emptyQueueOfThreeOrganisations(jdbc, database.dataSource());
     }
 
     private void enqueueJob(String id, String org) {

@@ -215,14 +215,7 @@ public final class LeasedWorkBenchmark {
                             long t1 = System.nanoTime();
                             claimNanos.addAndGet(t1 - t0);
                             executed.incrementAndGet(); // the job's body
-                            if (!queue.transition(
-                                    JOBS,
-                                    next.get(),
-                                    JobTransition.SUCCEED.sqlGuard(),
-                                    JobTransition.SUCCEED.to().wireName(),
-                                    false,
-                                    COMPLETE,
-                                    Map.of())) {
+                            if (!succeed(queue, next.get())) {
                                 lost.incrementAndGet();
                             }
                             t0 = System.nanoTime();
@@ -248,14 +241,7 @@ public final class LeasedWorkBenchmark {
                             }
                             claimed = cycle.next();
                         } else {
-                            if (!queue.transition(
-                                    JOBS,
-                                    claimed.get(),
-                                    JobTransition.SUCCEED.sqlGuard(),
-                                    JobTransition.SUCCEED.to().wireName(),
-                                    false,
-                                    COMPLETE,
-                                    Map.of())) {
+                            if (!succeed(queue, claimed.get())) {
                                 lost.incrementAndGet();
                             }
                             claimed = queue.claim(JOBS, workerId, ClaimFilter.NONE, (lease, row) -> lease);
@@ -418,14 +404,7 @@ public final class LeasedWorkBenchmark {
                 @Override
                 public void execute(Lease lease) {
                     System.out.println("STARTED " + lease.id() + " " + epochMicros(Instant.now()));
-                    queue.transition(
-                            JOBS,
-                            lease,
-                            JobTransition.SUCCEED.sqlGuard(),
-                            JobTransition.SUCCEED.to().wireName(),
-                            false,
-                            COMPLETE,
-                            Map.of());
+                    succeed(queue, lease);
                 }
             };
             List<WorkLoop<Lease>> loops = new ArrayList<>();
@@ -488,5 +467,17 @@ public final class LeasedWorkBenchmark {
             options.put(key, value);
         }
         return options;
+    }
+
+    /** Completes a claimed job as the worker does after its body ran; false when the lease was lost. */
+    private static boolean succeed(LeasedWorkQueue queue, Lease lease) {
+        return queue.transition(
+                JOBS,
+                lease,
+                JobTransition.SUCCEED.sqlGuard(),
+                JobTransition.SUCCEED.to().wireName(),
+                false,
+                COMPLETE,
+                Map.of());
     }
 }

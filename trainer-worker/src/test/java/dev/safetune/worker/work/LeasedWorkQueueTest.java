@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -77,12 +78,16 @@ class LeasedWorkQueueTest {
     @BeforeEach
     void setUp() {
         jdbc = JdbcClient.create(database.dataSource());
-        queue = new LeasedWorkQueue(
-                jdbc, new TransactionTemplate(new DataSourceTransactionManager(database.dataSource())));
+        queue = emptyQueueOfThreeOrganisations(jdbc, database.dataSource());
+    }
+
+    /** A queue over emptied work tables, with organisations {@code org-a}, {@code org-b} and {@code org-c}. */
+    static LeasedWorkQueue emptyQueueOfThreeOrganisations(JdbcClient jdbc, DataSource dataSource) {
         jdbc.sql("TRUNCATE organizations, fine_tuning_jobs, job_events, model_imports CASCADE")
                 .update();
         jdbc.sql("INSERT INTO organizations (id, name) VALUES ('org-a', 'A'), ('org-b', 'B'), ('org-c', 'C')")
                 .update();
+        return new LeasedWorkQueue(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)));
     }
 
     private Optional<Lease> claim(Kind kind, String worker) {
