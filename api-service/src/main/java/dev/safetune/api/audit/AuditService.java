@@ -5,10 +5,12 @@ import dev.safetune.api.error.ConflictException;
 import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.error.NotFoundException;
 import dev.safetune.core.audit.GateDecision;
+import dev.safetune.core.job.JobStatus;
 import dev.safetune.core.job.JobTransition;
 import dev.safetune.core.model.ModelCatalog;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,8 +138,7 @@ public class AuditService {
                 .stream()
                 .findFirst()
                 .orElseThrow(() -> new NotFoundException("id", "The job '" + jobId + "' has no audit."));
-        if (!JobTransition.OVERRIDE_RELEASE.allowedFrom(
-                dev.safetune.core.job.JobStatus.fromWire((String) audit.get("status")))) {
+        if (!JobTransition.OVERRIDE_RELEASE.allowedFrom(JobStatus.fromWire((String) audit.get("status")))) {
             throw new ConflictException(
                     "not_blocked",
                     "id",
@@ -184,6 +185,6 @@ public class AuditService {
     }
 
     private static Long epoch(Object timestamp) {
-        return timestamp instanceof java.sql.Timestamp t ? t.toInstant().getEpochSecond() : null;
+        return timestamp instanceof Timestamp t ? t.toInstant().getEpochSecond() : null;
     }
 }

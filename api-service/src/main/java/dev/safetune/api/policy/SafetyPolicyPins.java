@@ -95,7 +95,6 @@ public class SafetyPolicyPins {
     }
 
     private static SafetyPolicy trained(SafetyPolicyRepository.Stored stored) {
-        return new SafetyPolicy(
-                stored.document().safeguards(), stored.document().audit(), null);
+        return stored.document().withoutScreen();
     }
 }

@@ -159,7 +159,7 @@ class SafetyPolicyService {
         if (document.screen() == null) {
             return;
         }
-        SafetyPolicy trained = new SafetyPolicy(document.safeguards(), document.audit(), null);
+        SafetyPolicy trained = document.withoutScreen();
         document.screen().rules().forEach((category, rule) -> {
             if (rule.pinPolicy() == null) {
                 return;
@@ -170,9 +170,8 @@ class SafetyPolicyService {
                 errors.add(new PolicyViolation(field, "no safety policy has id '" + rule.pinPolicy() + "'"));
                 return;
             }
-            SafetyPolicy target = pinned.get().document();
             List<PolicyViolation> weaker =
-                    StricterOrEqual.weakenings(new SafetyPolicy(target.safeguards(), target.audit(), null), trained);
+                    StricterOrEqual.weakenings(pinned.get().document().withoutScreen(), trained);
             if (!weaker.isEmpty()) {
                 errors.add(new PolicyViolation(
                         field,

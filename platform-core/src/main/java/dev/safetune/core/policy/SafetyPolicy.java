@@ -45,6 +45,14 @@ public record SafetyPolicy(Safeguards safeguards, AuditRules audit, ScreenRules 
         return this;
     }
 
+    /**
+     * What a job trains under once its files are screened: the safeguards and the audit, without the screen rules
+     * (which no longer apply). Strictness between a job's pin and a screen's {@code pin_policy} compares these.
+     */
+    public SafetyPolicy withoutScreen() {
+        return new SafetyPolicy(safeguards, audit, null);
+    }
+
     /** The safeguards, {@link Safeguards#NONE} when the section is absent. */
     public Safeguards safeguardsOrNone() {
         return safeguards == null ? Safeguards.NONE : safeguards;
