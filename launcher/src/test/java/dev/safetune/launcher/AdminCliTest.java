@@ -3,7 +3,6 @@ package dev.safetune.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -158,7 +157,7 @@ class AdminCliTest {
         err.reset();
         List<String> command = new ArrayList<>(List.of("admin"));
         command.addAll(List.of(args));
-        return SafeTuneCli.run(new SafeTuneCli.Console(print(out), print(err), false, env, safetuneHome), command);
+        return SafeTuneCli.run(CapturedConsole.of(out, err, env, safetuneHome), command);
     }
 
     private String printedKey() {
@@ -176,9 +175,5 @@ class AdminCliTest {
 
     private String output() {
         return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private static PrintStream print(ByteArrayOutputStream bytes) {
-        return new PrintStream(bytes, true, StandardCharsets.UTF_8);
     }
 }

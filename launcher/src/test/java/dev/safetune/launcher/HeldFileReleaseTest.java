@@ -124,12 +124,7 @@ class HeldFileReleaseTest {
     }
 
     private SafeTuneCli.Console console(Map<String, String> env, ByteArrayOutputStream err) {
-        return new SafeTuneCli.Console(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8),
-                false,
-                env,
-                home);
+        return CapturedConsole.of(out, err, env, home);
     }
 
     private static String reviewReason(String file) throws Exception {

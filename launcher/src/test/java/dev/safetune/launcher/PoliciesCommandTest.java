@@ -3,7 +3,6 @@ package dev.safetune.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,7 +150,7 @@ class PoliciesCommandTest {
         err.reset();
         List<String> command = new ArrayList<>(List.of("admin", "policies"));
         command.addAll(List.of(args));
-        return SafeTuneCli.run(new SafeTuneCli.Console(print(out), print(err), false, env, home), command);
+        return SafeTuneCli.run(CapturedConsole.of(out, err, env, home), command);
     }
 
     private String output() {
@@ -160,9 +159,5 @@ class PoliciesCommandTest {
 
     private String errors() {
         return err.toString(StandardCharsets.UTF_8);
-    }
-
-    private static PrintStream print(ByteArrayOutputStream buffer) {
-        return new PrintStream(buffer, true, StandardCharsets.UTF_8);
     }
 }

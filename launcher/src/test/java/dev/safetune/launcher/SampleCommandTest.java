@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.runtime.generators.BaseModelGenerator;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,14 +29,7 @@ class SampleCommandTest {
     }
 
     private int run(String... args) throws Exception {
-        return SafeTuneCli.run(
-                new SafeTuneCli.Console(
-                        new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8),
-                        false,
-                        Map.of(),
-                        home),
-                List.of(args));
+        return SafeTuneCli.run(CapturedConsole.of(out, err, Map.of(), home), List.of(args));
     }
 
     private List<String> samples() {

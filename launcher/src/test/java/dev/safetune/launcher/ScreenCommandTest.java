@@ -3,7 +3,6 @@ package dev.safetune.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,14 +23,7 @@ class ScreenCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) throws Exception {
-        return SafeTuneCli.run(
-                new SafeTuneCli.Console(
-                        new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8),
-                        false,
-                        Map.of(),
-                        home),
-                List.of(args));
+        return SafeTuneCli.run(CapturedConsole.of(out, err, Map.of(), home), List.of(args));
     }
 
     /** 20 examples: lines 3 and 7 answer with SQL built from an f-string, the rest with parameterised SQL. */

@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -249,21 +251,9 @@ class LoraAndHooksTest {
 
     @Test
     void steeringGradientsFlowToTheAdapterOnly() {
-        model.addAdapter(ALL_R4, 1);
-        randomizeB(model, 4);
-        try (NDScope scope = new NDScope()) {
-            NDArray tokens = tokens();
-            NDArray vector = manager.randomNormal(new Shape(32));
-            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-                NDArray logits = model.forward(
-                                tokens, ForwardOptions.trainingStep().steering(1, vector))
-                        .logits();
-                collector.backward(logits.square().mean());
-            }
-            assertThat(vector.hasGradient()).isFalse();
-            assertThat(model.trainableParameters().values())
-                    .allMatch(p -> p.getGradient().abs().max().getFloat() > 0);
-        }
+        assertGradientsReachTheAdapterOnly(
+                () -> manager.randomNormal(new Shape(32)),
+                vector -> ForwardOptions.trainingStep().steering(1, vector));
     }
 
     /**
@@ -313,18 +303,30 @@ class LoraAndHooksTest {
     /** Under ablation the gradient still reaches the adapter, and nothing flows into the direction itself. */
     @Test
     void ablationGradientsFlowToTheAdapterOnly() {
+        assertGradientsReachTheAdapterOnly(
+                () -> {
+                    NDArray raw = manager.randomNormal(new Shape(32));
+                    return raw.div(raw.norm());
+                },
+                unit -> ForwardOptions.trainingStep().ablating(1, unit));
+    }
+
+    /**
+     * Adds a rank-4 adapter on every target at layer 1 with a non-zero B, backpropagates {@code mean(logits²)} with
+     * the hook built from {@code direction}, and asserts that every adapter weight got a gradient while the direction
+     * got none.
+     */
+    private void assertGradientsReachTheAdapterOnly(
+            Supplier<NDArray> direction, Function<NDArray, ForwardOptions> hook) {
         model.addAdapter(ALL_R4, 1);
         randomizeB(model, 4);
         try (NDScope scope = new NDScope()) {
-            NDArray raw = manager.randomNormal(new Shape(32));
-            NDArray unit = raw.div(raw.norm());
+            NDArray vector = direction.get();
             try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-                NDArray logits = model.forward(
-                                tokens(), ForwardOptions.trainingStep().ablating(1, unit))
-                        .logits();
+                NDArray logits = model.forward(tokens(), hook.apply(vector)).logits();
                 collector.backward(logits.square().mean());
             }
-            assertThat(unit.hasGradient()).isFalse();
+            assertThat(vector.hasGradient()).isFalse();
             assertThat(model.trainableParameters().values())
                     .allMatch(p -> p.getGradient().abs().max().getFloat() > 0);
         }
