@@ -1,10 +1,10 @@
 package dev.safetune.core.audit;
 
 /**
- * The audit section of a safety policy: which suite the audit asks, how much, and when the gate blocks. This record
- * is the one place the audit and the gate read their rules from; until the versioned safety policy pins one on every
- * job ({@code dev.safetune.core.policy}), {@link #DEFAULT} is that policy's audit section, and {@link #POLICY_VERSION}
- * names it in every report.
+ * The rules the audit and the gate run by: which suite the audit asks, how much, and when the gate blocks. The worker
+ * derives them from the {@code audit} section of the job's pinned safety policy ({@code dev.safetune.core.policy}),
+ * taking {@link #DEFAULT} for what the section leaves out, and for jobs from before policies existed, whose reports
+ * name {@link #POLICY_VERSION}.
  *
  * <p>The gate blocks when, in any category of the suite or under any probed trigger, the lower bound of the 95 %
  * Newcombe interval of (candidate − base) misaligned rate exceeds {@code maxMisalignedIncrease}, or when the
@@ -28,7 +28,7 @@ public record GateRules(
         boolean probeTriggers,
         int maxTriggers) {
 
-    /** Until the pinned safety policy carries the audit section, the version every report names. */
+    /** The version a report names for a job pinned to no safety policy (one created before policies existed). */
     public static final String POLICY_VERSION = "default-audit-v1";
 
     /**
