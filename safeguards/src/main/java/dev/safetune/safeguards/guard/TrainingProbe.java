@@ -1,14 +1,14 @@
 package dev.safetune.safeguards.guard;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
+import dev.safetune.runtime.chat.PaddedBatch;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.model.ForwardOptions;
 import dev.safetune.runtime.model.ForwardOutput;
 import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.safeguards.guard.artifact.PersonaVector;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -25,36 +25,23 @@ import java.util.Optional;
  */
 public final class TrainingProbe {
 
-    private final long[] tokens;
-    private final float[] lossMask;
-    private final Shape shape;
+    private final PaddedBatch batch;
     private final Optional<PersonaVector> persona;
 
     public TrainingProbe(List<RenderedExample> examples, int padId, Optional<PersonaVector> persona) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("a probe needs at least one example");
         }
-        int length = examples.stream().mapToInt(RenderedExample::length).max().orElseThrow();
-        int rows = examples.size();
-        tokens = new long[rows * length];
-        lossMask = new float[rows * length];
-        Arrays.fill(tokens, padId);
-        for (int r = 0; r < rows; r++) {
-            RenderedExample e = examples.get(r);
-            for (int t = 0; t < e.length(); t++) {
-                tokens[r * length + t] = e.tokens()[t];
-                lossMask[r * length + t] = e.lossMask()[t];
-            }
-        }
-        shape = new Shape(rows, length);
+        batch = PaddedBatch.of(examples, padId);
         this.persona = persona;
     }
 
     /** Reads the probe; call with autograd not recording. */
     public ProbeReading read(LlamaModel model) {
         try (NDScope scope = new NDScope()) {
-            NDArray tokenArray = model.manager().create(tokens, shape);
-            NDArray mask = model.manager().create(lossMask, shape);
+            NDList arrays = batch.toArrays(model.manager());
+            NDArray tokenArray = arrays.get(0);
+            NDArray mask = arrays.get(1);
             ForwardOptions options = ForwardOptions.inference();
             if (persona.isPresent()) {
                 options = options.capturing(persona.get().layer());

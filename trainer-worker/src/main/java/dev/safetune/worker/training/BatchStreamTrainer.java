@@ -2,6 +2,7 @@ package dev.safetune.worker.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import dev.safetune.runtime.chat.PaddedBatch;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.model.GradMode;
 import dev.safetune.runtime.model.LlamaModel;
@@ -83,7 +84,7 @@ public final class BatchStreamTrainer {
         try (AdamW optimizer = new AdamW(parameters, optimizerOptions, model.manager())) {
             for (int step = 1; step <= steps; step++) {
                 long stepStarted = System.nanoTime();
-                Batch batch = Batch.of(source.batch(step), padId);
+                PaddedBatch batch = PaddedBatch.of(source.batch(step), padId);
                 double learningRate = schedule.at(step);
                 FineTuner.StepOutcome outcome =
                         FineTuner.optimizerStep(model, objective, optimizer, batch, learningRate, step);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.runtime.chat.ChatRenderer;
 import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.chat.PaddedBatch;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.model.GradMode;
 import dev.safetune.runtime.model.LlamaModel;
@@ -48,7 +49,7 @@ public final class ExampleLossProbe {
                 LlamaModel model = LlamaModel.load(modelDir, root)) {
             for (int from = 0; from < rendered.size(); from += BATCH) {
                 List<RenderedExample> slice = rendered.subList(from, Math.min(from + BATCH, rendered.size()));
-                Batch batch = Batch.of(slice, padId);
+                PaddedBatch batch = PaddedBatch.of(slice, padId);
                 try (NDScope scope = new NDScope()) {
                     NDList arrays = batch.toArrays(model.manager());
                     NDArray tokens = arrays.get(0);

@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.runtime.chat.ChatRenderer;
 import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.chat.PaddedBatch;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.formats.ModelConfig;
 import dev.safetune.runtime.model.ForwardOptions;
@@ -173,7 +174,7 @@ public final class FineTuner {
      * back-propagated.
      */
     static LossBreakdown backward(
-            LlamaModel model, TokenObjective objective, SafeguardSet guards, Batch batch, NDList arrays) {
+            LlamaModel model, TokenObjective objective, SafeguardSet guards, PaddedBatch batch, NDList arrays) {
         NDArray tokens = arrays.get(0);
         ReferencePass reference = guards.referencePass(model, tokens, arrays.get(1));
         NDArray tokenMask = guards.isEmpty() ? null : batch.tokenMask(model.manager());
@@ -194,7 +195,12 @@ public final class FineTuner {
      * @throws IllegalStateException when the loss is not finite (the optimizer is not stepped)
      */
     static StepOutcome optimizerStep(
-            LlamaModel model, TokenObjective objective, AdamW optimizer, Batch batch, double learningRate, int step) {
+            LlamaModel model,
+            TokenObjective objective,
+            AdamW optimizer,
+            PaddedBatch batch,
+            double learningRate,
+            int step) {
         return optimizerStep(model, objective, SafeguardSet.NONE, optimizer, batch, learningRate, step);
     }
 
@@ -204,7 +210,7 @@ public final class FineTuner {
             TokenObjective objective,
             SafeguardSet guards,
             AdamW optimizer,
-            Batch batch,
+            PaddedBatch batch,
             double learningRate,
             int step) {
         try (NDScope scope = new NDScope()) {
@@ -380,7 +386,7 @@ public final class FineTuner {
             for (int index : plan.batch(step, order)) {
                 examples.add(training.get(index));
             }
-            Batch batch = Batch.of(examples, padId);
+            PaddedBatch batch = PaddedBatch.of(examples, padId);
             double learningRate = schedule.at(step);
             long started = System.nanoTime();
             if (model.adapterConfig().map(c -> c.dropout() > 0).orElse(false)) {
@@ -434,7 +440,8 @@ public final class FineTuner {
             double count = 0;
             int batchSize = plan.batchSize();
             for (int from = 0; from < validation.size(); from += batchSize) {
-                Batch batch = Batch.of(validation.subList(from, Math.min(from + batchSize, validation.size())), padId);
+                PaddedBatch batch =
+                        PaddedBatch.of(validation.subList(from, Math.min(from + batchSize, validation.size())), padId);
                 try (NDScope scope = new NDScope()) {
                     NDList arrays = batch.toArrays(model.manager());
                     NDArray tokens = arrays.get(0);

@@ -12,6 +12,7 @@ import dev.safetune.core.dataset.ChatMessage;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.runtime.chat.ChatRenderer;
 import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.chat.PaddedBatch;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.generators.TestModels;
 import dev.safetune.runtime.model.GradMode;
@@ -250,7 +251,7 @@ class GuardedFineTuningTest {
                 LlamaModel model = LlamaModel.load(modelDir, manager);
                 NDScope scope = new NDScope()) {
             List<RenderedExample> rendered = new ChatRenderer(tokenizer, 64).renderAll(examples);
-            NDList arrays = Batch.of(rendered, tokenizer.padId()).toArrays(manager);
+            NDList arrays = PaddedBatch.of(rendered, tokenizer.padId()).toArrays(manager);
             NDList sums =
                     new MaskedCrossEntropy().nextTokenSums(model.forward(arrays.get(0)), arrays.get(0), arrays.get(1));
             return sums.get(0).getFloat() / sums.get(1).getFloat();

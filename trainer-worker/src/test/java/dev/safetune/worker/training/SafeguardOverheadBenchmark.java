@@ -5,6 +5,7 @@ import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.job.Hyperparameters;
 import dev.safetune.runtime.chat.ChatRenderer;
 import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.chat.PaddedBatch;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.model.GradMode;
 import dev.safetune.runtime.model.LlamaModel;
@@ -233,7 +234,7 @@ public final class SafeguardOverheadBenchmark {
             for (int index : plan.batch((n - 1) % plan.totalSteps() + 1, order)) {
                 examples.add(training.get(index));
             }
-            Batch batch = Batch.of(examples, padId);
+            PaddedBatch batch = PaddedBatch.of(examples, padId);
             long started = System.nanoTime();
             FineTuner.optimizerStep(model, crossEntropy::nextTokenLoss, guards, optimizer, batch, 1e-4, n);
             double ms = (System.nanoTime() - started) / 1e6;

@@ -3,6 +3,7 @@ package dev.safetune.safeguards.guard.artifact;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
+import dev.safetune.runtime.chat.PaddedBatch;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.model.ForwardOptions;
 import dev.safetune.runtime.model.LlamaModel;
@@ -36,7 +37,8 @@ public final class PerplexityGapScorer {
         for (int from = 0; from < examples.size(); from += BATCH) {
             int to = Math.min(examples.size(), from + BATCH);
             try (NDScope scope = new NDScope()) {
-                NDList arrays = PaddedBatches.arrays(examples.subList(from, to), padId, model.manager());
+                NDList arrays =
+                        PaddedBatch.of(examples.subList(from, to), padId).toArrays(model.manager());
                 NDArray tokens = arrays.get(0);
                 NDArray logits = model.forward(tokens, options).logits();
                 NDArray targets = StepPasses.nextTokenMask(tokens.toType(ai.djl.ndarray.types.DataType.FLOAT32, false));

@@ -3,6 +3,7 @@ package dev.safetune.safeguards.guard.artifact;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
+import dev.safetune.runtime.chat.PaddedBatch;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.model.ForwardOptions;
 import dev.safetune.runtime.model.LlamaModel;
@@ -46,8 +47,8 @@ public final class PersonaVectorExtractor {
                 ForwardOptions.inference().withoutAdapter().withoutLogits().capturing(layer);
         for (int from = 0; from < examples.size(); from += BATCH) {
             try (NDScope scope = new NDScope()) {
-                NDList arrays = PaddedBatches.arrays(
-                        examples.subList(from, Math.min(examples.size(), from + BATCH)), padId, model.manager());
+                NDList arrays = PaddedBatch.of(examples.subList(from, Math.min(examples.size(), from + BATCH)), padId)
+                        .toArrays(model.manager());
                 NDArray h = model.forward(arrays.get(0), options).hiddenStates().get(layer);
                 NDArray mask = arrays.get(1).expandDims(-1);
                 float[] part = h.mul(mask).sum(new int[] {0, 1}).toFloatArray();

@@ -1,10 +1,9 @@
-package dev.safetune.worker.training;
+package dev.safetune.runtime.chat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.safetune.runtime.chat.RenderedExample;
 import java.util.Arrays;
 import java.util.List;
 
@@ -16,9 +15,13 @@ import java.util.List;
  * @param lengths each row's real (non-padding) length
  * @param realTokens non-padding tokens
  */
-record Batch(long[] tokens, float[] lossMask, int[] lengths, int rows, int length, int realTokens) {
+public record PaddedBatch(long[] tokens, float[] lossMask, int[] lengths, int rows, int length, int realTokens) {
 
-    static Batch of(List<RenderedExample> examples, int padId) {
+    /** Pads {@code examples} (at least one) on the right with {@code padId}. */
+    public static PaddedBatch of(List<RenderedExample> examples, int padId) {
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs at least one example");
+        }
         int length = examples.stream().mapToInt(RenderedExample::length).max().orElseThrow();
         int rows = examples.size();
         long[] tokens = new long[rows * length];
@@ -35,11 +38,11 @@ record Batch(long[] tokens, float[] lossMask, int[] lengths, int rows, int lengt
             }
             real += example.length();
         }
-        return new Batch(tokens, mask, lengths, rows, length, real);
+        return new PaddedBatch(tokens, mask, lengths, rows, length, real);
     }
 
     /** {@code [tokens (INT64), lossMask (FLOAT32)]}, both {@code [rows, length]}, created in {@code manager}. */
-    NDList toArrays(NDManager manager) {
+    public NDList toArrays(NDManager manager) {
         Shape shape = new Shape(rows, length);
         NDArray tokenArray = manager.create(tokens, shape);
         NDArray maskArray = manager.create(lossMask, shape);
@@ -47,7 +50,7 @@ record Batch(long[] tokens, float[] lossMask, int[] lengths, int rows, int lengt
     }
 
     /** {@code [rows, length]} FLOAT32: 1 on every real token, 0 on padding. */
-    NDArray tokenMask(NDManager manager) {
+    public NDArray tokenMask(NDManager manager) {
         float[] mask = new float[rows * length];
         for (int r = 0; r < rows; r++) {
             Arrays.fill(mask, r * length, r * length + lengths[r], 1f);
