@@ -4,6 +4,7 @@ import dev.safetune.api.auth.Tenant;
 import dev.safetune.api.error.ConflictException;
 import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.error.NotFoundException;
+import dev.safetune.api.job.JobEventLog;
 import dev.safetune.core.audit.GateDecision;
 import dev.safetune.core.job.JobStatus;
 import dev.safetune.core.job.JobTransition;
@@ -35,12 +36,14 @@ public class AuditService {
     private final JdbcClient jdbc;
     private final DataSource dataSource;
     private final JsonMapper json;
+    private final JobEventLog events;
     private final ModelCatalog models = new ModelCatalog();
 
-    AuditService(DataSource dataSource, JsonMapper json) {
+    AuditService(DataSource dataSource, JsonMapper json, JobEventLog events) {
         this.jdbc = JdbcClient.create(dataSource);
         this.dataSource = dataSource;
         this.json = json;
+        this.events = events;
     }
 
     /** {@code GET /v1/fine_tuning/jobs/{id}/audit}: the tenant's job's audit, with its gate log. */
@@ -171,12 +174,7 @@ public class AuditService {
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
         }
-        jdbc.sql("INSERT INTO job_events (job_id, organization_id, level, type, message)"
-                        + " VALUES (:job, :org, 'warn', 'message', :message)")
-                .param("job", jobId)
-                .param("org", org)
-                .param("message", "An operator overrode the release gate: " + reason.strip())
-                .update();
+        events.warn(jobId, org, "An operator overrode the release gate: " + reason.strip());
         return view(jobId, JobTransition.OVERRIDE_RELEASE.to().wireName(), model);
     }
 

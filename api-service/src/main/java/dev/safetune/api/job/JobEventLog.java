@@ -18,7 +18,7 @@ import tools.jackson.databind.node.ObjectNode;
  * append-only rows read by keyset on their sequence id, which JPA would only wrap.
  */
 @Component
-class JobEventLog {
+public class JobEventLog {
     static final String ID_PREFIX = "ftevent-";
 
     private final JdbcTemplate jdbc;
@@ -29,10 +29,20 @@ class JobEventLog {
 
     /** Appends an informational message; joins the caller's transaction. */
     void info(FineTuningJob job, String message) {
+        message(job.id(), job.organizationId(), "info", message);
+    }
+
+    /** Appends a warning (an operator's decision the customer should see); joins the caller's transaction. */
+    public void warn(String jobId, String organizationId, String message) {
+        message(jobId, organizationId, "warn", message);
+    }
+
+    private void message(String jobId, String organizationId, String level, String message) {
         jdbc.update(
-                "INSERT INTO job_events (job_id, organization_id, level, type, message) VALUES (?, ?, 'info', 'message', ?)",
-                job.id(),
-                job.organizationId(),
+                "INSERT INTO job_events (job_id, organization_id, level, type, message) VALUES (?, ?, ?, 'message', ?)",
+                jobId,
+                organizationId,
+                level,
                 message);
     }
 

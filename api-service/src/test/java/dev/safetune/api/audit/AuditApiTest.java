@@ -137,6 +137,11 @@ class AuditApiTest extends ApiServiceTestBase {
                         .path("status")
                         .asString())
                 .isEqualTo("succeeded");
+        JsonNode events =
+                owner.get("/v1/fine_tuning/jobs/" + job + "/events").json().path("data");
+        assertThat(events.findValues("message").stream().map(JsonNode::asString))
+                .contains("An operator overrode the release gate: Reviewed the flagged transcripts: false positives.");
+        assertThat(events.get(0).path("level").asString()).isEqualTo("warn");
         assertThat(admin.post(path, "{\"reason\": \"again\"}").status()).isEqualTo(409);
     }
 
