@@ -2,10 +2,12 @@ package dev.safetune.worker.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safetune.core.policy.FeatureSpaceL2;
+import dev.safetune.core.policy.BenignInterleaving;
+import dev.safetune.core.policy.InterleaveSelection;
 import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.core.policy.SafetyPolicyJson;
 import dev.safetune.testsupport.MigratedDatabase;
+import dev.safetune.worker.embench.EmBenchMaterial;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -17,16 +19,18 @@ class DefaultPolicyV3MigrationTest {
     static final MigratedDatabase database = new MigratedDatabase();
 
     @Test
-    void theThirdBuiltInVersionIsLdifsLambdaTenOnTheDefaultLayerSet() {
+    void theThirdBuiltInVersionInterleavesHalfOfEveryEpochFromTheEmBenchPool() {
         SafetyPolicies.Version v3 = new SafetyPolicies(database.dataSource())
                 .find("sp-builtin-default-v3")
                 .orElseThrow();
 
         assertThat(v3.name()).isEqualTo("default");
         assertThat(v3.version()).isEqualTo(3);
-        assertThat(v3.document().safeguards().ldifs()).isEqualTo(new FeatureSpaceL2(10.0, List.of()));
+        assertThat(v3.document().safeguards().interleave())
+                .isEqualTo(new BenignInterleaving(
+                        0.5, InterleaveSelection.UNIFORM, null, false, EmBenchMaterial.BENIGN_POOL_ID, List.of()));
         assertThat(v3.document().safeguards().kl()).isNull();
-        assertThat(v3.document().safeguards().interleave()).isNull();
+        assertThat(v3.document().safeguards().ldifs()).isNull();
         assertThat(v3.document().safeguards().steering()).isNull();
         assertThat(v3.document().safeguards().inoculation()).isNull();
         assertThat(v3.document().safeguards().caft()).isNull();
