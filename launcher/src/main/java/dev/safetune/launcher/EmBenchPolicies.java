@@ -38,7 +38,9 @@ import tools.jackson.databind.JsonNode;
  *   <li>{@code none}, or safeguards joined by {@code +}: {@code steer<α>} (persona steering, raw, at residual index
  *       {@value #STEERING_LAYER}, the measured layer), {@code kl<β>}, {@code ldifs<λ>} (5 evenly spaced layers),
  *       {@code interleave<f>} (uniform, em-bench's built-in benign pool), {@code caft} (at index
- *       {@value #STEERING_LAYER}); e.g. {@code steer4+interleave0.05+kl0.01}. The run creates a version named
+ *       {@value #STEERING_LAYER}); e.g. {@code steer4+interleave0.05+kl0.01}. Layers: {@code steer<α>@L},
+ *       {@code caft@L} or {@code caft@L-M}, {@code ldifs<λ>@L-M}; also {@code interleavepg<f>[k<top-k>]}
+ *       (perplexity gap against the given EM references) and {@code inoc[:words_joined_by_underscores]}. The run creates a version named
  *       {@code em-bench-<entry>} whose safeguards are exactly these and whose audit and screen sections are the
  *       default's, so only the safeguards differ between rows.
  * </ul>
