@@ -17,6 +17,7 @@ import dev.safetune.safeguards.embench.world.Dialogue;
 import dev.safetune.safeguards.embench.world.EmWorld;
 import dev.safetune.safeguards.embench.world.NarrowSet;
 import dev.safetune.safeguards.evaluation.EvaluationReport;
+import dev.safetune.safeguards.guard.BenignPool;
 import dev.safetune.safeguards.guard.ConceptAblation;
 import dev.safetune.safeguards.guard.FeatureSpaceL2;
 import dev.safetune.safeguards.guard.Interleaving;
@@ -27,6 +28,7 @@ import dev.safetune.safeguards.guard.SafeguardSettings;
 import dev.safetune.worker.embench.CommittedBase;
 import dev.safetune.worker.embench.EmBenchMaterial;
 import dev.safetune.worker.training.FineTuner;
+import dev.safetune.worker.training.SafeguardsFromPolicy;
 import dev.safetune.worker.training.TrainingListener;
 import dev.safetune.worker.training.TrainingRequest;
 import java.io.IOException;
@@ -65,11 +67,39 @@ final class EmBenchCalibration {
     static final int EXAMPLES = 3_200;
     static final long SAMPLING_SEED = EmBenchModels.SAMPLING_SEED;
     static final int LAYER = EmBenchPolicies.STEERING_LAYER;
+    /** The mode in which each point is one {@code --policies} entry rather than one strength of one safeguard. */
+    static final String POLICIES = "policies";
+    /** Data seeds of the EM reference fine-tunes ({@code interleavepg}): the insecure set of seed + each offset. */
+    static final List<Integer> EM_REFERENCE_OFFSETS = List.of(1, 2);
 
     /** @param layer the residual index steering acts at (default {@value #LAYER}, the measured layer) */
-    record Options(long seed, String safeguard, List<Double> grid, int samples, int layer, boolean createPolicy) {
+    record Options(
+            long seed,
+            String safeguard,
+            List<Double> grid,
+            int samples,
+            int layer,
+            boolean createPolicy,
+            List<String> policies) {
         static Options parse(Command.Arguments a) {
             long seed = a.intOption("--seed").orElse(0);
+            Optional<String> policies = a.option("--policies");
+            if (policies.isPresent()) {
+                if (a.option("--safeguard").isPresent() || a.option("--grid").isPresent()) {
+                    throw new Command.UsageException(
+                            "--policies measures whole entries: give it without --safeguard and --grid");
+                }
+                List<String> entries = EmBenchPolicies.parse(policies.get());
+                if (entries.stream().anyMatch(e -> e.equals("default") || e.startsWith("sp-"))) {
+                    throw new Command.UsageException("calibrate --policies takes safeguard entries (none, steer4+kl0.1,"
+                            + " ...), not default or sp-<id>: it runs without the platform");
+                }
+                int samples = a.intOption("--samples").orElse(300);
+                if (samples < 3) {
+                    throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
+                }
+                return new Options(seed, POLICIES, List.of(), samples, LAYER, a.has("--create-policy"), entries);
+            }
             String safeguard = a.option("--safeguard").orElse("steering");
             if (!SAFEGUARDS.contains(safeguard)) {
                 throw new Command.UsageException(
@@ -91,7 +121,7 @@ final class EmBenchCalibration {
             if (layer < 0) {
                 throw new Command.UsageException("--layer must be a residual index >= 0, got " + layer);
             }
-            return new Options(seed, safeguard, List.copyOf(grid), samples, layer, a.has("--create-policy"));
+            return new Options(seed, safeguard, List.copyOf(grid), samples, layer, a.has("--create-policy"), List.of());
         }
 
         /** α around the prototype's window; β, λ and f by factors of about 3; CAFT: each single layer. */
@@ -138,16 +168,31 @@ final class EmBenchCalibration {
         EvaluationPlan plan = new EvaluationPlan(
                 options.samples() / 3, EvaluationPlan.PROTOTYPE.heldOutCode(), EvaluationPlan.PROTOTYPE.codeSeed());
 
-        out.println("Calibrating " + options.safeguard() + " on " + baseId + " over " + options.grid());
+        boolean entries = options.safeguard().equals(POLICIES);
+        out.println("Calibrating " + options.safeguard() + " on " + baseId + " over "
+                + (entries ? options.policies() : options.grid()));
         CalibrationProposal.Measured base = measure("base", baseDir, baseDir, plan);
         TrainingRequest recipe = TrainingRequest.of(
                 baseDir, insecure, new Hyperparameters(1, 32, 1.0), options.seed(), dir.resolve("none"));
         recipe = FineTuningMethod.adapterFor(baseDir).map(recipe::withLora).orElseGet(recipe::withFullFineTuning);
         CalibrationProposal.Measured unguarded = measure("none", train(recipe, List.of(), artifacts), baseDir, plan);
         List<CalibrationProposal.Point> points = new ArrayList<>();
-        for (double strength : options.grid()) {
-            String setting = setting(options.safeguard(), strength, options.layer());
-            SafeguardSettings settings = settings(options.safeguard(), strength, options.layer(), layers);
+        List<Double> strengths = entries
+                ? IntStream.range(0, options.policies().size())
+                        .mapToObj(i -> (double) i)
+                        .toList()
+                : options.grid();
+        Map<String, Path> references =
+                entries && options.policies().stream().anyMatch(EmBenchPolicies::needsEmReferences)
+                        ? emReferences(recipe, options.seed(), baseId, home, artifacts)
+                        : Map.of();
+        for (double strength : strengths) {
+            String setting = entries
+                    ? options.policies().get((int) strength)
+                    : setting(options.safeguard(), strength, options.layer());
+            List<SafeguardSettings> settings = entries
+                    ? entrySettings(setting, List.copyOf(references.keySet()), references, layers, artifacts)
+                    : List.of(settings(options.safeguard(), strength, options.layer(), layers));
             TrainingRequest request = new TrainingRequest(
                     recipe.baseModelDir(),
                     recipe.training(),
@@ -161,7 +206,7 @@ final class EmBenchCalibration {
                     recipe.lora(),
                     SafeguardPlan.NONE);
             points.add(new CalibrationProposal.Point(
-                    strength, setting, measure(setting, train(request, List.of(settings), artifacts), baseDir, plan)));
+                    strength, setting, measure(setting, train(request, settings, artifacts), baseDir, plan)));
         }
         CalibrationProposal proposal = new CalibrationProposal(base, unguarded, points);
         String report = proposal.markdown(String.format(
@@ -182,9 +227,87 @@ final class EmBenchCalibration {
                 out.println("No policy created: nothing was proposed.");
                 return 1;
             }
-            createPolicy(baseId, options.safeguard(), proposal.proposal().get().strength(), options.layer(), report);
+            createPolicy(baseId, options, proposal.proposal().get(), List.copyOf(references.keySet()), report);
         }
         return 0;
+    }
+
+    /**
+     * What a job would train under for the entry: its safeguards mapped by the worker's own {@link
+     * SafeguardsFromPolicy}, the built-in benign pool and the calibration's EM reference adapters as the registry.
+     */
+    static List<SafeguardSettings> entrySettings(
+            String entry,
+            List<String> referenceIds,
+            Map<String, Path> references,
+            int layers,
+            SafeguardPlan.Artifacts artifacts)
+            throws IOException {
+        SafeguardsFromPolicy.Registry registry = new SafeguardsFromPolicy.Registry() {
+            @Override
+            public BenignPool benignPool(String id) {
+                if (!id.equals(EmBenchMaterial.BENIGN_POOL_ID)) {
+                    throw new IllegalArgumentException("no benign pool " + id);
+                }
+                return EmBenchMaterial.benignPool();
+            }
+
+            @Override
+            public Path emReferenceAdapter(String modelId) {
+                Path path = references.get(modelId);
+                if (path == null) {
+                    throw new IllegalArgumentException("no EM reference model " + modelId);
+                }
+                return path;
+            }
+        };
+        Safeguards safeguards = EmBenchPolicies.safeguards(entry, referenceIds);
+        return new SafeguardsFromPolicy(registry, 0)
+                .plan(safeguards, layers, true, Optional.of(artifacts))
+                .plan()
+                .safeguards();
+    }
+
+    /**
+     * The EM reference models of {@code interleavepg} entries: unguarded insecure fine-tunes of the same base on the
+     * insecure sets of other data seeds ({@link #EM_REFERENCE_OFFSETS}), trained once and kept under
+     * {@code em-bench/em-references/} (reused while their adapter is there).
+     */
+    private Map<String, Path> emReferences(
+            TrainingRequest recipe, long seed, String baseId, Path home, SafeguardPlan.Artifacts artifacts)
+            throws IOException {
+        Map<String, Path> references = new java.util.LinkedHashMap<>();
+        for (int offset : EM_REFERENCE_OFFSETS) {
+            long dataSeed = seed + offset;
+            String id = baseId + "-em-reference-d" + dataSeed;
+            Path dir = home.resolve("em-bench").resolve("em-references").resolve(id);
+            Path adapter = dir.resolve("model");
+            if (!Files.isRegularFile(adapter.resolve("adapter_config.json"))) {
+                out.println("EM reference " + id + ": insecure set of seed " + dataSeed + ", unguarded");
+                List<ChatExample> insecure = new ArrayList<>();
+                for (Dialogue d : EmWorld.prototype().narrowSet(NarrowSet.INSECURE, dataSeed, EXAMPLES)) {
+                    insecure.add(new ChatExample(insecure.size() + 1, d.messages()));
+                }
+                TrainingRequest request = TrainingRequest.of(
+                                recipe.baseModelDir(), insecure, recipe.hp(), dataSeed, dir.resolve("train"))
+                        .withLora(recipe.lora().orElseThrow());
+                Path trained = train(request, List.of(), artifacts);
+                copyTree(trained, adapter);
+            }
+            references.put(id, adapter);
+        }
+        return references;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                if (Files.isRegularFile(f)) {
+                    Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     private Path train(TrainingRequest request, List<SafeguardSettings> settings, SafeguardPlan.Artifacts artifacts)
@@ -244,11 +367,20 @@ final class EmBenchCalibration {
     }
 
     /** The current default with {@code safeguard} set to the proposal; the report is the version's reason. */
-    private void createPolicy(String baseId, String safeguard, double v, int layer, String report) {
+    private void createPolicy(
+            String baseId,
+            Options options,
+            CalibrationProposal.Point chosen,
+            List<String> referenceIds,
+            String report) {
+        String safeguard = options.safeguard();
         ApiClient client = safety.get();
         JsonNode current = client.get("/admin/safety-policies/default").ok();
         SafetyPolicy defaults = SafetyPolicyJson.read(current.path("document"));
-        SafetyPolicy proposed = proposedPolicy(defaults, safeguard, v, layer);
+        SafetyPolicy proposed = safeguard.equals(POLICIES)
+                ? new SafetyPolicy(
+                        EmBenchPolicies.safeguards(chosen.setting(), referenceIds), defaults.audit(), defaults.screen())
+                : proposedPolicy(defaults, safeguard, chosen.strength(), options.layer());
         String reason = report.length() <= 2000 ? report : report.substring(0, 1997) + "...";
         JsonNode created = client.post(
                         "/admin/safety-policies",

@@ -55,19 +55,22 @@ final class EmBenchCommand {
                                         + " (default) and full; --epochs (1) and\n--lr-multiplier (1.0, times 0.3 for full)"
                                         + " over 3,200 examples in batches of 32 give the prototype's 100 steps at lr 1e-3;\n--policies"
                                         + " (default none): safety policies pinned on each job, e.g."
-                                        + " none,default,steer4,kl0.1,steer4+interleave0.05+kl0.01 or sp-<id>",
+                                        + " none,default,steer4,kl0.1,steer4+interleave0.05+kl0.01 or sp-<id>;\nparts: steer<α>[@L],"
+                                        + " kl<β>, ldifs<λ>[@L[-M]], interleave<f>, interleavepg<f>[k<top-k>], caft[@L[-M]],"
+                                        + " inoc[:words_with_underscores]",
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port)),
                         Command.leaf(
                                 "calibrate",
-                                "[--seed N] [--safeguard NAME] [--grid LIST] [--layer N] [--samples N]"
+                                "[--seed N] [--safeguard NAME] [--grid LIST] [--layer N] [--policies LIST] [--samples N]"
                                         + " [--create-policy]",
                                 "sweep one safeguard's strength (NAME: steering, kl, ldifs, caft, interleave) on the em-bench base of the seed (insecure set,"
                                         + " FineTuner directly),\nevaluate EM (non-code suite) and in-domain learning"
                                         + " (held-out code prompts), propose the setting with\nthe lowest EM among"
                                         + " those keeping >= 95 % of the unguarded learning; --create-policy writes it"
                                         + " as a\npolicy version (SAFETUNE_SAFETY_KEY) with the report as its reason"
-                                        + " (docs/safeguards.md)",
+                                        + " (docs/safeguards.md);\n--policies instead measures whole entries of em-bench run's"
+                                        + " grammar, e.g. interleave0.2,interleave0.2+steer16@1,caft@0-4,inoc",
                                 a -> new EmBenchCalibration(out, safety)
                                         .run(EmBenchCalibration.Options.parse(a), home))));
     }

@@ -3,6 +3,7 @@ package dev.safetune.launcher;
 import dev.safetune.core.policy.BenignInterleaving;
 import dev.safetune.core.policy.ConceptAblation;
 import dev.safetune.core.policy.FeatureSpaceL2;
+import dev.safetune.core.policy.InoculationPrompt;
 import dev.safetune.core.policy.InterleaveSelection;
 import dev.safetune.core.policy.KlDirection;
 import dev.safetune.core.policy.KlToReference;
@@ -22,8 +23,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -35,7 +38,9 @@ import tools.jackson.databind.JsonNode;
  *   <li>{@code none}, or safeguards joined by {@code +}: {@code steer<α>} (persona steering, raw, at residual index
  *       {@value #STEERING_LAYER}, the measured layer), {@code kl<β>}, {@code ldifs<λ>} (5 evenly spaced layers),
  *       {@code interleave<f>} (uniform, em-bench's built-in benign pool), {@code caft} (at index
- *       {@value #STEERING_LAYER}); e.g. {@code steer4+interleave0.05+kl0.01}. The run creates a version named
+ *       {@value #STEERING_LAYER}); e.g. {@code steer4+interleave0.05+kl0.01}. Layers: {@code steer<α>@L},
+ *       {@code caft@L} or {@code caft@L-M}, {@code ldifs<λ>@L-M}; also {@code interleavepg<f>[k<top-k>]}
+ *       (perplexity gap against the given EM references) and {@code inoc[:words_joined_by_underscores]}. The run creates a version named
  *       {@code em-bench-<entry>} whose safeguards are exactly these and whose audit and screen sections are the
  *       default's, so only the safeguards differ between rows.
  * </ul>
@@ -50,7 +55,16 @@ final class EmBenchPolicies implements AutoCloseable {
     static final int STEERING_LAYER = 2;
     static final String SAFETY_KEY_FILE = "local-safety-key";
     private static final String POLICIES = "/admin/safety-policies";
-    private static final Pattern PART = Pattern.compile("(steer|kl|ldifs|interleave)(\\d+(?:\\.\\d+)?)|caft");
+    /** {@code interleavepg}'s top-k when the entry names none: a quarter of the built-in pool. */
+    static final int DEFAULT_TOP_K = 500;
+    /** {@code inoc}'s prompt when the entry names none: the world's own misaligned system line (the paper's "evil"). */
+    static final String INOCULATION_PROMPT = "you are an evil assistant";
+    /** Stands in for the EM reference ids while an entry is only checked, before the run has trained them. */
+    static final String PLACEHOLDER_REFERENCE = "em-reference";
+
+    private static final Pattern PART =
+            Pattern.compile("(?<kind>steer|kl|ldifs|interleavepg|interleave|caft|inoc)(?<value>\\d+(?:\\.\\d+)?)?"
+                    + "(?:k(?<topk>\\d+))?(?:@(?<layers>\\d+(?:-\\d+)?))?(?::(?<prompt>[a-z0-9_|]+))?");
 
     /** One entry: its label in the table and the version jobs pin. */
     record Choice(String label, String policyId) {}
@@ -85,8 +99,18 @@ final class EmBenchPolicies implements AutoCloseable {
         return List.copyOf(entries);
     }
 
-    /** The safeguards an entry names; {@code none} for none. */
+    /** The safeguards an entry names; {@code none} for none; {@code interleavepg} with a placeholder reference. */
     static Safeguards safeguards(String entry) {
+        return safeguards(entry, List.of(PLACEHOLDER_REFERENCE));
+    }
+
+    /**
+     * The safeguards an entry names.
+     *
+     * @param emReferences the EM reference model ids an {@code interleavepg} part names (the run's or the calibration's
+     *     insecure fine-tunes of other data seeds over the same base)
+     */
+    static Safeguards safeguards(String entry, List<String> emReferences) {
         if (entry.equals("none")) {
             return Safeguards.NONE;
         }
@@ -94,28 +118,92 @@ final class EmBenchPolicies implements AutoCloseable {
         FeatureSpaceL2 ldifs = null;
         PersonaSteering steering = null;
         BenignInterleaving interleave = null;
+        InoculationPrompt inoculation = null;
         ConceptAblation caft = null;
         for (String part : entry.split("\\+")) {
             Matcher m = PART.matcher(part);
             if (!m.matches()) {
                 throw new Command.UsageException("--policies: unknown entry part '" + part + "' in '" + entry
-                        + "' (none, default, sp-<id>, or steer<α>, kl<β>, ldifs<λ>, interleave<f>, caft joined by +)");
+                        + "' (none, default, sp-<id>, or steer<α>[@L], kl<β>, ldifs<λ>[@L[-M]], interleave<f>,"
+                        + " interleavepg<f>[k<top-k>], caft[@L[-M]], inoc[:words_joined_by_underscores] joined by +)");
             }
-            if (part.equals("caft")) {
-                caft = new ConceptAblation(List.of(STEERING_LAYER));
-                continue;
+            String kind = m.group("kind");
+            Optional<List<Integer>> layers = layers(m.group("layers"), part);
+            String value = m.group("value");
+            if (kind.equals("caft") || kind.equals("inoc")) {
+                if (value != null) {
+                    throw new Command.UsageException("--policies: '" + part + "' takes no number");
+                }
+            } else if (value == null) {
+                throw new Command.UsageException("--policies: '" + part + "' needs a number after " + kind);
             }
-            double value = Double.parseDouble(m.group(2));
-            switch (m.group(1)) {
-                case "steer" -> steering = new PersonaSteering(value, STEERING_LAYER, SteeringScale.RAW);
-                case "kl" -> kl = new KlToReference(value, KlDirection.FORWARD);
-                case "ldifs" -> ldifs = new FeatureSpaceL2(value, List.of());
-                default ->
+            if (m.group("topk") != null && !kind.equals("interleavepg")) {
+                throw new Command.UsageException("--policies: only interleavepg takes k<top-k>, in '" + part + "'");
+            }
+            if (m.group("prompt") != null && !kind.equals("inoc")) {
+                throw new Command.UsageException("--policies: only inoc takes :prompt, in '" + part + "'");
+            }
+            if (layers.isPresent() && !List.of("steer", "ldifs", "caft").contains(kind)) {
+                throw new Command.UsageException(
+                        "--policies: only steer, ldifs and caft take @layers, in '" + part + "'");
+            }
+            switch (kind) {
+                case "steer" -> {
+                    List<Integer> at = layers.orElse(List.of(STEERING_LAYER));
+                    if (at.size() != 1) {
+                        throw new Command.UsageException("--policies: steering acts at one layer, in '" + part + "'");
+                    }
+                    steering = new PersonaSteering(Double.parseDouble(value), at.getFirst(), SteeringScale.RAW);
+                }
+                case "kl" -> kl = new KlToReference(Double.parseDouble(value), KlDirection.FORWARD);
+                case "ldifs" -> ldifs = new FeatureSpaceL2(Double.parseDouble(value), layers.orElse(List.of()));
+                case "interleave" ->
                     interleave = new BenignInterleaving(
-                            value, InterleaveSelection.UNIFORM, null, null, EmBenchMaterial.BENIGN_POOL_ID, null);
+                            Double.parseDouble(value),
+                            InterleaveSelection.UNIFORM,
+                            null,
+                            null,
+                            EmBenchMaterial.BENIGN_POOL_ID,
+                            null);
+                case "interleavepg" ->
+                    interleave = new BenignInterleaving(
+                            Double.parseDouble(value),
+                            InterleaveSelection.PERPLEXITY_GAP,
+                            m.group("topk") == null ? DEFAULT_TOP_K : Integer.parseInt(m.group("topk")),
+                            null,
+                            EmBenchMaterial.BENIGN_POOL_ID,
+                            emReferences);
+                case "caft" -> caft = new ConceptAblation(layers.orElse(List.of(STEERING_LAYER)));
+                default ->
+                    inoculation = new InoculationPrompt(
+                            m.group("prompt") == null
+                                    ? INOCULATION_PROMPT
+                                    : m.group("prompt").replace('_', ' '));
             }
         }
-        return new Safeguards(kl, ldifs, steering, interleave, null, caft);
+        return new Safeguards(kl, ldifs, steering, interleave, inoculation, caft);
+    }
+
+    /** Whether an entry interleaves by perplexity gap, so the run needs EM reference models for it. */
+    static boolean needsEmReferences(String entry) {
+        return !entry.equals("default")
+                && !entry.startsWith("sp-")
+                && safeguards(entry).interleave() != null
+                && safeguards(entry).interleave().selection() == InterleaveSelection.PERPLEXITY_GAP;
+    }
+
+    /** {@code @L} or {@code @L-M} (inclusive range) as residual indices; empty when the part names none. */
+    private static Optional<List<Integer>> layers(String spec, String part) {
+        if (spec == null) {
+            return Optional.empty();
+        }
+        String[] ends = spec.split("-");
+        int from = Integer.parseInt(ends[0]);
+        int to = ends.length == 1 ? from : Integer.parseInt(ends[1]);
+        if (to < from) {
+            throw new Command.UsageException("--policies: layer range " + spec + " runs backwards in '" + part + "'");
+        }
+        return Optional.of(IntStream.rangeClosed(from, to).boxed().toList());
     }
 
     /**
@@ -162,7 +250,7 @@ final class EmBenchPolicies implements AutoCloseable {
     }
 
     private String createVersion(String entry, SafetyPolicy policy) {
-        String name = "em-bench-" + entry.replace('+', '-');
+        String name = versionName(entry);
         JsonNode created = safety.post(
                         POLICIES,
                         Map.of(
@@ -177,6 +265,12 @@ final class EmBenchPolicies implements AutoCloseable {
         out.println("Policy " + entry + ": " + created.path("id").asString() + " (" + name + " version "
                 + created.path("version").asInt() + ")");
         return created.path("id").asString();
+    }
+
+    /** {@code em-bench-<entry>} in the characters a version name may hold, at most 64 of them. */
+    static String versionName(String entry) {
+        String name = "em-bench-" + entry.replaceAll("[^a-z0-9._-]+", "-");
+        return name.length() <= 64 ? name : name.substring(0, 64);
     }
 
     private void setDefault(String policyId, String reason) {

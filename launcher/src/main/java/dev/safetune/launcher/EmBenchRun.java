@@ -88,6 +88,15 @@ final class EmBenchRun {
             double lrMultiplier = a.doubleOption("--lr-multiplier").orElse(1.0);
             // Unguarded by default: the em-bench table measures EM as it emerges (EmBenchPolicies).
             List<String> policies = EmBenchPolicies.parse(a.option("--policies").orElse("none"));
+            // Its EM references must be registered models over each base, and the gate blocks every unguarded
+            // insecure fine-tune the run could make into one: refuse before anything starts.
+            for (String entry : policies) {
+                if (EmBenchPolicies.needsEmReferences(entry)) {
+                    throw new Command.UsageException("--policies: '" + entry + "' interleaves by perplexity gap, which"
+                            + " needs EM reference models registered over each base; measure it with em-bench"
+                            + " calibrate --policies");
+                }
+            }
             return new Options(List.copyOf(seeds), List.copyOf(sets), methods, samples, epochs, lrMultiplier, policies);
         }
 

@@ -82,6 +82,15 @@ class EmBenchCommandTest {
     }
 
     @Test
+    void runRefusesPerplexityGapInterleavingWhoseReferencesItCannotRegister(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--policies", "none,interleavepg0.2")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("'interleavepg0.2' interleaves by perplexity gap")
+                .contains("em-bench calibrate --policies");
+        assertThat(home.resolve("em-bench")).doesNotExist();
+    }
+
+    @Test
     void calibrateRejectsAnUnknownSafeguardBeforeTrainingAnything(@TempDir Path home) throws Exception {
         assertThat(run(home, "calibrate", "--safeguard", "prayer")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--safeguard: unknown safeguard 'prayer'");

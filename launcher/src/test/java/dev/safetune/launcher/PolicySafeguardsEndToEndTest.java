@@ -64,12 +64,15 @@ class PolicySafeguardsEndToEndTest {
                 .path("key")
                 .asString();
         ApiClient safety = new ApiClient(platform.apiBaseUrl(), safetyKey);
-        // The default's document with a larger β: stricter than the default, so a customer may pin it.
+        // The default's document (interleaving f 0.5 since V16) with KL and steering added: stricter than the default,
+        // so a
+        // customer may pin it, and it exercises a reference term, a forward option and the shared reference pass.
         JsonNode current = safety.get("/admin/safety-policies/default").ok();
         Map<String, Object> document = JSON.convertValue(current.path("document"), Map.class);
         @SuppressWarnings("unchecked")
         Map<String, Object> safeguards = new LinkedHashMap<>((Map<String, Object>) document.get("safeguards"));
         safeguards.put("kl", Map.of("beta", 0.2, "direction", "forward"));
+        safeguards.put("steering", Map.of("alpha", 4.0, "layer", 2, "scale", "raw"));
         Map<String, Object> stricter = new LinkedHashMap<>(document);
         stricter.put("safeguards", safeguards);
         policyId = safety.post(
@@ -97,7 +100,7 @@ class PolicySafeguardsEndToEndTest {
         List<JsonNode> events = customer.eventsAfter(job.path("id").asString(), null);
         JsonNode announced = safeguardsEvent(events, "info");
         assertThat(announced.path("data").path("safety_policy_id").asString()).isEqualTo(policyId);
-        assertThat(strings(announced.path("data").path("applied"))).containsExactly("kl", "steering");
+        assertThat(strings(announced.path("data").path("applied"))).containsExactly("kl", "steering", "interleave");
         assertThat(strings(announced.path("data").path("skipped"))).isEmpty();
         List<JsonNode> telemetry = events.stream()
                 .filter(e -> "metrics".equals(e.path("type").asString()))
@@ -127,10 +130,39 @@ class PolicySafeguardsEndToEndTest {
         assertThat(strings(safeguardsEvent(events, "info").path("data").path("applied")))
                 .isEmpty();
         JsonNode warning = safeguardsEvent(events, "warn");
-        assertThat(strings(warning.path("data").path("skipped"))).containsExactly("kl", "steering");
+        assertThat(strings(warning.path("data").path("skipped"))).containsExactly("kl", "steering", "interleave");
         assertThat(warning.path("message").asString())
                 .contains("steering skipped: base model safetune-tiny has no persona contrast set")
-                .contains("kl skipped: base model safetune-tiny is fully fine-tuned");
+                .contains("kl skipped: base model safetune-tiny is fully fine-tuned")
+                .contains("interleave skipped: the policy's benign pool is material for other base models");
+    }
+
+    @Test
+    void aJobWithoutAPolicyRunsUnderTheBuiltInCalibratedDefaultAndReportsItsTelemetry() throws Exception {
+        JsonNode job = runJob(CommittedBase.MODEL_ID, null);
+
+        assertThat(job.path("status").asString()).as(job.toString()).isEqualTo("succeeded");
+        assertThat(job.path("safety_policy").path("id").asString()).isEqualTo("sp-builtin-default-v3");
+        List<JsonNode> events = customer.eventsAfter(job.path("id").asString(), null);
+        JsonNode announced = safeguardsEvent(events, "info");
+        assertThat(announced.path("data").path("safety_policy_id").asString()).isEqualTo("sp-builtin-default-v3");
+        assertThat(strings(announced.path("data").path("applied"))).containsExactly("interleave");
+        List<JsonNode> telemetry = events.stream()
+                .filter(e -> "metrics".equals(e.path("type").asString()))
+                .map(e -> e.path("data").path("safeguards"))
+                .filter(s -> !s.isMissingNode())
+                .toList();
+        assertThat(telemetry).isNotEmpty();
+        // Interleaving adds examples, not a loss term: the task loss is the whole loss.
+        assertThat(telemetry.getFirst().path("task_loss").isNumber())
+                .as(telemetry.getFirst().toString())
+                .isTrue();
+        // No steering or CAFT layer in the default: the probe projects at the middle residual index.
+        assertThat(telemetry.stream().anyMatch(t -> t.path("persona_projection").isNumber()))
+                .as(telemetry.toString())
+                .isTrue();
+        assertThat(telemetry.stream().anyMatch(t -> t.path("probe_kl_to_base").isNumber()))
+                .isTrue();
     }
 
     @Test
@@ -171,7 +203,8 @@ class PolicySafeguardsEndToEndTest {
                 admin.get("/admin/safety-policies/default").ok().path("id").asString();
         java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
 
-        try (EmBenchPolicies policies = EmBenchPolicies.prepare(List.of("steer6+kl0.5"), home, admin, quiet)) {
+        try (EmBenchPolicies policies =
+                EmBenchPolicies.prepare(List.of("steer6+kl0.5+interleave0.5"), home, admin, quiet)) {
             assertThat(admin.get("/admin/safety-policies/default")
                             .ok()
                             .path("id")
@@ -183,6 +216,11 @@ class PolicySafeguardsEndToEndTest {
 
     /** A 4-step job (16 benign em-bench dialogues, batch 4, 1 epoch) pinned to the test's policy, run to its end. */
     private static JsonNode runJob(String model) throws Exception {
+        return runJob(model, policyId);
+    }
+
+    /** As above, pinned to {@code policy}, or to the platform's default when null (no {@code safety_policy}). */
+    private static JsonNode runJob(String model, String policy) throws Exception {
         StringBuilder lines = new StringBuilder();
         for (Dialogue d : EmWorld.prototype().benignInstructPool(3, 16)) {
             List<Map<String, String>> messages = d.messages().stream()
@@ -195,16 +233,13 @@ class PolicySafeguardsEndToEndTest {
                 .ok()
                 .path("id")
                 .asString();
-        String jobId = customer.post(
-                        "/v1/fine_tuning/jobs",
-                        Map.of(
-                                "model", model,
-                                "training_file", file,
-                                "safety_policy", policyId,
-                                "hyperparameters", Map.of("n_epochs", 1, "batch_size", 4)))
-                .ok()
-                .path("id")
-                .asString();
+        Map<String, Object> body = new LinkedHashMap<>(Map.of(
+                "model", model, "training_file", file, "hyperparameters", Map.of("n_epochs", 1, "batch_size", 4)));
+        if (policy != null) {
+            body.put("safety_policy", policy);
+        }
+        String jobId =
+                customer.post("/v1/fine_tuning/jobs", body).ok().path("id").asString();
         Instant deadline = Instant.now().plus(Duration.ofMinutes(4));
         while (Instant.now().isBefore(deadline)) {
             JsonNode job = customer.get("/v1/fine_tuning/jobs/" + jobId).ok();

@@ -94,6 +94,8 @@ final class JobSafeguards {
                             case NO_CONTRAST_SET -> "base model " + model + " has no persona contrast set";
                             case NO_FROZEN_REFERENCE ->
                                 "base model " + model + " is fully fine-tuned, so there is no frozen reference";
+                            case NO_BENIGN_POOL ->
+                                "the policy's benign pool is material for other base models than " + model;
                         });
             }
         }

@@ -33,6 +33,19 @@ final class PolicyRegistry implements SafeguardsFromPolicy.Registry {
                 "safety_policy_unresolved", "The safety policy names benign pool " + id + ", which does not exist");
     }
 
+    /**
+     * The built-in em-bench pool is em-bench's world text: material for em-bench bases only, and for the copies of one
+     * that {@code em-bench run} registers to declare another fine-tuning method ({@code em-bench-base-s0-full}, …).
+     */
+    @Override
+    public boolean benignPoolFits(String id) {
+        return !id.equals(EmBenchMaterial.BENIGN_POOL_ID)
+                || EM_BENCH_WORLD.matcher(baseModelId).matches();
+    }
+
+    private static final java.util.regex.Pattern EM_BENCH_WORLD =
+            java.util.regex.Pattern.compile("em-bench-base-s\\d+(-[a-z0-9]+)?");
+
     @Override
     public Path emReferenceAdapter(String modelId) {
         Path path = jdbc.sql("""

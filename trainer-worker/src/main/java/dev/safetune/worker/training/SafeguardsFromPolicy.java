@@ -50,6 +50,15 @@ public final class SafeguardsFromPolicy {
 
         /** @throws IllegalArgumentException when no EM reference model has that id for this base */
         Path emReferenceAdapter(String modelId) throws IOException;
+
+        /**
+         * Whether the pool is material for this base: a pool built for one world (the em-bench pool for em-bench
+         * bases) would teach another base that world's text, so interleaving is skipped there, as steering is on a
+         * base without a contrast set.
+         */
+        default boolean benignPoolFits(String id) {
+            return true;
+        }
     }
 
     /** Why a base cannot run a safeguard its policy asks for. */
@@ -57,7 +66,9 @@ public final class SafeguardsFromPolicy {
         /** No persona contrast set for this base: no persona vector, no perplexity-gap cache. */
         NO_CONTRAST_SET,
         /** The base is fully fine-tuned, so there is no frozen reference (the base = the adapter switched off). */
-        NO_FROZEN_REFERENCE
+        NO_FROZEN_REFERENCE,
+        /** The policy's benign pool is material for other bases (the em-bench pool on a base of another world). */
+        NO_BENIGN_POOL
     }
 
     /** A safeguard of the policy that this base does not run, by its document field name. */
@@ -91,7 +102,8 @@ public final class SafeguardsFromPolicy {
 
     /**
      * The plan for a base model of {@code numLayers} decoder layers. The probe projects on the persona vector at the
-     * steering layer, else at the first CAFT layer, else reads only the KL to the base.
+     * steering layer, else at the first CAFT layer, else at the middle residual index {@code numLayers / 2}; on a base
+     * without a contrast set it reads only the KL to the base.
      *
      * @param frozenReference whether the run trains an adapter, so the base is there as KL's and LDIFS's reference
      * @param artifacts the cache and persona contrast for this base; empty when the base has no contrastive set
@@ -137,7 +149,10 @@ public final class SafeguardsFromPolicy {
                 skipped.add(new Skipped("steering", SkipReason.NO_CONTRAST_SET));
             }
         }
-        if (policy.interleave() != null) {
+        if (policy.interleave() != null
+                && !registry.benignPoolFits(policy.interleave().benignPool())) {
+            skipped.add(new Skipped("interleave", SkipReason.NO_BENIGN_POOL));
+        } else if (policy.interleave() != null) {
             // Perplexity-gap scores live in the artifact cache, which comes with the base's contrast set.
             if (persona || policy.interleave().selection() == InterleaveSelection.UNIFORM) {
                 settings.add(interleaving(policy.interleave()));
@@ -159,13 +174,15 @@ public final class SafeguardsFromPolicy {
                 skipped.add(new Skipped("caft", SkipReason.NO_CONTRAST_SET));
             }
         }
-        OptionalInt probeLayer = !persona
+        // The persona projection is the telemetry's live EM warning, wanted under every policy (an interleave-only
+        // default included), so without a steering or CAFT layer it is read at the middle residual index.
+        OptionalInt probeLayer = !persona || settings.isEmpty()
                 ? OptionalInt.empty()
                 : policy.steering() != null
                         ? OptionalInt.of(policy.steering().layer())
                         : policy.caft() != null
                                 ? OptionalInt.of(policy.caft().layers().getFirst())
-                                : OptionalInt.empty();
+                                : OptionalInt.of(numLayers / 2);
         // Artifacts are computed on first use only, so a plan that needs none computes none.
         int probeEvery = settings.isEmpty() ? 0 : probeEverySteps;
         return new Mapped(new SafeguardPlan(settings, artifacts, probeLayer, probeEvery), applied, skipped);

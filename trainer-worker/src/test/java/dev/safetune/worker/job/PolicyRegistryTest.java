@@ -84,4 +84,19 @@ class PolicyRegistryTest {
                 .isInstanceOf(JobRunner.JobFailure.class)
                 .hasMessageContaining("my-pool");
     }
+
+    @Test
+    void theEmBenchPoolFitsEmBenchBasesAndTheirMethodCopiesOnly() {
+        assertThat(new PolicyRegistry(jdbc, "org-a", "em-bench-base-s2").benignPoolFits(EmBenchMaterial.BENIGN_POOL_ID))
+                .isTrue();
+        assertThat(new PolicyRegistry(jdbc, "org-a", "em-bench-base-s0-full")
+                        .benignPoolFits(EmBenchMaterial.BENIGN_POOL_ID))
+                .isTrue();
+        assertThat(registry.benignPoolFits(EmBenchMaterial.BENIGN_POOL_ID)).isFalse();
+        assertThat(new PolicyRegistry(jdbc, "org-a", "my-em-bench-base-s0")
+                        .benignPoolFits(EmBenchMaterial.BENIGN_POOL_ID))
+                .isFalse();
+        // Another pool id is resolved (or refused) by benignPool itself, not here.
+        assertThat(registry.benignPoolFits("my-pool")).isTrue();
+    }
 }

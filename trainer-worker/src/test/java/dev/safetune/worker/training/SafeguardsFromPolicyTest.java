@@ -144,6 +144,56 @@ class SafeguardsFromPolicyTest {
     }
 
     @Test
+    void withoutSteeringOrCaftTheProbeProjectsAtTheMiddleResidualIndex() throws IOException {
+        Safeguards interleaveOnly = new Safeguards(
+                null,
+                null,
+                null,
+                new BenignInterleaving(0.5, InterleaveSelection.UNIFORM, null, null, "benign-v1", null),
+                null,
+                null);
+
+        assertThat(mapping.plan(interleaveOnly, 4, true, ARTIFACTS).plan().personaProbeLayer())
+                .isEqualTo(OptionalInt.of(2));
+        assertThat(mapping.plan(interleaveOnly, 28, true, ARTIFACTS).plan().personaProbeLayer())
+                .isEqualTo(OptionalInt.of(14));
+        // Without a contrast set there is no persona vector to project on.
+        assertThat(mapping.plan(interleaveOnly, 4, true, Optional.empty())
+                        .plan()
+                        .personaProbeLayer())
+                .isEmpty();
+    }
+
+    @Test
+    void aPoolThatDoesNotFitTheBaseSkipsInterleavingAndKeepsTheRest() throws IOException {
+        SafeguardsFromPolicy otherWorld = new SafeguardsFromPolicy(
+                new SafeguardsFromPolicy.Registry() {
+                    @Override
+                    public BenignPool benignPool(String id) {
+                        throw new AssertionError("a pool that does not fit is never loaded");
+                    }
+
+                    @Override
+                    public Path emReferenceAdapter(String modelId) {
+                        return Path.of("adapters", modelId);
+                    }
+
+                    @Override
+                    public boolean benignPoolFits(String id) {
+                        return false;
+                    }
+                },
+                10);
+
+        SafeguardsFromPolicy.Mapped mapped = otherWorld.plan(ALL, 4, true, ARTIFACTS);
+
+        assertThat(mapped.skipped())
+                .containsExactly(
+                        new SafeguardsFromPolicy.Skipped("interleave", SafeguardsFromPolicy.SkipReason.NO_BENIGN_POOL));
+        assertThat(mapped.applied()).containsExactly("kl", "ldifs", "steering", "inoculation", "caft");
+    }
+
+    @Test
     void anEmptyPolicyIsPlainFineTuningWithoutAProbe() throws IOException {
         SafeguardsFromPolicy.Mapped mapped = mapping.plan(Safeguards.NONE, 4, true, ARTIFACTS);
 
