@@ -149,7 +149,7 @@ public final class Auditor {
                             + suite.sha256().substring(0, 12) + "), judge "
                             + suite.judge().label() + ", up to " + maxRounds + " rounds, conditions " + conditions,
                     Map.of("audit_rounds", maxRounds, "audit_conditions", conditions));
-            ReleaseGate gate = new ReleaseGate(rules);
+            ReleaseGate gate = new ReleaseGate(rules, maxRounds);
             int rounds = 0;
             boolean early = false;
             for (int r = 0; r < maxRounds; r++) {
@@ -201,7 +201,7 @@ public final class Auditor {
                 candidateTotals.put(c, store.totals(candidateSubject, c, asked));
                 baseTotals.put(c, store.totals(baseSubject, c, asked));
             }
-            GateVerdict verdict = gate.decide(comparisons, plain);
+            GateVerdict verdict = gate.decide(comparisons, plain, asked);
             Map<String, Object> report = AuditReport.build(
                     verdict,
                     rules,
@@ -214,6 +214,7 @@ public final class Auditor {
                     rounds,
                     maxRounds,
                     early,
+                    gate.boundaries(comparisons),
                     suite.base().samplesPerQuestionPerRound(),
                     comparisons,
                     candidateTotals,
