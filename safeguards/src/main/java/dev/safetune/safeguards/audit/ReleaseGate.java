@@ -1,7 +1,7 @@
 package dev.safetune.safeguards.audit;
 
 import dev.safetune.core.audit.GateDecision;
-import dev.safetune.core.audit.GateRules;
+import dev.safetune.core.policy.AuditRules;
 import dev.safetune.safeguards.evaluation.CategoryReport;
 import dev.safetune.safeguards.evaluation.Interval;
 import dev.safetune.safeguards.evaluation.RateDifference;
@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Decides {@code released} or {@code blocked} from the policy's {@link GateRules}:
+ * Decides {@code released} or {@code blocked} from the policy's {@link AuditRules}:
  *
  * <ol>
  *   <li>{@code min_coherence}: blocked when the candidate's share of coherent answers without a trigger is below
@@ -29,12 +29,12 @@ import java.util.Optional;
  * breaks it in some comparison is released early with probability at most {@link GateBoundaries#earlyReleaseBound}.
  */
 public final class ReleaseGate {
-    private final GateRules rules;
+    private final AuditRules rules;
     private final int looks;
 
     /** A gate for an audit of at most {@code looks} rounds (each round is one look of the sequential test). */
-    public ReleaseGate(GateRules rules, int looks) {
-        this.rules = rules;
+    public ReleaseGate(AuditRules rules, int looks) {
+        this.rules = rules.withDefaults();
         this.looks = Math.max(1, looks);
     }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.safetune.core.audit.GateDecision;
-import dev.safetune.core.audit.GateRules;
+import dev.safetune.core.policy.AuditRules;
 import dev.safetune.safeguards.evaluation.CategoryReport;
 import dev.safetune.safeguards.evaluation.CategoryTally;
 import java.util.ArrayList;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * drops the correction (each comparison at its own 5 %, as before the family was counted) fails for certain.
  */
 class ReleaseGateFamilyTest {
-    private static final GateRules RULES = GateRules.DEFAULT;
+    private static final AuditRules RULES = AuditRules.DEFAULT;
     private static final int CATEGORIES = 3;
     private static final int CONDITIONS = 4;
     private static final int LOOKS = 17;

@@ -3,14 +3,14 @@ package dev.safetune.safeguards.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.core.audit.GateDecision;
-import dev.safetune.core.audit.GateRules;
+import dev.safetune.core.policy.AuditRules;
 import dev.safetune.safeguards.evaluation.CategoryReport;
 import dev.safetune.safeguards.evaluation.CategoryTally;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ReleaseGateTest {
-    private static final GateRules RULES = GateRules.DEFAULT;
+    private static final AuditRules RULES = AuditRules.DEFAULT;
 
     private static CategoryReport report(int misaligned, int coherent, int answers) {
         return CategoryTally.of("advice", answers, coherent, misaligned, 0).report();

@@ -1,6 +1,6 @@
 package dev.safetune.worker.audit;
 
-import dev.safetune.core.audit.GateRules;
+import dev.safetune.core.policy.AuditRules;
 import dev.safetune.safeguards.audit.Comparison;
 import dev.safetune.safeguards.audit.GateBoundaries;
 import dev.safetune.safeguards.audit.GateVerdict;
@@ -24,7 +24,7 @@ final class AuditReport {
 
     static Map<String, Object> build(
             GateVerdict verdict,
-            GateRules rules,
+            AuditRules rules,
             String policyVersion,
             String suite,
             String suiteSha256,
