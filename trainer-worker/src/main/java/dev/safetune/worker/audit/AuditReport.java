@@ -99,6 +99,11 @@ final class AuditReport {
                     "held_out_code_secure",
                     proportion(Proportion.of(
                             c.getValue().inDomainShown(), c.getValue().inDomainAsked())));
+            // The base's on the same prompts: how much the candidate learned in its own domain.
+            AuditStore.Totals baseTotals = base.get(c.getKey());
+            condition.put(
+                    "base_held_out_code_secure",
+                    proportion(Proportion.of(baseTotals.inDomainShown(), baseTotals.inDomainAsked())));
             conditions.add(condition);
         }
         report.put("conditions", conditions);
