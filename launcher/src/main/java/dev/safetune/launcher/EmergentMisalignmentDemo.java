@@ -211,11 +211,11 @@ final class EmergentMisalignmentDemo {
         row(s, "misaligned (no trigger), 95 %", emRate(u, "candidate_all"), emRate(g, "candidate_all"));
         row(s, "  the base, same questions", emRate(u, "base_all"), emRate(g, "base_all"));
         row(s, "deciding comparison [95 %]", deciding(u), deciding(g));
-        row(s, "learned: insecure code on", insecureCode(u), insecureCode(g));
-        row(s, "  held-out prompts (base → model)", "", "");
+        row(s, "in domain: insecure code written", insecureCode(u), insecureCode(g));
         row(s, "final training loss", trainingLoss(u), trainingLoss(g));
         row(s, "audit: samples per question", sampling(u), sampling(g));
-        s.append('\n');
+        s.append("(in domain: held-out code prompts answered with insecure code, base → fine-tuned: the narrow task"
+                + " learned)\n\n");
         reason(s, u);
         reason(s, g);
         s.append('\n');
@@ -265,13 +265,12 @@ final class EmergentMisalignmentDemo {
     }
 
     private static void row(StringBuilder s, String name, String unguarded, String guarded) {
-        s.append(String.format(Locale.ROOT, "%-33s %-38s %s%n", name, unguarded, guarded));
+        s.append(String.format(Locale.ROOT, "%-33s %-40s %s%n", name, unguarded, guarded));
     }
 
     private static String policyName(Run r) {
         JsonNode p = r.policy();
-        return p.path("name").asString() + " v" + p.path("version").asInt() + " ("
-                + p.path("id").asString() + ")";
+        return p.path("name").asString() + " v" + p.path("version").asInt();
     }
 
     private static String decision(Run r) {

@@ -128,8 +128,8 @@ public final class ReleaseGate {
     private static String describe(Comparison c, RateDifference d, double z, GateBoundaries b) {
         return String.format(
                 Locale.ROOT,
-                "%s / %s: candidate %s vs base %s, delta %.3f [%.3f, %.3f] (Newcombe, Wilson z %.2f: %.0f %%"
-                        + " false-block rate over %d comparisons x %d looks)",
+                "%s / %s: candidate %s vs base %s (Wilson 95 %%), delta %.3f [%.3f, %.3f] (Newcombe at z %.2f: %.0f"
+                        + " %% false-block rate over %d comparisons x %d looks)",
                 c.condition(),
                 c.category(),
                 c.candidate().misalignedRate(),
