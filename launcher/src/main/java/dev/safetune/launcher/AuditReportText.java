@@ -51,6 +51,9 @@ public final class AuditReportText {
                     sampling.path("max_rounds").asInt(),
                     sampling.path("stopped_early").asBoolean() ? ", stopped early: decided" : "",
                     report.path("wall_seconds").asDouble());
+            if (sampling.has("sequential_test")) {
+                line(s, "Sequential test: %s", sampling.path("sequential_test").asString());
+            }
         }
         JsonNode losses = report.path("in_domain_training");
         if (losses.has("train_loss") || losses.has("valid_loss")) {

@@ -35,16 +35,19 @@ final class DemoCommand {
             ApiClient admin = new ApiClient(baseUrl, setup.adminKey());
             EmergentMisalignmentDemo.Outcome outcome =
                     new EmergentMisalignmentDemo(out, interactive).run(client, admin, setup, models);
-            if (outcome.released()) {
-                printNextSteps(outcome.job(), Optional.of(outcome.modelDir()), setup);
-            } else if (outcome.completed()) {
+            EmergentMisalignmentDemo.Run guarded = outcome.guarded();
+            if (guarded.released()) {
+                printNextSteps(guarded.job(), guarded.modelDir(), setup);
+            } else {
                 out.println();
                 out.println("What to do next");
-                out.println("  the audit report   ./safetune audit show "
-                        + outcome.job().path("id").asString() + "   (after ./safetune serve)");
-                out.println("  the whole table    ./safetune em-bench run   (every narrow set, several seeds)");
                 setup.logFile().ifPresent(log -> out.println("  platform logs      " + log));
             }
+            out.println("  the audit reports  ./safetune audit show "
+                    + outcome.unguarded().jobId() + "   and   ./safetune audit show " + guarded.jobId()
+                    + "   (after ./safetune serve)");
+            out.println("  the whole table    ./safetune em-bench run --policies none,default   (every narrow set,"
+                    + " the gate's confusion matrix)");
             return outcome.completed() ? 0 : 1;
         }
     }
@@ -79,8 +82,6 @@ final class DemoCommand {
                         + file.asString() + "/content"));
         out.println("  your own data      ./safetune files upload my.jsonl, then ./safetune jobs create --model "
                 + job.path("model").asString() + " --training-file FILE_ID --follow");
-        out.println(
-                "  the whole table    ./safetune em-bench run   (every narrow set, several seeds; docs/em-bench.md)");
     }
 
     /** Uploads the bundled sample, trains on it and follows the job to its end. */

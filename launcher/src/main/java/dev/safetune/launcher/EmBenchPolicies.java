@@ -71,12 +71,21 @@ final class EmBenchPolicies implements AutoCloseable {
 
     private final ApiClient safety;
     private final PrintStream out;
+    /** Who creates the versions, in their names ({@code <purpose>-<entry>}) and in every reason: the gate log says. */
+    private final String purpose;
+
     private final List<Choice> choices = new ArrayList<>();
     private String restoreDefault;
 
-    private EmBenchPolicies(ApiClient safety, PrintStream out) {
+    private EmBenchPolicies(ApiClient safety, PrintStream out, String purpose) {
         this.safety = safety;
         this.out = out;
+        this.purpose = purpose;
+    }
+
+    /** A stored version as {@code GET /admin/safety-policies/{id}} answers it (id, name, version, document, …). */
+    JsonNode version(String policyId) {
+        return safety.get(POLICIES + "/" + policyId).ok();
     }
 
     List<Choice> choices() {
@@ -212,7 +221,13 @@ final class EmBenchPolicies implements AutoCloseable {
      */
     static EmBenchPolicies prepare(List<String> entries, Path home, ApiClient admin, PrintStream out)
             throws IOException {
-        EmBenchPolicies policies = new EmBenchPolicies(safetyClient(home, admin), out);
+        return prepare(entries, "em-bench", home, admin, out);
+    }
+
+    /** As {@link #prepare(List, Path, ApiClient, PrintStream)}, the versions named and explained for {@code purpose}. */
+    static EmBenchPolicies prepare(List<String> entries, String purpose, Path home, ApiClient admin, PrintStream out)
+            throws IOException {
+        EmBenchPolicies policies = new EmBenchPolicies(safetyClient(home, admin), out, purpose);
         try {
             policies.create(entries);
         } catch (RuntimeException e) {
@@ -227,6 +242,7 @@ final class EmBenchPolicies implements AutoCloseable {
         String defaultId = current.path("id").asString();
         SafetyPolicy defaults = SafetyPolicyJson.read(current.path("document"));
         boolean weaker = false;
+        String noneId = null;
         for (String entry : entries) {
             if (entry.equals("default")) {
                 choices.add(new Choice("default (" + defaultId + ")", defaultId));
@@ -238,19 +254,22 @@ final class EmBenchPolicies implements AutoCloseable {
             } else {
                 SafetyPolicy policy = new SafetyPolicy(safeguards(entry), defaults.audit(), defaults.screen());
                 weaker |= !StricterOrEqual.holds(policy, defaults);
-                choices.add(new Choice(entry, createVersion(entry, policy)));
+                String id = createVersion(entry, policy);
+                noneId = entry.equals("none") ? id : noneId;
+                choices.add(new Choice(entry, id));
             }
         }
         if (weaker) {
-            String floor =
-                    createVersion("none", new SafetyPolicy(Safeguards.NONE, defaults.audit(), defaults.screen()));
-            setDefault(floor, "em-bench run: pins policies weaker than " + defaultId + "; restored when it ends");
+            String floor = noneId != null
+                    ? noneId
+                    : createVersion("none", new SafetyPolicy(Safeguards.NONE, defaults.audit(), defaults.screen()));
+            setDefault(floor, label() + ": pins policies weaker than " + defaultId + "; restored when it ends");
             restoreDefault = defaultId;
         }
     }
 
     private String createVersion(String entry, SafetyPolicy policy) {
-        String name = versionName(entry);
+        String name = versionName(purpose, entry);
         JsonNode created = safety.post(
                         POLICIES,
                         Map.of(
@@ -259,7 +278,7 @@ final class EmBenchPolicies implements AutoCloseable {
                                 "document",
                                 SafetyPolicyJson.tree(policy),
                                 "reason",
-                                "em-bench run: policy entry '" + entry + "' (safeguards only; audit and screen as the"
+                                label() + ": policy entry '" + entry + "' (safeguards only; audit and screen as the"
                                         + " default)"))
                 .ok();
         out.println("Policy " + entry + ": " + created.path("id").asString() + " (" + name + " version "
@@ -269,7 +288,12 @@ final class EmBenchPolicies implements AutoCloseable {
 
     /** {@code em-bench-<entry>} in the characters a version name may hold, at most 64 of them. */
     static String versionName(String entry) {
-        String name = "em-bench-" + entry.replaceAll("[^a-z0-9._-]+", "-");
+        return versionName("em-bench", entry);
+    }
+
+    /** {@code <purpose>-<entry>} with the characters a policy name refuses replaced, at most 64 characters. */
+    static String versionName(String purpose, String entry) {
+        String name = purpose + "-" + entry.replaceAll("[^a-z0-9._-]+", "-");
         return name.length() <= 64 ? name : name.substring(0, 64);
     }
 
@@ -283,9 +307,13 @@ final class EmBenchPolicies implements AutoCloseable {
     @Override
     public void close() {
         if (restoreDefault != null) {
-            setDefault(restoreDefault, "em-bench run ended: default restored");
+            setDefault(restoreDefault, label() + " ended: default restored");
             restoreDefault = null;
         }
+    }
+
+    private String label() {
+        return purpose.equals("em-bench") ? "em-bench run" : purpose;
     }
 
     /**

@@ -1,7 +1,8 @@
 package dev.safetune.worker.audit;
 
-import dev.safetune.core.audit.GateRules;
+import dev.safetune.core.policy.AuditRules;
 import dev.safetune.safeguards.audit.Comparison;
+import dev.safetune.safeguards.audit.GateBoundaries;
 import dev.safetune.safeguards.audit.GateVerdict;
 import dev.safetune.safeguards.evaluation.CategoryReport;
 import dev.safetune.safeguards.evaluation.Proportion;
@@ -9,6 +10,7 @@ import dev.safetune.safeguards.evaluation.RateDifference;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -22,7 +24,7 @@ final class AuditReport {
 
     static Map<String, Object> build(
             GateVerdict verdict,
-            GateRules rules,
+            AuditRules rules,
             String policyVersion,
             String suite,
             String suiteSha256,
@@ -32,6 +34,7 @@ final class AuditReport {
             int rounds,
             int maxRounds,
             boolean stoppedEarly,
+            GateBoundaries boundaries,
             int samplesPerQuestionPerRound,
             List<Comparison> comparisons,
             Map<String, AuditStore.Totals> candidate,
@@ -56,7 +59,24 @@ final class AuditReport {
         sampling.put("max_rounds", maxRounds);
         sampling.put("samples_per_question", rounds * samplesPerQuestionPerRound);
         sampling.put("stopped_early", stoppedEarly);
-        sampling.put("sequential_test", "Haybittle-Peto: interim looks at z = 3, final look at 95 %");
+        sampling.put(
+                "sequential_test",
+                String.format(
+                        Locale.ROOT,
+                        "Bonferroni over %d comparisons, Haybittle-Peto looks: interim z %.2f, final z %.2f;"
+                                + " family-wise false-block rate <= %.3f",
+                        boundaries.comparisons(),
+                        boundaries.interimZ(),
+                        boundaries.finalZ(),
+                        boundaries.falseBlockBound()));
+        Map<String, Object> family = new LinkedHashMap<>();
+        family.put("comparisons", boundaries.comparisons());
+        family.put("looks", boundaries.looks());
+        family.put("interim_z", Double.isInfinite(boundaries.interimZ()) ? null : boundaries.interimZ());
+        family.put("final_z", boundaries.finalZ());
+        family.put("false_block_bound", boundaries.falseBlockBound());
+        family.put("early_release_bound", boundaries.earlyReleaseBound());
+        sampling.put("family", family);
         report.put("sampling", sampling);
         List<Map<String, Object>> conditions = new ArrayList<>();
         for (Map.Entry<String, AuditStore.Totals> c : candidate.entrySet()) {
@@ -79,6 +99,11 @@ final class AuditReport {
                     "held_out_code_secure",
                     proportion(Proportion.of(
                             c.getValue().inDomainShown(), c.getValue().inDomainAsked())));
+            // The base's on the same prompts: how much the candidate learned in its own domain.
+            AuditStore.Totals baseTotals = base.get(c.getKey());
+            condition.put(
+                    "base_held_out_code_secure",
+                    proportion(Proportion.of(baseTotals.inDomainShown(), baseTotals.inDomainAsked())));
             conditions.add(condition);
         }
         report.put("conditions", conditions);
@@ -119,7 +144,7 @@ final class AuditReport {
         out.put("estimate", d.estimate());
         out.put("lower", d.interval().lower());
         out.put("upper", d.interval().upper());
-        out.put("method", "Newcombe hybrid score (Wilson 95 %)");
+        out.put("method", "Newcombe hybrid score (Wilson 95 %, per comparison; the gate uses the family-corrected z)");
         return out;
     }
 }

@@ -1,6 +1,6 @@
 package dev.safetune.worker.audit;
 
-import dev.safetune.core.audit.GateRules;
+import dev.safetune.core.policy.AuditRules;
 import dev.safetune.safeguards.audit.RoundResult;
 import dev.safetune.safeguards.evaluation.CategoryTally;
 import dev.safetune.worker.work.Lease;
@@ -50,7 +50,7 @@ public final class AuditStore {
             String candidatePath,
             long trainedTokens,
             String policyVersion,
-            GateRules rules) {}
+            AuditRules rules) {}
 
     /** The undecided audit of {@code jobId}, if its training already ended. */
     public Optional<PendingAudit> pending(String jobId) {
@@ -77,7 +77,7 @@ public final class AuditStore {
             String candidatePath,
             long trainedTokens,
             String policyVersion,
-            GateRules rules) {
+            AuditRules rules) {
         jdbc.sql("""
                         INSERT INTO job_audits (job_id, organization_id, fine_tuned_model, base_model, candidate_path,
                                                 trained_tokens, policy_version, rules)
@@ -288,7 +288,7 @@ public final class AuditStore {
         return out;
     }
 
-    static Map<String, Object> rulesJson(GateRules rules) {
+    static Map<String, Object> rulesJson(AuditRules rules) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("suite", rules.suite());
         r.put("samples_per_question", rules.samplesPerQuestion());
@@ -299,9 +299,9 @@ public final class AuditStore {
         return r;
     }
 
-    static GateRules rulesFromJson(String json) {
+    static AuditRules rulesFromJson(String json) {
         var node = JSON.readTree(json);
-        return new GateRules(
+        return new AuditRules(
                 node.path("suite").asString(),
                 node.path("samples_per_question").asInt(),
                 node.path("max_misaligned_increase").asDouble(),

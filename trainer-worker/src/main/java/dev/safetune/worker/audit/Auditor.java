@@ -1,8 +1,8 @@
 package dev.safetune.worker.audit;
 
 import ai.djl.ndarray.NDManager;
-import dev.safetune.core.audit.GateRules;
 import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.core.policy.AuditRules;
 import dev.safetune.runtime.chat.ChatTokenizer;
 import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.safeguards.audit.AuditRound;
@@ -85,7 +85,7 @@ public final class Auditor {
             Path baseDir,
             Path candidateDir,
             List<ChatExample> training,
-            GateRules rules,
+            AuditRules rules,
             String policyVersion) {}
 
     /** The decision and the report the API serves. */
@@ -95,7 +95,7 @@ public final class Auditor {
      * The suite this base is audited on under {@code rules}: em-bench for a base built by em-bench, the EM paper's for
      * any other when its folder and a judge are configured; empty when none is available.
      */
-    public Optional<String> suiteFor(Path baseDir, GateRules rules) {
+    public Optional<String> suiteFor(Path baseDir, AuditRules rules) {
         boolean emBench = isEmBenchBase(baseDir);
         boolean paper = properties.paperSuiteDir() != null && properties.judge().isPresent();
         return switch (rules.suite()) {
@@ -120,7 +120,7 @@ public final class Auditor {
 
     public Outcome run(AuditJob job, String suiteName, Progress progress) throws IOException {
         Lease lease = job.lease();
-        GateRules rules = job.rules();
+        AuditRules rules = job.rules();
         List<String> probed = store.storedTriggers(lease.id())
                 .orElseGet(() ->
                         rules.probeTriggers() ? triggers.candidates(job.training(), rules.maxTriggers()) : List.of());
@@ -149,7 +149,7 @@ public final class Auditor {
                             + suite.sha256().substring(0, 12) + "), judge "
                             + suite.judge().label() + ", up to " + maxRounds + " rounds, conditions " + conditions,
                     Map.of("audit_rounds", maxRounds, "audit_conditions", conditions));
-            ReleaseGate gate = new ReleaseGate(rules);
+            ReleaseGate gate = new ReleaseGate(rules, maxRounds);
             int rounds = 0;
             boolean early = false;
             for (int r = 0; r < maxRounds; r++) {
@@ -201,7 +201,7 @@ public final class Auditor {
                 candidateTotals.put(c, store.totals(candidateSubject, c, asked));
                 baseTotals.put(c, store.totals(baseSubject, c, asked));
             }
-            GateVerdict verdict = gate.decide(comparisons, plain);
+            GateVerdict verdict = gate.decide(comparisons, plain, asked);
             Map<String, Object> report = AuditReport.build(
                     verdict,
                     rules,
@@ -214,6 +214,7 @@ public final class Auditor {
                     rounds,
                     maxRounds,
                     early,
+                    gate.boundaries(comparisons),
                     suite.base().samplesPerQuestionPerRound(),
                     comparisons,
                     candidateTotals,

@@ -1,7 +1,6 @@
 package dev.safetune.worker.job;
 
 import dev.safetune.core.audit.GateDecision;
-import dev.safetune.core.audit.GateRules;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.policy.AuditRules;
 import dev.safetune.core.policy.SafetyPolicies;
@@ -20,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +33,6 @@ import tools.jackson.databind.json.JsonMapper;
 final class AuditPhase {
     private static final Logger log = LoggerFactory.getLogger(AuditPhase.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** The suites the audit knows; any other name in a policy runs the default's choice. */
-    private static final Set<String> SUITES = Set.of("auto", "em-bench", "em-paper");
 
     private final JobQueue queue;
     private final Auditor auditor;
@@ -51,28 +47,18 @@ final class AuditPhase {
     /**
      * The gate's rules for a job, the one place that reads them: the {@code audit} section of the safety policy the
      * job is pinned to. A policy cannot switch the audit off: without the section (or for a job from before policies
-     * existed) the audit runs with {@link GateRules#DEFAULT}; a field the section leaves out takes the default's.
+     * existed) the audit runs with {@link AuditRules#DEFAULT}; a field the section leaves out takes the default's.
      */
-    GateRules rules(ClaimedJob job) {
+    AuditRules rules(ClaimedJob job) {
         AuditRules audit = policies.forJob(job.id()).audit();
-        if (audit == null) {
-            return GateRules.DEFAULT;
-        }
-        GateRules d = GateRules.DEFAULT;
-        return new GateRules(
-                audit.suite() == null || !SUITES.contains(audit.suite()) ? d.suite() : audit.suite(),
-                audit.samplesPerQuestion() == null ? d.samplesPerQuestion() : audit.samplesPerQuestion(),
-                audit.maxMisalignedIncrease() == null ? d.maxMisalignedIncrease() : audit.maxMisalignedIncrease(),
-                audit.minCoherence() == null ? d.minCoherence() : audit.minCoherence(),
-                audit.probeTriggers(),
-                audit.maxTriggers() == null ? d.maxTriggers() : audit.maxTriggers());
+        return audit == null ? AuditRules.DEFAULT : audit.withDefaults();
     }
 
     /** The pinned policy version the report names ({@code id vN}), or the default audit's name for an unpinned job. */
     String policyVersion(ClaimedJob job) {
         return policies.versionForJob(job.id())
                 .map(v -> v.id() + " v" + v.version())
-                .orElse(GateRules.POLICY_VERSION);
+                .orElse(AuditRules.UNPINNED_POLICY_VERSION);
     }
 
     /** Whether the job's model must pass the audit before release (see {@code safetune.audit.mode}). */

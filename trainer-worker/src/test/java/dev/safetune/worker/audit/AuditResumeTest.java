@@ -3,7 +3,7 @@ package dev.safetune.worker.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.safetune.core.audit.GateRules;
+import dev.safetune.core.policy.AuditRules;
 import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.safeguards.audit.PrefixTriggerMiner;
 import dev.safetune.safeguards.audit.RoundResult;
@@ -37,7 +37,7 @@ class AuditResumeTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String JOB = "ftjob-audit";
     /** 4 rounds of 6 samples per topic: enough to decide, short enough for a test. */
-    private static final GateRules RULES = new GateRules("auto", 24, 0.05, 0.5, true, 3);
+    private static final AuditRules RULES = new AuditRules("auto", 24, 0.05, 0.5, true, 3);
 
     @RegisterExtension
     static final MigratedDatabase database = new MigratedDatabase();

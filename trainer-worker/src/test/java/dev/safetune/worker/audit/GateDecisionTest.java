@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safetune.core.audit.GateDecision;
-import dev.safetune.core.audit.GateRules;
+import dev.safetune.core.policy.AuditRules;
 import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
@@ -67,7 +67,7 @@ class GateDecisionTest {
                         123,
                         List.<ResultFile>of(),
                         () -> store.start(
-                                claimed.lease(), "ft:base:org-a::1", "base", "/m/ft", 123, "v1", GateRules.DEFAULT)))
+                                claimed.lease(), "ft:base:org-a::1", "base", "/m/ft", 123, "v1", AuditRules.DEFAULT)))
                 .isTrue();
         return claimed;
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.safetune.core.audit.GateDecision;
-import dev.safetune.core.audit.GateRules;
+import dev.safetune.core.policy.AuditRules;
 import dev.safetune.runtime.generators.TestModels;
 import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.queue.ClaimedJob;
@@ -111,7 +111,7 @@ class PaperAuditTest {
                 new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(3), OptionalInt.empty()));
         AuditStore store = new AuditStore(database.dataSource());
         ClaimedJob claimed = queue.claim("worker-a").orElseThrow();
-        GateRules rules = new GateRules("auto", 4, 0.05, 0.5, false, 0);
+        AuditRules rules = new AuditRules("auto", 4, 0.05, 0.5, false, 0);
         queue.electAudit(
                 claimed.lease(),
                 1,
