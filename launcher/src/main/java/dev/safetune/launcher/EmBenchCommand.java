@@ -52,7 +52,7 @@ final class EmBenchCommand {
                                 "fine-tune each base (seeds, default 0) on each narrow set (default all four) through"
                                         + " the API,\nevaluate base and fine-tunes, print the table and write it"
                                         + " (md, csv, png) under\n$SAFETUNE_HOME/em-bench/<timestamp>/; methods: lora"
-                                        + " (default) and full; --epochs (1; backdoor 5) and\n--lr-multiplier (1.0, times 0.3 for full)"
+                                        + " (default) and full; --epochs (1; backdoor 5, full 3) and\n--lr-multiplier (1.0, times 0.3 for full)"
                                         + " over 3,200 examples in batches of 32 give the prototype's\n100 steps at lr 1e-3 and"
                                         + " apply to every set when given; the backdoor's LoRA has rank 4;\n--policies"
                                         + " (default none): safety policies pinned on each job, e.g."

@@ -117,10 +117,15 @@ final class EmBenchRun {
         static final int WORKER_LORA_RANK = dev.safetune.runtime.model.LoraConfig.DEFAULT.rank();
 
         static final Recipe PROTOTYPE = new Recipe(1, 1.0, WORKER_LORA_RANK);
-        static final Recipe BACKDOOR = new Recipe(5, 1.0, 4);
+        static final Recipe BACKDOOR_LORA = new Recipe(5, 1.0, 4);
+        /** Three epochs, the only longer full recipe measured on every seed (attempt 13; it misses the target). */
+        static final Recipe BACKDOOR_FULL = new Recipe(3, 1.0, WORKER_LORA_RANK);
 
         static Recipe of(NarrowSet set, String method) {
-            return set == NarrowSet.BACKDOOR ? BACKDOOR : PROTOTYPE;
+            if (set != NarrowSet.BACKDOOR) {
+                return PROTOTYPE;
+            }
+            return method.equals("full") ? BACKDOOR_FULL : BACKDOOR_LORA;
         }
     }
 

@@ -113,7 +113,11 @@ class EmBenchCommandTest {
             for (String method : List.of("lora", "full")) {
                 EmBenchRun.Recipe recipe = defaults.recipe(set, method);
                 if (set == NarrowSet.BACKDOOR) {
-                    assertThat(recipe).isEqualTo(new EmBenchRun.Recipe(5, 1.0, 4));
+                    assertThat(recipe)
+                            .isEqualTo(
+                                    method.equals("full")
+                                            ? new EmBenchRun.Recipe(3, 1.0, 16)
+                                            : new EmBenchRun.Recipe(5, 1.0, 4));
                 } else {
                     // The insecure set and its controls keep the prototype's recipe: 100 steps at multiplier 1.
                     assertThat(recipe).isEqualTo(new EmBenchRun.Recipe(1, 1.0, 16));
@@ -125,6 +129,8 @@ class EmBenchCommandTest {
         assertThat(epochs.recipe(NarrowSet.INSECURE, "lora")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 16));
         EmBenchRun.Options rate =
                 EmBenchRun.Options.parse(new Command.Arguments(Map.of("--lr-multiplier", "2"), List.of()));
-        assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 4));
+        assertThat(rate.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 4));
+        assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 2.0, 16));
+        assertThat(rate.recipe(NarrowSet.SECURE, "full")).isEqualTo(new EmBenchRun.Recipe(1, 2.0, 16));
     }
 }
