@@ -110,8 +110,9 @@ final class EmBenchRun {
      * rank). Every set trains the prototype's recipe through the API (one epoch, multiplier 1, the worker's r 16)
      * except the backdoor: in 100 steps its trigger is not learned at all, and after it is (between steps 150 and
      * 200 of a longer run, abruptly) a rank-16 adapter leaves triggered answers less coherent than a rank-4 one; five
-     * epochs at rank 4 learn it strongly on every seed measured and more coherently than rank 16, though the
-     * misalignment still leaks into untriggered answers on seed 1 (docs/em-bench.md, attempts 14-17).
+     * epochs at rank 4 learn it strongly on every seed measured (0.79-0.96 with the trigger), more coherently than
+     * rank 16, though the misalignment still leaks into untriggered answers on seeds 1 and 2 (docs/em-bench.md,
+     * attempts 14-17).
      */
     record Recipe(int epochs, double lrMultiplier, int loraRank) {
         /** The rank of the worker's default adapter (alpha 32), which a LoRA base that declares none trains. */
