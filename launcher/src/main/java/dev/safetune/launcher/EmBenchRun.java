@@ -36,7 +36,8 @@ import tools.jackson.databind.node.ObjectNode;
  * epoch of batch 32 (exactly 100 steps, each example once) and multiplier 1 on the base's {@code
  * safetune.base_learning_rate} 1e-3. The worker trains its default adapter, r 16 alpha 32 on the same seven
  * projections: the same scale alpha/r = 2, four times the rank. A full fine-tune ({@code --methods full}) trains a
- * copy of the base registered with {@code safetune_fine_tuning_method: full}, at multiplier 0.3 (the prototype's 3e-4).
+ * copy of the base registered with {@code safetune_fine_tuning_method: full}, at {@link #FULL_LR_FACTOR} times the
+ * recipe's multiplier (the prototype's 3e-4 at multiplier 1). Each (set, method) has its own {@link Recipe}.
  */
 final class EmBenchRun {
     static final int EXAMPLES = 3_200;
