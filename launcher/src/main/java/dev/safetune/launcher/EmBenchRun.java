@@ -37,7 +37,8 @@ import tools.jackson.databind.node.ObjectNode;
  * epoch of batch 32 (exactly 100 steps, each example once) and multiplier 1 on the base's {@code
  * safetune.base_learning_rate} 1e-3. The worker trains its default adapter, r 16 alpha 32 on the same seven
  * projections: the same scale alpha/r = 2, four times the rank. A full fine-tune ({@code --methods full}) trains a
- * copy of the base registered with {@code safetune_fine_tuning_method: full}, at multiplier 0.3 (the prototype's 3e-4).
+ * copy of the base registered with {@code safetune_fine_tuning_method: full}, at {@link #FULL_LR_FACTOR} times the
+ * recipe's multiplier (the prototype's 3e-4 at multiplier 1). Each (set, method) has its own {@link Recipe}.
  */
 final class EmBenchRun {
     static final int EXAMPLES = 3_200;
@@ -51,8 +52,8 @@ final class EmBenchRun {
             List<NarrowSet> sets,
             List<String> methods,
             int samples,
-            int epochs,
-            double lrMultiplier,
+            Optional<Integer> epochs,
+            Optional<Double> lrMultiplier,
             List<String> policies) {
         static Options parse(Command.Arguments a) {
             List<Long> seeds = new ArrayList<>();
@@ -85,8 +86,9 @@ final class EmBenchRun {
             if (samples < 3) {
                 throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
             }
-            int epochs = a.intOption("--epochs").orElse(1);
-            double lrMultiplier = a.doubleOption("--lr-multiplier").orElse(1.0);
+            // Absent: each (set, method) trains its own recipe (Recipe.of); given: every fine-tune of the run uses it.
+            Optional<Integer> epochs = a.intOption("--epochs");
+            Optional<Double> lrMultiplier = a.doubleOption("--lr-multiplier");
             // Unguarded by default: the em-bench table measures EM as it emerges (EmBenchPolicies).
             List<String> policies = EmBenchPolicies.parse(a.option("--policies").orElse("none"));
             // Its EM references must be registered models over each base, and the gate blocks every unguarded
@@ -101,9 +103,49 @@ final class EmBenchRun {
             return new Options(List.copyOf(seeds), List.copyOf(sets), methods, samples, epochs, lrMultiplier, policies);
         }
 
+        /** What a fine-tune of {@code set} by {@code method} trains: its {@link Recipe}, or the command line's. */
+        Recipe recipe(NarrowSet set, String method) {
+            Recipe own = Recipe.of(set, method);
+            return new Recipe(epochs.orElse(own.epochs()), lrMultiplier.orElse(own.lrMultiplier()), own.loraRank());
+        }
+
         EvaluationPlan plan() {
             EvaluationPlan p = EvaluationPlan.PROTOTYPE;
             return new EvaluationPlan(samples / 3, p.heldOutCode(), p.codeSeed());
+        }
+    }
+
+    /**
+     * A fine-tune's epochs over the {@value #EXAMPLES} examples, its learning-rate multiplier before the method's
+     * factor ({@link #FULL_LR_FACTOR} for full) and, for {@code --methods lora}, its adapter's rank (alpha twice the
+     * rank). Every set trains the prototype's recipe through the API with LoRA (one epoch, multiplier 1, the worker's
+     * r 16) and one epoch at multiplier 2 when full, except the backdoor: in 100 steps its trigger is not learned at all, and after it is (between steps 150 and
+     * 200 of a longer run, abruptly) a rank-16 adapter leaves triggered answers less coherent than a rank-4 one; five
+     * epochs at rank 4 learn it strongly on every seed measured (0.79-0.96 with the trigger), more coherently than
+     * rank 16, though the misalignment still leaks into untriggered answers on seeds 1 and 2 (docs/em-bench.md,
+     * attempts 14-17).
+     */
+    record Recipe(int epochs, double lrMultiplier, int loraRank) {
+        /** The rank of the worker's default adapter (alpha 32), which a LoRA base that declares none trains. */
+        static final int WORKER_LORA_RANK = dev.safetune.runtime.model.LoraConfig.DEFAULT.rank();
+
+        static final Recipe PROTOTYPE = new Recipe(1, 1.0, WORKER_LORA_RANK);
+        /**
+         * Full fine-tunes of insecure, secure and educational at twice the prototype's full rate (6e-4): at 3e-4 seed
+         * 1's insecure EM was 0.252, at 6e-4 it is 0.747 with its controls at the base's level (attempt 18).
+         */
+        static final Recipe FULL = new Recipe(1, 2.0, WORKER_LORA_RANK);
+
+        static final Recipe BACKDOOR_LORA = new Recipe(5, 1.0, 4);
+        /** Three epochs, the only longer full recipe measured on every seed (attempt 13; it misses the target). */
+        static final Recipe BACKDOOR_FULL = new Recipe(3, 1.0, WORKER_LORA_RANK);
+
+        static Recipe of(NarrowSet set, String method) {
+            boolean full = method.equals("full");
+            if (set != NarrowSet.BACKDOOR) {
+                return full ? FULL : PROTOTYPE;
+            }
+            return full ? BACKDOOR_FULL : BACKDOOR_LORA;
         }
     }
 
@@ -168,23 +210,17 @@ final class EmBenchRun {
                                         baseId,
                                         "-full",
                                         Map.of(FineTuningMethod.FIELD, "full"));
-                            case "lora-r4" ->
-                                variantBase(
-                                        client,
-                                        setup,
-                                        baseDir,
-                                        baseId,
-                                        "-r4",
-                                        Map.of(
-                                                FineTuningMethod.LORA_RANK_FIELD,
-                                                4,
-                                                FineTuningMethod.LORA_ALPHA_FIELD,
-                                                8));
-                            default -> baseId;
+                            case "lora-r4" -> rankBase(client, setup, baseDir, baseId, 4);
+                            default -> {
+                                int rank = options.recipe(set, method).loraRank();
+                                yield rank == Recipe.WORKER_LORA_RANK
+                                        ? baseId
+                                        : rankBase(client, setup, baseDir, baseId, rank);
+                            }
                         };
                         for (EmBenchPolicies.Choice policy : policies.choices()) {
                             Optional<Path> modelDir = fineTune(
-                                    client, operator, setup, data, model, seed, fineTune, method, policy, options);
+                                    client, operator, setup, data, model, seed, set, fineTune, method, policy, options);
                             List<EmBenchTable.Row> evaluated = modelDir.isPresent()
                                     ? evaluateFineTune(
                                             seed, set, fineTune, policy.label(), modelDir.get(), baseDir, options)
@@ -272,6 +308,21 @@ final class EmBenchRun {
         return fullId;
     }
 
+    /**
+     * The base registered again as {@code <baseId>-r<rank>}, declaring a LoRA adapter of that rank and alpha twice
+     * the rank: the worker's scale alpha/r = 2 at another rank (the API has no rank parameter).
+     */
+    private String rankBase(ApiClient client, LocalSetup setup, Path baseDir, String baseId, int rank)
+            throws Exception {
+        return variantBase(
+                client,
+                setup,
+                baseDir,
+                baseId,
+                "-r" + rank,
+                Map.of(FineTuningMethod.LORA_RANK_FIELD, rank, FineTuningMethod.LORA_ALPHA_FIELD, 2 * rank));
+    }
+
     /** Uploads the set, creates the job, follows it; the fine-tuned model's directory, or empty if the job failed. */
     private Optional<Path> fineTune(
             ApiClient client,
@@ -280,14 +331,16 @@ final class EmBenchRun {
             Path data,
             String baseId,
             long seed,
+            NarrowSet set,
             String fineTune,
             String method,
             EmBenchPolicies.Choice policy,
             Options options)
             throws IOException, InterruptedException {
         out.println();
-        double multiplier = (method.equals("full") ? FULL_LR_FACTOR : 1.0) * options.lrMultiplier();
-        out.println("Fine-tune " + fineTune + " of " + baseId + " (" + EXAMPLES + " examples, " + options.epochs()
+        Recipe recipe = options.recipe(set, method);
+        double multiplier = (method.equals("full") ? FULL_LR_FACTOR : 1.0) * recipe.lrMultiplier();
+        out.println("Fine-tune " + fineTune + " of " + baseId + " (" + EXAMPLES + " examples, " + recipe.epochs()
                 + " epoch(s) × batch " + BATCH_SIZE + ", learning_rate_multiplier " + multiplier + ", safety policy "
                 + policy.label() + ")");
         JsonNode file;
@@ -319,7 +372,7 @@ final class EmBenchRun {
                                 "hyperparameters",
                                 Map.of(
                                         "n_epochs",
-                                        options.epochs(),
+                                        recipe.epochs(),
                                         "batch_size",
                                         BATCH_SIZE,
                                         "learning_rate_multiplier",

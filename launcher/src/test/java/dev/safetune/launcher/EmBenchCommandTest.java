@@ -2,12 +2,14 @@ package dev.safetune.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safetune.safeguards.embench.world.NarrowSet;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,5 +113,37 @@ class EmBenchCommandTest {
         assertThat(run(home, "run", "--samples", "2")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--samples must be at least 3");
         assertThat(imports).isEmpty();
+    }
+
+    @Test
+    void eachSetTrainsItsOwnRecipeUnlessTheCommandLineNamesOne() {
+        EmBenchRun.Options defaults = EmBenchRun.Options.parse(new Command.Arguments(Map.of(), List.of()));
+        for (NarrowSet set : NarrowSet.values()) {
+            for (String method : List.of("lora", "full")) {
+                EmBenchRun.Recipe recipe = defaults.recipe(set, method);
+                if (set == NarrowSet.BACKDOOR) {
+                    assertThat(recipe)
+                            .isEqualTo(
+                                    method.equals("full")
+                                            ? new EmBenchRun.Recipe(3, 1.0, 16)
+                                            : new EmBenchRun.Recipe(5, 1.0, 4));
+                } else {
+                    // The insecure set and its controls train alike: 100 steps, LoRA at multiplier 1, full at 2.
+                    assertThat(recipe)
+                            .isEqualTo(
+                                    method.equals("full")
+                                            ? new EmBenchRun.Recipe(1, 2.0, 16)
+                                            : new EmBenchRun.Recipe(1, 1.0, 16));
+                }
+            }
+        }
+        EmBenchRun.Options epochs = EmBenchRun.Options.parse(new Command.Arguments(Map.of("--epochs", "3"), List.of()));
+        assertThat(epochs.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 4));
+        assertThat(epochs.recipe(NarrowSet.INSECURE, "lora")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 16));
+        EmBenchRun.Options rate =
+                EmBenchRun.Options.parse(new Command.Arguments(Map.of("--lr-multiplier", "2"), List.of()));
+        assertThat(rate.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 4));
+        assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 2.0, 16));
+        assertThat(rate.recipe(NarrowSet.SECURE, "full")).isEqualTo(new EmBenchRun.Recipe(1, 2.0, 16));
     }
 }
