@@ -4,15 +4,17 @@ import java.util.Map;
 
 /**
  * A kind of short work whose whole end is one fenced transition of its row (a score, a probe, a calibration point):
- * the handler only runs the work and says how it ends, and its {@link WorkLoop} writes that end together with the
- * thread's next claim, in one commit. Work that writes more at its end (training, model imports) stays a plain
- * {@link WorkHandler}.
+ * the handler only runs the work and says how it ends, and its {@link WorkLoop} writes the ends. Work that writes more
+ * at its end (training, model imports) stays a plain {@link WorkHandler}.
  *
- * <p><b>Claims for the thread.</b> The loop claims up to {@link #claimBatch()} rows in one statement
- * ({@link LeasedWorkQueue#claimBatch}, fair across organisations within the batch) and runs them one after the other;
- * the rows it holds are leased from the claim on, but not heartbeated until they run, so a batch times the longest run
- * must stay well inside the lease. A held row whose lease is half gone is given back instead of run, and rows still
- * held when the loop stops are given back at once (their attempt returned: they never ran).
+ * <p><b>A batch per thread, one commit per batch.</b> The loop claims up to {@link #claimBatch()} rows in one statement
+ * ({@link LeasedWorkQueue#claimBatch}, fair across organisations within the batch), runs them one after the other, and
+ * writes their endings (each fenced by its own lease) in one transaction with the next claim. A row's end therefore
+ * becomes visible when its batch is done, not when it is, and the rows are leased from the claim on but not
+ * heartbeated, so a batch times the longest run must stay well inside the lease. A held row whose lease is half gone
+ * is given back instead of run; on stop the endings waiting are written and the rows still held are given back at once
+ * (their attempt returned: they never ran). A run that throws leaves its row to its lease (re-queued on expiry) and
+ * the endings of the batch's earlier rows are written.
  *
  * @param <C> the claimed work as the handler runs it
  */
