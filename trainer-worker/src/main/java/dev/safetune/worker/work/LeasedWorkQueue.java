@@ -166,14 +166,45 @@ public class LeasedWorkQueue {
             WorkKind kind, List<Ended> done, String workerId, int n, ClaimFilter filter, ClaimMapper<C> mapper) {
         return tx.execute(status -> {
             List<Lease> lost = new java.util.ArrayList<>();
+            // Rows of one worker ending the same way are ended by one statement (the usual case: a batch of short
+            // work that all succeeded); each row is still fenced by its own attempt.
+            Map<List<Object>, List<Lease>> groups = new java.util.LinkedHashMap<>();
             for (Ended e : done) {
-                ShortWorkHandler.Ending end = e.ending();
-                if (!transition(kind, e.lease(), end.fromGuard(), end.to(), false, end.set(), end.params())) {
-                    lost.add(e.lease());
-                }
+                groups.computeIfAbsent(List.of(e.ending(), e.lease().workerId()), g -> new java.util.ArrayList<>())
+                        .add(e.lease());
             }
+            groups.forEach((g, leases) -> lost.addAll(endAll(kind, (ShortWorkHandler.Ending) g.get(0), leases)));
             return new BatchCycle<>(lost, n == 0 ? List.of() : claimUpTo(kind, workerId, n, filter, mapper));
         });
+    }
+
+    /**
+     * Ends rows of one worker by the same fenced transition in one statement: matched by the primary key's
+     * {@code = ANY}, each row's attempt checked against its own lease.
+     *
+     * @return the leases that were lost (nothing written for them)
+     */
+    private List<Lease> endAll(WorkKind kind, ShortWorkHandler.Ending end, List<Lease> leases) {
+        if (leases.size() == 1) {
+            Lease lease = leases.get(0);
+            return transition(kind, lease, end.fromGuard(), end.to(), false, end.set(), end.params())
+                    ? List.of()
+                    : List.of(lease);
+        }
+        String[] ids = leases.stream().map(Lease::id).toArray(String[]::new);
+        Integer[] attempts = leases.stream().map(Lease::attempt).toArray(Integer[]::new);
+        List<String> ended = jdbc.sql("UPDATE " + kind.table() + " SET status = :to_status, lease_until = NULL"
+                        + end.set() + " WHERE id = ANY (:lease_ids::text[]) AND locked_by = :lease_worker"
+                        + " AND attempts = (:lease_attempts::int[])[array_position(:lease_ids::text[], id)] AND "
+                        + end.fromGuard() + " RETURNING id")
+                .param("to_status", end.to())
+                .params(end.params())
+                .param("lease_ids", ids)
+                .param("lease_attempts", attempts)
+                .param("lease_worker", leases.get(0).workerId())
+                .query(String.class)
+                .list();
+        return leases.stream().filter(l -> !ended.contains(l.id())).toList();
     }
 
     /** Up to {@code n} rows: {@link #claim} for one, {@link #claimBatch} for more. */
