@@ -86,6 +86,21 @@ public class LeasedWorkQueue {
         if (n < 1) {
             throw new IllegalArgumentException("a batch claims at least 1 row, got " + n);
         }
+        Map<String, Object> params = claimParams(kind, workerId, filter);
+        params.put("n", n);
+        // RETURNING keeps no order: sort by the position the fair order gave each row.
+        List<Map.Entry<Long, C>> rows = jdbc.sql(claimBatchSql(kind, filter))
+                .params(params)
+                .query((rs, i) -> Map.entry(rs.getLong("lease_pos"), mapper.map(leaseOf(rs, workerId), rs)))
+                .list();
+        return rows.stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(Map.Entry::getValue)
+                .toList();
+    }
+
+    /** The statement of {@link #claimBatch}, with the named parameters of {@link #claimParams} and {@code :n}. */
+    static String claimBatchSql(WorkKind kind, ClaimFilter filter) {
         String t = kind.table();
         String org = kind.tenantColumn().orElse(null);
         String order = kind.orderColumn();
@@ -111,20 +126,9 @@ public class LeasedWorkQueue {
         // The chosen ids as one array, matched by the primary key's = ANY: joined as a relation instead, the generic
         // plan PostgreSQL settles on for this prepared statement hash-joins them with a sequential scan of the whole
         // table, every claim (the batch claims of the benchmark's runs 3 and 4 spent most of their time there).
-        String sql = chosen + ", batch AS (SELECT array_agg(id ORDER BY pos) AS ids FROM chosen)"
+        return chosen + ", batch AS (SELECT array_agg(id ORDER BY pos) AS ids FROM chosen)"
                 + claimUpdate(
                         kind, "batch", "w.id = ANY (batch.ids)", "array_position(batch.ids, w.id) AS lease_pos, ");
-        Map<String, Object> params = claimParams(kind, workerId, filter);
-        params.put("n", n);
-        // RETURNING keeps no order: sort by the position the fair order gave each row.
-        List<Map.Entry<Long, C>> rows = jdbc.sql(sql)
-                .params(params)
-                .query((rs, i) -> Map.entry(rs.getLong("lease_pos"), mapper.map(leaseOf(rs, workerId), rs)))
-                .list();
-        return rows.stream()
-                .sorted(Map.Entry.comparingByKey())
-                .map(Map.Entry::getValue)
-                .toList();
     }
 
     /** What {@link #completeAndClaim} did: whether the finished row was completed, and the next claim. */
