@@ -3,6 +3,7 @@ package dev.safetune.worker.work;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,6 +14,12 @@ import org.slf4j.LoggerFactory;
  * <p>Expiry runs at most once per heartbeat interval rather than before every claim: a lease is only late after a
  * whole lease duration (at least three heartbeat intervals), so looking more often finds nothing and costs a round
  * trip per claim.
+ *
+ * <p>For {@link ShortWorkHandler short work} the loop claims up to the handler's batch of rows per statement for its
+ * thread, runs them one after the other, and writes their endings itself, all in one transaction with the next claim
+ * ({@link LeasedWorkQueue#completeAndClaimBatch}): a batch costs one claim statement and one commit, instead of a
+ * claim and a commit per row. Each thread claims for itself: no claimer thread to wait for, no lock between the
+ * threads of a process.
  */
 public final class WorkLoop<C> extends PollingLoop {
     private static final Logger log = LoggerFactory.getLogger(WorkLoop.class);
@@ -21,7 +28,19 @@ public final class WorkLoop<C> extends PollingLoop {
     private final WorkHandler<C> handler;
     private final WorkKind kind;
     private final String workerId;
+    private final ShortWorkHandler<C> shortWork;
+    /**
+     * Rows claimed for this loop's thread and not yet run (short work only), with the time of their claim; concurrent,
+     * because {@link #afterStop} may empty it while a thread that did not stop in time still runs.
+     */
+    private final ConcurrentLinkedDeque<Held<C>> held = new ConcurrentLinkedDeque<>();
+
+    /** Short work that has run and whose ending is not written yet (written with the next claim). */
+    private final ConcurrentLinkedDeque<LeasedWorkQueue.Ended> ended = new ConcurrentLinkedDeque<>();
+
     private long nextExpiry = System.nanoTime();
+
+    private record Held<C>(C work, long claimedNanos) {}
 
     public WorkLoop(
             LeasedWorkQueue queue,
@@ -34,6 +53,10 @@ public final class WorkLoop<C> extends PollingLoop {
         this.handler = handler;
         this.kind = handler.kind();
         this.workerId = workerId;
+        this.shortWork = handler instanceof ShortWorkHandler<C> s ? s : null;
+        if (shortWork != null && shortWork.claimBatch() < 1) {
+            throw new IllegalArgumentException("claim batch must be at least 1, got " + shortWork.claimBatch());
+        }
     }
 
     public String workerId() {
@@ -57,6 +80,9 @@ public final class WorkLoop<C> extends PollingLoop {
             throw new InterruptedException();
         }
         expireIfDue();
+        if (shortWork != null) {
+            return runShort();
+        }
         Optional<C> work = queue.claim(kind, workerId, handler.claimFilter(), handler::claimed);
         if (work.isEmpty()) {
             return false;
@@ -66,6 +92,76 @@ public final class WorkLoop<C> extends PollingLoop {
         // flag); it must not cut the next wait or claim short.
         Thread.interrupted();
         return true;
+    }
+
+    /**
+     * Short work: the next held row (claiming a batch when none is held) is run; its ending waits with the others of
+     * the batch and is written, with the next claim, once the loop holds no more rows.
+     */
+    private boolean runShort() {
+        Held<C> next = nextHeld();
+        if (next == null) {
+            writeEndings(true);
+            next = nextHeld();
+            if (next == null) {
+                return false;
+            }
+        }
+        C work = next.work();
+        try {
+            ended.add(new LeasedWorkQueue.Ended(shortWork.lease(work), shortWork.run(work)));
+        } catch (RuntimeException e) {
+            // The row that failed is left to its lease (re-queued on expiry); the ones that ran are ended now.
+            writeEndings(false);
+            throw e;
+        }
+        if (held.isEmpty()) {
+            writeEndings(true);
+        }
+        Thread.interrupted(); // as in runNext: an interrupt meant for the work that has ended
+        return true;
+    }
+
+    /** Writes the endings waiting in {@link #ended} and, if {@code claim}, claims the next batch in the same commit. */
+    private void writeEndings(boolean claim) {
+        List<LeasedWorkQueue.Ended> done = new java.util.ArrayList<>();
+        for (LeasedWorkQueue.Ended e = ended.poll(); e != null; e = ended.poll()) {
+            done.add(e);
+        }
+        if (done.isEmpty() && !claim) {
+            return;
+        }
+        LeasedWorkQueue.BatchCycle<C> cycle = queue.completeAndClaimBatch(
+                kind, done, workerId, claim ? shortWork.claimBatch() : 0, handler.claimFilter(), handler::claimed);
+        cycle.lost()
+                .forEach(lease ->
+                        log.warn("{} {}: its lease was lost before its ending was written", kind.name(), lease.id()));
+        hold(cycle.next());
+    }
+
+    private void hold(List<C> claimed) {
+        long now = System.nanoTime();
+        claimed.forEach(c -> held.add(new Held<>(c, now)));
+    }
+
+    /**
+     * The next held row whose lease is less than half gone; older ones are given back: they waited behind slower work
+     * than the batch was sized for, and another worker should take them before their lease runs out under them.
+     */
+    private Held<C> nextHeld() {
+        long halfLease = kind.policy().leaseDuration().toNanos() / 2;
+        for (Held<C> h = held.poll(); h != null; h = held.poll()) {
+            if (System.nanoTime() - h.claimedNanos() < halfLease) {
+                return h;
+            }
+            giveBack(h.work());
+        }
+        return null;
+    }
+
+    /** Hands a held row back to the queue with the attempt its claim counted (it never ran). */
+    private void giveBack(C work) {
+        queue.release(kind, shortWork.lease(work), ", locked_by = NULL, attempts = attempts - 1");
     }
 
     private void expireIfDue() {
@@ -90,6 +186,14 @@ public final class WorkLoop<C> extends PollingLoop {
 
     @Override
     protected void afterStop() {
+        // The loop's thread has ended (or stop gave up waiting for it): endings of work that ran are written, and rows
+        // it still held go back at once.
+        if (shortWork != null && !ended.isEmpty()) {
+            writeEndings(false);
+        }
+        for (Held<C> h = held.poll(); h != null; h = held.poll()) {
+            giveBack(h.work());
+        }
         handler.afterStop();
     }
 }

@@ -6,7 +6,10 @@
  * {@link dev.safetune.worker.work.WorkLoop} serves one kind with its {@link dev.safetune.worker.work.WorkHandler}
  * (db-scheduler's execution and dead-execution handlers in one), woken by NOTIFY
  * ({@link dev.safetune.worker.work.NotificationSignal}); {@link dev.safetune.worker.work.Heartbeats} keeps leases
- * alive. A new kind of work is a {@link dev.safetune.worker.work.WorkKind} and a handler class.
+ * alive. A new kind of work is a {@link dev.safetune.worker.work.WorkKind} and a handler class. Short work whose end is
+ * one fenced transition implements {@link dev.safetune.worker.work.ShortWorkHandler}: its loop claims a few rows per
+ * statement for its thread and writes their endings with the next claim in one commit (one commit per batch instead of
+ * a claim and a commit per row; docs/benchmarks.md, "Leased-work queue").
  *
  * <h2>Storage: one protocol over each kind's own table</h2>
  *

@@ -184,4 +184,53 @@ class BatchClaimerTest {
                 .isEqualTo(3);
         assertThat(claimBatch(JOBS, 1)).extracting(Lease::id).containsExactly("a-1");
     }
+
+    /**
+     * The plan PostgreSQL keeps for the prepared batch claim (its generic plan, which pgjdbc's server-side prepared
+     * statements end up on) reaches the chosen rows through the primary key: joined as a relation they were hash-joined
+     * with a sequential scan of the whole table, every claim.
+     */
+    @Test
+    void theGenericPlanOfABatchClaimReachesTheChosenRowsByPrimaryKey() throws Exception {
+        // A queue the size of the benchmark's: on a table of a few pages a sequential scan is the right plan.
+        jdbc.sql("""
+                        INSERT INTO fine_tuning_jobs (id, organization_id, model, training_file, status,
+                                                      hyperparameters, seed, queued_at)
+                        SELECT 'q-' || g, CASE WHEN g % 2 = 0 THEN 'org-a' ELSE 'org-b' END, 'm', 'f', 'queued',
+                               '{}', 1, clock_timestamp()
+                          FROM generate_series(1, 20000) g""").update();
+        jdbc.sql("ANALYZE fine_tuning_jobs").update();
+        // The named parameters in order of first use, as $1, $2, ... of a PREPARE (a :: cast is not a parameter).
+        String sql = LeasedWorkQueue.claimBatchSql(JOBS, ClaimFilter.NONE);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(?<!:):([a-z_]+)").matcher(sql);
+        List<String> names = new ArrayList<>();
+        StringBuilder prepared = new StringBuilder();
+        while (m.find()) {
+            if (!names.contains(m.group(1))) {
+                names.add(m.group(1));
+            }
+            m.appendReplacement(prepared, "\\$" + (names.indexOf(m.group(1)) + 1));
+        }
+        m.appendTail(prepared);
+        Map<String, String> values = Map.of("n", "16", "claimed", "'running'", "worker", "'p1'", "lease", "30");
+        String args = String.join(", ", names.stream().map(values::get).toList());
+        List<String> plan = new ArrayList<>();
+        try (java.sql.Connection c = database.dataSource().getConnection();
+                java.sql.Statement s = c.createStatement()) {
+            s.execute("SET plan_cache_mode = force_generic_plan");
+            s.execute("PREPARE batch_claim AS " + prepared);
+            try (java.sql.ResultSet rs = s.executeQuery("EXPLAIN (COSTS OFF) EXECUTE batch_claim(" + args + ")")) {
+                while (rs.next()) {
+                    plan.add(rs.getString(1));
+                }
+            }
+            s.execute("DEALLOCATE batch_claim");
+            s.execute("RESET plan_cache_mode");
+        }
+
+        assertThat(String.join("\n", plan))
+                .contains("Index Scan using fine_tuning_jobs_pkey on fine_tuning_jobs w")
+                .doesNotContain("Seq Scan on fine_tuning_jobs w");
+    }
 }

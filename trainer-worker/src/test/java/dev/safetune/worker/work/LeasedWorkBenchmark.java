@@ -42,10 +42,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p><b>A. Throughput.</b> N no-op jobs (default 20,000) of one organisation, queued before the workers start; T
  * worker threads (2, 8, 16) each loop claim (the fair claim the worker uses, with the job kind's real SQL) → body (an
  * increment) → complete (the fenced {@link JobTransition#SUCCEED} transition); the clock runs from the workers'
- * start to the last completion committed. cycles/s = N / that time. Pool size T + 4, as the peer. Two modes: the
- * completion and the next claim in one transaction ({@link LeasedWorkQueue#completeAndClaim}, one commit per cycle),
- * and each in its own transaction (two commits per cycle, as the training and import handlers do today). One more
- * row with the jobs spread over 100 organisations shows what the fair claim costs.
+ * start to the last completion committed. cycles/s = N / that time. Pool size T + 4, as the peer. Modes: the
+ * platform's {@link WorkLoop} per thread with a {@link ShortWorkHandler} ({@code loop}: claims of {@code --per-thread}
+ * rows, default 4, their endings written with the next claim in one commit); the completion and the next claim in one
+ * transaction ({@code chained}, {@link LeasedWorkQueue#completeAndClaim}, one commit per cycle); each in its own
+ * transaction ({@code separate}, two commits per cycle, as the training and import handlers do); one
+ * {@link BatchClaimer} per process ({@code batch}). One more row with the jobs spread over 100 organisations shows
+ * what the fair claim costs. Each run prints {@code PROFILE} lines: the claim and completion statements' mean time per
+ * tenth of the run, and the run's deltas of {@code pg_stat_user_indexes} / {@code pg_stat_user_tables}.
  *
  * <p><b>B. Latency across processes.</b> A child JVM runs 4 {@link WorkLoop}s (one LISTEN connection each, poll
  * interval 10 s so only a NOTIFY wakes them). This process enqueues 500 jobs one at a time (INSERT and NOTIFY in one
@@ -54,7 +58,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * (same machine, same clock). Percentiles are nearest-rank.
  *
  * <p>Run: {@code --url jdbc:postgresql://127.0.0.1:5432/ --user postgres [--n 20000] [--threads 2,8,16]
- * [--modes batch,chained,separate]}. It
+ * [--modes loop,chained,separate,batch] [--per-thread 4]}. It
  * creates a fresh database {@code safetune_queue_bench}, migrates it, and drops it at the end.
  */
 public final class LeasedWorkBenchmark {
@@ -94,8 +98,9 @@ public final class LeasedWorkBenchmark {
                     .load()
                     .migrate();
             List<String> names =
-                    List.of(options.getOrDefault("modes", "batch,chained").split(","));
+                    List.of(options.getOrDefault("modes", "loop,chained").split(","));
             List<Mode> modes = names.stream().map(Mode::parse).toList();
+            perThread = Integer.parseInt(options.getOrDefault("per-thread", "4"));
             run(url, user, n, threads, modes);
         } finally {
             try (Connection admin = DriverManager.getConnection(server + "postgres", user, null);
@@ -111,6 +116,11 @@ public final class LeasedWorkBenchmark {
         CHAINED("complete+next claim in one commit"),
         /** Each thread claims for itself; claim and completion each in its own commit. */
         SEPARATE("claim and complete, one commit each"),
+        /**
+         * The platform's {@link WorkLoop} per thread with a {@link ShortWorkHandler}: claims of {@code --per-thread}
+         * rows for the thread, each ending written with the next claim in one commit when the thread holds no more.
+         */
+        LOOP("WorkLoop, short work: claims of k rows per thread, ending + next claim in one commit"),
         /** One {@link BatchClaimer} per process (batches of 4 x threads, prefetched); each completion its own commit. */
         BATCH("batch claim of 4 x threads for the process, prefetched; complete one commit each");
 
@@ -129,6 +139,9 @@ public final class LeasedWorkBenchmark {
             throw new IllegalArgumentException("--modes takes batch, chained and/or separate, got " + name);
         }
     }
+
+    /** Rows a {@link Mode#LOOP} thread claims per statement ({@code --per-thread}). */
+    private static int perThread = 4;
 
     private static void run(String url, String user, int n, int[] threads, List<Mode> modes) throws Exception {
         try (HikariDataSource setup = pool(url, user, 2)) {
@@ -191,8 +204,8 @@ public final class LeasedWorkBenchmark {
                               FROM generate_series(1, :n) g""").param("orgs", organisations).param("n", n).update();
             double enqueueSeconds = (System.nanoTime() - enqueueStart) / 1e9;
             jdbc.sql("ANALYZE fine_tuning_jobs").update();
-            LeasedWorkQueue queue =
-                    new LeasedWorkQueue(jdbc, new TransactionTemplate(new DataSourceTransactionManager(ds)));
+            TimedQueue queue = new TimedQueue(jdbc, new TransactionTemplate(new DataSourceTransactionManager(ds)));
+            Map<String, Long> statsBefore = indexStats(jdbc);
             AtomicLong executed = new AtomicLong();
             AtomicLong lost = new AtomicLong();
             AtomicLong claimNanos = new AtomicLong();
@@ -207,6 +220,22 @@ public final class LeasedWorkBenchmark {
                     try {
                         go.await();
                     } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (mode == Mode.LOOP) {
+                        WorkLoop<Lease> loop = new WorkLoop<>(
+                                queue,
+                                noOp(executed),
+                                new NotificationSignal(ds, JOBS.channel()),
+                                Duration.ofSeconds(10),
+                                workerId);
+                        try {
+                            while (loop.runNext()) {
+                                // the loop claims, runs and ends the rows itself
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
                         return;
                     }
                     if (mode == Mode.BATCH) {
@@ -264,6 +293,20 @@ public final class LeasedWorkBenchmark {
                         + executed.get() + ", lost " + lost.get() + ")");
             }
             double rate = n / seconds;
+            if (!label.equals("warm-up")) {
+                System.out.printf(
+                        "PROFILE|%s t%d orgs%d|claim statement ms, mean per tenth of the run: %s%n",
+                        mode, threads, organisations, queue.claims.tenths());
+                System.out.printf(
+                        "PROFILE|%s t%d orgs%d|completion statement ms, mean per tenth: %s%n",
+                        mode, threads, organisations, queue.completions.tenths());
+                Map<String, Long> statsAfter = indexStats(jdbc);
+                StringBuilder delta = new StringBuilder();
+                statsAfter.forEach(
+                        (k, v) -> delta.append(' ').append(k).append('=').append(v - statsBefore.getOrDefault(k, 0L)));
+                System.out.printf(
+                        "PROFILE|%s t%d orgs%d|pg_stat deltas per run:%s%n", mode, threads, organisations, delta);
+            }
             if (mode == Mode.BATCH && !label.equals("warm-up")) {
                 // Where the threads waited: in next() (a claim statement, or the lock while another thread claims)
                 // or in complete() (a group commit, or the lock while another thread writes one).
@@ -280,6 +323,139 @@ public final class LeasedWorkBenchmark {
                         label, n, n / enqueueSeconds);
             }
             return rate;
+        }
+    }
+
+    /** The benchmark's short work: its body an increment, its ending the job's fenced success. */
+    private static ShortWorkHandler<Lease> noOp(AtomicLong executed) {
+        return new ShortWorkHandler<>() {
+            @Override
+            public WorkKind kind() {
+                return JOBS;
+            }
+
+            @Override
+            public int claimBatch() {
+                return perThread;
+            }
+
+            @Override
+            public Lease claimed(Lease lease, java.sql.ResultSet row) {
+                return lease;
+            }
+
+            @Override
+            public Lease lease(Lease work) {
+                return work;
+            }
+
+            @Override
+            public Ending run(Lease work) {
+                executed.incrementAndGet(); // the job's body
+                return new Ending(
+                        JobTransition.SUCCEED.sqlGuard(),
+                        JobTransition.SUCCEED.to().wireName(),
+                        COMPLETE,
+                        Map.of());
+            }
+        };
+    }
+
+    /** Reads, per index of fine_tuning_jobs, the index tuples read, and the table's updates (HOT and not). */
+    private static Map<String, Long> indexStats(JdbcClient jdbc) {
+        Map<String, Long> stats = new java.util.TreeMap<>();
+        jdbc.sql("SELECT pg_stat_clear_snapshot()").query().singleValue();
+        jdbc.sql("SELECT indexrelname, idx_tup_read FROM pg_stat_user_indexes WHERE relname = 'fine_tuning_jobs'")
+                .query((rs, i) -> stats.put("read:" + rs.getString(1), rs.getLong(2)))
+                .list();
+        jdbc.sql("SELECT n_tup_upd, n_tup_hot_upd, n_dead_tup, autovacuum_count FROM pg_stat_user_tables"
+                        + " WHERE relname = 'fine_tuning_jobs'")
+                .query((rs, i) -> {
+                    stats.put("upd", rs.getLong(1));
+                    stats.put("hot_upd", rs.getLong(2));
+                    stats.put("dead", rs.getLong(3));
+                    return stats.put("autovacuums", rs.getLong(4));
+                })
+                .list();
+        return stats;
+    }
+
+    /** Statement durations in the order they ended, to see whether claims slow down as a run goes on. */
+    static final class Timings {
+        private final long[] nanos = new long[1 << 20];
+        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+
+        void add(long started) {
+            int i = count.getAndIncrement();
+            if (i < nanos.length) {
+                nanos[i] = System.nanoTime() - started;
+            }
+        }
+
+        String tenths() {
+            int n = Math.min(count.get(), nanos.length);
+            if (n < 10) {
+                return "(" + n + " statements)";
+            }
+            StringBuilder out = new StringBuilder("(" + n + " statements)");
+            for (int d = 0; d < 10; d++) {
+                long sum = 0;
+                int from = d * n / 10;
+                int to = (d + 1) * n / 10;
+                for (int i = from; i < to; i++) {
+                    sum += nanos[i];
+                }
+                out.append(String.format(" %.2f", sum / 1e6 / (to - from)));
+            }
+            return out.toString();
+        }
+    }
+
+    /** The queue with its claim and completion statements timed. */
+    static final class TimedQueue extends LeasedWorkQueue {
+        final Timings claims = new Timings();
+        final Timings completions = new Timings();
+
+        TimedQueue(JdbcClient jdbc, TransactionTemplate tx) {
+            super(jdbc, tx);
+        }
+
+        @Override
+        public <C> Optional<C> claim(WorkKind kind, String workerId, ClaimFilter filter, ClaimMapper<C> mapper) {
+            long t0 = System.nanoTime();
+            try {
+                return super.claim(kind, workerId, filter, mapper);
+            } finally {
+                claims.add(t0);
+            }
+        }
+
+        @Override
+        public <C> List<C> claimBatch(
+                WorkKind kind, String workerId, int n, ClaimFilter filter, ClaimMapper<C> mapper) {
+            long t0 = System.nanoTime();
+            try {
+                return super.claimBatch(kind, workerId, n, filter, mapper);
+            } finally {
+                claims.add(t0);
+            }
+        }
+
+        @Override
+        public boolean transition(
+                WorkKind kind,
+                Lease lease,
+                String fromGuard,
+                String to,
+                boolean staysLeased,
+                String set,
+                Map<String, Object> params) {
+            long t0 = System.nanoTime();
+            try {
+                return super.transition(kind, lease, fromGuard, to, staysLeased, set, params);
+            } finally {
+                completions.add(t0);
+            }
         }
     }
 
