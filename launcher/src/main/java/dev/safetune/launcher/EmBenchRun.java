@@ -398,7 +398,6 @@ final class EmBenchRun {
                     report.path("reason").asString(),
                     report.path("sampling").path("samples_per_question").asInt(),
                     report.path("wall_seconds").asDouble());
-            NarrowSet set = NarrowSet.valueOf(fineTune.replaceAll("-.*", "").toUpperCase(Locale.ROOT));
             pendingGate = new GateConfusion.Row(
                     seed,
                     fineTune,
