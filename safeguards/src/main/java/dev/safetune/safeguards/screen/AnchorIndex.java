@@ -18,7 +18,20 @@ public final class AnchorIndex {
     private final int[] next; // state * ALPHABET + char -> state
     private final int[][] outputs; // state -> ids of the literals ending here (own and inherited through fail links)
     private final int[] lengths; // literal id -> length
-    private final boolean[] accepting; // state -> outputs[state].length > 0, the one check on the hot path
+    /**
+     * The hot path's table: {@code rows[row + c]} is the next state's row offset ({@code state * ALPHABET}), with bit
+     * 0 set when that state accepts (row offsets are multiples of {@value #ALPHABET}, so the bit is free). One load
+     * per character, no multiplication, no second array for "accepting".
+     */
+    private final int[] rows;
+    /** ASCII case folding as a table; characters at or above {@value #ALPHABET} are not looked up. */
+    private static final byte[] FOLD = new byte[ALPHABET];
+
+    static {
+        for (int c = 0; c < ALPHABET; c++) {
+            FOLD[c] = (byte) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+        }
+    }
 
     /** Builds the automaton for {@code literals}; their index in the list is the id reported on a match. */
     public AnchorIndex(List<String> literals) {
@@ -77,11 +90,14 @@ public final class AnchorIndex {
             }
         }
         outputs = new int[states][];
-        accepting = new boolean[states];
         for (int s = 0; s < states; s++) {
             outputs[s] =
                     out.get(s).stream().mapToInt(Integer::intValue).distinct().toArray();
-            accepting[s] = outputs[s].length > 0;
+        }
+        rows = new int[next.length];
+        for (int i = 0; i < next.length; i++) {
+            int target = next[i];
+            rows[i] = target * ALPHABET | (outputs[target].length > 0 ? 1 : 0);
         }
     }
 
@@ -93,19 +109,44 @@ public final class AnchorIndex {
 
     /** Reports every occurrence in {@code text[from, to)}, in order of their end offset. */
     public void scan(CharSequence text, int from, int to, Hits hits) {
-        int state = 0;
+        if (text instanceof String string) {
+            scan(string, from, to, hits); // the common case, with String.charAt inlined
+            return;
+        }
+        int row = 0;
         for (int i = from; i < to; i++) {
-            int c = fold(text.charAt(i));
-            if (c < 0) {
-                state = 0;
+            char c = text.charAt(i);
+            if (c >= ALPHABET) {
+                row = 0;
                 continue;
             }
-            state = next[state * ALPHABET + c];
-            if (accepting[state]) {
-                for (int id : outputs[state]) {
-                    hits.hit(id, i - lengths[id] + 1);
-                }
+            int t = rows[row + FOLD[c]];
+            row = t & ~1;
+            if ((t & 1) != 0) {
+                report(row, i, hits);
             }
+        }
+    }
+
+    private void scan(String text, int from, int to, Hits hits) {
+        int row = 0;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c >= ALPHABET) {
+                row = 0;
+                continue;
+            }
+            int t = rows[row + FOLD[c]];
+            row = t & ~1;
+            if ((t & 1) != 0) {
+                report(row, i, hits);
+            }
+        }
+    }
+
+    private void report(int row, int end, Hits hits) {
+        for (int id : outputs[row / ALPHABET]) {
+            hits.hit(id, end - lengths[id] + 1);
         }
     }
 
