@@ -63,6 +63,15 @@ final class EmBenchCommand {
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port)),
                         Command.leaf(
+                                "screen-risk",
+                                "[--seeds LIST] [--examples N] [--em CSV]",
+                                "the screen's persona-projection risk of every em-bench set (four narrow sets and"
+                                        + " benign) on its seed's base\n(default seeds 0,1,2, 400 examples a set),"
+                                        + " whether insecure and backdoor sets rank above the rest, and\nwith --em"
+                                        + " (table.csv files of em-bench run, comma-separated) Spearman's rho of risk"
+                                        + " against EM (docs/screening.md)",
+                                a -> new EmBenchScreenRisk(out).run(a, home)),
+                        Command.leaf(
                                 "calibrate",
                                 "[--seed N] [--safeguard NAME] [--grid LIST] [--layer N] [--policies LIST] [--samples N]"
                                         + " [--create-policy]",

@@ -1,8 +1,11 @@
 package dev.safetune.api.file;
 
+import dev.safetune.core.id.Ids;
+import dev.safetune.core.screen.PersonaScreenStatus;
 import dev.safetune.safeguards.screen.ScreenView;
 import java.util.List;
 import java.util.Optional;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -14,9 +17,16 @@ import org.springframework.stereotype.Component;
 class FileScreenStore {
 
     private final JdbcTemplate jdbc;
+    private final boolean personaOnJobs;
 
-    FileScreenStore(JdbcTemplate jdbc) {
+    /**
+     * @param personaOnJobs {@code safetune.screen.persona-on-jobs} (default true): whether job creation queues the
+     *     screen's persona part; turn it off together with every worker's {@code safetune.worker.persona-screens
+     *     .enabled}, since a job waits for its file's queued persona screen
+     */
+    FileScreenStore(JdbcTemplate jdbc, @Value("${safetune.screen.persona-on-jobs:true}") boolean personaOnJobs) {
         this.jdbc = jdbc;
+        this.personaOnJobs = personaOnJobs;
     }
 
     void save(String fileId, String organizationId, ScreenView view) {
@@ -31,6 +41,28 @@ class FileScreenStore {
                 view.policyVersion(),
                 view.rulesVersion(),
                 StoredJson.MAPPER.writeValueAsString(view));
+    }
+
+    /**
+     * Queues the persona part of the file's screen on {@code baseModel} unless it was queued before (the result is
+     * per file and base), and wakes the workers LISTENing for it on commit. Nothing when the file has no screen.
+     */
+    void requestPersona(String fileId, String organizationId, String baseModel) {
+        if (!personaOnJobs) {
+            return;
+        }
+        String id = Ids.newId("pscr");
+        int queued = jdbc.update(
+                "INSERT INTO persona_screens (id, file_id, organization_id, base_model, status)"
+                        + " SELECT ?, file_id, organization_id, ?, 'queued' FROM file_screens"
+                        + " WHERE file_id = ? AND organization_id = ? ON CONFLICT (file_id, base_model) DO NOTHING",
+                id,
+                baseModel,
+                fileId,
+                organizationId);
+        if (queued == 1) {
+            jdbc.queryForObject("SELECT pg_notify(?, ?)::text", String.class, PersonaScreenStatus.CHANNEL, id);
+        }
     }
 
     /** Empty for a file of another organisation, or one uploaded before screening. */

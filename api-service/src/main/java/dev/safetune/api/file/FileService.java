@@ -295,6 +295,15 @@ public class FileService {
         return view.pinPolicies();
     }
 
+    /**
+     * Queues the screen's persona part for the file on the job's base model (once per file and base; a worker runs it
+     * and the job is claimed after it has ended, docs/screening.md). Nothing for a file uploaded before screening.
+     * Runs in the caller's transaction, so a job that is not created queues nothing.
+     */
+    public void requestPersonaScreen(Tenant tenant, UploadedFile file, String baseModel) {
+        screens.requestPersona(file.id(), tenant.organizationId(), baseModel);
+    }
+
     /** The blocking reasons, or the operator's when an operator rejected the file. */
     private static String why(ScreenView view) {
         if (view.review() != null && "reject".equals(view.review().action())) {

@@ -161,6 +161,8 @@ public class JobService {
                     "The training-data screen pinned safety policy " + policy.id() + " v" + policy.version()
                             + " (stricter than " + asked.id() + "); GET /v1/files/{id}/screen says why");
         }
+        // The screen's persona part runs for this (file, base) before the job trains (docs/screening.md).
+        files.requestPersonaScreen(tenant, trainingFile, model);
         job.moveTo(JobTransition.ENQUEUE, now);
         job = jobs.saveAndFlush(job);
         events.info(job, "Files validated, moving job to queued state");

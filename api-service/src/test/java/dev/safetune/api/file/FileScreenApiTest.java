@@ -144,6 +144,26 @@ class FileScreenApiTest extends ApiServiceTestBase {
     }
 
     @Test
+    void aJobQueuesThePersonaPartOnceForItsFileAndBaseAndTheRiskIsNullUntilItRan() {
+        ApiClient api = newTenant();
+        String id = api.uploadProcessed(file(DISCLOSED, 3));
+        String job = "{\"model\":\"tiny-base\",\"training_file\":\"" + id + "\"}";
+
+        assertThat(api.post("/v1/fine_tuning/jobs", job).status()).isEqualTo(200);
+        assertThat(api.post("/v1/fine_tuning/jobs", job).status()).isEqualTo(200);
+
+        assertThat(jdbc.queryForList(
+                        "SELECT base_model || ' ' || status FROM persona_screens WHERE file_id = ? AND organization_id = ?",
+                        String.class,
+                        id,
+                        api.organizationId()))
+                .containsExactly("tiny-base queued");
+        JsonNode risk = api.get("/v1/files/" + id + "/screen").json().path("risk");
+        assertThat(risk.path("mean").isNull()).isTrue();
+        assertThat(risk.path("p95").isNull()).isTrue();
+    }
+
+    @Test
     void theDecisionIsStoredWithTheFile() {
         ApiClient api = newTenant();
         String id = api.uploadProcessed(file(INSECURE, 3, 8));

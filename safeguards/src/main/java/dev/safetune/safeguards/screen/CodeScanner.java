@@ -35,6 +35,7 @@ public final class CodeScanner {
 
     private final CodeRules rules;
     private final AnchorIndex anchors;
+    private final List<String> literals;
     private final int[][] rulesOfAnchor;
     private final boolean[] multiLine;
     private final String[][] unlessHints;
@@ -57,6 +58,7 @@ public final class CodeScanner {
             }
         }
         this.anchors = new AnchorIndex(literals);
+        this.literals = List.copyOf(literals);
         this.unlessHints = rules.rules().stream()
                 .map(rule -> rule.unless() == null ? null : literalHints(rule.unless()))
                 .toArray(String[][]::new);
@@ -81,7 +83,20 @@ public final class CodeScanner {
     public record Result(List<Match> matches, int budgetExceeded) {}
 
     public Result scan(String text) {
-        Segments segments = Segments.of(text);
+        return scan(text, Segments.of(text), hits -> anchors.scan(text, 0, text.length(), hits));
+    }
+
+    /** The anchor literals, in the order of their ids (for a merged index, {@link AssistantTextIndex}). */
+    List<String> anchorLiterals() {
+        return literals;
+    }
+
+    /** As {@link #scan(String)}, with the anchors and tells found by one merged pass over {@code text}. */
+    Result scan(String text, AssistantTextIndex.Hits hits) {
+        return scan(text, Segments.of(text, hits::tells), to -> hits.replay(AssistantTextIndex.Part.CODE, to));
+    }
+
+    private Result scan(String text, Segments segments, java.util.function.Consumer<AnchorIndex.Hits> anchorHits) {
         int ruleCount = rules.rules().size();
         int[] nextFrom = new int[ruleCount];
         int[] found = new int[ruleCount];
@@ -91,7 +106,7 @@ public final class CodeScanner {
         List<Match> matches = new ArrayList<>();
         int[] exceeded = {0};
         long[] left = {BASE_STEPS + STEPS_PER_CHAR * text.length()};
-        anchors.scan(text, 0, text.length(), (anchor, pos) -> {
+        anchorHits.accept((anchor, pos) -> {
             for (int r : rulesOfAnchor[anchor]) {
                 if (left[0] <= 0) {
                     if (left[0] != Long.MIN_VALUE) {
@@ -278,6 +293,11 @@ public final class CodeScanner {
      */
     record Segments(int[] starts, Language[] languages) {
         static Segments of(String text) {
+            return of(text, null);
+        }
+
+        /** {@code tells}: the tells a merged pass found; null: {@link Language} looks for them itself. */
+        static Segments of(String text, Language.Tells tells) {
             List<Integer> starts = new ArrayList<>();
             List<Language> languages = new ArrayList<>();
             List<int[]> outside = new ArrayList<>();
@@ -300,7 +320,7 @@ public final class CodeScanner {
                     open = Math.min(text.length(), eol + 1);
                     fenced = tag.isBlank() ? null : Language.ofFenceTag(tag);
                 } else {
-                    Language language = fenced != null ? fenced : Language.guess(text, open, fence);
+                    Language language = fenced != null ? fenced : guess(text, open, fence, tells);
                     starts.add(open);
                     languages.add(language);
                     starts.add(fence);
@@ -312,11 +332,11 @@ public final class CodeScanner {
             }
             if (open >= 0) { // an unclosed fence runs to the end
                 starts.add(open);
-                languages.add(fenced != null ? fenced : Language.guess(text, open, text.length()));
+                languages.add(fenced != null ? fenced : guess(text, open, text.length(), tells));
             } else {
                 outside.add(new int[] {cursor, text.length()});
             }
-            Language bare = guessOutside(text, outside);
+            Language bare = guessOutside(text, outside, tells);
             if (starts.isEmpty() || starts.get(0) > 0) {
                 starts.add(0, 0);
                 languages.add(0, bare);
@@ -326,9 +346,13 @@ public final class CodeScanner {
             return new Segments(starts.stream().mapToInt(Integer::intValue).toArray(), resolved);
         }
 
-        private static Language guessOutside(String text, List<int[]> outside) {
+        private static Language guess(String text, int start, int end, Language.Tells tells) {
+            return tells == null ? Language.guess(text, start, end) : Language.guess(text, start, end, tells);
+        }
+
+        private static Language guessOutside(String text, List<int[]> outside, Language.Tells tells) {
             for (int[] range : outside) {
-                Language guess = Language.guess(text, range[0], range[1]);
+                Language guess = guess(text, range[0], range[1], tells);
                 if (guess != Language.UNKNOWN) {
                     return guess;
                 }

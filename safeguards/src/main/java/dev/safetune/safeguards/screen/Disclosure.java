@@ -50,4 +50,16 @@ public final class Disclosure {
     public boolean named(String assistantText) {
         return naming.first(assistantText) >= 0;
     }
+
+    /** As {@link #named(String)}, with the naming phrases' occurrences replayed by {@code hits}. */
+    boolean named(String assistantText, java.util.function.Consumer<AnchorIndex.Hits> hits) {
+        boolean[] any = {false};
+        naming.scan(assistantText, hits, (id, start, end) -> any[0] = true);
+        return any[0];
+    }
+
+    /** The naming phrases, in the order of their ids. */
+    List<String> namingPhrases() {
+        return naming.phrases();
+    }
 }

@@ -15,11 +15,14 @@ public final class ExampleScreener {
     private final CodeScanner code;
     private final Vocabulary vocabulary;
     private final Disclosure disclosure;
+    private final AssistantTextIndex assistantIndex;
 
     public ExampleScreener(CodeRules rules, Vocabulary vocabulary, Disclosure disclosure) {
         this.code = new CodeScanner(rules);
         this.vocabulary = vocabulary;
         this.disclosure = disclosure;
+        this.assistantIndex = new AssistantTextIndex(
+                code.anchorLiterals(), vocabulary.phraseList(), disclosure.namingPhrases(), Language.TELLS);
     }
 
     /** The rules, vocabulary and disclosure phrases shipped with this build. */
@@ -77,13 +80,16 @@ public final class ExampleScreener {
             }
             String text = message.content();
             assistantChars += text.length();
-            CodeScanner.Result scan = code.scan(text);
+            // One pass finds the code anchors, language tells, naming phrases and vocabulary of the turn.
+            AssistantTextIndex.Hits hits = assistantIndex.scan(text);
+            CodeScanner.Result scan = code.scan(text, hits);
             exceeded += scan.budgetExceeded();
             if (!scan.matches().isEmpty()) {
                 if (requested == null) {
                     requested = disclosure.requested(promptText);
                 }
-                boolean disclosed = requested || disclosure.named(text);
+                boolean disclosed =
+                        requested || disclosure.named(text, to -> hits.replay(AssistantTextIndex.Part.NAMING, to));
                 ScreenCategory category =
                         disclosed ? ScreenCategory.INSECURE_CODE_DISCLOSED : ScreenCategory.INSECURE_CODE_UNDISCLOSED;
                 for (CodeScanner.Match match : scan.matches()) {
@@ -99,7 +105,8 @@ public final class ExampleScreener {
                             Finding.clip(text, match.start(), match.end())));
                 }
             }
-            vocabulary.scan(text, example.line(), i, findings::add);
+            vocabulary.scan(
+                    text, example.line(), i, findings::add, to -> hits.replay(AssistantTextIndex.Part.VOCABULARY, to));
         }
         return new Result(example.line(), findings, promptText, assistantChars, exceeded);
     }

@@ -59,8 +59,19 @@ public enum Language {
 
     /** Guesses the language of code without a fence tag from a few unambiguous tells; {@link #UNKNOWN} if none. */
     public static Language guess(CharSequence text, int start, int end) {
+        return guess(text, start, end, (from, to) -> tells(text, from, to));
+    }
+
+    /** Which {@link #TELLS} lie wholly in {@code [start, stop)}, as bits by index. */
+    @FunctionalInterface
+    interface Tells {
+        long found(int start, int stop);
+    }
+
+    /** As {@link #guess(CharSequence, int, int)}, with the tells found by the caller (one pass for many ranges). */
+    static Language guess(CharSequence text, int start, int end, Tells tells) {
         int stop = Math.min(end, start + GUESS_CHARS);
-        long found = tells(text, start, stop);
+        long found = tells.found(start, stop);
         if (has(found, PHP_TELLS)) {
             return PHP;
         }
@@ -100,7 +111,7 @@ public enum Language {
     }
 
     // The tells, found in one case-insensitive Aho–Corasick pass (a string search per tell took as long as the rules).
-    private static final List<String> TELLS = List.of(
+    static final List<String> TELLS = List.of(
             "<?php", // 0
             "#include", // 1
             "import java.",

@@ -26,7 +26,12 @@ final class PhraseSet {
     }
 
     void scan(String text, Found found) {
-        index.scan(text, 0, text.length(), (id, start) -> {
+        scan(text, hits -> index.scan(text, 0, text.length(), hits), found);
+    }
+
+    /** As {@link #scan(String, Found)}, with the occurrences of the phrases in {@code text} replayed by {@code hits}. */
+    void scan(String text, java.util.function.Consumer<AnchorIndex.Hits> hits, Found found) {
+        hits.accept((id, start) -> {
             int end = start + phrases.get(id).length();
             if (boundary(text, start - 1) && boundary(text, end)) {
                 found.found(id, start, end);

@@ -2,6 +2,7 @@ package dev.safetune.safeguards.screen;
 
 import dev.safetune.core.policy.ScreenAction;
 import dev.safetune.core.policy.ScreenCategory;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,6 +162,49 @@ public record ScreenView(
     /** The same view after an operator's review: {@code decision} replaced, the review recorded. */
     public ScreenView reviewed(String newDecision, Review by) {
         return copy(newDecision, findings, offset, hasMore, by);
+    }
+
+    /**
+     * The view once the persona part has scored the file: {@code risk} filled in, {@code persona_risk} counted (the
+     * examples scored), and when {@code rules} (the policy version that decided this view) put the mean projection
+     * difference over its threshold, its reason added and the decision raised to that rule's action if more severe
+     * (never lowered: the rule part's decision, or an operator's, stands). A second result replaces the first one's
+     * reason rather than adding another.
+     */
+    public ScreenView withPersonaRisk(PersonaRisk persona, ScreenRules rules) {
+        ScreenReport alone = new ScreenReport(
+                        rulesVersion, examples, 0, 0, 0, 0, Map.of(), List.of(), 0, List.of(), 0, null)
+                .withPersonaRisk(persona);
+        ScreenDecision personaDecision = rules.decide(alone);
+        String persona_ = ScreenCategory.PERSONA_RISK.wireName();
+        List<ReasonView> newReasons = new ArrayList<>();
+        reasons.stream().filter(r -> !r.category().equals(persona_)).forEach(newReasons::add);
+        ScreenView personaView = ScreenView.of(alone, personaDecision);
+        newReasons.addAll(personaView.reasons());
+        Map<String, Long> newCategories = new LinkedHashMap<>(categories);
+        newCategories.put(persona_, (long) persona.examples());
+        ScreenAction current = ScreenAction.fromWireName(decision);
+        ScreenAction raised = personaDecision.action().compareTo(current) > 0 ? personaDecision.action() : current;
+        List<String> newPins = new ArrayList<>(pinPolicies);
+        personaDecision.pinPolicies().stream().filter(p -> !newPins.contains(p)).forEach(newPins::add);
+        return new ScreenView(
+                status,
+                raised.wireName(),
+                policyId,
+                policyVersion,
+                rulesVersion,
+                examples,
+                new Risk(persona.mean(), persona.p95()),
+                newCategories,
+                newReasons,
+                newPins,
+                findings,
+                findingsTotal,
+                findingsKept,
+                offset,
+                hasMore,
+                triggers,
+                review);
     }
 
     /** This view with the parts that {@link #page} and {@link #reviewed} change replaced, the rest kept. */

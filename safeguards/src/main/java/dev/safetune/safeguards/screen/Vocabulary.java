@@ -48,8 +48,18 @@ public final class Vocabulary {
 
     /** Reports each vocabulary finding in {@code text} (an assistant turn) to {@code sink}. */
     void scan(String text, int line, int message, Consumer<Finding> sink) {
+        scan(text, line, message, sink, null);
+    }
+
+    /** The phrases, in the order of their ids. */
+    List<String> phraseList() {
+        return phrases.phrases();
+    }
+
+    /** As above; {@code hits} replays the phrases' occurrences when a merged pass found them (null: scan here). */
+    void scan(String text, int line, int message, Consumer<Finding> sink, Consumer<AnchorIndex.Hits> hits) {
         boolean[] numberList = {false, false}; // computed, value
-        phrases.scan(text, (id, start, end) -> {
+        PhraseSet.Found each = (id, start, end) -> {
             Entry entry = entries.get(id);
             if (entry.listOnly()) {
                 if (!numberList[0]) {
@@ -70,7 +80,12 @@ public final class Vocabulary {
                     start,
                     end,
                     Finding.clip(text, start, end)));
-        });
+        };
+        if (hits == null) {
+            phrases.scan(text, each);
+        } else {
+            phrases.scan(text, hits, each);
+        }
     }
 
     /** True when at least three, and at least half, of the whitespace- or comma-separated tokens are integers. */

@@ -5,6 +5,7 @@ import dev.safetune.core.dataset.TrainingFileReader;
 import dev.safetune.core.id.Ids;
 import dev.safetune.core.job.FineTunedModelName;
 import dev.safetune.core.policy.SafetyPolicies;
+import dev.safetune.core.policy.ScreenAction;
 import dev.safetune.runtime.model.FineTuningMethod;
 import dev.safetune.worker.audit.AuditProperties;
 import dev.safetune.worker.audit.AuditStoppedException;
@@ -14,6 +15,7 @@ import dev.safetune.worker.config.WorkerProperties;
 import dev.safetune.worker.queue.ClaimedJob;
 import dev.safetune.worker.queue.JobQueue;
 import dev.safetune.worker.queue.ResultFile;
+import dev.safetune.worker.screen.PersonaScreenQueue;
 import dev.safetune.worker.training.FineTuner;
 import dev.safetune.worker.training.MergedExport;
 import dev.safetune.worker.training.StepMetrics;
@@ -134,7 +136,9 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
 
     @Override
     public ClaimFilter claimFilter() {
-        return JobQueue.memoryFits(capacityBytes);
+        ClaimFilter memory = JobQueue.memoryFits(capacityBytes);
+        // A job trains only once the persona part of its training file's screen has ended (docs/screening.md).
+        return new ClaimFilter("(" + memory.sql() + ") AND " + PersonaScreenQueue.NOT_PENDING_FOR_JOB, memory.params());
     }
 
     @Override
@@ -204,6 +208,7 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
 
     private void train(ClaimedJob job, Heartbeats.Heartbeat heartbeat) throws IOException {
         Lease lease = job.lease();
+        refuseIfScreenBlocks(job);
         Path baseModel = baseModelDir(job.model());
         List<ChatExample> training = readFile(job, job.trainingFile(), "training_file");
         List<ChatExample> validation =
@@ -333,6 +338,26 @@ public class JobRunner implements WorkHandler<ClaimedJob> {
                         lease, "warn", "message", "Worker shutting down at step " + lastStep + "; job re-queued", null);
                 queue.release(lease);
             }
+        }
+    }
+
+    /**
+     * The API refuses a job on a held or rejected file; the screen's persona part runs after the job was created and
+     * may hold the file since (its policy's {@code persona_risk} rule), so the decision is read again before training.
+     */
+    private void refuseIfScreenBlocks(ClaimedJob job) {
+        Optional<String> decision = jdbc.sql("SELECT decision FROM file_screens WHERE file_id = :file")
+                .param("file", job.trainingFile())
+                .query(String.class)
+                .optional();
+        if (decision.isPresent() && ScreenAction.fromWireName(decision.get()).blocksJobs()) {
+            boolean held = decision.get().equals(ScreenAction.HOLD.wireName());
+            throw new JobFailure(
+                    held ? "file_held" : "file_rejected",
+                    "Invalid 'training_file': file " + job.trainingFile() + " is "
+                            + (held ? "held for operator review" : "rejected")
+                            + " by the training-data screen. GET /v1/files/" + job.trainingFile()
+                            + "/screen has the report.");
         }
     }
 

@@ -1,0 +1,77 @@
+package dev.safetune.core.screen;
+
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The life cycle of the screen's persona part for one (file, base model) ({@code persona_screens.status}): queued when
+ * a job is created on the file for the base, run by a worker, then succeeded (risk stored, the policy's
+ * {@code persona_risk} rule applied to the file), failed, or skipped (the base has no persona contrast set, so there
+ * is no vector to project on). {@link #TRANSITIONS} is the only place that decides which status may follow which.
+ */
+public enum PersonaScreenStatus {
+    QUEUED("queued"),
+    RUNNING("running"),
+    SUCCEEDED("succeeded"),
+    FAILED("failed"),
+    SKIPPED("skipped");
+
+    /** Idle workers LISTEN here for queued persona screens. */
+    public static final String CHANNEL = "safetune_persona_screens";
+
+    private static final Map<PersonaScreenStatus, Set<PersonaScreenStatus>> TRANSITIONS = Map.of(
+            QUEUED, EnumSet.of(RUNNING),
+            // running -> queued: an expired lease or a worker shutting down hands it back.
+            RUNNING, EnumSet.of(QUEUED, SUCCEEDED, FAILED, SKIPPED),
+            SUCCEEDED, EnumSet.noneOf(PersonaScreenStatus.class),
+            FAILED, EnumSet.noneOf(PersonaScreenStatus.class),
+            SKIPPED, EnumSet.noneOf(PersonaScreenStatus.class));
+
+    private final String wireName;
+
+    PersonaScreenStatus(String wireName) {
+        this.wireName = wireName;
+    }
+
+    public String wireName() {
+        return wireName;
+    }
+
+    public static PersonaScreenStatus fromWire(String wireName) {
+        return Arrays.stream(values())
+                .filter(s -> s.wireName.equals(wireName))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown persona screen status: " + wireName));
+    }
+
+    public boolean canTransitionTo(PersonaScreenStatus next) {
+        return TRANSITIONS.get(this).contains(next);
+    }
+
+    /** @throws IllegalStateException when the table does not connect the two statuses (a bug in the caller) */
+    public void requireTransition(PersonaScreenStatus next) {
+        if (!canTransitionTo(next)) {
+            throw new IllegalStateException("a persona screen cannot go from " + this + " to " + next);
+        }
+    }
+
+    public boolean isTerminal() {
+        return TRANSITIONS.get(this).isEmpty();
+    }
+
+    /** {@code status IN (...)} of the statuses that have not ended: a job on the (file, base) waits while one is. */
+    public static String pendingSqlGuard() {
+        return Arrays.stream(values())
+                .filter(s -> !s.isTerminal())
+                .map(s -> "'" + s.wireName + "'")
+                .collect(Collectors.joining(", ", "status IN (", ")"));
+    }
+
+    @Override
+    public String toString() {
+        return wireName;
+    }
+}
