@@ -1,12 +1,13 @@
 package dev.safetune.safeguards.screen.persona;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.dataset.ChatMessage;
 import dev.safetune.runtime.chat.ChatRenderer;
 import dev.safetune.runtime.chat.ChatTokenizer;
+import dev.safetune.runtime.chat.PaddedBatch;
 import dev.safetune.runtime.chat.RenderedExample;
 import dev.safetune.runtime.model.ForwardOptions;
 import dev.safetune.runtime.model.GradMode;
@@ -213,23 +214,12 @@ public final class PersonaProjector implements PersonaProjection {
 
     /** The masked mean projection of each row, all rows in one right-padded forward pass. */
     private double[] project(List<RenderedExample> rows) {
-        int length = rows.stream().mapToInt(RenderedExample::length).max().orElseThrow();
-        long[] tokens = new long[rows.size() * length];
-        float[] mask = new float[rows.size() * length];
-        Arrays.fill(tokens, tokenizer.padId());
-        for (int r = 0; r < rows.size(); r++) {
-            RenderedExample row = rows.get(r);
-            for (int t = 0; t < row.length(); t++) {
-                tokens[r * length + t] = row.tokens()[t];
-                mask[r * length + t] = row.lossMask()[t];
-            }
-        }
+        PaddedBatch batch = PaddedBatch.of(rows, tokenizer.padId());
         try (NDScope scope = new NDScope()) {
-            Shape shape = new Shape(rows.size(), length);
-            NDArray input = model.manager().create(tokens, shape);
+            NDList arrays = batch.toArrays(model.manager());
             // Right padding is never attended to by the real tokens before it (causal), and is out of the mask.
             NDArray hidden = model.forward(
-                            input,
+                            arrays.get(0),
                             ForwardOptions.inference()
                                     .withoutAdapter()
                                     .withoutLogits()
@@ -237,7 +227,7 @@ public final class PersonaProjector implements PersonaProjection {
                     .hiddenStates()
                     .get(settings.layer());
             return MaskedProjection.meanProjections(
-                    hidden, model.manager().create(mask, shape), model.manager().create(unit));
+                    hidden, arrays.get(1), model.manager().create(unit));
         }
     }
 
