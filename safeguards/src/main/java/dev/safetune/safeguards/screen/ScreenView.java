@@ -169,7 +169,10 @@ public record ScreenView(
      * examples scored), and when {@code rules} (the policy version that decided this view) put the mean projection
      * difference over its threshold, its reason added and the decision raised to that rule's action if more severe
      * (never lowered: the rule part's decision, or an operator's, stands). A second result replaces the first one's
-     * reason rather than adding another.
+     * reason rather than adding another. Once an operator has reviewed the file, their decision and the pinned
+     * policies stand as they were: the risk and its reason are recorded for the record, but a score that arrives after
+     * a release cannot take the release back (the review log holds one review per file, and a job created on the
+     * released file must not fail at claim on a decision nobody can review again).
      */
     public ScreenView withPersonaRisk(PersonaRisk persona, ScreenRules rules) {
         ScreenReport alone = new ScreenReport(
@@ -184,9 +187,16 @@ public record ScreenView(
         Map<String, Long> newCategories = new LinkedHashMap<>(categories);
         newCategories.put(persona_, (long) persona.examples());
         ScreenAction current = ScreenAction.fromWireName(decision);
-        ScreenAction raised = personaDecision.action().compareTo(current) > 0 ? personaDecision.action() : current;
+        boolean reviewedByOperator = review != null;
+        ScreenAction raised = !reviewedByOperator && personaDecision.action().compareTo(current) > 0
+                ? personaDecision.action()
+                : current;
         List<String> newPins = new ArrayList<>(pinPolicies);
-        personaDecision.pinPolicies().stream().filter(p -> !newPins.contains(p)).forEach(newPins::add);
+        if (!reviewedByOperator) {
+            personaDecision.pinPolicies().stream()
+                    .filter(p -> !newPins.contains(p))
+                    .forEach(newPins::add);
+        }
         return new ScreenView(
                 status,
                 raised.wireName(),

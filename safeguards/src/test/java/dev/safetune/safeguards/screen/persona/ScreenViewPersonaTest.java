@@ -53,6 +53,21 @@ class ScreenViewPersonaTest {
         assertThat(again.risk()).isEqualTo(new ScreenView.Risk(0.1, 0.2));
     }
 
+    @Test
+    void aRiskThatArrivesAfterAnOperatorsReleaseIsRecordedButTheReleaseStands() {
+        ScreenView released = benignView()
+                .reviewed("allow", new ScreenView.Review("release", "hold", "Reviewed: a security course.", 1L));
+
+        ScreenView scored = released.withPersonaRisk(new PersonaRisk("v", "b", 3, 0.8, 2.0), RULES);
+
+        assertThat(scored.decision()).isEqualTo("allow");
+        assertThat(scored.risk()).isEqualTo(new ScreenView.Risk(0.8, 2.0));
+        assertThat(scored.reasons())
+                .singleElement()
+                .satisfies(r -> assertThat(r.category()).isEqualTo("persona_risk"));
+        assertThat(scored.review()).isEqualTo(released.review());
+    }
+
     private static ScreenView benignView() {
         DataScreen screen = new DataScreen(ExampleScreener.builtIn());
         for (int i = 1; i <= 3; i++) {
