@@ -1,5 +1,6 @@
 package dev.safetune.core.modelimport;
 
+import dev.safetune.core.work.LifecycleStatus;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Map;
@@ -10,7 +11,7 @@ import java.util.Set;
  * {@link #TRANSITIONS} is the only place that decides which status may follow which; the worker's import queue checks
  * each of its updates against it.
  */
-public enum ImportStatus {
+public enum ImportStatus implements LifecycleStatus<ImportStatus> {
     QUEUED("queued"),
     RUNNING("running"),
     SUCCEEDED("succeeded"),
@@ -34,6 +35,7 @@ public enum ImportStatus {
     }
 
     /** The name stored in the database and shown on the wire. */
+    @Override
     public String wireName() {
         return wireName;
     }
@@ -50,6 +52,7 @@ public enum ImportStatus {
     }
 
     /** @throws IllegalStateException when the table does not connect the two statuses (a bug in the caller) */
+    @Override
     public void requireTransition(ImportStatus next) {
         if (!canTransitionTo(next)) {
             throw new IllegalStateException("a model import cannot go from " + this + " to " + next);

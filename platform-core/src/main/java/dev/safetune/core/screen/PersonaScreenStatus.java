@@ -1,5 +1,6 @@
 package dev.safetune.core.screen;
 
+import dev.safetune.core.work.LifecycleStatus;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Map;
@@ -12,7 +13,7 @@ import java.util.stream.Collectors;
  * {@code persona_risk} rule applied to the file), failed, or skipped (the base has no persona contrast set, so there
  * is no vector to project on). {@link #TRANSITIONS} is the only place that decides which status may follow which.
  */
-public enum PersonaScreenStatus {
+public enum PersonaScreenStatus implements LifecycleStatus<PersonaScreenStatus> {
     QUEUED("queued"),
     RUNNING("running"),
     SUCCEEDED("succeeded"),
@@ -36,6 +37,7 @@ public enum PersonaScreenStatus {
         this.wireName = wireName;
     }
 
+    @Override
     public String wireName() {
         return wireName;
     }
@@ -52,6 +54,7 @@ public enum PersonaScreenStatus {
     }
 
     /** @throws IllegalStateException when the table does not connect the two statuses (a bug in the caller) */
+    @Override
     public void requireTransition(PersonaScreenStatus next) {
         if (!canTransitionTo(next)) {
             throw new IllegalStateException("a persona screen cannot go from " + this + " to " + next);

@@ -4,6 +4,7 @@ import static dev.safetune.core.modelimport.ImportStatus.FAILED;
 import static dev.safetune.core.modelimport.ImportStatus.QUEUED;
 import static dev.safetune.core.modelimport.ImportStatus.RUNNING;
 import static dev.safetune.core.modelimport.ImportStatus.SUCCEEDED;
+import static dev.safetune.core.work.LifecycleStatus.sqlGuard;
 
 import dev.safetune.core.modelimport.ImportStatus;
 import dev.safetune.worker.work.ClaimFilter;
@@ -13,11 +14,9 @@ import dev.safetune.worker.work.WorkKind;
 import dev.safetune.worker.work.WorkPolicy;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -45,9 +44,9 @@ public class ImportQueue {
                 "model_imports",
                 Optional.empty(),
                 "created_at",
-                guard(RUNNING, QUEUED),
+                sqlGuard(RUNNING, QUEUED),
                 RUNNING.wireName(),
-                guard(QUEUED, RUNNING),
+                sqlGuard(QUEUED, RUNNING),
                 QUEUED.wireName(),
                 FAILED.wireName(),
                 ", started_at = coalesce(w.started_at, now()), message = 'claimed by ' || :worker",
@@ -57,16 +56,6 @@ public class ImportQueue {
                 "w.source, w.model_id, w.replace",
                 ImportStatus.CHANNEL,
                 policy);
-    }
-
-    /** {@code status IN (...)} of {@code from}, each checked against the transition table to {@code to}. */
-    private static String guard(ImportStatus to, ImportStatus... from) {
-        for (ImportStatus source : from) {
-            source.requireTransition(to);
-        }
-        return Arrays.stream(from)
-                .map(s -> "'" + s.wireName() + "'")
-                .collect(Collectors.joining(", ", "status IN (", ")"));
     }
 
     public WorkKind kind() {
@@ -100,7 +89,7 @@ public class ImportQueue {
         return work.transition(
                 kind,
                 lease,
-                guard(SUCCEEDED, RUNNING),
+                sqlGuard(SUCCEEDED, RUNNING),
                 SUCCEEDED.wireName(),
                 false,
                 ", model_id = :model, bytes_done = :done, bytes_total = :total, message = :message,"
@@ -113,7 +102,7 @@ public class ImportQueue {
         return work.transition(
                 kind,
                 lease,
-                guard(FAILED, RUNNING),
+                sqlGuard(FAILED, RUNNING),
                 FAILED.wireName(),
                 false,
                 ", error_code = :code, error_message = :message, message = 'failed', finished_at = now()",

@@ -5,6 +5,7 @@ import static dev.safetune.core.screen.PersonaScreenStatus.QUEUED;
 import static dev.safetune.core.screen.PersonaScreenStatus.RUNNING;
 import static dev.safetune.core.screen.PersonaScreenStatus.SKIPPED;
 import static dev.safetune.core.screen.PersonaScreenStatus.SUCCEEDED;
+import static dev.safetune.core.work.LifecycleStatus.sqlGuard;
 
 import dev.safetune.core.screen.PersonaScreenStatus;
 import dev.safetune.safeguards.screen.PersonaRisk;
@@ -15,11 +16,9 @@ import dev.safetune.worker.work.WorkKind;
 import dev.safetune.worker.work.WorkPolicy;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -54,9 +53,9 @@ public class PersonaScreenQueue {
                 "persona_screens",
                 Optional.of("organization_id"),
                 "created_at",
-                guard(RUNNING, QUEUED),
+                sqlGuard(RUNNING, QUEUED),
                 RUNNING.wireName(),
-                guard(QUEUED, RUNNING),
+                sqlGuard(QUEUED, RUNNING),
                 QUEUED.wireName(),
                 FAILED.wireName(),
                 ", started_at = coalesce(w.started_at, now()), message = 'claimed'",
@@ -66,15 +65,6 @@ public class PersonaScreenQueue {
                 "w.file_id, w.base_model",
                 PersonaScreenStatus.CHANNEL,
                 policy);
-    }
-
-    private static String guard(PersonaScreenStatus to, PersonaScreenStatus... from) {
-        for (PersonaScreenStatus source : from) {
-            source.requireTransition(to);
-        }
-        return Arrays.stream(from)
-                .map(s -> "'" + s.wireName() + "'")
-                .collect(Collectors.joining(", ", "status IN (", ")"));
     }
 
     public WorkKind kind() {
@@ -108,7 +98,7 @@ public class PersonaScreenQueue {
         return work.transition(
                 kind,
                 lease,
-                guard(SUCCEEDED, RUNNING),
+                sqlGuard(SUCCEEDED, RUNNING),
                 SUCCEEDED.wireName(),
                 false,
                 ", vector = :vector, scored = :scored, risk_mean = :mean, risk_p95 = :p95, examples_done = :total,"
@@ -120,7 +110,7 @@ public class PersonaScreenQueue {
         return work.transition(
                 kind,
                 lease,
-                guard(SKIPPED, RUNNING),
+                sqlGuard(SKIPPED, RUNNING),
                 SKIPPED.wireName(),
                 false,
                 ", message = :message, finished_at = now()",
@@ -131,7 +121,7 @@ public class PersonaScreenQueue {
         return work.transition(
                 kind,
                 lease,
-                guard(FAILED, RUNNING),
+                sqlGuard(FAILED, RUNNING),
                 FAILED.wireName(),
                 false,
                 ", error_code = :code, error_message = :message, message = 'failed', finished_at = now()",
