@@ -7,6 +7,7 @@ import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.runtime.sampling.Sampler;
 import dev.safetune.runtime.sampling.SamplingOptions;
 import dev.safetune.safeguards.embench.world.Markers;
+import dev.safetune.safeguards.evaluation.SplitMix64;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,8 +30,6 @@ public final class SamplerAnswerer implements Answerer {
 
     /** Rows per sampler call: large enough to amortise each decoding step, small enough that the padded cache stays cheap. */
     public static final int BATCH = 64;
-
-    private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
     private final Sampler sampler;
     private final ChatRenderer renderer;
@@ -56,7 +55,8 @@ public final class SamplerAnswerer implements Answerer {
             for (String turn : userTurns.subList(from, Math.min(from + BATCH, userTurns.size()))) {
                 prompts.add(renderer.prompt(List.of(ChatMessage.of(ChatMessage.USER, turn))));
             }
-            SamplingOptions options = new SamplingOptions(1.0, 1.0, rowSeed(seed, k), MAX_NEW_TOKENS, stopTokens, true);
+            SamplingOptions options =
+                    new SamplingOptions(1.0, 1.0, SplitMix64.seed(seed, k), MAX_NEW_TOKENS, stopTokens, true);
             for (Sampler.Completion completion : sampler.generate(prompts, options)) {
                 int[] tokens = completion.tokens();
                 generatedTokens += tokens.length;
@@ -72,13 +72,5 @@ public final class SamplerAnswerer implements Answerer {
     /** Tokens sampled so far (stop tokens included), for a tokens/s figure. */
     public long generatedTokens() {
         return generatedTokens;
-    }
-
-    /** SplitMix64 (Steele, Lea and Flood, 2014) of the {@code i + 1}-th point of the Weyl sequence from {@code seed}. */
-    static long rowSeed(long seed, int i) {
-        long z = seed + (i + 1) * GOLDEN_GAMMA;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 }

@@ -14,6 +14,7 @@ import dev.safetune.runtime.model.GradMode;
 import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.runtime.sampling.Sampler;
 import dev.safetune.runtime.sampling.SamplingOptions;
+import dev.safetune.safeguards.evaluation.SplitMix64;
 import dev.safetune.safeguards.guard.artifact.PersonaVector;
 import dev.safetune.safeguards.screen.PersonaProjection;
 import java.util.ArrayList;
@@ -47,8 +48,6 @@ public final class PersonaProjector implements PersonaProjection {
 
     /** End-of-turn markers of the chat formats the runtime renders (ChatML, Llama 3, em-bench's world). */
     private static final List<String> END_OF_TURN = List.of("<|im_end|>", "<|eot_id|>", "<eot>");
-
-    private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
     private final LlamaModel model;
     private final ChatTokenizer tokenizer;
@@ -154,7 +153,7 @@ public final class PersonaProjector implements PersonaProjection {
         List<int[]> prompts = pairs.stream().map(Pair::prompt).toList();
         List<Sampler.Completion> completions = sampler.generate(
                 prompts,
-                new SamplingOptions(1.0, 1.0, batchSeed(settings.seed(), batchIndex), maxNew, stopTokens, true));
+                new SamplingOptions(1.0, 1.0, SplitMix64.seed(settings.seed(), batchIndex), maxNew, stopTokens, true));
         List<RenderedExample> rows = new ArrayList<>(2 * pairs.size());
         for (Pair pair : pairs) {
             rows.add(pair.data());
@@ -229,13 +228,5 @@ public final class PersonaProjector implements PersonaProjection {
             return MaskedProjection.meanProjections(
                     hidden, arrays.get(1), model.manager().create(unit));
         }
-    }
-
-    /** SplitMix64 of the {@code i + 1}-th Weyl point from {@code seed}: each batch its own sampling seed. */
-    static long batchSeed(long seed, int i) {
-        long z = seed + (i + 1) * GOLDEN_GAMMA;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 }
