@@ -44,11 +44,7 @@ class BatchClaimerTest {
     }
 
     private void enqueueJob(String id, String org) {
-        jdbc.sql("""
-                        INSERT INTO fine_tuning_jobs (id, organization_id, model, training_file, status,
-                                                      hyperparameters, seed, queued_at, max_attempts)
-                        VALUES (:id, :org, 'safetune-tiny', 'file-1', 'queued', '{}', 1, clock_timestamp(), 3)
-                        """).param("id", id).param("org", org).update();
+        LeasedWorkQueueTest.Kind.JOBS.enqueue(jdbc, id, org);
     }
 
     private List<Lease> claimBatch(WorkKind kind, int n) {
@@ -107,10 +103,7 @@ class BatchClaimerTest {
     @Test
     void kindsWithoutTenantsAreClaimedOldestFirst() {
         for (int i = 0; i < 4; i++) {
-            jdbc.sql("INSERT INTO model_imports (id, source, status, created_at)"
-                            + " VALUES (:id, 'hf:org/model@main', 'queued', clock_timestamp())")
-                    .param("id", "imp-" + i)
-                    .update();
+            LeasedWorkQueueTest.Kind.IMPORTS.enqueue(jdbc, "imp-" + i, null);
         }
 
         assertThat(claimBatch(IMPORTS, 3)).extracting(Lease::id).containsExactly("imp-0", "imp-1", "imp-2");

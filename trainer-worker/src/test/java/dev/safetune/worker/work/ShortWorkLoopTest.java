@@ -40,11 +40,7 @@ class ShortWorkLoopTest {
     }
 
     private void enqueue(String id, String org) {
-        jdbc.sql("""
-                        INSERT INTO fine_tuning_jobs (id, organization_id, model, training_file, status,
-                                                      hyperparameters, seed, queued_at, max_attempts)
-                        VALUES (:id, :org, 'safetune-tiny', 'file-1', 'queued', '{}', 1, clock_timestamp(), 3)
-                        """).param("id", id).param("org", org).update();
+        LeasedWorkQueueTest.Kind.JOBS.enqueue(jdbc, id, org);
     }
 
     private String status(String id) {
