@@ -68,7 +68,7 @@ final class EmBenchScreenRisk {
         out.println("| seed | set | examples scored | risk: mean projection difference | p95 |");
         out.println("|---|---|---|---|---|");
         for (long seed : seeds) {
-            String baseId = "em-bench-base-s" + seed;
+            String baseId = EmBenchModels.baseId(seed);
             Path base = home.resolve("models").resolve(baseId);
             if (!Files.isRegularFile(base.resolve("config.json"))) {
                 if (seed != 0) {
