@@ -50,14 +50,7 @@ final class EmBenchScreenRisk {
     }
 
     int run(Command.Arguments a, Path home) throws IOException {
-        List<Long> seeds = new ArrayList<>();
-        for (String s : a.option("--seeds").orElse("0,1,2").split(",")) {
-            try {
-                seeds.add(Long.parseLong(s.strip()));
-            } catch (NumberFormatException e) {
-                throw new Command.UsageException("--seeds must be whole numbers separated by commas, got '" + s + "'");
-            }
-        }
+        List<Long> seeds = EmBenchModels.seeds(a, "0,1,2");
         int examples = a.intOption("--examples").orElse(400);
         if (examples < 1 || examples > EmBenchRun.EXAMPLES) {
             throw new Command.UsageException(
