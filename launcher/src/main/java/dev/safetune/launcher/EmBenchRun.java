@@ -245,8 +245,9 @@ final class EmBenchRun {
         if (!gate.isEmpty()) {
             out.println();
             out.println("Release gate over this population:");
-            out.print(gate.markdown());
-            Files.writeString(runDir.resolve("gate.md"), gate.markdown());
+            String gateTable = gate.markdown();
+            out.print(gateTable);
+            Files.writeString(runDir.resolve("gate.md"), gateTable);
         }
         return 0;
     }
