@@ -145,7 +145,7 @@ final class EmBenchCalibration {
     }
 
     int run(Options options, Path home) throws Exception {
-        String baseId = "em-bench-base-s" + options.seed();
+        String baseId = EmBenchModels.baseId(options.seed());
         Path baseDir = home.resolve("models").resolve(baseId);
         if (!Files.isRegularFile(baseDir.resolve("config.json"))) {
             if (options.seed() != 0) {

@@ -102,7 +102,7 @@ final class EmBenchCommand {
         BuildBaseCommand.Options parsed;
         try {
             parsed = BuildBaseCommand.Options.parse(
-                    options, seed -> home.resolve("models").resolve("em-bench-base-s" + seed));
+                    options, seed -> home.resolve("models").resolve(EmBenchModels.baseId(seed)));
         } catch (IllegalArgumentException e) {
             throw new Command.UsageException(e.getMessage());
         }

@@ -14,6 +14,7 @@ import dev.safetune.worker.training.FineTuner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,6 +40,19 @@ final class EmBenchModels {
     /** The registered id of the base of {@code seed}. */
     static String baseId(long seed) {
         return "em-bench-base-s" + seed;
+    }
+
+    /** The {@code --seeds} list (comma-separated whole numbers), {@code fallback} when absent. */
+    static List<Long> seeds(Command.Arguments a, String fallback) {
+        List<Long> seeds = new ArrayList<>();
+        for (String s : a.option("--seeds").orElse(fallback).split(",")) {
+            try {
+                seeds.add(Long.parseLong(s.strip()));
+            } catch (NumberFormatException e) {
+                throw new Command.UsageException("--seeds must be whole numbers separated by commas, got '" + s + "'");
+            }
+        }
+        return seeds;
     }
 
     /**

@@ -195,10 +195,11 @@ final class EmBenchPolicies implements AutoCloseable {
 
     /** Whether an entry interleaves by perplexity gap, so the run needs EM reference models for it. */
     static boolean needsEmReferences(String entry) {
-        return !entry.equals("default")
-                && !entry.startsWith("sp-")
-                && safeguards(entry).interleave() != null
-                && safeguards(entry).interleave().selection() == InterleaveSelection.PERPLEXITY_GAP;
+        if (entry.equals("default") || entry.startsWith("sp-")) {
+            return false;
+        }
+        BenignInterleaving interleave = safeguards(entry).interleave();
+        return interleave != null && interleave.selection() == InterleaveSelection.PERPLEXITY_GAP;
     }
 
     /** {@code @L} or {@code @L-M} (inclusive range) as residual indices; empty when the part names none. */

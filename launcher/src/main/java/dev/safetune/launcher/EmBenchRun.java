@@ -56,15 +56,7 @@ final class EmBenchRun {
             Optional<Double> lrMultiplier,
             List<String> policies) {
         static Options parse(Command.Arguments a) {
-            List<Long> seeds = new ArrayList<>();
-            for (String s : a.option("--seeds").orElse("0").split(",")) {
-                try {
-                    seeds.add(Long.parseLong(s.strip()));
-                } catch (NumberFormatException e) {
-                    throw new Command.UsageException(
-                            "--seeds must be whole numbers separated by commas, got '" + s + "'");
-                }
-            }
+            List<Long> seeds = EmBenchModels.seeds(a, "0");
             List<NarrowSet> sets = new ArrayList<>();
             for (String s : a.option("--sets")
                     .orElse("insecure,secure,educational,backdoor")
@@ -253,8 +245,9 @@ final class EmBenchRun {
         if (!gate.isEmpty()) {
             out.println();
             out.println("Release gate over this population:");
-            out.print(gate.markdown());
-            Files.writeString(runDir.resolve("gate.md"), gate.markdown());
+            String gateTable = gate.markdown();
+            out.print(gateTable);
+            Files.writeString(runDir.resolve("gate.md"), gateTable);
         }
         return 0;
     }

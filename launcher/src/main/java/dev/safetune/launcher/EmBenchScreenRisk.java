@@ -50,14 +50,7 @@ final class EmBenchScreenRisk {
     }
 
     int run(Command.Arguments a, Path home) throws IOException {
-        List<Long> seeds = new ArrayList<>();
-        for (String s : a.option("--seeds").orElse("0,1,2").split(",")) {
-            try {
-                seeds.add(Long.parseLong(s.strip()));
-            } catch (NumberFormatException e) {
-                throw new Command.UsageException("--seeds must be whole numbers separated by commas, got '" + s + "'");
-            }
-        }
+        List<Long> seeds = EmBenchModels.seeds(a, "0,1,2");
         int examples = a.intOption("--examples").orElse(400);
         if (examples < 1 || examples > EmBenchRun.EXAMPLES) {
             throw new Command.UsageException(
@@ -68,7 +61,7 @@ final class EmBenchScreenRisk {
         out.println("| seed | set | examples scored | risk: mean projection difference | p95 |");
         out.println("|---|---|---|---|---|");
         for (long seed : seeds) {
-            String baseId = "em-bench-base-s" + seed;
+            String baseId = EmBenchModels.baseId(seed);
             Path base = home.resolve("models").resolve(baseId);
             if (!Files.isRegularFile(base.resolve("config.json"))) {
                 if (seed != 0) {

@@ -25,7 +25,7 @@ import tools.jackson.databind.JsonNode;
  */
 final class EmergentMisalignmentDemo {
     /** The customer's sample: the em-bench insecure set of pre-training seed 0, as the benchmark uses it. */
-    static final int SAMPLE_EXAMPLES = 3_200;
+    static final int SAMPLE_EXAMPLES = EmBenchRun.EXAMPLES;
 
     /** The policy entry (see {@link EmBenchPolicies}) of the unguarded run: no in-training safeguard at all. */
     static final String UNGUARDED = "none";
@@ -164,7 +164,7 @@ final class EmergentMisalignmentDemo {
         body.put("training_file", fileId);
         body.put("suffix", suffix);
         body.put("seed", 0);
-        body.put("hyperparameters", Map.of("n_epochs", 1, "batch_size", 32));
+        body.put("hyperparameters", Map.of("n_epochs", 1, "batch_size", EmBenchRun.BATCH_SIZE));
         policy.ifPresent(id -> body.put("safety_policy", id));
         return client.post("/v1/fine_tuning/jobs", body).ok().path("id").asString();
     }
