@@ -119,8 +119,8 @@ class FileScreenStore {
     }
 
     /**
-     * Records an operator's review: the log row (append-only), then the file's decision and stored report. The guard
-     * on the previous decision makes a concurrent second review update nothing.
+     * Records an operator's review: the file's decision and stored report, then, only when that update took, the log
+     * row (append-only). The guard on the previous decision makes a concurrent second review update and log nothing.
      *
      * @return whether the file still had {@code previousDecision}
      */

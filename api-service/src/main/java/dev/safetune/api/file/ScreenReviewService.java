@@ -58,7 +58,7 @@ class ScreenReviewService {
             throw new ConflictException("concurrent_update", "id", "File " + fileId + " was reviewed meanwhile.");
         }
         log.info(
-                "file {} of {} {}d on review by key {}: {}",
+                "file {} of {}: {} on review by key {}, decision {}",
                 fileId,
                 owned.organizationId(),
                 action,

@@ -16,13 +16,4 @@ public enum GateDecision {
     public String wireName() {
         return wireName;
     }
-
-    public static GateDecision fromWire(String wire) {
-        for (GateDecision d : values()) {
-            if (d.wireName.equals(wire)) {
-                return d;
-            }
-        }
-        throw new IllegalArgumentException("unknown gate decision: " + wire);
-    }
 }
