@@ -17,6 +17,12 @@ export MAVEN_OPTS=${MAVEN_OPTS:--Xmx1g}
 (cd "$BEFORE" && ./mvnw -B -o -q -pl safeguards -am compile)
 CLASSES="$BEFORE/platform-core/target/classes:$BEFORE/model-runtime/target/classes:$BEFORE/safeguards/target/classes"
 echo "before: $REF ($(git -C "$HERE" rev-parse --short "$REF")); after: the working tree of $HERE"
-cd "$HERE" && SAFETUNE_SCREEN_BENCH_FILE="$FILE" SAFETUNE_SCREEN_BEFORE_CLASSPATH="$CLASSES" ./mvnw -B -o -q \
-    -pl safeguards -am test -Dtest=ScreenThroughputComparison -Dsurefire.failIfNoSpecifiedTests=false 2>&1 \
-    | grep -E '^before:|ERROR|FAIL' || true
+# The comparison's lines and any error are shown; the script's status is Maven's (a failed build or test fails it).
+LOG=$(mktemp /tmp/screen-ab-log-XXXXXX)
+status=0
+(cd "$HERE" && SAFETUNE_SCREEN_BENCH_FILE="$FILE" SAFETUNE_SCREEN_BEFORE_CLASSPATH="$CLASSES" ./mvnw -B -o -q \
+    -pl safeguards -am test -Dtest=ScreenThroughputComparison -Dsurefire.failIfNoSpecifiedTests=false) >"$LOG" 2>&1 \
+    || status=$?
+grep -E '^before:|ERROR|FAIL' "$LOG" || true
+rm -f "$LOG"
+exit "$status"
