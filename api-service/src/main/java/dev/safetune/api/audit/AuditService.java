@@ -2,8 +2,8 @@ package dev.safetune.api.audit;
 
 import dev.safetune.api.auth.Tenant;
 import dev.safetune.api.error.ConflictException;
-import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.error.NotFoundException;
+import dev.safetune.api.error.WrittenReason;
 import dev.safetune.api.job.JobEventLog;
 import dev.safetune.core.audit.GateDecision;
 import dev.safetune.core.job.JobStatus;
@@ -30,9 +30,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Service
 public class AuditService {
-    /** The longest written reason an override may carry. */
-    static final int MAX_REASON = 2000;
-
     private final JdbcClient jdbc;
     private final DataSource dataSource;
     private final JsonMapper json;
@@ -123,14 +120,7 @@ public class AuditService {
      */
     @Transactional
     public Map<String, Object> overrideBlock(Tenant operator, String jobId, String reason) {
-        if (reason == null || reason.isBlank()) {
-            throw new InvalidRequestException(
-                    "reason", "missing_required_parameter", "An override needs a written 'reason'.");
-        }
-        if (reason.length() > MAX_REASON) {
-            throw new InvalidRequestException(
-                    "reason", "invalid_value", "'reason' is longer than " + MAX_REASON + " characters.");
-        }
+        reason = WrittenReason.require(reason);
         Map<String, Object> audit = jdbc
                 .sql("SELECT a.organization_id, a.fine_tuned_model, a.base_model,"
                         + " a.candidate_path, a.decision, j.status FROM job_audits a JOIN fine_tuning_jobs j"
@@ -161,7 +151,7 @@ public class AuditService {
                 .param("job", jobId)
                 .param("org", org)
                 .param("actor", "api_key:" + operator.apiKeyId())
-                .param("reason", reason.strip())
+                .param("reason", reason)
                 .param("details", json.writeValueAsString(Map.of("overridden", audit.get("decision"))))
                 .update();
         Connection connection = DataSourceUtils.getConnection(dataSource);
@@ -174,7 +164,7 @@ public class AuditService {
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
         }
-        events.warn(jobId, org, "An operator overrode the release gate: " + reason.strip());
+        events.warn(jobId, org, "An operator overrode the release gate: " + reason);
         return view(jobId, JobTransition.OVERRIDE_RELEASE.to().wireName(), model);
     }
 

@@ -2,8 +2,8 @@ package dev.safetune.api.file;
 
 import dev.safetune.api.auth.Tenant;
 import dev.safetune.api.error.ConflictException;
-import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.error.NotFoundException;
+import dev.safetune.api.error.WrittenReason;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
 import dev.safetune.core.policy.ScreenAction;
@@ -24,7 +24,6 @@ import org.springframework.transaction.annotation.Transactional;
 class ScreenReviewService {
     static final String RELEASE = "release";
     static final String REJECT = "reject";
-    static final int MAX_REASON_LENGTH = 2000;
     /** Findings returned with a review; the whole report stays pageable on {@code GET /v1/files/{id}/screen}. */
     static final int FINDINGS_SHOWN = 20;
 
@@ -38,7 +37,7 @@ class ScreenReviewService {
 
     @Transactional
     ScreenView review(Tenant operator, String fileId, String action, ReviewRequest request) {
-        String reason = reasonOf(request);
+        String reason = WrittenReason.require(request == null ? null : request.reason());
         FileScreenStore.Owned owned = screens.findForReview(fileId)
                 .orElseThrow(() -> new NotFoundException("id", "No screen report for file '" + fileId + "'."));
         ScreenView view = owned.view();
@@ -71,23 +70,6 @@ class ScreenReviewService {
     @Transactional(readOnly = true)
     ListObject<HeldFileObject> held(String after, PageLimit limit) {
         return ListObject.page(screens.held(after, limit.fetchSize()), limit, file -> file);
-    }
-
-    private static String reasonOf(ReviewRequest request) {
-        String reason = request == null ? null : request.reason();
-        if (reason == null || reason.isBlank()) {
-            throw new InvalidRequestException(
-                    "reason",
-                    "missing_required_parameter",
-                    "A written reason is required: it is kept in the review log.");
-        }
-        if (reason.length() > MAX_REASON_LENGTH) {
-            throw new InvalidRequestException(
-                    "reason",
-                    "invalid_value",
-                    "The reason must be at most " + MAX_REASON_LENGTH + " characters, got " + reason.length() + ".");
-        }
-        return reason.strip();
     }
 
     /** The body of a review: why. */

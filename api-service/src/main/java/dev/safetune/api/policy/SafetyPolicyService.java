@@ -4,6 +4,7 @@ import dev.safetune.api.auth.Tenant;
 import dev.safetune.api.error.ConflictException;
 import dev.safetune.api.error.InvalidRequestException;
 import dev.safetune.api.error.NotFoundException;
+import dev.safetune.api.error.WrittenReason;
 import dev.safetune.api.web.ListObject;
 import dev.safetune.api.web.PageLimit;
 import dev.safetune.core.id.Ids;
@@ -31,7 +32,6 @@ import org.springframework.transaction.annotation.Transactional;
 class SafetyPolicyService {
     private static final Logger log = LoggerFactory.getLogger(SafetyPolicyService.class);
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
-    static final int MAX_REASON_LENGTH = 2000;
 
     private final SafetyPolicyRepository policies;
 
@@ -182,12 +182,7 @@ class SafetyPolicyService {
     }
 
     private static void checkReason(String reason, List<PolicyViolation> errors) {
-        if (reason == null || reason.isBlank()) {
-            errors.add(new PolicyViolation("reason", "is required: say why, for the history"));
-        } else if (reason.length() > MAX_REASON_LENGTH) {
-            errors.add(new PolicyViolation(
-                    "reason", "must be at most " + MAX_REASON_LENGTH + " characters, got " + reason.length()));
-        }
+        WrittenReason.problem(reason).ifPresent(problem -> errors.add(new PolicyViolation("reason", problem)));
     }
 
     private static PolicyDiffObject.Ref ref(SafetyPolicyRepository.Stored stored) {
