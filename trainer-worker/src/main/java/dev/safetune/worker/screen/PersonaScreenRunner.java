@@ -92,10 +92,18 @@ public class PersonaScreenRunner implements WorkHandler<ClaimedPersonaScreen> {
         Lease lease = work.lease();
         AtomicInteger done = new AtomicInteger();
         AtomicInteger total = new AtomicInteger();
+        // Like the import's heartbeat: a beat writes when the count moved or the lease is due, not every second.
+        AtomicInteger written = new AtomicInteger(-1);
         try (Heartbeats.Heartbeat heartbeat = heartbeats.start(
                 lease,
-                renewDue ->
-                        Optional.of(queue.progress(lease, done.get(), total.get()) ? LeaseState.HELD : LeaseState.LOST),
+                renewDue -> {
+                    int now = done.get();
+                    if (!renewDue && now == written.get()) {
+                        return Optional.empty();
+                    }
+                    written.set(now);
+                    return Optional.of(queue.progress(lease, now, total.get()) ? LeaseState.HELD : LeaseState.LOST);
+                },
                 () -> {})) {
             try {
                 run(work, done, total, heartbeat);
