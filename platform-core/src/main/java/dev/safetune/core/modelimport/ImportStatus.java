@@ -1,7 +1,6 @@
 package dev.safetune.core.modelimport;
 
 import dev.safetune.core.work.LifecycleStatus;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
@@ -41,26 +40,17 @@ public enum ImportStatus implements LifecycleStatus<ImportStatus> {
     }
 
     public static ImportStatus fromWire(String wireName) {
-        return Arrays.stream(values())
-                .filter(s -> s.wireName.equals(wireName))
-                .findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown import status: " + wireName));
+        return LifecycleStatus.fromWire(ImportStatus.class, wireName);
     }
 
-    public boolean canTransitionTo(ImportStatus next) {
-        return TRANSITIONS.get(this).contains(next);
-    }
-
-    /** @throws IllegalStateException when the table does not connect the two statuses (a bug in the caller) */
     @Override
-    public void requireTransition(ImportStatus next) {
-        if (!canTransitionTo(next)) {
-            throw new IllegalStateException("a model import cannot go from " + this + " to " + next);
-        }
+    public String noun() {
+        return "a model import";
     }
 
-    public boolean isTerminal() {
-        return TRANSITIONS.get(this).isEmpty();
+    @Override
+    public Set<ImportStatus> successors() {
+        return TRANSITIONS.get(this);
     }
 
     @Override

@@ -1,11 +1,9 @@
 package dev.safetune.core.screen;
 
 import dev.safetune.core.work.LifecycleStatus;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The life cycle of the screen's persona part for one (file, base model) ({@code persona_screens.status}): queued when
@@ -43,34 +41,22 @@ public enum PersonaScreenStatus implements LifecycleStatus<PersonaScreenStatus> 
     }
 
     public static PersonaScreenStatus fromWire(String wireName) {
-        return Arrays.stream(values())
-                .filter(s -> s.wireName.equals(wireName))
-                .findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown persona screen status: " + wireName));
+        return LifecycleStatus.fromWire(PersonaScreenStatus.class, wireName);
     }
 
-    public boolean canTransitionTo(PersonaScreenStatus next) {
-        return TRANSITIONS.get(this).contains(next);
-    }
-
-    /** @throws IllegalStateException when the table does not connect the two statuses (a bug in the caller) */
     @Override
-    public void requireTransition(PersonaScreenStatus next) {
-        if (!canTransitionTo(next)) {
-            throw new IllegalStateException("a persona screen cannot go from " + this + " to " + next);
-        }
+    public String noun() {
+        return "a persona screen";
     }
 
-    public boolean isTerminal() {
-        return TRANSITIONS.get(this).isEmpty();
+    @Override
+    public Set<PersonaScreenStatus> successors() {
+        return TRANSITIONS.get(this);
     }
 
     /** {@code status IN (...)} of the statuses that have not ended: a job on the (file, base) waits while one is. */
     public static String pendingSqlGuard() {
-        return Arrays.stream(values())
-                .filter(s -> !s.isTerminal())
-                .map(s -> "'" + s.wireName + "'")
-                .collect(Collectors.joining(", ", "status IN (", ")"));
+        return LifecycleStatus.pendingSqlGuard(PersonaScreenStatus.class);
     }
 
     @Override
