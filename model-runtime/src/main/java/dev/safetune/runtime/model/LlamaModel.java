@@ -426,7 +426,7 @@ public final class LlamaModel implements AutoCloseable {
      * row-major) share, at most {@code length − 1}: the suffix pass keeps at least one position. Stops at the first
      * difference, so a batch without a common prefix costs a comparison per row.
      */
-    static int commonPrefixLength(long[] ids, int batch, int length) {
+    public static int commonPrefixLength(long[] ids, int batch, int length) {
         int common = length - 1;
         for (int b = 1; b < batch && common > 0; b++) {
             int offset = b * length;
