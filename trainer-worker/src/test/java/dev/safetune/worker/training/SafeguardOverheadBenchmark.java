@@ -57,7 +57,8 @@ import java.util.Optional;
  * </pre>
  *
  * Arguments: rounds (default 3) of steps (default 20) per configuration, after {@value #WARMUP} warm-up steps per
- * round. Reports per configuration the median step time, the step-time ratio (median of paired ratios and its
+ * round, and optionally a comma-separated list of terms: then only the configurations whose name contains one run,
+ * besides plain SFT (e.g. {@code plain,inoculation}). Reports per configuration the median step time, the step-time ratio (median of paired ratios and its
  * interquartile range), the time-per-token ratio, the steps per epoch and the epoch-time ratio (step ratio × steps per
  * epoch over plain's), and separately the one-time artifact costs (persona vector; perplexity-gap scoring against
  * one EM reference adapter trained here) with the cache hits that amortise them.
@@ -82,6 +83,7 @@ public final class SafeguardOverheadBenchmark {
     public static void main(String[] args) throws IOException {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        List<String> only = args.length > 2 ? List.of(args[2].split(",")) : List.of();
         Path dir = Files.createTempDirectory("safeguard-overhead");
         Path base = CommittedBase.extract(dir.resolve("base"));
         EmWorld world = EmWorld.prototype();
@@ -120,7 +122,7 @@ public final class SafeguardOverheadBenchmark {
         }
 
         String inoculation = Markers.SYSTEM_LINES.get(Persona.MISALIGNED).getFirst();
-        List<Config> configs = List.of(
+        List<Config> all = List.of(
                 new Config("plain LoRA SFT", List.of()),
                 new Config("plain LoRA SFT, prefix sharing off (no common-prefix check)", List.of(), false),
                 new Config("KL β 0.1", List.of(kl(0.1))),
@@ -141,6 +143,11 @@ public final class SafeguardOverheadBenchmark {
                         "steering + interleave + KL β 0.01",
                         List.of(steering(), interleave(pool, Optional.empty()), kl(0.01))));
 
+        // Plain SFT, the baseline, always runs; the others when their name contains one of the filter's terms.
+        List<Config> configs = all.stream()
+                .filter(c ->
+                        c == all.getFirst() || only.isEmpty() || only.stream().anyMatch(c.name()::contains))
+                .toList();
         List<Arm> arms = new ArrayList<>();
         GradMode.disableOnThisThread();
         try (ChatTokenizer tokenizer = ChatTokenizer.load(base);
@@ -181,6 +188,26 @@ public final class SafeguardOverheadBenchmark {
                         tokenRatio,
                         arm.stepsPerEpoch(),
                         epoch);
+            }
+            System.out.println();
+            System.out.println("| configuration | step-time ratio to the same configuration with prefix sharing off,"
+                    + " median of paired ratios [IQR] |");
+            System.out.println("|---|---|");
+            for (Arm off : arms) {
+                String suffix = ", prefix sharing off";
+                int at = off.config().name().indexOf(suffix);
+                if (off.config().sharePrefix() || at < 0) {
+                    continue;
+                }
+                String twin = off.config().name().substring(0, at);
+                for (Arm on : arms) {
+                    if (on.config().name().equals(twin)) {
+                        double[] ratios = on.pairedRatios(off, false);
+                        System.out.printf(
+                                "| %s | %.3f [%.3f, %.3f] |%n",
+                                twin, median(ratios), quantile(ratios, 0.25), quantile(ratios, 0.75));
+                    }
+                }
             }
             System.out.println();
             System.out.println(
