@@ -67,8 +67,9 @@ public final class LlamaModel implements AutoCloseable {
     public static final String PEFT_PREFIX = LoraAdapter.PEFT_PREFIX;
 
     /**
-     * The shortest common token prefix of a batch that a pass sharing prefixes computes once: below it the second
-     * pass's fixed cost (some fifty ops per layer) outweighs the tokens saved.
+     * The shortest common token prefix of a batch that a pass sharing prefixes computes once. The second pass has a
+     * fixed cost (some fifty ops per layer, forward and backward) that a few shared tokens would not repay; 8 is a
+     * guess, not calibrated: em-bench's inoculated batches share 9 tokens of 40 and gain (docs/safeguards.md).
      */
     public static final int DEFAULT_SHARED_PREFIX_MINIMUM = 8;
 
