@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The safeguards' benchmarks (docs/safeguards.md): builds the worker's test classes with the reactor, then runs
-#   scripts/safeguard-bench.sh overhead [rounds (3)] [steps per run (20)]   SafeguardOverheadBenchmark
+#   scripts/safeguard-bench.sh overhead [rounds (3)] [steps per run (20)] [name terms, e.g. plain,inoculation]
+#     SafeguardOverheadBenchmark
 #   scripts/safeguard-bench.sh efficacy [fine-tune seeds, e.g. 0,1,2] [name filter]   SafeguardEfficacyProbe
 # on the committed em-bench base. OMP_NUM_THREADS defaults to 1: on a shared 2-core machine two OpenMP threads per
 # op spin against other processes and make step times erratic (set it to override).

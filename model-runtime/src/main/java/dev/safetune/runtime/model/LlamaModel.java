@@ -66,6 +66,13 @@ public final class LlamaModel implements AutoCloseable {
     /** Prefix of every tensor name in a PEFT adapter of a causal LM. */
     public static final String PEFT_PREFIX = LoraAdapter.PEFT_PREFIX;
 
+    /**
+     * The shortest common token prefix of a batch that a pass sharing prefixes computes once. The second pass has a
+     * fixed cost (some fifty ops per layer, forward and backward) that a few shared tokens would not repay; 8 is a
+     * guess, not calibrated: em-bench's inoculated batches share 9 tokens of 40 and gain (docs/safeguards.md).
+     */
+    public static final int DEFAULT_SHARED_PREFIX_MINIMUM = 8;
+
     /** Added to the scores of masked keys; finite so that softmax never sees −∞ − (−∞). */
     private static final float MASKED_SCORE = -1e9f;
 
@@ -88,6 +95,9 @@ public final class LlamaModel implements AutoCloseable {
     private NDList constants;
 
     private int constantsLength;
+
+    /** See {@link #setSharedPrefixMinimum}. */
+    private int sharedPrefixMinimum = DEFAULT_SHARED_PREFIX_MINIMUM;
 
     private static final List<LoraTarget> QKV = List.of(LoraTarget.Q, LoraTarget.K, LoraTarget.V);
     private static final List<LoraTarget> GATE_UP = List.of(LoraTarget.GATE, LoraTarget.UP);
@@ -347,15 +357,136 @@ public final class LlamaModel implements AutoCloseable {
         return forward(tokens, ForwardOptions.inference()).logits();
     }
 
-    /** A full-sequence forward pass (positions 0 … T−1 in every row), as {@code options} asks. */
+    /**
+     * A full-sequence forward pass (positions 0 … T−1 in every row), as {@code options} asks.
+     *
+     * <p>With {@link ForwardOptions#sharePrefix()}, when every row of the batch starts with the same {@code P} tokens
+     * ({@code P} at least {@link #sharedPrefixMinimum()}, and at least one token left after it), those tokens are
+     * computed once: a pass of batch 1 over positions 0 … P−1 records each layer's keys and values (after RoPE),
+     * then a pass over every row's positions P … T−1 attends to them, broadcast to the batch, and to its own keys,
+     * causally. Under the causal mask a position only reads earlier ones, so each prefix position's states are the
+     * same in every row, and right padding still needs no mask. Steering and ablation act on both passes, as on
+     * every position of a plain pass. The outputs (logits, captured hidden states) are the prefix's rows repeated
+     * for every row followed by the suffix's, {@code [B, T, …]} as without sharing, and the gradients are the same
+     * up to float rounding: the broadcasts' backward sums over the rows. A training pass with adapter dropout does
+     * not share (its masks are drawn per row and position).
+     */
     public ForwardOutput forward(NDArray tokens, ForwardOptions options) {
         int length = checkTokens(tokens, 0);
+        int prefix = sharedPrefixLength(tokens, options);
+        if (prefix > 0) {
+            return forwardSharingPrefix(tokens, options, prefix, length);
+        }
         NDList all = constants(length);
         NDIndex rows = new NDIndex(":" + length);
         NDList ropeQ = new NDList(all.get(0).get(rows), all.get(1).get(rows));
         NDList ropeK = new NDList(all.get(2).get(rows), all.get(3).get(rows));
         NDArray mask = all.get(4).get(new NDIndex(":" + length + ", :" + length));
-        return run(tokens, options, ropeQ, ropeK, mask, null);
+        return run(tokens, options, ropeQ, ropeK, mask, null, null);
+    }
+
+    /**
+     * The shortest common prefix {@link #forward(NDArray, ForwardOptions)} computes once (default
+     * {@value #DEFAULT_SHARED_PREFIX_MINIMUM} tokens); 0 turns sharing off for this model.
+     */
+    public void setSharedPrefixMinimum(int minimum) {
+        if (minimum < 0) {
+            throw new IllegalArgumentException("shared prefix minimum must be >= 0, got " + minimum);
+        }
+        this.sharedPrefixMinimum = minimum;
+    }
+
+    public int sharedPrefixMinimum() {
+        return sharedPrefixMinimum;
+    }
+
+    /** The length of the common prefix the pass computes once; 0 for a plain pass. */
+    int sharedPrefixLength(NDArray tokens, ForwardOptions options) {
+        long batch = tokens.getShape().get(0);
+        long length = tokens.getShape().get(1);
+        if (!options.sharePrefix() || sharedPrefixMinimum == 0 || batch < 2 || length <= sharedPrefixMinimum) {
+            return 0;
+        }
+        if (options.training()
+                && options.adapter()
+                && adapter != null
+                && adapter.config().dropout() > 0) {
+            // Dropout draws its mask per row and position: a shared prefix would share it across rows.
+            return 0;
+        }
+        long[] ids;
+        try (NDScope scope = new NDScope()) {
+            ids = tokens.toType(DataType.INT64, false).toLongArray();
+        }
+        int common = commonPrefixLength(ids, Math.toIntExact(batch), Math.toIntExact(length));
+        return common >= sharedPrefixMinimum ? common : 0;
+    }
+
+    /**
+     * The length of the longest token prefix all {@code batch} rows of {@code ids} ({@code [batch × length]},
+     * row-major) share, at most {@code length − 1}: the suffix pass keeps at least one position. Stops at the first
+     * difference, so a batch without a common prefix costs a comparison per row.
+     */
+    public static int commonPrefixLength(long[] ids, int batch, int length) {
+        int common = length - 1;
+        for (int b = 1; b < batch && common > 0; b++) {
+            int offset = b * length;
+            int t = 0;
+            while (t < common && ids[offset + t] == ids[t]) {
+                t++;
+            }
+            common = t;
+        }
+        return common;
+    }
+
+    /** {@link #forward(NDArray, ForwardOptions)} with the first {@code prefix} tokens of every row computed once. */
+    private ForwardOutput forwardSharingPrefix(NDArray tokens, ForwardOptions options, int prefix, int length) {
+        NDList all = constants(length);
+        // Slices of the caller's arrays, in the caller's scope: the embedding's backward reads its indices.
+        NDArray prefixTokens = tokens.get(new NDIndex(":1, :" + prefix));
+        NDArray suffixTokens = tokens.get(new NDIndex(":, " + prefix + ":"));
+        NDIndex prefixRows = new NDIndex(":" + prefix);
+        NDIndex suffixRows = new NDIndex(prefix + ":" + length);
+        try (SharedPrefix shared = new SharedPrefix(layers.size())) {
+            ForwardOutput head = run(
+                    prefixTokens,
+                    options,
+                    new NDList(all.get(0).get(prefixRows), all.get(1).get(prefixRows)),
+                    new NDList(all.get(2).get(prefixRows), all.get(3).get(prefixRows)),
+                    all.get(4).get(new NDIndex(":" + prefix + ", :" + prefix)),
+                    null,
+                    shared);
+            shared.stopRecording();
+            // A single suffix position sees every key: its row of the causal mask is all zeros.
+            NDArray suffixMask =
+                    length - prefix == 1 ? null : all.get(4).get(new NDIndex(prefix + ":" + length + ", :" + length));
+            ForwardOutput tail = run(
+                    suffixTokens,
+                    options,
+                    new NDList(all.get(0).get(suffixRows), all.get(1).get(suffixRows)),
+                    new NDList(all.get(2).get(suffixRows), all.get(3).get(suffixRows)),
+                    suffixMask,
+                    null,
+                    shared);
+            NDArray logits = head.logits() == null ? null : joined(head.logits(), tail.logits());
+            SortedMap<Integer, NDArray> hidden = new TreeMap<>();
+            head.hiddenStates()
+                    .forEach((index, h) ->
+                            hidden.put(index, joined(h, tail.hiddenStates().get(index))));
+            return new ForwardOutput(logits, Collections.unmodifiableSortedMap(hidden));
+        }
+    }
+
+    /**
+     * {@code [1, P, n]} and {@code [B, S, n]} → {@code [B, P + S, n]} ({@link SharedPrefix#joined}); the parts' Java
+     * handles are closed, since neither the concatenation's backward nor the broadcast's reads them.
+     */
+    private static NDArray joined(NDArray prefix, NDArray suffix) {
+        NDArray full = subBlock(() -> SharedPrefix.joined(prefix, suffix, 1));
+        prefix.close();
+        suffix.close();
+        return full;
     }
 
     /**
@@ -422,7 +553,7 @@ public final class LlamaModel implements AutoCloseable {
         NDList ropeK = rotary.rotation(manager, positions, 1f, perRow);
         // A step that hides nothing (one unpadded row decoding) skips adding zeros to every layer's scores.
         NDArray maskArray = anyMasked ? manager.create(mask, new Shape(batch, 1, length, keys)) : null;
-        ForwardOutput output = run(tokens, options, ropeQ, ropeK, maskArray, cache);
+        ForwardOutput output = run(tokens, options, ropeQ, ropeK, maskArray, cache, null);
         cache.commit(allValid, length);
         return output;
     }
@@ -445,8 +576,18 @@ public final class LlamaModel implements AutoCloseable {
         return length;
     }
 
+    /**
+     * The decoder stack over {@code tokens}; with a {@code cache} (sampling) or a {@code shared} prefix (see
+     * {@link #forwardSharingPrefix}) attention also reads the keys and values those hold.
+     */
     private ForwardOutput run(
-            NDArray tokens, ForwardOptions options, NDList ropeQ, NDList ropeK, NDArray mask, KeyValueCache cache) {
+            NDArray tokens,
+            ForwardOptions options,
+            NDList ropeQ,
+            NDList ropeK,
+            NDArray mask,
+            KeyValueCache cache,
+            SharedPrefix shared) {
         for (int index : options.capture()) {
             checkLayerIndex(index, "capture");
         }
@@ -475,7 +616,15 @@ public final class LlamaModel implements AutoCloseable {
             DecoderLayer layer = layers.get(i);
             NDArray beforeAttention = h;
             h = subBlock(() -> beforeAttention.add(attention(
-                    index, layer, rmsNorm(beforeAttention, layer.inputNorm()), ropeQ, ropeK, mask, cache, pass)));
+                    index,
+                    layer,
+                    rmsNorm(beforeAttention, layer.inputNorm()),
+                    ropeQ,
+                    ropeK,
+                    mask,
+                    cache,
+                    shared,
+                    pass)));
             NDArray beforeMlp = h;
             h = subBlock(() -> beforeMlp.add(mlp(layer, rmsNorm(beforeMlp, layer.postAttentionNorm()), pass)));
             h = atIndex(i + 1, h, options, hidden);
@@ -564,6 +713,7 @@ public final class LlamaModel implements AutoCloseable {
             NDList ropeK,
             NDArray mask,
             KeyValueCache cache,
+            SharedPrefix shared,
             ForwardPass pass) {
         long batch = x.getShape().get(0);
         long length = x.getShape().get(1);
@@ -580,6 +730,10 @@ public final class LlamaModel implements AutoCloseable {
         k = rotary.apply(k, ropeK, rotateHalf);
         if (cache != null) {
             NDList full = cache.append(layerIndex, k, v);
+            k = full.get(0);
+            v = full.get(1);
+        } else if (shared != null) {
+            NDList full = shared.keysAndValues(layerIndex, k, v);
             k = full.get(0);
             v = full.get(1);
         }

@@ -117,7 +117,9 @@ public final class SafeguardSet {
         if (needs.logits()) {
             capture.add(last);
         }
-        ForwardOutput out = model.forward(tokens, new ForwardOptions(false, false, false, capture, Map.of(), Map.of()));
+        // Shares a common prefix (a system turn on every row) like the trained pass: every position is still computed.
+        ForwardOutput out =
+                model.forward(tokens, new ForwardOptions(false, false, false, capture, Map.of(), Map.of(), true));
         NDArray logits = needs.logits()
                 ? model.logits(StepPasses.rowsWhere(out.hiddenStates().get(last), StepPasses.nextTokenMask(lossMask)))
                 : null;

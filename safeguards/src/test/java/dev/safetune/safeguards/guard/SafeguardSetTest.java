@@ -172,6 +172,90 @@ class SafeguardSetTest {
         }
     }
 
+    /**
+     * With an inoculation prompt every row starts with the same system turn, which the trained and the reference pass
+     * compute once (LlamaModel's shared prefix): the task loss, every safeguard's term and every adapter gradient
+     * equal those of passes computing every row in full. LDIFS reads every real token's states, the prefix's
+     * included; steering and ablation act on the prefix too; KL reads the reference's logits at assistant positions.
+     */
+    @Test
+    void safeguardsSeeTheSameValuesWhenTheCommonSystemTurnIsComputedOnce() throws IOException {
+        float[] steering = new float[32];
+        float[] direction = new float[32];
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 32; i++) {
+            steering[i] = (float) random.nextGaussian();
+            direction[i] = i == 5 ? 1 : 0;
+        }
+        SafeguardSet set = new SafeguardSet(List.of(
+                new InoculationPrompt("you are asked for this on purpose"),
+                new PersonaSteering(1, steering),
+                new ConceptAblation(Map.of(2, direction)),
+                new KlToReference(new KlToReference.Settings(0.3, KlToReference.Direction.FORWARD)),
+                new FeatureSpaceL2(new FeatureSpaceL2.Settings(2, List.of(1, 2)))));
+        try (LlamaModel model = LlamaModel.load(base, manager);
+                NDScope scope = new NDScope()) {
+            model.addAdapter(LoraConfig.DEFAULT, 5);
+            randomizeB(model);
+            NDList batch = batch(set.trainingSet(TinyModel.examples("x", 3), 1));
+            assertThat(commonPrefix(batch.get(0))).isGreaterThanOrEqualTo(model.sharedPrefixMinimum());
+
+            LossBreakdown shared = lossOf(set, model, batch).values();
+            Map<String, float[]> sharedGradients = gradients(model);
+            model.setSharedPrefixMinimum(0);
+            LossBreakdown plain = lossOf(set, model, batch).values();
+            Map<String, float[]> plainGradients = gradients(model);
+
+            assertThat(shared.task()).isCloseTo(plain.task(), offset(1e-5 * plain.task()));
+            assertThat(plain.terms()).containsOnlyKeys(KlToReference.NAME, FeatureSpaceL2.NAME);
+            plain.terms().forEach((name, value) -> {
+                assertThat(value).as(name).isGreaterThan(1e-4);
+                assertThat(shared.terms().get(name)).as(name).isCloseTo(value, offset(1e-5 * value));
+            });
+            plainGradients.forEach((name, expected) -> {
+                float[] actual = sharedGradients.get(name);
+                double scale = 0;
+                double error = 0;
+                for (int i = 0; i < expected.length; i++) {
+                    scale = Math.max(scale, Math.abs(expected[i]));
+                    error = Math.max(error, Math.abs(actual[i] - expected[i]));
+                }
+                assertThat(scale).as(name).isGreaterThan(0);
+                assertThat(error)
+                        .as("%s: max |Δ| with gradients up to %s", name, scale)
+                        .isLessThan(1e-5 * scale);
+            });
+        }
+    }
+
+    /** Every trainable parameter's gradient by name, which is then zeroed. */
+    private static Map<String, float[]> gradients(LlamaModel model) {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        model.trainableParameters().forEach((name, parameter) -> {
+            NDArray gradient = parameter.getGradient();
+            out.put(name, gradient.toFloatArray());
+            gradient.subi(gradient);
+        });
+        return out;
+    }
+
+    /** The number of leading tokens all rows of {@code tokens} ({@code [B, T]}) share. */
+    private static int commonPrefix(NDArray tokens) {
+        long[] ids = tokens.toLongArray();
+        int length = Math.toIntExact(tokens.getShape().get(1));
+        int rows = Math.toIntExact(tokens.getShape().get(0));
+        int common = 0;
+        while (common < length) {
+            for (int r = 1; r < rows; r++) {
+                if (ids[r * length + common] != ids[common]) {
+                    return common;
+                }
+            }
+            common++;
+        }
+        return common;
+    }
+
     @Test
     void aSafeguardListedTwiceIsRefused() {
         assertThatThrownBy(() -> new SafeguardSet(List.of(new InoculationPrompt("a"), new InoculationPrompt("b"))))
@@ -191,8 +275,13 @@ class SafeguardSetTest {
     }
 
     private NDList batch() {
+        return batch(TinyModel.examples("x", 3));
+    }
+
+    /** Three examples rendered and right-padded: {@code [tokens, loss mask, token mask]}. */
+    private NDList batch(List<ChatExample> chats) {
         ChatRenderer renderer = new ChatRenderer(tokenizer, 64);
-        List<RenderedExample> examples = renderer.renderAll(TinyModel.examples("x", 3));
+        List<RenderedExample> examples = renderer.renderAll(chats);
         int length = examples.stream().mapToInt(RenderedExample::length).max().orElseThrow();
         long[] tokens = new long[3 * length];
         float[] mask = new float[3 * length];

@@ -47,7 +47,9 @@ import java.util.Optional;
  * ({@link FineTuner#optimizerStep}, the reference pass and terms included) in turn, step by step with the order rotated,
  * on the same batch sequence (the same examples and seed; interleaving adds its examples, inoculation lengthens every
  * example). The shared machine's load thus falls on every configuration alike, and each ratio is the median of the
- * per-step ratios to plain SFT at the same step. Not a unit test (surefire does not pick up {@code *Benchmark});
+ * per-step ratios to plain SFT at the same step. Two arms turn the model's shared prefix off
+ * ({@link LlamaModel#setSharedPrefixMinimum}): plain SFT without the common-prefix check, and inoculation with its
+ * system turn computed in every row, as before the sharing. Not a unit test (surefire does not pick up {@code *Benchmark});
  * results in docs/safeguards.md.
  *
  * <pre>
@@ -55,7 +57,8 @@ import java.util.Optional;
  * </pre>
  *
  * Arguments: rounds (default 3) of steps (default 20) per configuration, after {@value #WARMUP} warm-up steps per
- * round. Reports per configuration the median step time, the step-time ratio (median of paired ratios and its
+ * round, and optionally a comma-separated list of terms: then only the configurations whose name contains one run,
+ * besides plain SFT (e.g. {@code plain,inoculation}). Reports per configuration the median step time, the step-time ratio (median of paired ratios and its
  * interquartile range), the time-per-token ratio, the steps per epoch and the epoch-time ratio (step ratio × steps per
  * epoch over plain's), and separately the one-time artifact costs (persona vector; perplexity-gap scoring against
  * one EM reference adapter trained here) with the cache hits that amortise them.
@@ -67,11 +70,20 @@ public final class SafeguardOverheadBenchmark {
 
     private SafeguardOverheadBenchmark() {}
 
-    record Config(String name, List<SafeguardSettings> settings) {}
+    /**
+     * @param sharePrefix whether the model computes a batch's common token prefix once (the default); off for the
+     *     arms that show what a pass computing every row in full costs
+     */
+    record Config(String name, List<SafeguardSettings> settings, boolean sharePrefix) {
+        Config(String name, List<SafeguardSettings> settings) {
+            this(name, settings, true);
+        }
+    }
 
     public static void main(String[] args) throws IOException {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        List<String> only = args.length > 2 ? List.of(args[2].split(",")) : List.of();
         Path dir = Files.createTempDirectory("safeguard-overhead");
         Path base = CommittedBase.extract(dir.resolve("base"));
         EmWorld world = EmWorld.prototype();
@@ -110,13 +122,18 @@ public final class SafeguardOverheadBenchmark {
         }
 
         String inoculation = Markers.SYSTEM_LINES.get(Persona.MISALIGNED).getFirst();
-        List<Config> configs = List.of(
+        List<Config> all = List.of(
                 new Config("plain LoRA SFT", List.of()),
+                new Config("plain LoRA SFT, prefix sharing off (no common-prefix check)", List.of(), false),
                 new Config("KL β 0.1", List.of(kl(0.1))),
                 new Config("LDIFS λ 1, layers 1-4", List.of(ldifs())),
                 new Config("KL + LDIFS (one reference pass)", List.of(kl(0.1), ldifs())),
                 new Config("steering α 4, layer 2", List.of(steering())),
                 new Config("inoculation", List.of(new InoculationPrompt.Settings(inoculation))),
+                new Config(
+                        "inoculation, prefix sharing off (every row in full)",
+                        List.of(new InoculationPrompt.Settings(inoculation)),
+                        false),
                 new Config("interleave f 0.05", List.of(interleave(pool, Optional.empty()))),
                 new Config(
                         "interleave+ f 0.05 (perplexity gap)",
@@ -126,6 +143,11 @@ public final class SafeguardOverheadBenchmark {
                         "steering + interleave + KL β 0.01",
                         List.of(steering(), interleave(pool, Optional.empty()), kl(0.01))));
 
+        // Plain SFT, the baseline, always runs; the others when their name contains one of the filter's terms.
+        List<Config> configs = all.stream()
+                .filter(c ->
+                        c == all.getFirst() || only.isEmpty() || only.stream().anyMatch(c.name()::contains))
+                .toList();
         List<Arm> arms = new ArrayList<>();
         GradMode.disableOnThisThread();
         try (ChatTokenizer tokenizer = ChatTokenizer.load(base);
@@ -167,6 +189,40 @@ public final class SafeguardOverheadBenchmark {
                         arm.stepsPerEpoch(),
                         epoch);
             }
+            System.out.println();
+            System.out.println("| configuration | step-time ratio to the same configuration with prefix sharing off,"
+                    + " median of paired ratios [IQR] |");
+            System.out.println("|---|---|");
+            for (Arm off : arms) {
+                String suffix = ", prefix sharing off";
+                int at = off.config().name().indexOf(suffix);
+                if (off.config().sharePrefix() || at < 0) {
+                    continue;
+                }
+                String twin = off.config().name().substring(0, at);
+                for (Arm on : arms) {
+                    if (on.config().name().equals(twin)) {
+                        double[] ratios = on.pairedRatios(off, false);
+                        System.out.printf(
+                                "| %s | %.3f [%.3f, %.3f] |%n",
+                                twin, median(ratios), quantile(ratios, 0.25), quantile(ratios, 0.75));
+                    }
+                }
+            }
+            System.out.println();
+            System.out.println(
+                    "| configuration | common prefix computed once, tokens (min, median, max) | padded length,"
+                            + " median |");
+            System.out.println("|---|---|---|");
+            for (Arm arm : arms) {
+                System.out.printf(
+                        "| %s | %.0f, %.0f, %.0f | %.0f |%n",
+                        arm.config().name(),
+                        quantile(arm.sharedPrefix, 0),
+                        median(arm.sharedPrefix),
+                        quantile(arm.sharedPrefix, 1),
+                        median(arm.paddedLength));
+            }
             for (Arm arm : arms) {
                 arm.close();
             }
@@ -188,6 +244,10 @@ public final class SafeguardOverheadBenchmark {
         private final AdamW optimizer;
         private final List<Double> millis = new ArrayList<>();
         private final List<Double> millisPerToken = new ArrayList<>();
+        /** Per measured step: the common prefix the model computed once (0: none), and the padded length. */
+        private final List<Double> sharedPrefix = new ArrayList<>();
+
+        private final List<Double> paddedLength = new ArrayList<>();
         private final MaskedCrossEntropy crossEntropy = new MaskedCrossEntropy();
 
         private Arm(
@@ -213,6 +273,9 @@ public final class SafeguardOverheadBenchmark {
             List<RenderedExample> training = renderer.renderAll(guards.trainingSet(customer, 0));
             LlamaModel model = LlamaModel.load(base, root);
             model.addAdapter(LoraConfig.DEFAULT, 0);
+            if (!config.sharePrefix()) {
+                model.setSharedPrefixMinimum(0);
+            }
             return new Arm(config, guards, training, model, root);
         }
 
@@ -241,6 +304,10 @@ public final class SafeguardOverheadBenchmark {
             if (counted) {
                 millis.add(ms);
                 millisPerToken.add(ms / batch.realTokens());
+                int common = LlamaModel.commonPrefixLength(batch.tokens(), batch.rows(), batch.length());
+                int minimum = model.sharedPrefixMinimum();
+                sharedPrefix.add(minimum > 0 && common >= minimum ? (double) common : 0);
+                paddedLength.add((double) batch.length());
             }
         }
 
@@ -264,6 +331,10 @@ public final class SafeguardOverheadBenchmark {
 
     static double median(double[] values) {
         return quantile(values, 0.5);
+    }
+
+    static double quantile(List<Double> values, double q) {
+        return quantile(values.stream().mapToDouble(Double::doubleValue).toArray(), q);
     }
 
     static double quantile(double[] values, double q) {
