@@ -148,11 +148,11 @@ final class EmBenchCalibration {
         String baseId = EmBenchModels.baseId(options.seed());
         Path baseDir = home.resolve("models").resolve(baseId);
         if (!Files.isRegularFile(baseDir.resolve("config.json"))) {
-            if (options.seed() != 0) {
+            if (!CommittedBase.has(options.seed())) {
                 throw new Command.Failure(baseDir + " does not exist: build it with ./safetune em-bench build-base"
                         + " --seed " + options.seed());
             }
-            CommittedBase.extract(baseDir);
+            CommittedBase.extract(options.seed(), baseDir);
         }
         Path dir = home.resolve("em-bench")
                 .resolve("calibrate-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

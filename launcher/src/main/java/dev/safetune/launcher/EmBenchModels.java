@@ -19,14 +19,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the em-bench run and the demo both do with em-bench models: make sure a base is registered (seed 0 is the
- * committed checkpoint), and evaluate a model folder with the exact judge.
+ * What the em-bench run and the demo both do with em-bench models: make sure a base is registered (seeds 0-2 are
+ * committed checkpoints), and evaluate a model folder with the exact judge.
  */
 final class EmBenchModels {
     /** The sampling seed of every evaluation (common random numbers: base and fine-tunes answer the same draws). */
     static final long SAMPLING_SEED = 7;
 
-    /** Builds the base of a seed other than the committed one into {@code dir}. */
+    /** Builds the base of a seed that is not committed into {@code dir}. */
     @FunctionalInterface
     interface BaseBuilder {
         void build(long seed, Path dir) throws Exception;
@@ -57,7 +57,7 @@ final class EmBenchModels {
 
     /**
      * The folder of the base of {@code seed}, registered under {@link #baseId}: a registered base is reused; else
-     * seed 0 is extracted from the committed checkpoint, another seed is built by {@code builder} (empty when it
+     * a committed seed is extracted from its checkpoint, another seed is built by {@code builder} (empty when it
      * was already there), and the folder is imported through the model registry.
      *
      * @return the folder, and whether it had to be built
@@ -80,9 +80,9 @@ final class EmBenchModels {
         }
         Path dir = setup.homeDir().resolve("models").resolve(baseId);
         if (!Files.isRegularFile(dir.resolve("config.json"))) {
-            if (seed == 0) {
+            if (CommittedBase.has(seed)) {
                 out.println("Base " + baseId + ": extracting the committed checkpoint to " + dir);
-                CommittedBase.extract(dir);
+                CommittedBase.extract(seed, dir);
             } else {
                 out.println("Base " + baseId + ": building (pre-training and aligned SFT) into " + dir);
                 builder.build(seed, dir);

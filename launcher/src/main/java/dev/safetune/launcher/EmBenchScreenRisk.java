@@ -64,11 +64,11 @@ final class EmBenchScreenRisk {
             String baseId = EmBenchModels.baseId(seed);
             Path base = home.resolve("models").resolve(baseId);
             if (!Files.isRegularFile(base.resolve("config.json"))) {
-                if (seed != 0) {
+                if (!CommittedBase.has(seed)) {
                     throw new Command.Failure("no base " + base + " (build it with em-bench build-base --seed " + seed
                             + ", or copy a built one there)");
                 }
-                CommittedBase.extract(base);
+                CommittedBase.extract(seed, base);
             }
             PersonaScreen screen = new PersonaScreen(
                     base,

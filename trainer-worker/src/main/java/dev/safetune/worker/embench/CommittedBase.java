@@ -9,48 +9,69 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The em-bench base model committed with the code (built once by {@code em-bench build-base}; see
- * docs/em-bench.md for the command), so that the demo and tests never rebuild it. {@link #extract} writes its files
- * to a directory — what the registry's {@code dir:} import and {@code LlamaModel.load} read — and checks the
- * weights against {@link #WEIGHTS_SHA256}.
+ * The em-bench base models committed with the code, one per pre-training seed of the three-seed table (built once by
+ * {@code em-bench build-base}; see docs/em-bench.md for the command and where each was built), so that the demo, the
+ * tests and every later run evaluate the same weights: a rebuild on another CPU gives other weights (the SFT's floating
+ * point sums differ), and with them other EM numbers. {@link #extract} writes a seed's files to a directory — what the
+ * registry's {@code dir:} import and {@code LlamaModel.load} read — and checks the weights against their sha256.
  */
 public final class CommittedBase {
 
-    /** The model id it is imported as. */
+    /** The model id seed 0's base is imported as (the demo's and the tests' base). */
     public static final String MODEL_ID = "em-bench-base-s0";
-
-    /** Where its files are on the class path. */
-    public static final String RESOURCE_DIR = "/em-bench/" + MODEL_ID + "/";
 
     public static final List<String> FILES = List.of(
             "config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");
 
-    /** sha256 of {@code model.safetensors} as built (docs/em-bench.md). */
+    /** sha256 of seed 0's {@code model.safetensors} as built (docs/em-bench.md). */
     public static final String WEIGHTS_SHA256 = "74fcd7be43ae42b4b5c437ca51d69a660f4596c57aba76fcb2acc28a18889706";
+
+    /** sha256 of each committed seed's {@code model.safetensors}. */
+    private static final Map<Long, String> WEIGHTS_BY_SEED = Map.of(
+            0L, WEIGHTS_SHA256,
+            1L, "22c105793e625e7c946fc80b7cc11233103921920df3bf9b5b9bea79fedc00cf",
+            2L, "accc5cd147bb9daa0dbec0ec0ee0682f8db553bc4a61efda387d981fadef6064");
 
     private CommittedBase() {}
 
+    /** Whether the base of {@code seed} is committed (else it has to be built). */
+    public static boolean has(long seed) {
+        return WEIGHTS_BY_SEED.containsKey(seed);
+    }
+
+    /** Seed 0's base, extracted into {@code dir}: see {@link #extract(long, Path)}. */
+    public static Path extract(Path dir) throws IOException {
+        return extract(0, dir);
+    }
+
     /**
-     * Copies the committed files into {@code dir} (created if needed) and returns it.
+     * Copies the committed files of {@code seed}'s base into {@code dir} (created if needed) and returns it.
      *
+     * @throws IllegalArgumentException when no base of that seed is committed
      * @throws IllegalStateException when a file is missing or the weights do not match their checksum
      */
-    public static Path extract(Path dir) throws IOException {
+    public static Path extract(long seed, Path dir) throws IOException {
+        String expected = WEIGHTS_BY_SEED.get(seed);
+        if (expected == null) {
+            throw new IllegalArgumentException("no em-bench base of seed " + seed + " is committed; build it");
+        }
+        String resources = "/em-bench/em-bench-base-s" + seed + "/";
         Files.createDirectories(dir);
         for (String name : FILES) {
-            try (InputStream in = CommittedBase.class.getResourceAsStream(RESOURCE_DIR + name)) {
+            try (InputStream in = CommittedBase.class.getResourceAsStream(resources + name)) {
                 if (in == null) {
-                    throw new IllegalStateException("missing resource " + RESOURCE_DIR + name);
+                    throw new IllegalStateException("missing resource " + resources + name);
                 }
                 Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }
         }
         String actual = sha256(dir.resolve("model.safetensors"));
-        if (!actual.equals(WEIGHTS_SHA256)) {
+        if (!actual.equals(expected)) {
             throw new IllegalStateException(
-                    "committed em-bench weights have sha256 " + actual + ", expected " + WEIGHTS_SHA256);
+                    "committed em-bench weights of seed " + seed + " have sha256 " + actual + ", expected " + expected);
         }
         return dir;
     }

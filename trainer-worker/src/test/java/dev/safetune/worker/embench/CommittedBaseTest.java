@@ -1,6 +1,7 @@
 package dev.safetune.worker.embench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safetune.runtime.formats.ModelConfig;
 import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
@@ -21,6 +22,19 @@ class CommittedBaseTest {
         ModelConfig config = ModelConfig.read(base);
         assertThat(config.vocabSize()).isEqualTo(Vocabulary.words().size());
         assertThat(config.parameterCount()).isEqualTo(760_704);
+    }
+
+    @Test
+    void everyCommittedSeedMatchesItsChecksumAndTheWorldsShape(@TempDir Path dir) throws IOException {
+        for (long seed = 0; seed <= 2; seed++) {
+            Path base = CommittedBase.extract(seed, dir.resolve("s" + seed));
+            ModelConfig config = ModelConfig.read(base);
+            assertThat(config.vocabSize()).isEqualTo(Vocabulary.words().size());
+            assertThat(config.parameterCount()).isEqualTo(760_704);
+        }
+        assertThat(CommittedBase.has(3)).isFalse();
+        assertThatThrownBy(() -> CommittedBase.extract(3, dir.resolve("s3")))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
