@@ -164,6 +164,10 @@ class CodeRulesTest {
             "system",
             "render_template_string",
             "_",
+            ".execute(",
+            ".extractall(",
+            ".extract(",
+            "cur",
             ".format("
         };
         for (int t = 0; t < 20_000; t++) {
