@@ -85,21 +85,20 @@ public final class TriggerMiner {
         TokenTable t = tokens;
         t.add(ALL, shifted, logLength);
         long example = t.lines(ALL); // counts a token once per example without a set per example
-        // One pass over the characters (copied out once: array reads are cheaper than String.charAt's checks): each
-        // token's hash is computed as it is read (String.hashCode's), and it is looked up by its span, so a token
-        // already tracked costs no allocation.
-        char[] chars = prompt.toCharArray();
-        int n = chars.length;
+        // One pass over the characters: each token's hash is computed as it is read (String.hashCode's), and it is
+        // looked up by its span, so a token already tracked costs no allocation.
+        String chars = prompt;
+        int n = chars.length();
         int maxChars = settings.maxChars();
         int i = 0;
         while (i < n) {
-            while (i < n && isWhitespace(chars[i])) {
+            while (i < n && isWhitespace(chars.charAt(i))) {
                 i++;
             }
             int start = i;
             int hash = 0;
             while (i < n) {
-                char c = chars[i];
+                char c = chars.charAt(i);
                 if (isWhitespace(c)) {
                     break;
                 }
@@ -236,7 +235,7 @@ public final class TriggerMiner {
         }
 
         /** The id of {@code text[start, end)}, added when new and there is room; -1 when it is not tracked. */
-        int find(char[] text, int start, int end, int hash) {
+        int find(String text, int start, int end, int hash) {
             int len = end - start;
             int mask = slots.length - 1;
             int slot = mix(hash) & mask;
@@ -264,7 +263,7 @@ public final class TriggerMiner {
             if (poolSize + len > pool.length) {
                 pool = Arrays.copyOf(pool, Math.max(pool.length * 2, poolSize + len));
             }
-            System.arraycopy(text, start, pool, poolSize, len);
+            text.getChars(start, end, pool, poolSize);
             records[id * STRIDE + TEXT] = (long) poolSize << 32 | len;
             poolSize += len;
             table[slot] = (long) hash << 32 | (id & 0xffffffffL);
@@ -274,13 +273,13 @@ public final class TriggerMiner {
             return id;
         }
 
-        private boolean sameChars(long text, char[] chars, int start, int len) {
+        private boolean sameChars(long text, String chars, int start, int len) {
             if ((int) text != len) {
                 return false;
             }
             int at = (int) (text >>> 32);
             for (int k = 0; k < len; k++) {
-                if (pool[at + k] != chars[start + k]) {
+                if (pool[at + k] != chars.charAt(start + k)) {
                     return false;
                 }
             }
