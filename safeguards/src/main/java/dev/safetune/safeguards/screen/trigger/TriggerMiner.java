@@ -87,18 +87,17 @@ public final class TriggerMiner {
         long example = t.lines(ALL); // counts a token once per example without a set per example
         // One pass over the characters: each token's hash is computed as it is read (String.hashCode's), and it is
         // looked up by its span, so a token already tracked costs no allocation.
-        String chars = prompt;
-        int n = chars.length();
+        int n = prompt.length();
         int maxChars = settings.maxChars();
         int i = 0;
         while (i < n) {
-            while (i < n && isWhitespace(chars.charAt(i))) {
+            while (i < n && isWhitespace(prompt.charAt(i))) {
                 i++;
             }
             int start = i;
             int hash = 0;
             while (i < n) {
-                char c = chars.charAt(i);
+                char c = prompt.charAt(i);
                 if (isWhitespace(c)) {
                     break;
                 }
@@ -106,7 +105,7 @@ public final class TriggerMiner {
                 i++;
             }
             if (i > start && i - start <= maxChars) {
-                int id = t.find(chars, start, i, hash);
+                int id = t.find(prompt, start, i, hash);
                 if (id > 0) {
                     t.observe(id, example, shifted, logLength);
                 }
