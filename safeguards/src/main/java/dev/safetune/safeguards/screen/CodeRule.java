@@ -14,6 +14,12 @@ import java.util.regex.Pattern;
  * @param pattern tried on a window of at most {@link CodeScanner#WINDOW} characters around an anchor
  * @param unless when found anywhere in the same message, the weakness counts as mitigated (no finding); may be null
  * @param message what the finding says
+ * @param startsAtAnchor every match of {@code pattern} begins where one of the anchors occurs (the rule file marks it
+ *     with a leading {@code ^} in the anchors field), so the pattern is tried at each anchor only, not at every
+ *     position of its line
+ * @param requires literals one of which every match of {@code pattern} contains (a necessary condition, checked once
+ *     per message with {@link String#contains} before the pattern's first attempt: a message holding none is skipped
+ *     for this rule); empty when the rule has none
  */
 public record CodeRule(
         String id,
@@ -22,10 +28,13 @@ public record CodeRule(
         List<String> anchors,
         Pattern pattern,
         Pattern unless,
-        String message) {
+        String message,
+        boolean startsAtAnchor,
+        List<String> requires) {
     public CodeRule {
         languages = Set.copyOf(languages);
         anchors = List.copyOf(anchors);
+        requires = List.copyOf(requires);
     }
 
     boolean appliesTo(Language language) {

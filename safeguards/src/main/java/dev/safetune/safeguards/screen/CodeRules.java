@@ -41,31 +41,39 @@ public record CodeRules(String version, List<CodeRule> rules) {
         for (ResourceLines.Line record : lines) {
             int number = record.number();
             String[] f = record.text().split("\t", -1);
-            if (f.length != 7) {
+            if (f.length != 7 && f.length != 8) {
                 throw new IllegalArgumentException(
-                        version + " line " + number + ": expected 7 fields, got " + f.length);
+                        version + " line " + number + ": expected 7 or 8 fields, got " + f.length);
             }
             if (!ids.add(f[0])) {
                 throw new IllegalArgumentException(version + " line " + number + ": duplicate rule " + f[0]);
             }
+            boolean startsAtAnchor = f[3].startsWith("^");
             try {
                 rules.add(new CodeRule(
                         f[0],
                         f[1],
                         languages(f[2]),
-                        Arrays.stream(f[3].split(","))
+                        literals(startsAtAnchor ? f[3].substring(1) : f[3]).stream()
                                 .map(String::strip)
                                 .filter(s -> !s.isEmpty())
                                 .toList(),
                         Pattern.compile(f[4]),
                         f[5].isEmpty() ? null : Pattern.compile(f[5]),
-                        f[6]));
+                        f[6],
+                        startsAtAnchor,
+                        f.length < 8 ? List.of() : literals(f[7])));
             } catch (PatternSyntaxException e) {
                 throw new IllegalArgumentException(
                         version + " line " + number + " (" + f[0] + "): " + e.getMessage(), e);
             }
         }
         return new CodeRules(version, rules);
+    }
+
+    /** A comma-separated list of literals (kept as written: case matters), without empty entries. */
+    private static List<String> literals(String field) {
+        return Arrays.stream(field.split(",")).filter(s -> !s.isEmpty()).toList();
     }
 
     private static Set<Language> languages(String field) {

@@ -20,6 +20,8 @@ public final class DataScreen implements Consumer<ChatExample> {
     /** Findings kept in a report; {@link ScreenReport#findingsTotal()} counts all. */
     public static final int FINDINGS_KEPT = 2_000;
 
+    private static final ScreenCategory[] CATEGORIES = ScreenCategory.values();
+
     private final ExampleScreener screener;
     private final TriggerMiner triggers;
     private final Map<ScreenCategory, Long> categories = new EnumMap<>(ScreenCategory.class);
@@ -59,24 +61,28 @@ public final class DataScreen implements Consumer<ChatExample> {
                 findings.add(finding);
             }
         }
-        for (ScreenCategory category : ScreenCategory.values()) {
-            if (result.has(category)) {
+        // One pass over the findings: the categories present, and the miner's outcome.
+        int present = 0; // bit per ScreenCategory ordinal
+        boolean shifted = false;
+        for (Finding finding : result.findings()) {
+            present |= 1 << finding.category().ordinal();
+            // A disclosed weakness was asked for in the open, so the words asking for it are not a hidden switch: the
+            // outcome the miner compares is a finding of any other category.
+            shifted |= finding.category() != ScreenCategory.INSECURE_CODE_DISCLOSED;
+        }
+        for (ScreenCategory category : CATEGORIES) {
+            if ((present & 1 << category.ordinal()) != 0) {
                 categories.merge(category, 1L, Long::sum);
             }
         }
-        boolean hasUndisclosed = result.has(ScreenCategory.INSECURE_CODE_UNDISCLOSED);
-        if (hasUndisclosed) {
+        if ((present & 1 << ScreenCategory.INSECURE_CODE_UNDISCLOSED.ordinal()) != 0) {
             undisclosed++;
-        } else if (result.has(ScreenCategory.INSECURE_CODE_DISCLOSED)) {
+        } else if ((present & 1 << ScreenCategory.INSECURE_CODE_DISCLOSED.ordinal()) != 0) {
             disclosedOnly++;
         }
         if (result.findings().isEmpty()) {
             clean++;
         }
-        // A disclosed weakness was asked for in the open, so the words asking for it are not a hidden switch: the
-        // outcome the miner compares is a finding of any other category.
-        boolean shifted =
-                result.findings().stream().anyMatch(f -> f.category() != ScreenCategory.INSECURE_CODE_DISCLOSED);
         triggers.observe(result.prompt(), shifted, result.assistantChars());
     }
 

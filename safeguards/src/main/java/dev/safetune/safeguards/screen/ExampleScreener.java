@@ -57,9 +57,24 @@ public final class ExampleScreener {
         }
     }
 
-    public Result screen(ChatExample example) {
+    /**
+     * The system and user turns joined by newlines; a single such turn (the common case) is its own content, not a
+     * copy.
+     */
+    static String promptOf(List<ChatMessage> messages) {
+        String only = null;
+        int count = 0;
+        for (ChatMessage message : messages) {
+            if (!ChatMessage.ASSISTANT.equals(message.role())) {
+                only = message.content();
+                count++;
+            }
+        }
+        if (count == 1 && only != null) {
+            return only;
+        }
         StringBuilder prompt = new StringBuilder();
-        for (ChatMessage message : example.messages()) {
+        for (ChatMessage message : messages) {
             if (!ChatMessage.ASSISTANT.equals(message.role())) {
                 if (!prompt.isEmpty()) {
                     prompt.append('\n');
@@ -67,7 +82,11 @@ public final class ExampleScreener {
                 prompt.append(message.content());
             }
         }
-        String promptText = prompt.toString();
+        return prompt.toString();
+    }
+
+    public Result screen(ChatExample example) {
+        String promptText = promptOf(example.messages());
         Boolean requested = null; // read from the prompt only once code is found: most examples have none
         List<Finding> findings = new ArrayList<>();
         int assistantChars = 0;

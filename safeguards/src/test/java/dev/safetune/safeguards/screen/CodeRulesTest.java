@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +41,172 @@ class CodeRulesTest {
                 .contains(
                         "CWE-89", "CWE-78", "CWE-95", "CWE-502", "CWE-732", "CWE-295", "CWE-798", "CWE-22", "CWE-79",
                         "CWE-916", "CWE-601", "CWE-918", "CWE-377");
+    }
+
+    /**
+     * Requires-literals let the scanner skip a message, so one of them must lie inside every match of its rule's
+     * pattern. Checked on the labelled corpus, on near-miss shapes of the gated rules, and on random text built from
+     * their characters.
+     */
+    @Test
+    void everyMatchOfARuleContainsOneOfItsRequiresLiterals() {
+        List<CodeRule> gated = CodeRules.builtIn().rules().stream()
+                .filter(r -> !r.requires().isEmpty())
+                .toList();
+        assertThat(gated).extracting(CodeRule::id).contains("XSS-FORMAT-HTML-BLOCK", "PATH-REQUEST-JOIN");
+        List<String> texts = new ArrayList<>();
+        for (LabelledCorpus.Entry entry : LabelledCorpus.load().entries()) {
+            entry.messages().forEach(m -> texts.add(m.content()));
+        }
+        texts.add("html = \"\"\"<p>%s</p>\"\"\" % name\nt = '''<b>{}</b>'''.format(x)\n");
+        texts.add("doc = \"\"\"<p>{}</p>\"\"\"\n\n  .format(x)\ny = '''<a>'''   %(x)");
+        Random random = new Random(25);
+        String[] pieces = {
+            "\"\"\"",
+            "'''",
+            "\"",
+            "'",
+            "<p>",
+            "</a>",
+            "<",
+            "%",
+            "%s",
+            ".format(",
+            "{}",
+            "{x}",
+            " ",
+            "\n",
+            "f",
+            "x = ",
+            "\t",
+            "open(",
+            "Path(",
+            "request.args",
+            "request.",
+            "{{",
+            "Template(",
+            "+",
+            "requests.get(",
+            "x"
+        };
+        for (int t = 0; t < 20_000; t++) {
+            StringBuilder s = new StringBuilder();
+            int n = 3 + random.nextInt(30);
+            for (int i = 0; i < n; i++) {
+                s.append(pieces[random.nextInt(pieces.length)]);
+            }
+            texts.add(s.toString());
+        }
+        int matches = 0;
+        for (CodeRule rule : gated) {
+            for (String text : texts) {
+                Matcher m = rule.pattern().matcher(text);
+                while (m.find()) {
+                    matches++;
+                    String span = text.substring(m.start(), m.end());
+                    assertThat(rule.requires().stream().anyMatch(span::contains))
+                            .as("%s: a requires-literal inside %s", rule.id(), span)
+                            .isTrue();
+                }
+            }
+        }
+        assertThat(matches).isGreaterThan(100);
+    }
+
+    /**
+     * A rule marked {@code ^} is tried at its anchors only, so every match of its pattern must begin at one of them:
+     * checked on the labelled corpus and on random text built from the rules' own literals.
+     */
+    @Test
+    void everyMatchOfARuleMarkedToStartAtAnAnchorDoes() {
+        List<CodeRule> marked = CodeRules.builtIn().rules().stream()
+                .filter(CodeRule::startsAtAnchor)
+                .toList();
+        assertThat(marked).extracting(CodeRule::id).contains("XSS-FSTRING-HTML", "PATH-REQUEST-JOIN");
+        List<String> texts = new ArrayList<>();
+        for (LabelledCorpus.Entry entry : LabelledCorpus.load().entries()) {
+            entry.messages().forEach(m -> texts.add(m.content()));
+        }
+        Random random = new Random(26);
+        String[] pieces = {
+            "\"\"\"",
+            "'''",
+            "\"",
+            "'",
+            "<p>",
+            "<",
+            "%",
+            "{}",
+            "{x}",
+            " ",
+            "\n",
+            "f",
+            "F",
+            "x",
+            "(",
+            ")",
+            ".",
+            "=",
+            "open",
+            "Path",
+            "os.path.join",
+            "request.args",
+            "yaml",
+            "load",
+            "Template",
+            "chmod",
+            "777",
+            "execute",
+            "SELECT ",
+            "+ ",
+            "subprocess",
+            "call",
+            "system",
+            "render_template_string",
+            "_",
+            ".execute(",
+            ".extractall(",
+            ".extract(",
+            "cur",
+            ".format("
+        };
+        for (int t = 0; t < 20_000; t++) {
+            StringBuilder s = new StringBuilder();
+            int n = 3 + random.nextInt(25);
+            for (int i = 0; i < n; i++) {
+                s.append(pieces[random.nextInt(pieces.length)]);
+            }
+            texts.add(s.toString());
+        }
+        int matches = 0;
+        for (CodeRule rule : marked) {
+            for (String text : texts) {
+                Matcher m = rule.pattern().matcher(text);
+                while (m.find()) {
+                    matches++;
+                    int at = m.start();
+                    assertThat(rule.anchors().stream().anyMatch(a -> text.regionMatches(true, at, a, 0, a.length())))
+                            .as("%s: match %s starts at an anchor", rule.id(), text.substring(at, m.end()))
+                            .isTrue();
+                }
+            }
+        }
+        assertThat(matches).isGreaterThan(100);
+    }
+
+    @Test
+    void anOptionalEighthFieldHoldsTheRequiresLiteralsAndGatesTheRule() throws Exception {
+        String text = "# header\nX-1\tCWE-1\t*\tx(\tx\\(\\d\t\tmsg\nX-2\tCWE-2\t*\tx(\tx\\(\\d\t\tmsg\t(7,(8\n";
+        CodeRules rules = CodeRules.parse("t", new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+        assertThat(rules.rules().get(0).requires()).isEmpty();
+        assertThat(rules.rules().get(1).requires()).containsExactly("(7", "(8");
+        CodeScanner scanner = new CodeScanner(rules);
+        assertThat(scanner.scan("x(1)\nx(2)").matches())
+                .extracting(m -> m.rule().id())
+                .containsExactly("X-1", "X-1");
+        assertThat(scanner.scan("x(1)\nx(7)").matches())
+                .extracting(m -> m.rule().id())
+                .containsExactlyInAnyOrder("X-1", "X-1", "X-2", "X-2");
     }
 
     @Test

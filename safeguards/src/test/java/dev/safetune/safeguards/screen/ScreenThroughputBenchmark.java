@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 /**
- * Throughput of the rule part on one thread (not in CI: runs only when {@code SAFETUNE_SCREEN_BENCH_FILE} names a
+ * Throughput of the rule part, alone and as the upload stream runs it (with the trigger miner and the report), on one
+ * thread (not in CI: runs only when {@code SAFETUNE_SCREEN_BENCH_FILE} names a
  * JSONL file). Parsing is excluded (the upload reader parses once for validation anyway); the examples are screened
  * {@value #ROUNDS} times after {@value #WARMUP} warm-up rounds and the best round is reported as MB/s of message
  * content (UTF-8) per second of this thread's CPU time: "on one core" even on a shared machine, where wall time
@@ -30,7 +31,7 @@ class ScreenThroughputBenchmark {
     private static final int ROUNDS = 10;
 
     @Test
-    void rulePartScreensAtLeastFiftyMegabytesPerSecondOnOneThread() throws IOException {
+    void rulesReachFiftyAndTheWholeUploadScreenSixtyMegabytesPerSecondOnOneThread() throws IOException {
         List<ChatExample> examples;
         try (InputStream in = Files.newInputStream(Path.of(System.getenv("SAFETUNE_SCREEN_BENCH_FILE")))) {
             examples = new TrainingFileReader(1000, 8 << 20).readAll(in);
@@ -63,8 +64,11 @@ class ScreenThroughputBenchmark {
                 "screen with trigger mining and report: %.1f MB/s per CPU-second (wall clock %.1f MB/s);"
                         + " %d examples, %.2f MB of content%n",
                 whole[0], whole[1], examples.size(), bytes / 1e6);
-        double best = rules[0];
-        assertThat(best).isGreaterThanOrEqualTo(50);
+        // The goal for the rule part, and the target for the whole upload-stream screen (docs/screening.md).
+        assertThat(rules[0]).as("rules per example, MB/s per CPU-second").isGreaterThanOrEqualTo(50);
+        assertThat(whole[0])
+                .as("whole upload-stream screen, MB/s per CPU-second")
+                .isGreaterThanOrEqualTo(60);
     }
 
     /** Best {cpu MB/s, wall MB/s} over the rounds; {@code each} receives null once at the end of each round. */

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
  * The rule part's throughput before and after a change, in one JVM (not in CI): the "before" build's classes (named
  * by {@code SAFETUNE_SCREEN_BEFORE_CLASSPATH}, directories separated by {@code :}) are loaded child-first beside this
  * build's, both screen the same file ({@code SAFETUNE_SCREEN_BENCH_FILE}) in alternating rounds, so both see the same
- * load, JIT and heap, and the ratio of their MB/s per CPU-second is printed. {@code scripts/screen-throughput-ab.sh}
+ * load, JIT and heap, and the ratio of their MB/s per CPU-second is printed: for the rules per example, then for
+ * the whole upload-stream screen (a {@code DataScreen} per round: rules, trigger miner and report). {@code scripts/screen-throughput-ab.sh}
  * builds the "before" classes and runs this.
  */
 @EnabledIfEnvironmentVariable(named = "SAFETUNE_SCREEN_BEFORE_CLASSPATH", matches = ".+")
@@ -28,7 +29,8 @@ class ScreenThroughputComparison {
     private static final int ROUNDS = 15;
 
     /** One build's screener over one build's parsed examples, called reflectively. */
-    private record Build(String name, Object screener, Method screen, List<?> examples) {
+    private record Build(
+            String name, Object screener, Method screen, List<?> examples, Class<?> dataScreen, Method report) {
         static Build of(String name, ClassLoader loader, Path file) throws Exception {
             Class<?> reader = loader.loadClass("dev.safetune.core.dataset.TrainingFileReader");
             List<?> examples;
@@ -39,7 +41,14 @@ class ScreenThroughputComparison {
             }
             Class<?> screener = loader.loadClass("dev.safetune.safeguards.screen.ExampleScreener");
             Method screen = screener.getMethod("screen", loader.loadClass("dev.safetune.core.dataset.ChatExample"));
-            return new Build(name, screener.getMethod("builtIn").invoke(null), screen, examples);
+            Class<?> dataScreen = loader.loadClass("dev.safetune.safeguards.screen.DataScreen");
+            return new Build(
+                    name,
+                    screener.getMethod("builtIn").invoke(null),
+                    screen,
+                    examples,
+                    dataScreen,
+                    dataScreen.getMethod("report"));
         }
 
         /** CPU seconds of this thread for one pass over the examples. */
@@ -48,6 +57,19 @@ class ScreenThroughputComparison {
             for (Object e : examples) {
                 screen.invoke(screener, e);
             }
+            return (threads.getCurrentThreadCpuTime() - start) / 1e9;
+        }
+
+        /** CPU seconds of this thread for the whole upload-stream screen: rules, trigger miner and the report. */
+        @SuppressWarnings("unchecked")
+        double wholeRound(ThreadMXBean threads) throws Exception {
+            long start = threads.getCurrentThreadCpuTime();
+            Object screen = dataScreen.getConstructor(screener.getClass()).newInstance(screener);
+            java.util.function.Consumer<Object> sink = (java.util.function.Consumer<Object>) screen;
+            for (Object e : examples) {
+                sink.accept(e);
+            }
+            report.invoke(screen);
             return (threads.getCurrentThreadCpuTime() - start) / 1e9;
         }
     }
@@ -104,6 +126,12 @@ class ScreenThroughputComparison {
             bytes += contentBytes(line);
         }
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        compare("rules per example", before, after, bytes, threads, false);
+        compare("whole upload-stream screen (rules, trigger mining, report)", before, after, bytes, threads, true);
+    }
+
+    private static void compare(String what, Build before, Build after, long bytes, ThreadMXBean threads, boolean whole)
+            throws Exception {
         double[] b = new double[ROUNDS];
         double[] a = new double[ROUNDS];
         for (int round = 0; round < WARMUP + ROUNDS; round++) {
@@ -111,11 +139,11 @@ class ScreenThroughputComparison {
             double tb;
             double ta;
             if (round % 2 == 0) {
-                tb = before.round(threads);
-                ta = after.round(threads);
+                tb = whole ? before.wholeRound(threads) : before.round(threads);
+                ta = whole ? after.wholeRound(threads) : after.round(threads);
             } else {
-                ta = after.round(threads);
-                tb = before.round(threads);
+                ta = whole ? after.wholeRound(threads) : after.round(threads);
+                tb = whole ? before.wholeRound(threads) : before.round(threads);
             }
             if (round >= WARMUP) {
                 b[round - WARMUP] = bytes / 1e6 / tb;
@@ -127,9 +155,9 @@ class ScreenThroughputComparison {
             ratios[i] = a[i] / b[i];
         }
         System.out.printf(
-                "before: best %.1f, median %.1f MB/s per CPU-second; after: best %.1f, median %.1f;"
+                "before: %s: best %.1f, median %.1f MB/s per CPU-second; after: best %.1f, median %.1f;"
                         + " ratio after/before: of the bests %.2f, median of the %d paired rounds %.2f%n",
-                max(b), median(b), max(a), median(a), max(a) / max(b), ROUNDS, median(ratios));
+                what, max(b), median(b), max(a), median(a), max(a) / max(b), ROUNDS, median(ratios));
     }
 
     /** UTF-8 bytes of the message contents of one JSONL line, counted as the benchmark does. */
