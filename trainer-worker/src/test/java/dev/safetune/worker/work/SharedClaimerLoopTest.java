@@ -149,8 +149,8 @@ class SharedClaimerLoopTest {
             enqueue("a-" + i, "org-a");
         }
         Recorder handler = new Recorder();
-        BatchClaimer<Lease> claimer = BatchClaimer.forShortWork(queue, handler, "p1", 8); // endings of 2 at once
-        assertThat(claimer.endingsBatch()).isEqualTo(2);
+        BatchClaimer<Lease> claimer = BatchClaimer.forShortWork(queue, handler, "p1", 8);
+        assertThat(claimer.endingsBatch()).as("half the batch").isEqualTo(4);
         WorkLoop<Lease> loop = loop(handler, claimer, "t1");
         // Another worker took a-1 over while it ran here (its lease had run out): a new attempt, not ours.
         handler.during = lease -> {
@@ -161,8 +161,10 @@ class SharedClaimerLoopTest {
         };
 
         assertThat(loop.runNext()).isTrue();
-        assertThat(status("a-0")).as("its ending waits for a second").isEqualTo("running");
+        assertThat(status("a-0")).as("its ending waits for more").isEqualTo("running");
         assertThat(loop.runNext()).isTrue();
+        assertThat(status("a-0")).isEqualTo("running");
+        claimer.writeEndings();
 
         // Both endings went in one write: a-0's was written, a-1's refused by the fence (a-1 is p2's now).
         assertThat(status("a-0")).isEqualTo("succeeded");
