@@ -54,8 +54,21 @@ public final class BatchClaimer<C> {
     private final Function<C, Lease> leaseOf;
     private final ArrayDeque<Held<C>> buffer = new ArrayDeque<>();
     private final ExecutorService prefetcher;
-    /** A claim in flight (background or on a thread that found the buffer empty); guarded by {@code this}. */
-    private boolean claiming;
+    /**
+     * At most two claim statements of a process in flight: one's commit (a WAL flush) and its way back overlap the
+     * other's work, where one at a time leaves the threads waiting on each claim's round trip. Two claims of one
+     * process skip each other's rows like any two claims (SKIP LOCKED), and together ask for no more than a batch.
+     */
+    private static final int MAX_CLAIMS_IN_FLIGHT = 2;
+
+    /** Claims in flight (background or on threads that found the buffer empty); guarded by {@code this}. */
+    private int claims;
+
+    /** The rows the claims in flight asked for; guarded by {@code this}. */
+    private int requested;
+
+    /** The background claim is in flight; guarded by {@code this}. */
+    private boolean prefetching;
 
     private boolean stopped;
     /**
@@ -143,21 +156,26 @@ public final class BatchClaimer<C> {
     }
 
     private Optional<C> take(List<C> stale) {
-        synchronized (this) {
-            boolean waited = false;
-            while (true) {
+        boolean waited = false;
+        while (true) {
+            int wanted;
+            synchronized (this) {
                 if (stopped) {
                     return Optional.empty();
                 }
                 C row = poll(stale);
                 if (row != null) {
-                    boolean prefetch = buffer.size() <= batchSize / 2 && !claiming;
-                    if (prefetch) {
-                        claiming = true;
+                    if (prefetching || claims >= MAX_CLAIMS_IN_FLIGHT || buffer.size() + requested > batchSize / 2) {
+                        return Optional.of(row);
                     }
-                    return prefetch ? startPrefetch(row) : Optional.of(row);
+                    prefetching = true;
+                    claims++;
+                    return startPrefetch(row);
                 }
-                if (claiming) {
+                if (claims == 0 && waited && drained) {
+                    break; // the claim this thread waited for found nothing: no second claim of a drained queue
+                }
+                if (claims >= MAX_CLAIMS_IN_FLIGHT || (waited && drained)) {
                     waited = true;
                     try {
                         wait(); // a claim in flight brings the rows this thread would otherwise race for
@@ -165,26 +183,37 @@ public final class BatchClaimer<C> {
                         Thread.currentThread().interrupt();
                         return Optional.empty();
                     }
-                } else if (waited && drained) {
-                    break; // the claim this thread waited for found nothing: no second claim of a drained queue
-                } else {
-                    claiming = true; // nothing buffered and no claim in flight: claim here
-                    return claimHere(stale);
+                    continue;
                 }
+                // Nothing buffered: claim here, outside the lock (the threads that come next wait for this batch).
+                wanted = Math.max(1, batchSize - requested);
+                claims++;
+                requested += wanted;
             }
+            Optional<C> claimed = claimHere(stale, wanted);
+            if (claimed != null) {
+                return claimed;
+            }
+            waited = true; // this claim found nothing, but another in flight may bring rows: wait for it
         }
         writeEndings(); // the queue is empty for now: leave no ending waiting for more work
         return Optional.empty();
     }
 
-    /** Claims a batch on the calling thread (which found the buffer empty) and hands it the first row. */
-    private Optional<C> claimHere(List<C> stale) {
+    /**
+     * Claims {@code wanted} rows on the calling thread (which found the buffer empty), not holding the lock, and
+     * hands it the first.
+     *
+     * @return null when this claim found nothing while another claim is still in flight
+     */
+    private Optional<C> claimHere(List<C> stale, int wanted) {
         List<C> claimed = List.of();
         try {
-            claimed = claimWithEndings(batchSize);
+            claimed = claimWithEndings(wanted);
         } finally {
             synchronized (this) {
-                claiming = false;
+                claims--;
+                requested -= wanted;
                 drained = claimed.isEmpty();
                 if (!stopped) {
                     claimed.forEach(this::hold);
@@ -199,6 +228,9 @@ public final class BatchClaimer<C> {
             if (row != null) {
                 return Optional.of(row);
             }
+            if (!stopped && claims > 0) {
+                return null;
+            }
         }
         writeEndings(); // the queue is empty for now: leave no ending waiting for more work
         return Optional.empty();
@@ -209,7 +241,9 @@ public final class BatchClaimer<C> {
             prefetcher.execute(this::prefetch);
         } catch (RejectedExecutionException e) {
             synchronized (this) {
-                claiming = false; // stopped meanwhile: nothing more to claim
+                // stopped meanwhile: nothing more to claim
+                prefetching = false;
+                claims--;
                 notifyAll();
             }
         }
@@ -235,13 +269,16 @@ public final class BatchClaimer<C> {
     /** Tops the buffer up to a batch, off the worker threads. */
     private void prefetch() {
         List<C> late = List.of();
+        int wanted = 0;
         try {
-            int wanted;
             synchronized (this) {
-                wanted = batchSize - buffer.size();
+                // Counted when the claim starts, not when it was asked for: the threads drained the buffer meanwhile.
+                wanted = batchSize - buffer.size() - requested;
                 if (stopped || wanted < 1) {
+                    wanted = 0;
                     return;
                 }
+                requested += wanted;
             }
             List<C> claimed = claimWithEndings(wanted);
             synchronized (this) {
@@ -256,7 +293,9 @@ public final class BatchClaimer<C> {
             log.warn("{}: a batch claim failed; the next thread to find the buffer low claims again", kind.name(), e);
         } finally {
             synchronized (this) {
-                claiming = false;
+                prefetching = false;
+                claims--;
+                requested -= wanted;
                 notifyAll();
             }
             late.forEach(row -> release(leaseOf.apply(row)));
