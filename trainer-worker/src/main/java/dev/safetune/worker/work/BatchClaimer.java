@@ -19,16 +19,17 @@ import org.slf4j.LoggerFactory;
  * rows are claimed a batch at a time in one statement ({@link LeasedWorkQueue#claimBatch}, fair across organisations
  * within the batch) into an in-memory buffer the threads take from without a round trip. When the buffer falls to the
  * low-water mark (half the batch) a background thread claims the next batch while the threads keep working
- * (db-scheduler's lower limit), so they do not stall on the claim; a thread that finds the buffer empty with no claim
- * in flight claims itself, and the others wait for that batch rather than each running a claim of their own. The
- * threads of a process therefore never race each other over the head of the claimable index, and a claim costs one
- * statement per batch instead of one per row.
+ * (db-scheduler's lower limit), so they do not stall on the claim; a thread that finds the buffer empty claims itself
+ * if fewer than two claims are in flight, and the others wait for those batches rather than each running a claim of
+ * their own. The threads of a process therefore never race each other over the head of the claimable index, and a
+ * claim costs one statement per batch instead of one per row. A thread reports nothing to claim only once a claim it
+ * waited for found nothing and no other is in flight.
  *
  * <p><b>Endings of short work.</b> The {@link WorkLoop}s of {@link ShortWorkHandler short work} that share a claimer
  * hand it the endings of the rows they ran ({@link #ended}); it writes them in batches, each row fenced by its own
  * lease (one statement for the rows ending the same way, {@link LeasedWorkQueue#completeAndClaimBatch}): the endings
  * waiting when a batch is claimed go into the claim's transaction, and once {@link #endingsBatch()} of them wait,
- * the thread that handed in the last writes them at once (one such write at a time, beside the claims). An ending
+ * the thread that handed in the last writes them at once (threads write concurrently, beside the claims). An ending
  * whose lease was lost (re-queued and claimed again elsewhere) is refused for that row alone; the others are written.
  * A thread that finds nothing more to claim first writes the endings still waiting, so the queue's last rows do not
  * wait for more work to end.
@@ -44,6 +45,13 @@ import org.slf4j.LoggerFactory;
 public final class BatchClaimer<C> {
     private static final Logger log = LoggerFactory.getLogger(BatchClaimer.class);
 
+    /**
+     * At most two claim statements of a process in flight: one's commit (a WAL flush) and its way back overlap the
+     * other's work, where one at a time leaves the threads waiting on each claim's round trip. Two claims of one
+     * process skip each other's rows like any two claims (SKIP LOCKED), and together ask for no more than a batch.
+     */
+    private static final int MAX_CLAIMS_IN_FLIGHT = 2;
+
     private final LeasedWorkQueue queue;
     private final WorkKind kind;
     private final String workerId;
@@ -54,13 +62,6 @@ public final class BatchClaimer<C> {
     private final Function<C, Lease> leaseOf;
     private final ArrayDeque<Held<C>> buffer = new ArrayDeque<>();
     private final ExecutorService prefetcher;
-    /**
-     * At most two claim statements of a process in flight: one's commit (a WAL flush) and its way back overlap the
-     * other's work, where one at a time leaves the threads waiting on each claim's round trip. Two claims of one
-     * process skip each other's rows like any two claims (SKIP LOCKED), and together ask for no more than a batch.
-     */
-    private static final int MAX_CLAIMS_IN_FLIGHT = 2;
-
     /** Claims in flight (background or on threads that found the buffer empty); guarded by {@code this}. */
     private int claims;
 
