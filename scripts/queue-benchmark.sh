@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The leased-work queue benchmark (docs/benchmarks.md, "Leased-work queue"): builds the worker's test classes with the
 # reactor, then runs dev.safetune.worker.work.LeasedWorkBenchmark against a fresh database on PostgreSQL.
-#   scripts/queue-benchmark.sh [--peer DIR] [--n 20000] [--threads 2,8,16] [--modes loop,chained,separate,batch]
+#   scripts/queue-benchmark.sh [--peer DIR] [--n 20000] [--threads 2,8,16] [--modes loop,claimer,chained,separate,batch]
 #                              [--per-thread 4]
 # --peer DIR: also runs the db-scheduler peer benchmark found in DIR (a standalone Maven project with its own run.sh),
 # from a temporary copy, once before and once after ours, so that both sides are measured in the same run.

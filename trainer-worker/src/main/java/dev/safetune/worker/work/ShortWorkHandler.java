@@ -16,6 +16,10 @@ import java.util.Map;
  * (their attempt returned: they never ran). A run that throws leaves its row to its lease (re-queued on expiry) and
  * the endings of the batch's earlier rows are written.
  *
+ * <p><b>Or one claimer per process.</b> Loops built with a shared {@link BatchClaimer} take their rows from it instead
+ * (one claim statement for all the process's threads, no contention between them for the claimable rows) and hand it
+ * their endings, which it writes in batches; {@link #claimBatch()} is then unused (the claimer's batch applies).
+ *
  * @param <C> the claimed work as the handler runs it
  */
 public interface ShortWorkHandler<C> extends WorkHandler<C> {

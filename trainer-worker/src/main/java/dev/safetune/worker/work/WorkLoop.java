@@ -20,6 +20,11 @@ import org.slf4j.LoggerFactory;
  * ({@link LeasedWorkQueue#completeAndClaimBatch}): a batch costs one claim statement and one commit, instead of a
  * claim and a commit per row. Each thread claims for itself: no claimer thread to wait for, no lock between the
  * threads of a process.
+ *
+ * <p>Or, for short work served by many threads, the process's loops of the kind share one {@link BatchClaimer}
+ * (db-scheduler's design): it claims a batch for all of them in one statement and writes their endings in batches,
+ * so the threads only run work and never contend with each other for the head of the claimable index (the
+ * benchmark's {@code claimer} mode, docs/benchmarks.md).
  */
 public final class WorkLoop<C> extends PollingLoop {
     private static final Logger log = LoggerFactory.getLogger(WorkLoop.class);
@@ -38,6 +43,9 @@ public final class WorkLoop<C> extends PollingLoop {
     /** Short work that has run and whose ending is not written yet (written with the next claim). */
     private final ConcurrentLinkedDeque<LeasedWorkQueue.Ended> ended = new ConcurrentLinkedDeque<>();
 
+    /** The claimer this loop shares with the process's other loops of the kind (short work only), or null. */
+    private final BatchClaimer<C> claimer;
+
     private long nextExpiry = System.nanoTime();
 
     private record Held<C>(C work, long claimedNanos) {}
@@ -48,7 +56,45 @@ public final class WorkLoop<C> extends PollingLoop {
             NotificationSignal signal,
             Duration pollInterval,
             String workerId) {
-        super(handler.kind().name() + "-loop-" + workerId, signal, pollInterval);
+        this(
+                queue,
+                handler,
+                null,
+                signal,
+                pollInterval,
+                workerId,
+                handler.kind().name() + "-loop-" + workerId);
+    }
+
+    /**
+     * A loop of short work that takes its rows from the process's {@code claimer} (shared with the process's other
+     * loops of the kind, under its worker id) and hands it their endings; the claimer's owner stops it after the loops.
+     */
+    public WorkLoop(
+            LeasedWorkQueue queue,
+            ShortWorkHandler<C> handler,
+            BatchClaimer<C> claimer,
+            NotificationSignal signal,
+            Duration pollInterval,
+            String threadName) {
+        this(queue, handler, claimer, signal, pollInterval, claimer.workerId(), threadName);
+        if (!claimer.kind().equals(handler.kind())) {
+            throw new IllegalArgumentException(
+                    "the claimer claims " + claimer.kind().name() + ", the handler runs "
+                            + handler.kind().name());
+        }
+    }
+
+    private WorkLoop(
+            LeasedWorkQueue queue,
+            WorkHandler<C> handler,
+            BatchClaimer<C> claimer,
+            NotificationSignal signal,
+            Duration pollInterval,
+            String workerId,
+            String threadName) {
+        super(threadName, signal, pollInterval);
+        this.claimer = claimer;
         this.queue = queue;
         this.handler = handler;
         this.kind = handler.kind();
@@ -99,6 +145,9 @@ public final class WorkLoop<C> extends PollingLoop {
      * the batch and is written, with the next claim, once the loop holds no more rows.
      */
     private boolean runShort() {
+        if (claimer != null) {
+            return runClaimed();
+        }
         Held<C> next = nextHeld();
         if (next == null) {
             writeEndings(true);
@@ -118,6 +167,23 @@ public final class WorkLoop<C> extends PollingLoop {
         if (held.isEmpty()) {
             writeEndings(true);
         }
+        Thread.interrupted(); // as in runNext: an interrupt meant for the work that has ended
+        return true;
+    }
+
+    /**
+     * Short work from the process's claimer: the next row it hands out is run, and its ending handed back to the
+     * claimer, which writes it with others (fenced by the row's own lease).
+     */
+    private boolean runClaimed() {
+        Optional<C> next = claimer.next();
+        if (next.isEmpty()) {
+            return false;
+        }
+        C work = next.get();
+        // A run that throws leaves its row to its lease (re-queued on expiry), as without a claimer.
+        LeasedWorkQueue.Ended ending = new LeasedWorkQueue.Ended(shortWork.lease(work), shortWork.run(work));
+        claimer.ended(ending);
         Thread.interrupted(); // as in runNext: an interrupt meant for the work that has ended
         return true;
     }
@@ -188,7 +254,9 @@ public final class WorkLoop<C> extends PollingLoop {
     protected void afterStop() {
         // The loop's thread has ended (or stop gave up waiting for it): endings of work that ran are written, and rows
         // it still held go back at once.
-        if (shortWork != null && !ended.isEmpty()) {
+        if (claimer != null) {
+            claimer.writeEndings(); // the rows the claimer still buffers are its owner's to give back
+        } else if (shortWork != null && !ended.isEmpty()) {
             writeEndings(false);
         }
         for (Held<C> h = held.poll(); h != null; h = held.poll()) {

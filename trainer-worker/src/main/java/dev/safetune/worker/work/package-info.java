@@ -9,7 +9,9 @@
  * alive. A new kind of work is a {@link dev.safetune.worker.work.WorkKind} and a handler class. Short work whose end is
  * one fenced transition implements {@link dev.safetune.worker.work.ShortWorkHandler}: its loop claims a few rows per
  * statement for its thread and writes their endings with the next claim in one commit (one commit per batch instead of
- * a claim and a commit per row; docs/benchmarks.md, "Leased-work queue").
+ * a claim and a commit per row; docs/benchmarks.md, "Leased-work queue"). A process serving short work on many threads
+ * gives its loops one {@link dev.safetune.worker.work.BatchClaimer} instead (db-scheduler's lock-and-fetch design):
+ * one claim statement per batch for all of them, and their endings written in batches, each fenced by its own lease.
  *
  * <h2>Storage: one protocol over each kind's own table</h2>
  *

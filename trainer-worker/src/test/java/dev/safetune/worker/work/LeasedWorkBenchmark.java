@@ -58,7 +58,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * (same machine, same clock). Percentiles are nearest-rank.
  *
  * <p>Run: {@code --url jdbc:postgresql://127.0.0.1:5432/ --user postgres [--n 20000] [--threads 2,8,16]
- * [--modes loop,chained,separate,batch] [--per-thread 4]}. It
+ * [--modes loop,claimer,chained,separate,batch] [--per-thread 4]}. It
  * creates a fresh database {@code safetune_queue_bench}, migrates it, and drops it at the end.
  */
 public final class LeasedWorkBenchmark {
@@ -121,6 +121,13 @@ public final class LeasedWorkBenchmark {
          * rows for the thread, each ending written with the next claim in one commit when the thread holds no more.
          */
         LOOP("WorkLoop, short work: claims of k rows per thread, ending + next claim in one commit"),
+        /**
+         * The platform's {@link WorkLoop} per thread with a {@link ShortWorkHandler}, all sharing one
+         * {@link BatchClaimer} for the process: claims of {@code --per-thread} x threads rows in one statement,
+         * prefetched at half the buffer; endings written in batches (with the next claim, or by a thread once a
+         * quarter of a batch waits).
+         */
+        CLAIMER("WorkLoops sharing one claimer per process: claims of k x threads rows, endings written in batches"),
         /** One {@link BatchClaimer} per process (batches of 4 x threads, prefetched); each completion its own commit. */
         BATCH("batch claim of 4 x threads for the process, prefetched; complete one commit each");
 
@@ -136,7 +143,8 @@ public final class LeasedWorkBenchmark {
                     return mode;
                 }
             }
-            throw new IllegalArgumentException("--modes takes batch, chained and/or separate, got " + name);
+            throw new IllegalArgumentException(
+                    "--modes takes loop, claimer, chained, separate and/or batch, got " + name);
         }
     }
 
@@ -211,8 +219,10 @@ public final class LeasedWorkBenchmark {
             AtomicLong claimNanos = new AtomicLong();
             AtomicLong completeNanos = new AtomicLong();
             CountDownLatch go = new CountDownLatch(1);
-            BatchClaimer<Lease> claimer = new BatchClaimer<>(
-                    queue, JOBS, "bench-process", 4 * threads, ClaimFilter.NONE, (lease, row) -> lease, l -> l);
+            BatchClaimer<Lease> claimer = mode == Mode.CLAIMER
+                    ? BatchClaimer.forShortWork(queue, noOp(executed), "bench-process", perThread * threads)
+                    : new BatchClaimer<>(
+                            queue, JOBS, "bench-process", 4 * threads, ClaimFilter.NONE, (lease, row) -> lease, l -> l);
             List<Thread> workers = new ArrayList<>();
             for (int w = 0; w < threads; w++) {
                 String workerId = "bench-worker-" + w;
@@ -222,13 +232,21 @@ public final class LeasedWorkBenchmark {
                     } catch (InterruptedException e) {
                         return;
                     }
-                    if (mode == Mode.LOOP) {
-                        WorkLoop<Lease> loop = new WorkLoop<>(
-                                queue,
-                                noOp(executed),
-                                new NotificationSignal(ds, JOBS.channel()),
-                                Duration.ofSeconds(10),
-                                workerId);
+                    if (mode == Mode.LOOP || mode == Mode.CLAIMER) {
+                        WorkLoop<Lease> loop = mode == Mode.LOOP
+                                ? new WorkLoop<>(
+                                        queue,
+                                        noOp(executed),
+                                        new NotificationSignal(ds, JOBS.channel()),
+                                        Duration.ofSeconds(10),
+                                        workerId)
+                                : new WorkLoop<>(
+                                        queue,
+                                        noOp(executed),
+                                        claimer,
+                                        new NotificationSignal(ds, JOBS.channel()),
+                                        Duration.ofSeconds(10),
+                                        workerId);
                         try {
                             while (loop.runNext()) {
                                 // the loop claims, runs and ends the rows itself
@@ -288,6 +306,7 @@ public final class LeasedWorkBenchmark {
             int succeeded = jdbc.sql("SELECT count(*) FROM fine_tuning_jobs WHERE status = 'succeeded'")
                     .query(Integer.class)
                     .single();
+            lost.addAndGet(claimer.lostEndings());
             if (succeeded != n || executed.get() != n || lost.get() != 0) {
                 throw new IllegalStateException("expected " + n + " completions, got " + succeeded + " (executed "
                         + executed.get() + ", lost " + lost.get() + ")");
@@ -438,6 +457,17 @@ public final class LeasedWorkBenchmark {
                 return super.claimBatch(kind, workerId, n, filter, mapper);
             } finally {
                 claims.add(t0);
+            }
+        }
+
+        @Override
+        public <C> BatchCycle<C> completeAndClaimBatch(
+                WorkKind kind, List<Ended> done, String workerId, int n, ClaimFilter filter, ClaimMapper<C> mapper) {
+            long t0 = System.nanoTime();
+            try {
+                return super.completeAndClaimBatch(kind, done, workerId, n, filter, mapper);
+            } finally {
+                completions.add(t0);
             }
         }
 
