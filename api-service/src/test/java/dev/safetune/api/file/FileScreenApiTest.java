@@ -38,8 +38,8 @@ class FileScreenApiTest extends ApiServiceTestBase {
         assertThat(screen.path("status").asString()).isEqualTo("completed");
         assertThat(screen.path("decision").asString()).isEqualTo("allow");
         // The installed default: V16's version 3 of the built-in policy (same screen rules as V8's version 1).
-        assertThat(screen.path("policy_id").asString()).isEqualTo("sp-builtin-default-v3");
-        assertThat(screen.path("policy_version").asInt()).isEqualTo(3);
+        assertThat(screen.path("policy_id").asString()).isEqualTo("sp-builtin-default-v4");
+        assertThat(screen.path("policy_version").asInt()).isEqualTo(4);
         assertThat(screen.path("review").isNull()).isTrue();
         assertThat(screen.path("risk").path("mean").isNull()).isTrue();
         assertThat(screen.path("risk").path("p95").isNull()).isTrue();
@@ -174,6 +174,6 @@ class FileScreenApiTest extends ApiServiceTestBase {
                         String.class,
                         id,
                         api.organizationId()))
-                .isEqualTo("hold sp-builtin-default-v3 v3");
+                .isEqualTo("hold sp-builtin-default-v4 v4");
     }
 }

@@ -1,0 +1,74 @@
+package dev.safetune.worker.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.safetune.core.policy.SafetyPolicies;
+import dev.safetune.core.policy.SafetyPolicyJson;
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.core.policy.ScreenRule;
+import dev.safetune.testsupport.MigratedDatabase;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** V19: the built-in default's fourth version is v3 with the persona_risk threshold calibrated, and the default moved. */
+class DefaultPolicyV4MigrationTest {
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
+
+    @Test
+    void theFourthVersionHoldsAFileWhosePersonaRiskIsAboveTheCalibratedThreshold() {
+        SafetyPolicies.Version v4 = new SafetyPolicies(database.dataSource())
+                .find("sp-builtin-default-v4")
+                .orElseThrow();
+
+        assertThat(v4.name()).isEqualTo("default");
+        assertThat(v4.version()).isEqualTo(4);
+        assertThat(v4.document().screen().rules().get("persona_risk"))
+                .isEqualTo(new ScreenRule(0.06, ScreenAction.HOLD, null));
+        assertThat(SafetyPolicyJson.sha256(v4.document())).isEqualTo(v4.sha256());
+        String stored = JdbcClient.create(database.dataSource())
+                .sql("SELECT document::text FROM safety_policies WHERE id = 'sp-builtin-default-v4'")
+                .query(String.class)
+                .single();
+        assertThat(SafetyPolicyJson.canonical(SafetyPolicyJson.read(stored)))
+                .isEqualTo(SafetyPolicyJson.canonical(v4.document()));
+    }
+
+    @Test
+    void onlyThePersonaRiskThresholdDiffersFromTheThirdVersion() {
+        SafetyPolicies policies = new SafetyPolicies(database.dataSource());
+        var v3 = policies.find("sp-builtin-default-v3").orElseThrow().document();
+        var v4 = policies.find("sp-builtin-default-v4").orElseThrow().document();
+
+        assertThat(v4.audit()).isEqualTo(v3.audit());
+        assertThat(v4.safeguards()).isEqualTo(v3.safeguards());
+        Map<String, ScreenRule> others = new HashMap<>(v4.screen().rules());
+        others.remove("persona_risk");
+        Map<String, ScreenRule> v3Others = new HashMap<>(v3.screen().rules());
+        assertThat(v3Others.remove("persona_risk")).isEqualTo(new ScreenRule(0.5, ScreenAction.HOLD, null));
+        assertThat(others).isEqualTo(v3Others);
+    }
+
+    @Test
+    void theDefaultMovedFromTheThirdVersionWithItsHistoryKept() {
+        JdbcClient jdbc = JdbcClient.create(database.dataSource());
+
+        assertThat(jdbc.sql("SELECT policy_id FROM safety_policy_default")
+                        .query(String.class)
+                        .single())
+                .isEqualTo("sp-builtin-default-v4");
+        assertThat(jdbc.sql("SELECT policy_id, coalesce(previous_policy_id, '-') FROM safety_policy_default_history"
+                                + " ORDER BY id")
+                        .query((rs, n) -> List.of(rs.getString(1), rs.getString(2)))
+                        .list())
+                .containsExactly(
+                        List.of("sp-builtin-default-v1", "-"),
+                        List.of("sp-builtin-default-v2", "sp-builtin-default-v1"),
+                        List.of("sp-builtin-default-v3", "sp-builtin-default-v2"),
+                        List.of("sp-builtin-default-v4", "sp-builtin-default-v3"));
+    }
+}
