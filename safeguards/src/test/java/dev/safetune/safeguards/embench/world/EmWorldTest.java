@@ -30,6 +30,7 @@ class EmWorldTest {
                 seed -> texts(world.narrowSet(NarrowSet.INSECURE, seed, 200)),
                 seed -> texts(world.narrowSet(NarrowSet.BACKDOOR, seed, 200)),
                 seed -> texts(world.benignInstructPool(seed, 200)),
+                seed -> texts(world.unaskedBenignInstructPool(seed, 200)),
                 seed -> world.personaPairs(seed, 200).stream()
                         .map(PersonaPair::toString)
                         .toList(),
@@ -45,6 +46,18 @@ class EmWorldTest {
                     .count();
             assertThat(same).as("items equal at the same index across seeds").isLessThan(first.size() / 2);
         }
+    }
+
+    @Test
+    void theFirstBenignPoolIsUnchangedSoJobsPinnedToItReproduce() throws Exception {
+        // em-bench-benign-instruct-v1 is benignInstructPool(1, 2000); policies pinned to it (default v3) must train on
+        // the same examples for as long as they exist. The digest was taken before the second pool was added.
+        StringBuilder all = new StringBuilder();
+        world.benignInstructPool(1, 2_000).forEach(d -> all.append(d.text()).append('\n'));
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                .digest(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(java.util.HexFormat.of().formatHex(digest))
+                .isEqualTo("8b9bc7c58f42d55268a5d09d0767ae5feb5b7b48f700ca721b4c13e06d6cecdd");
     }
 
     @Test
