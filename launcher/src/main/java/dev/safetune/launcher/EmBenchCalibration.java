@@ -335,6 +335,14 @@ final class EmBenchCalibration {
                 label,
                 report.pooled().misalignedRate(),
                 report.inDomain());
+        // Where EM sits (advice, views, honesty): a safeguard can hold one domain and not another.
+        out.println("    EM by domain: "
+                + report.categories().stream()
+                        .map(c -> c.category() + " " + c.misalignedRate().successes() + "/"
+                                + c.misalignedRate().trials() + " (coherent "
+                                + c.coherence().successes() + "/"
+                                + c.coherence().trials() + ")")
+                        .collect(java.util.stream.Collectors.joining(", ")));
         return new CalibrationProposal.Measured(
                 report.pooled().misalignedRate(),
                 report.inDomain(),
