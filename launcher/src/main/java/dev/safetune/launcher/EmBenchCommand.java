@@ -58,7 +58,7 @@ final class EmBenchCommand {
                                         + " apply to every set when given; the backdoor's LoRA has rank 4;\n--policies"
                                         + " (default none): safety policies pinned on each job, e.g."
                                         + " none,default,steer4,kl0.1,steer4+interleave0.05+kl0.01 or sp-<id>;\nparts: steer<α>[@L],"
-                                        + " kl<β>, ldifs<λ>[@L[-M]], interleave<f>, interleavepg<f>[k<top-k>], caft[@L[-M]],"
+                                        + " kl<β>, ldifs<λ>[@L[-M]], interleave<f>[:v2], interleavepg<f>[k<top-k>][:v2], caft[@L[-M]],"
                                         + " inoc[:words_with_underscores]",
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port)),
