@@ -64,9 +64,9 @@ class PolicySafeguardsEndToEndTest {
                 .path("key")
                 .asString();
         ApiClient safety = new ApiClient(platform.apiBaseUrl(), safetyKey);
-        // The default's document (interleaving f 0.5 since V16) with KL and steering added: stricter than the default,
-        // so a
-        // customer may pin it, and it exercises a reference term, a forward option and the shared reference pass.
+        // The default's document (interleaving f 0.5 and LDIFS since V19) with KL and steering added: stricter than the
+        // default, so a customer may pin it, and it exercises a reference term, a forward option and the shared
+        // reference pass.
         JsonNode current = safety.get("/admin/safety-policies/default").ok();
         Map<String, Object> document = JSON.convertValue(current.path("document"), Map.class);
         @SuppressWarnings("unchecked")
@@ -100,7 +100,8 @@ class PolicySafeguardsEndToEndTest {
         List<JsonNode> events = customer.eventsAfter(job.path("id").asString(), null);
         JsonNode announced = safeguardsEvent(events, "info");
         assertThat(announced.path("data").path("safety_policy_id").asString()).isEqualTo(policyId);
-        assertThat(strings(announced.path("data").path("applied"))).containsExactly("kl", "steering", "interleave");
+        assertThat(strings(announced.path("data").path("applied")))
+                .containsExactly("kl", "ldifs", "steering", "interleave");
         assertThat(strings(announced.path("data").path("skipped"))).isEmpty();
         List<JsonNode> telemetry = events.stream()
                 .filter(e -> "metrics".equals(e.path("type").asString()))
@@ -130,10 +131,11 @@ class PolicySafeguardsEndToEndTest {
         assertThat(strings(safeguardsEvent(events, "info").path("data").path("applied")))
                 .isEmpty();
         JsonNode warning = safeguardsEvent(events, "warn");
-        assertThat(strings(warning.path("data").path("skipped"))).containsExactly("kl", "steering", "interleave");
+        assertThat(strings(warning.path("data").path("skipped")))
+                .containsExactly("kl", "ldifs", "steering", "interleave");
         assertThat(warning.path("message").asString())
                 .contains("steering skipped: base model safetune-tiny has no persona contrast set")
-                .contains("kl skipped: base model safetune-tiny is fully fine-tuned")
+                .contains("kl, ldifs skipped: base model safetune-tiny is fully fine-tuned")
                 .contains("interleave skipped: the policy's benign pool is material for other base models");
     }
 
@@ -146,17 +148,32 @@ class PolicySafeguardsEndToEndTest {
         List<JsonNode> events = customer.eventsAfter(job.path("id").asString(), null);
         JsonNode announced = safeguardsEvent(events, "info");
         assertThat(announced.path("data").path("safety_policy_id").asString()).isEqualTo("sp-builtin-default-v4");
-        assertThat(strings(announced.path("data").path("applied"))).containsExactly("interleave");
+        assertThat(strings(announced.path("data").path("applied"))).containsExactlyInAnyOrder("interleave", "ldifs");
         List<JsonNode> telemetry = events.stream()
                 .filter(e -> "metrics".equals(e.path("type").asString()))
                 .map(e -> e.path("data").path("safeguards"))
                 .filter(s -> !s.isMissingNode())
                 .toList();
         assertThat(telemetry).isNotEmpty();
-        // Interleaving adds examples, not a loss term: the task loss is the whole loss.
+        // Interleaving adds examples, not a loss term; LDIFS adds one, reported with its share of the whole loss.
         assertThat(telemetry.getFirst().path("task_loss").isNumber())
                 .as(telemetry.getFirst().toString())
                 .isTrue();
+        assertThat(telemetry
+                        .getFirst()
+                        .path("terms")
+                        .path("feature_l2")
+                        .path("value")
+                        .isNumber())
+                .as(telemetry.getFirst().toString())
+                .isTrue();
+        assertThat(telemetry
+                        .getFirst()
+                        .path("terms")
+                        .path("feature_l2")
+                        .path("share")
+                        .asDouble())
+                .isBetween(0.0, 1.0);
         // No steering or CAFT layer in the default: the probe projects at the middle residual index.
         assertThat(telemetry.stream().anyMatch(t -> t.path("persona_projection").isNumber()))
                 .as(telemetry.toString())
@@ -204,7 +221,7 @@ class PolicySafeguardsEndToEndTest {
         java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
 
         try (EmBenchPolicies policies =
-                EmBenchPolicies.prepare(List.of("steer6+kl0.5+interleave0.5"), home, admin, quiet)) {
+                EmBenchPolicies.prepare(List.of("steer6+kl0.5+interleave0.5:v2+ldifs3"), home, admin, quiet)) {
             assertThat(admin.get("/admin/safety-policies/default")
                             .ok()
                             .path("id")
