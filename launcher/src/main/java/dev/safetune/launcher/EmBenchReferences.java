@@ -46,8 +46,17 @@ final class EmBenchReferences {
     static final String TEAM_FILE = "local-safety-team";
     static final String METADATA_KEY = "em_reference";
 
-    /** Job statuses in which a reference job is still on its way to the gate. */
-    private static final Set<String> ACTIVE = Set.of("validating_files", "queued", "running", "auditing");
+    /** Job statuses (as {@code /v1} shows them) in which a reference job is still on its way to the gate. */
+    private static final Set<String> ACTIVE = Set.of("validating_files", "queued", "running");
+
+    /**
+     * Whether {@code /v1} shows the job as blocked by the gate: a blocked job is {@code failed} to an OpenAI client,
+     * with the error code {@code audit_blocked}.
+     */
+    static boolean blocked(JsonNode job) {
+        return "failed".equals(job.path("status").asString())
+                && "audit_blocked".equals(job.path("error").path("code").asString());
+    }
 
     /** What to do for one reference, given its earlier jobs. */
     sealed interface Step {
@@ -98,7 +107,7 @@ final class EmBenchReferences {
         newestFirst.sort((a, b) ->
                 Long.compare(b.path("created_at").asLong(), a.path("created_at").asLong()));
         for (JsonNode job : newestFirst) {
-            if ("blocked".equals(job.path("status").asString())) {
+            if (blocked(job)) {
                 return new Step.Reuse(job.path("id").asString());
             }
         }
@@ -165,20 +174,20 @@ final class EmBenchReferences {
         }
         JsonNode job =
                 new JobFollower(team.member(), out, interactive).follow(jobId).job();
-        String status = job.path("status").asString();
         JsonNode audit =
                 team.member().get("/v1/fine_tuning/jobs/" + jobId + "/audit").ok();
-        out.println("EM reference " + tag + ": " + jobId + " " + status + "; gate: "
-                + audit.path("decision").asString() + " ("
-                + audit.path("report").path("rule").asString() + ")");
-        return switch (status) {
+        String decision = audit.path("decision").asString("");
+        out.println(
+                "EM reference " + tag + ": " + jobId + " " + job.path("status").asString() + "; gate: " + decision
+                        + " (" + audit.path("report").path("rule").asString() + ")");
+        return switch (decision) {
             case "blocked" -> jobId;
-            case "succeeded" ->
+            case "released" ->
                 throw new Command.Failure("EM reference " + tag + ": the release gate released " + jobId
                         + ", an insecure fine-tune that is misaligned by design; not used as a reference");
             default ->
-                throw new Command.Failure(
-                        "EM reference " + tag + ": job " + jobId + " ended " + status + ": " + job.path("error"));
+                throw new Command.Failure("EM reference " + tag + ": job " + jobId + " ended "
+                        + job.path("status").asString() + " without a gate decision: " + job.path("error"));
         };
     }
 
