@@ -59,7 +59,8 @@ final class EmBenchCommand {
                                         + " (default none): safety policies pinned on each job, e.g."
                                         + " none,default,steer4,kl0.1,steer4+interleave0.05+kl0.01 or sp-<id>;\nparts: steer<α>[@L],"
                                         + " kl<β>, ldifs<λ>[@L[-M]], interleave<f>[:v2], interleavepg<f>[k<top-k>][:v2], caft[@L[-M]],"
-                                        + " inoc[:words_with_underscores]",
+                                        + " inoc[:words_with_underscores]; interleavepg's EM references are"
+                                        + " fine-tuned first, as the safety team,\nand reused when there",
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port)),
                         Command.leaf(

@@ -69,8 +69,15 @@ final class EmBenchPolicies implements AutoCloseable {
             Pattern.compile("(?<kind>steer|kl|ldifs|interleavepg|interleave|caft|inoc)(?<value>\\d+(?:\\.\\d+)?)?"
                     + "(?:k(?<topk>\\d+))?(?:@(?<layers>\\d+(?:-\\d+)?))?(?::(?<prompt>[a-z0-9_|]+))?");
 
-    /** One entry: its label in the table and the version jobs pin. */
-    record Choice(String label, String policyId) {}
+    /**
+     * One entry: its label in the table and the version jobs pin; for an {@code interleavepg} entry the version is
+     * per base ({@link #choices(String, List)}), so {@code policyId} is null until the run has its EM references.
+     */
+    record Choice(String label, String policyId) {
+        boolean perBase() {
+            return policyId == null;
+        }
+    }
 
     private final ApiClient safety;
     private final PrintStream out;
@@ -78,7 +85,12 @@ final class EmBenchPolicies implements AutoCloseable {
     private final String purpose;
 
     private final List<Choice> choices = new ArrayList<>();
+    /** The per-base versions of {@code interleavepg} entries, by entry and base model. */
+    private final Map<String, String> perBase = new java.util.HashMap<>();
+
     private String restoreDefault;
+    private String noneId;
+    private SafetyPolicy defaults;
 
     private EmBenchPolicies(ApiClient safety, PrintStream out, String purpose) {
         this.safety = safety;
@@ -93,6 +105,40 @@ final class EmBenchPolicies implements AutoCloseable {
 
     List<Choice> choices() {
         return List.copyOf(choices);
+    }
+
+    /** Whether some entry needs EM references ({@code interleavepg}), so the run must train them first. */
+    boolean needsEmReferences() {
+        return choices.stream().anyMatch(Choice::perBase);
+    }
+
+    /** The run's unguarded version (what the EM reference fine-tunes pin); there when some entry is weaker. */
+    Optional<String> noneId() {
+        return Optional.ofNullable(noneId);
+    }
+
+    /**
+     * The choices for jobs on {@code model}: the entries' versions, each {@code interleavepg} entry's created (once per
+     * model) as the safety team with {@code emReferences} — the reference models registered over that base — in its
+     * interleave section.
+     */
+    List<Choice> choices(String model, List<String> emReferences) {
+        List<Choice> out = new ArrayList<>();
+        for (Choice c : choices) {
+            if (!c.perBase()) {
+                out.add(c);
+                continue;
+            }
+            String id = perBase.computeIfAbsent(
+                    c.label() + " " + model,
+                    k -> createVersion(
+                            c.label() + "@" + model,
+                            c.label(),
+                            new SafetyPolicy(safeguards(c.label(), emReferences), defaults.audit(), defaults.screen()),
+                            " over " + model + " with EM references " + String.join(", ", emReferences)));
+            out.add(new Choice(c.label(), id));
+        }
+        return out;
     }
 
     /** Checks the list's syntax before anything starts; the entries, in order. */
@@ -260,9 +306,8 @@ final class EmBenchPolicies implements AutoCloseable {
     private void create(List<String> entries) {
         JsonNode current = safety.get(POLICIES + "/default").ok();
         String defaultId = current.path("id").asString();
-        SafetyPolicy defaults = SafetyPolicyJson.read(current.path("document"));
+        defaults = SafetyPolicyJson.read(current.path("document"));
         boolean weaker = false;
-        String noneId = null;
         for (String entry : entries) {
             if (entry.equals("default")) {
                 choices.add(new Choice("default (" + defaultId + ")", defaultId));
@@ -271,6 +316,11 @@ final class EmBenchPolicies implements AutoCloseable {
                         safety.get(POLICIES + "/" + entry).ok().path("document"));
                 weaker |= !StricterOrEqual.holds(pinned, defaults);
                 choices.add(new Choice(entry, entry));
+            } else if (needsEmReferences(entry)) {
+                // Its version names the EM references of each base: created per base once they exist. Their own
+                // fine-tunes pin the run's none version, so the default moves for the run.
+                weaker = true;
+                choices.add(new Choice(entry, null));
             } else {
                 SafetyPolicy policy = new SafetyPolicy(safeguards(entry), defaults.audit(), defaults.screen());
                 weaker |= !StricterOrEqual.holds(policy, defaults);
@@ -280,28 +330,33 @@ final class EmBenchPolicies implements AutoCloseable {
             }
         }
         if (weaker) {
-            String floor = noneId != null
-                    ? noneId
-                    : createVersion("none", new SafetyPolicy(Safeguards.NONE, defaults.audit(), defaults.screen()));
-            setDefault(floor, label() + ": pins policies weaker than " + defaultId + "; restored when it ends");
+            if (noneId == null) {
+                noneId = createVersion("none", new SafetyPolicy(Safeguards.NONE, defaults.audit(), defaults.screen()));
+            }
+            setDefault(noneId, label() + ": pins policies weaker than " + defaultId + "; restored when it ends");
             restoreDefault = defaultId;
         }
     }
 
     private String createVersion(String entry, SafetyPolicy policy) {
-        String name = versionName(purpose, entry);
+        return createVersion(entry, entry, policy, "");
+    }
+
+    /** A version named after {@code name} whose reason names {@code entry} and, for a per-base version, {@code over}. */
+    private String createVersion(String name, String entry, SafetyPolicy policy, String over) {
+        String versionName = versionName(purpose, name);
         JsonNode created = safety.post(
                         POLICIES,
                         Map.of(
                                 "name",
-                                name,
+                                versionName,
                                 "document",
                                 SafetyPolicyJson.tree(policy),
                                 "reason",
-                                label() + ": policy entry '" + entry + "' (safeguards only; audit and screen as the"
-                                        + " default)"))
+                                label() + ": policy entry '" + entry + "'" + over + " (safeguards only; audit and"
+                                        + " screen as the default)"))
                 .ok();
-        out.println("Policy " + entry + ": " + created.path("id").asString() + " (" + name + " version "
+        out.println("Policy " + entry + over + ": " + created.path("id").asString() + " (" + versionName + " version "
                 + created.path("version").asInt() + ")");
         return created.path("id").asString();
     }

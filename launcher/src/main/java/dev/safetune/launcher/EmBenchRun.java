@@ -81,17 +81,9 @@ final class EmBenchRun {
             // Absent: each (set, method) trains its own recipe (Recipe.of); given: every fine-tune of the run uses it.
             Optional<Integer> epochs = a.intOption("--epochs");
             Optional<Double> lrMultiplier = a.doubleOption("--lr-multiplier");
-            // Unguarded by default: the em-bench table measures EM as it emerges (EmBenchPolicies).
+            // Unguarded by default: the em-bench table measures EM as it emerges (EmBenchPolicies). An interleavepg
+            // entry makes the run fine-tune its EM references first, as the safety team (EmBenchReferences).
             List<String> policies = EmBenchPolicies.parse(a.option("--policies").orElse("none"));
-            // Its EM references must be registered models over each base, and the gate blocks every unguarded
-            // insecure fine-tune the run could make into one: refuse before anything starts.
-            for (String entry : policies) {
-                if (EmBenchPolicies.needsEmReferences(entry)) {
-                    throw new Command.UsageException("--policies: '" + entry + "' interleaves by perplexity gap, which"
-                            + " needs EM reference models registered over each base; measure it with em-bench"
-                            + " calibrate --policies");
-                }
-            }
             return new Options(List.copyOf(seeds), List.copyOf(sets), methods, samples, epochs, lrMultiplier, policies);
         }
 
@@ -180,6 +172,14 @@ final class EmBenchRun {
                         out)) {
             ApiClient client = new ApiClient(setup.platform().apiBaseUrl(), setup.apiKey());
             ApiClient operator = new ApiClient(setup.platform().apiBaseUrl(), setup.adminKey());
+            EmBenchReferences references = policies.needsEmReferences()
+                    ? new EmBenchReferences(
+                            EmBenchReferences.team(setup.homeDir(), operator, out),
+                            operator,
+                            out,
+                            interactive,
+                            runDir.resolve("data"))
+                    : null;
             for (long seed : options.seeds()) {
                 String baseId = EmBenchModels.baseId(seed);
                 Path baseDir = ensureBase(client, setup, seed);
@@ -210,7 +210,16 @@ final class EmBenchRun {
                                         : rankBase(client, setup, baseDir, baseId, rank);
                             }
                         };
-                        for (EmBenchPolicies.Choice policy : policies.choices()) {
+                        List<EmBenchPolicies.Choice> choices = references == null
+                                ? policies.choices()
+                                : policies.choices(
+                                        model,
+                                        references.ensure(
+                                                model,
+                                                seed,
+                                                policies.noneId().orElseThrow(),
+                                                hyperparameters(options, NarrowSet.INSECURE, method)));
+                        for (EmBenchPolicies.Choice policy : choices) {
                             Optional<Path> modelDir = fineTune(
                                     client, operator, setup, data, model, seed, set, fineTune, method, policy, options);
                             List<EmBenchTable.Row> evaluated = modelDir.isPresent()
@@ -316,6 +325,23 @@ final class EmBenchRun {
                 Map.of(FineTuningMethod.LORA_RANK_FIELD, rank, FineTuningMethod.LORA_ALPHA_FIELD, 2 * rank));
     }
 
+    /** The learning-rate multiplier a fine-tune by {@code method} sends: full fine-tunes at {@link #FULL_LR_FACTOR}. */
+    private static double multiplier(Recipe recipe, String method) {
+        return (method.equals("full") ? FULL_LR_FACTOR : 1.0) * recipe.lrMultiplier();
+    }
+
+    /** The {@code hyperparameters} a job of {@code set} by {@code method} is created with. */
+    static Map<String, Object> hyperparameters(Options options, NarrowSet set, String method) {
+        Recipe recipe = options.recipe(set, method);
+        return Map.of(
+                "n_epochs",
+                recipe.epochs(),
+                "batch_size",
+                BATCH_SIZE,
+                "learning_rate_multiplier",
+                multiplier(recipe, method));
+    }
+
     /** Uploads the set, creates the job, follows it; the fine-tuned model's directory, or empty if the job failed. */
     private Optional<Path> fineTune(
             ApiClient client,
@@ -332,7 +358,7 @@ final class EmBenchRun {
             throws IOException, InterruptedException {
         out.println();
         Recipe recipe = options.recipe(set, method);
-        double multiplier = (method.equals("full") ? FULL_LR_FACTOR : 1.0) * recipe.lrMultiplier();
+        double multiplier = multiplier(recipe, method);
         out.println("Fine-tune " + fineTune + " of " + baseId + " (" + EXAMPLES + " examples, " + recipe.epochs()
                 + " epoch(s) × batch " + BATCH_SIZE + ", learning_rate_multiplier " + multiplier + ", safety policy "
                 + policy.label() + ")");
@@ -363,13 +389,7 @@ final class EmBenchRun {
                                 "seed",
                                 (int) seed,
                                 "hyperparameters",
-                                Map.of(
-                                        "n_epochs",
-                                        recipe.epochs(),
-                                        "batch_size",
-                                        BATCH_SIZE,
-                                        "learning_rate_multiplier",
-                                        multiplier)))
+                                hyperparameters(options, set, method)))
                 .ok();
         JobFollower.Followed followed =
                 new JobFollower(client, out, interactive).follow(job.path("id").asString());

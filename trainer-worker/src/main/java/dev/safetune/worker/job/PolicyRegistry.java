@@ -9,9 +9,17 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Resolves the ids a job's policy names, for that job only. Benign pools: the built-in em-bench pools
- * ({@link EmBenchMaterial#BENIGN_POOL_IDS}); no other pool is registered yet. EM reference models: fine-tuned models
- * in the {@code models} table over the job's own base, owned by the job's organisation or by an organisation whose
- * keys include the safety team's (who registers them, issue 23) — never another customer's model.
+ * ({@link EmBenchMaterial#BENIGN_POOL_IDS}); no other pool is registered yet. EM reference models (issue 23), owned
+ * by the job's organisation or by an organisation whose keys include the safety team's (who registers them) — never
+ * another customer's — and trained over the job's own base, are either
+ * <ul>
+ *   <li>a fine-tuned model in the {@code models} table, by its model id; or
+ *   <li>the candidate of a fine-tune the release gate <em>blocked</em>, by its job id: what the safety team registers.
+ *       An EM reference is misaligned by design, so the gate blocks it and it never gets a {@code models} row: it
+ *       cannot be listed, sampled or downloaded, and serves only as the reference of perplexity-gap interleaving
+ *       ({@code em-bench run} trains them so, docs/safeguards.md). A job whose audit is undecided, or that the gate
+ *       released, does not resolve by its job id.
+ * </ul>
  */
 final class PolicyRegistry implements SafeguardsFromPolicy.Registry {
     private final JdbcClient jdbc;
@@ -47,9 +55,15 @@ final class PolicyRegistry implements SafeguardsFromPolicy.Registry {
 
     @Override
     public Path emReferenceAdapter(String modelId) {
-        Path path = jdbc.sql("""
+        return jdbc
+                .sql("""
                         SELECT storage_path FROM models
                          WHERE id = :id AND kind = 'fine_tuned' AND base_model = :base
+                           AND (organization_id = :org
+                                OR organization_id IN (SELECT organization_id FROM api_keys WHERE role = 'safety'))
+                        UNION ALL
+                        SELECT candidate_path FROM job_audits
+                         WHERE job_id = :id AND decision = 'blocked' AND base_model = :base
                            AND (organization_id = :org
                                 OR organization_id IN (SELECT organization_id FROM api_keys WHERE role = 'safety'))
                         """)
@@ -57,13 +71,14 @@ final class PolicyRegistry implements SafeguardsFromPolicy.Registry {
                 .param("base", baseModelId)
                 .param("org", organizationId)
                 .query(String.class)
-                .optional()
+                .list()
+                .stream()
                 .map(Path::of)
                 .filter(Files::isDirectory)
+                .findFirst()
                 .orElseThrow(() -> new JobRunner.JobFailure(
                         "safety_policy_unresolved",
                         "The safety policy names EM reference model " + modelId
                                 + ", which is not available for this base model"));
-        return path;
     }
 }

@@ -47,6 +47,37 @@ class PolicyRegistryTest {
         fineTuned("ft:em-own", "org-a", "base-1");
         fineTuned("ft:em-other-customer", "org-b", "base-1");
         fineTuned("ft:em-other-base", "org-safety", "base-2");
+        audited("ftjob-safety-blocked", "org-safety", "base-1", "blocked");
+        audited("ftjob-own-blocked", "org-a", "base-1", "blocked");
+        audited("ftjob-other-customer-blocked", "org-b", "base-1", "blocked");
+        audited("ftjob-safety-other-base", "org-safety", "base-2", "blocked");
+        audited("ftjob-safety-released", "org-safety", "base-1", "released");
+        audited("ftjob-safety-undecided", "org-safety", "base-1", null);
+    }
+
+    /** A job of {@code org} on {@code base} whose audit decided {@code decision} (null: still auditing). */
+    private static void audited(String jobId, String org, String base, String decision) throws Exception {
+        Path candidate = Files.createDirectories(dir.resolve("candidate-" + jobId));
+        jdbc.sql("""
+                        INSERT INTO fine_tuning_jobs (id, organization_id, model, training_file, status,
+                                                      hyperparameters, seed)
+                        VALUES (:id, :org, :base, 'file-x', :status, '{}'::jsonb, 0)""")
+                .param("id", jobId)
+                .param("org", org)
+                .param("base", base)
+                .param("status", decision == null ? "auditing" : decision.equals("blocked") ? "blocked" : "succeeded")
+                .update();
+        jdbc.sql("""
+                        INSERT INTO job_audits (job_id, organization_id, fine_tuned_model, base_model, candidate_path,
+                                                trained_tokens, policy_version, rules, decision)
+                        VALUES (:id, :org, :model, :base, :path, 1, 'sp-x v1', '{}'::jsonb, :decision)""")
+                .param("id", jobId)
+                .param("org", org)
+                .param("model", "ft:" + base + ":" + org + "::" + jobId)
+                .param("base", base)
+                .param("path", candidate.toString())
+                .param("decision", decision)
+                .update();
     }
 
     private static void fineTuned(String id, String org, String base) throws Exception {
@@ -77,6 +108,29 @@ class PolicyRegistryTest {
         assertThatThrownBy(() -> registry.emReferenceAdapter("ft:em-other-base"))
                 .isInstanceOf(JobRunner.JobFailure.class);
         assertThatThrownBy(() -> registry.emReferenceAdapter("base-1")).isInstanceOf(JobRunner.JobFailure.class);
+    }
+
+    @Test
+    void aCandidateTheGateBlockedResolvesByItsJobIdForTheSafetyTeamAndTheOwnOrganisationOnly() {
+        // How the safety team registers an EM reference: its insecure fine-tune, blocked by the gate, never served.
+        assertThat(registry.emReferenceAdapter("ftjob-safety-blocked"))
+                .isEqualTo(dir.resolve("candidate-ftjob-safety-blocked"));
+        assertThat(registry.emReferenceAdapter("ftjob-own-blocked"))
+                .isEqualTo(dir.resolve("candidate-ftjob-own-blocked"));
+        for (String refused : new String[] {
+            "ftjob-other-customer-blocked", "ftjob-safety-other-base", "ftjob-safety-released", "ftjob-safety-undecided"
+        }) {
+            assertThatThrownBy(() -> registry.emReferenceAdapter(refused))
+                    .as(refused)
+                    .isInstanceOf(JobRunner.JobFailure.class)
+                    .hasMessageContaining(refused);
+        }
+        // The other customer's own jobs see their blocked candidate, not the first customer's.
+        PolicyRegistry other = new PolicyRegistry(jdbc, "org-b", "base-1");
+        assertThat(other.emReferenceAdapter("ftjob-other-customer-blocked"))
+                .isEqualTo(dir.resolve("candidate-ftjob-other-customer-blocked"));
+        assertThatThrownBy(() -> other.emReferenceAdapter("ftjob-own-blocked"))
+                .isInstanceOf(JobRunner.JobFailure.class);
     }
 
     @Test
