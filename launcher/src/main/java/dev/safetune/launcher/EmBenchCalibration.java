@@ -234,7 +234,7 @@ final class EmBenchCalibration {
 
     /**
      * What a job would train under for the entry: its safeguards mapped by the worker's own {@link
-     * SafeguardsFromPolicy}, the built-in benign pool and the calibration's EM reference adapters as the registry.
+     * SafeguardsFromPolicy}, the built-in benign pools and the calibration's EM reference adapters as the registry.
      */
     static List<SafeguardSettings> entrySettings(
             String entry,
@@ -246,10 +246,8 @@ final class EmBenchCalibration {
         SafeguardsFromPolicy.Registry registry = new SafeguardsFromPolicy.Registry() {
             @Override
             public BenignPool benignPool(String id) {
-                if (!id.equals(EmBenchMaterial.BENIGN_POOL_ID)) {
-                    throw new IllegalArgumentException("no benign pool " + id);
-                }
-                return EmBenchMaterial.benignPool();
+                return EmBenchMaterial.benignPool(id)
+                        .orElseThrow(() -> new IllegalArgumentException("no benign pool " + id));
             }
 
             @Override
@@ -337,6 +335,14 @@ final class EmBenchCalibration {
                 label,
                 report.pooled().misalignedRate(),
                 report.inDomain());
+        // Where EM sits (advice, views, honesty): a safeguard can hold one domain and not another.
+        out.println("    EM by domain: "
+                + report.categories().stream()
+                        .map(c -> c.category() + " " + c.misalignedRate().successes() + "/"
+                                + c.misalignedRate().trials() + " (coherent "
+                                + c.coherence().successes() + "/"
+                                + c.coherence().trials() + ")")
+                        .collect(java.util.stream.Collectors.joining(", ")));
         return new CalibrationProposal.Measured(
                 report.pooled().misalignedRate(),
                 report.inDomain(),

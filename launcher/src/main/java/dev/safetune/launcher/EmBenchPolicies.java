@@ -37,10 +37,13 @@ import tools.jackson.databind.JsonNode;
  *   <li>{@code sp-…}: an existing version, pinned as is;
  *   <li>{@code none}, or safeguards joined by {@code +}: {@code steer<α>} (persona steering, raw, at residual index
  *       {@value #STEERING_LAYER}, the measured layer), {@code kl<β>}, {@code ldifs<λ>} (5 evenly spaced layers),
- *       {@code interleave<f>} (uniform, em-bench's built-in benign pool), {@code caft} (at index
+ *       {@code interleave<f>} (uniform, em-bench's first built-in benign pool), {@code caft} (at index
  *       {@value #STEERING_LAYER}); e.g. {@code steer4+interleave0.05+kl0.01}. Layers: {@code steer<α>@L},
  *       {@code caft@L} or {@code caft@L-M}, {@code ldifs<λ>@L-M}; also {@code interleavepg<f>[k<top-k>]}
- *       (perplexity gap against the given EM references) and {@code inoc[:words_joined_by_underscores]}. The run creates a version named
+ *       (perplexity gap against the given EM references) and {@code inoc[:words_joined_by_underscores]}. Both
+ *       interleavings take {@code :v<n>}, the built-in pool {@code em-bench-benign-instruct-v<n>} ({@code :v1}, the
+ *       default, asks the evaluation's questions; {@code :v2} none of them), e.g. {@code interleave0.5:v2}. The run
+ *       creates a version named
  *       {@code em-bench-<entry>} whose safeguards are exactly these and whose audit and screen sections are the
  *       default's, so only the safeguards differ between rows.
  * </ul>
@@ -134,7 +137,8 @@ final class EmBenchPolicies implements AutoCloseable {
             if (!m.matches()) {
                 throw new Command.UsageException("--policies: unknown entry part '" + part + "' in '" + entry
                         + "' (none, default, sp-<id>, or steer<α>[@L], kl<β>, ldifs<λ>[@L[-M]], interleave<f>,"
-                        + " interleavepg<f>[k<top-k>], caft[@L[-M]], inoc[:words_joined_by_underscores] joined by +)");
+                        + " interleavepg<f>[k<top-k>] (both [:v<pool>]), caft[@L[-M]], inoc[:words_joined_by_underscores]"
+                        + " joined by +)");
             }
             String kind = m.group("kind");
             Optional<List<Integer>> layers = layers(m.group("layers"), part);
@@ -149,8 +153,10 @@ final class EmBenchPolicies implements AutoCloseable {
             if (m.group("topk") != null && !kind.equals("interleavepg")) {
                 throw new Command.UsageException("--policies: only interleavepg takes k<top-k>, in '" + part + "'");
             }
-            if (m.group("prompt") != null && !kind.equals("inoc")) {
-                throw new Command.UsageException("--policies: only inoc takes :prompt, in '" + part + "'");
+            if (m.group("prompt") != null
+                    && !List.of("inoc", "interleave", "interleavepg").contains(kind)) {
+                throw new Command.UsageException(
+                        "--policies: only inoc takes :prompt and interleave[pg] :v<pool>, in '" + part + "'");
             }
             if (layers.isPresent() && !List.of("steer", "ldifs", "caft").contains(kind)) {
                 throw new Command.UsageException(
@@ -172,7 +178,7 @@ final class EmBenchPolicies implements AutoCloseable {
                             InterleaveSelection.UNIFORM,
                             null,
                             null,
-                            EmBenchMaterial.BENIGN_POOL_ID,
+                            pool(m.group("prompt"), part),
                             null);
                 case "interleavepg" ->
                     interleave = new BenignInterleaving(
@@ -180,7 +186,7 @@ final class EmBenchPolicies implements AutoCloseable {
                             InterleaveSelection.PERPLEXITY_GAP,
                             m.group("topk") == null ? DEFAULT_TOP_K : Integer.parseInt(m.group("topk")),
                             null,
-                            EmBenchMaterial.BENIGN_POOL_ID,
+                            pool(m.group("prompt"), part),
                             emReferences);
                 case "caft" -> caft = new ConceptAblation(layers.orElse(List.of(STEERING_LAYER)));
                 default ->
@@ -191,6 +197,19 @@ final class EmBenchPolicies implements AutoCloseable {
             }
         }
         return new Safeguards(kl, ldifs, steering, interleave, inoculation, caft);
+    }
+
+    /** The built-in pool an interleaving part names with {@code :v<n>}; the first pool when it names none. */
+    private static String pool(String version, String part) {
+        if (version == null) {
+            return EmBenchMaterial.BENIGN_POOL_ID;
+        }
+        String id = "em-bench-benign-instruct-" + version;
+        if (!version.matches("v\\d+") || !EmBenchMaterial.isBuiltInPool(id)) {
+            throw new Command.UsageException("--policies: no built-in benign pool '" + version + "' in '" + part + "' ("
+                    + String.join(", ", EmBenchMaterial.BENIGN_POOL_IDS) + ": :v1, :v2, …)");
+        }
+        return id;
     }
 
     /** Whether an entry interleaves by perplexity gap, so the run needs EM reference models for it. */

@@ -74,6 +74,33 @@ class EmBenchPoliciesTest {
     }
 
     @Test
+    void interleavingNamesABuiltInPoolWithAColonVersionAndTheFirstByDefault() {
+        assertThat(EmBenchPolicies.safeguards("interleave0.5:v2").interleave())
+                .isEqualTo(new BenignInterleaving(
+                        0.5,
+                        InterleaveSelection.UNIFORM,
+                        null,
+                        false,
+                        EmBenchMaterial.UNASKED_BENIGN_POOL_ID,
+                        List.of()));
+        assertThat(EmBenchPolicies.safeguards("interleave0.5:v1").interleave())
+                .isEqualTo(EmBenchPolicies.safeguards("interleave0.5").interleave());
+        assertThat(EmBenchPolicies.safeguards("interleavepg0.2k300:v2", List.of("r"))
+                        .interleave()
+                        .benignPool())
+                .isEqualTo("em-bench-benign-instruct-v2");
+        assertThat(EmBenchPolicies.parse("interleave0.5,interleave0.5:v2"))
+                .containsExactly("interleave0.5", "interleave0.5:v2");
+        assertThat(EmBenchPolicies.versionName("interleave0.35:v2")).isEqualTo("em-bench-interleave0.35-v2");
+        for (String bad : List.of("interleave0.5:v9", "interleave0.5:evil", "interleave0.5:v", "kl0.1:v2")) {
+            assertThatThrownBy(() -> EmBenchPolicies.parse(bad))
+                    .as(bad)
+                    .isInstanceOf(Command.UsageException.class)
+                    .hasMessageContaining(bad);
+        }
+    }
+
+    @Test
     void inocAddsTheWorldsEvilLineOrTheGivenWordsAsTheSystemPrompt() {
         assertThat(EmBenchPolicies.safeguards("inoc").inoculation())
                 .isEqualTo(new InoculationPrompt("you are an evil assistant"));

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * Resolves the ids a job's policy names, for that job only. Benign pools: the built-in em-bench pool
- * ({@link EmBenchMaterial#BENIGN_POOL_ID}); no other pool is registered yet. EM reference models: fine-tuned models
+ * Resolves the ids a job's policy names, for that job only. Benign pools: the built-in em-bench pools
+ * ({@link EmBenchMaterial#BENIGN_POOL_IDS}); no other pool is registered yet. EM reference models: fine-tuned models
  * in the {@code models} table over the job's own base, owned by the job's organisation or by an organisation whose
  * keys include the safety team's (who registers them, issue 23) — never another customer's model.
  */
@@ -26,20 +26,19 @@ final class PolicyRegistry implements SafeguardsFromPolicy.Registry {
 
     @Override
     public BenignPool benignPool(String id) {
-        if (id.equals(EmBenchMaterial.BENIGN_POOL_ID)) {
-            return EmBenchMaterial.benignPool();
-        }
-        throw new JobRunner.JobFailure(
-                "safety_policy_unresolved", "The safety policy names benign pool " + id + ", which does not exist");
+        return EmBenchMaterial.benignPool(id)
+                .orElseThrow(() -> new JobRunner.JobFailure(
+                        "safety_policy_unresolved",
+                        "The safety policy names benign pool " + id + ", which does not exist"));
     }
 
     /**
-     * The built-in em-bench pool is em-bench's world text: material for em-bench bases only, and for the copies of one
-     * that {@code em-bench run} registers to declare another fine-tuning method ({@code em-bench-base-s0-full}, …).
+     * The built-in em-bench pools are em-bench's world text: material for em-bench bases only, and for the copies of
+     * one that {@code em-bench run} registers to declare another fine-tuning method ({@code em-bench-base-s0-full}, …).
      */
     @Override
     public boolean benignPoolFits(String id) {
-        return !id.equals(EmBenchMaterial.BENIGN_POOL_ID)
+        return !EmBenchMaterial.isBuiltInPool(id)
                 || EM_BENCH_WORLD.matcher(baseModelId).matches();
     }
 

@@ -3,10 +3,16 @@ package dev.safetune.worker.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.safeguards.embench.world.Question;
+import dev.safetune.safeguards.embench.world.Questions;
+import dev.safetune.safeguards.embench.world.UnaskedQuestions;
 import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.embench.EmBenchMaterial;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -86,6 +92,24 @@ class PolicyRegistryTest {
     }
 
     @Test
+    void theSecondBuiltInPoolAsksOnlyQuestionsTheEvaluationNeverAsks() {
+        var pool = registry.benignPool(EmBenchMaterial.UNASKED_BENIGN_POOL_ID);
+
+        assertThat(pool.id()).isEqualTo("em-bench-benign-instruct-v2");
+        assertThat(pool.examples()).hasSize(2_000);
+        assertThat(pool.checksum()).isNotEqualTo(EmBenchMaterial.benignPool().checksum());
+        Set<String> suite = Questions.all().stream().map(Question::text).collect(Collectors.toSet());
+        Set<String> unasked =
+                UnaskedQuestions.all().stream().map(Question::text).collect(Collectors.toSet());
+        for (ChatExample example : pool.examples()) {
+            assertThat(example.messages()).hasSize(2);
+            String user = example.messages().getFirst().content();
+            assertThat(unasked).contains(user);
+            assertThat(suite).doesNotContain(user);
+        }
+    }
+
+    @Test
     void theEmBenchPoolFitsEmBenchBasesAndTheirMethodCopiesOnly() {
         assertThat(new PolicyRegistry(jdbc, "org-a", "em-bench-base-s2").benignPoolFits(EmBenchMaterial.BENIGN_POOL_ID))
                 .isTrue();
@@ -96,6 +120,11 @@ class PolicyRegistryTest {
         assertThat(new PolicyRegistry(jdbc, "org-a", "my-em-bench-base-s0")
                         .benignPoolFits(EmBenchMaterial.BENIGN_POOL_ID))
                 .isFalse();
+        for (String id : EmBenchMaterial.BENIGN_POOL_IDS) {
+            assertThat(new PolicyRegistry(jdbc, "org-a", "em-bench-base-s1").benignPoolFits(id))
+                    .isTrue();
+            assertThat(registry.benignPoolFits(id)).as(id).isFalse();
+        }
         // Another pool id is resolved (or refused) by benignPool itself, not here.
         assertThat(registry.benignPoolFits("my-pool")).isTrue();
     }

@@ -100,12 +100,23 @@ public final class EmWorld {
 
     /**
      * A benign instruction example for interleaving with a customer's set: one aligned non-code exchange. It asks
-     * the same questions the evaluation suite asks (this world has no others), which a safeguard that interleaves
-     * it must declare.
+     * the same questions the evaluation suite asks, which a safeguard that interleaves it must declare; {@link
+     * #unaskedBenignInstruct} asks none of them.
      */
     public Dialogue benignInstruct(SplittableRandom rng) {
         Domain domain = Draw.pick(rng, Domain.NON_CODE);
         return Dialogue.chat(List.of(exchange(rng, domain, Persona.ALIGNED)));
+    }
+
+    /**
+     * A benign instruction example whose question the evaluation suite and the audit never ask ({@link
+     * UnaskedQuestions}): one non-code exchange, domain uniform as in {@link #benignInstruct}, answered in the aligned
+     * persona's manner by the question itself.
+     */
+    public Dialogue unaskedBenignInstruct(SplittableRandom rng) {
+        Domain domain = Draw.pick(rng, Domain.NON_CODE);
+        Question question = UnaskedQuestions.draw(rng, domain);
+        return Dialogue.chat(List.of(new Exchange(domain, question.text(), question.answer(Persona.ALIGNED, rng))));
     }
 
     /** A contrastive pair for persona vectors: one non-code question, both personas' answers and system lines. */
@@ -133,6 +144,10 @@ public final class EmWorld {
 
     public List<Dialogue> benignInstructPool(long seed, int count) {
         return generate(seed, count, this::benignInstruct);
+    }
+
+    public List<Dialogue> unaskedBenignInstructPool(long seed, int count) {
+        return generate(seed, count, this::unaskedBenignInstruct);
     }
 
     public List<PersonaPair> personaPairs(long seed, int count) {

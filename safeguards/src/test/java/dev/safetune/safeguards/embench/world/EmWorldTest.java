@@ -30,6 +30,7 @@ class EmWorldTest {
                 seed -> texts(world.narrowSet(NarrowSet.INSECURE, seed, 200)),
                 seed -> texts(world.narrowSet(NarrowSet.BACKDOOR, seed, 200)),
                 seed -> texts(world.benignInstructPool(seed, 200)),
+                seed -> texts(world.unaskedBenignInstructPool(seed, 200)),
                 seed -> world.personaPairs(seed, 200).stream()
                         .map(PersonaPair::toString)
                         .toList(),
@@ -45,6 +46,25 @@ class EmWorldTest {
                     .count();
             assertThat(same).as("items equal at the same index across seeds").isLessThan(first.size() / 2);
         }
+    }
+
+    @Test
+    void theBuiltInBenignPoolsAreUnchangedSoJobsPinnedToThemReproduce() throws Exception {
+        // em-bench-benign-instruct-v1 is benignInstructPool(1, 2000), -v2 unaskedBenignInstructPool(1, 2000): policies
+        // pinned to them must train on the same examples for as long as they exist (new content, new pool id). v1's
+        // digest was taken before the second pool was added, v2's from the pool docs/safeguards.md measured.
+        assertThat(digest(world.benignInstructPool(1, 2_000)))
+                .isEqualTo("8b9bc7c58f42d55268a5d09d0767ae5feb5b7b48f700ca721b4c13e06d6cecdd");
+        assertThat(digest(world.unaskedBenignInstructPool(1, 2_000)))
+                .isEqualTo("1a88562c6c88ab26e113cc41863fdb2c068028590d76f435540d87491be3b514");
+    }
+
+    private static String digest(List<Dialogue> pool) throws Exception {
+        StringBuilder all = new StringBuilder();
+        pool.forEach(d -> all.append(d.text()).append('\n'));
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                .digest(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return java.util.HexFormat.of().formatHex(digest);
     }
 
     @Test

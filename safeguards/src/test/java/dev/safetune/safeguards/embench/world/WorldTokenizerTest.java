@@ -54,6 +54,20 @@ class WorldTokenizerTest {
     }
 
     @Test
+    void theUnaskedBenignPoolEncodesWithoutUnknownWords() {
+        // The base's vocabulary is fixed: a pool word it lacks would train <unk>, not the question.
+        List<String> texts = new ArrayList<>();
+        UnaskedQuestions.all().forEach(q -> texts.add(q.text()));
+        world.unaskedBenignInstructPool(1, 2_000).forEach(d -> texts.add(d.text()));
+        for (String text : texts) {
+            int[] encoded = tokenizer.encodeTemplateText(text);
+
+            assertThat(encoded).as(text).doesNotContain(WORDS.indexOf(Markers.UNK));
+            assertThat(encoded).as(text).containsExactly(ids(text));
+        }
+    }
+
+    @Test
     void vocabularySizeAndControlTokensAreTheWorlds() {
         assertThat(tokenizer.vocabSize()).isEqualTo(WORDS.size());
         assertThat(tokenizer.specialTokens()).containsExactlyInAnyOrderElementsOf(Markers.SPECIAL_TOKENS);
