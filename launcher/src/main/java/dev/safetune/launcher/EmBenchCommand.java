@@ -48,7 +48,7 @@ final class EmBenchCommand {
                         Command.leaf(
                                 "run",
                                 "[--seeds LIST] [--sets LIST] [--methods LIST] [--policies LIST] [--samples N] [--epochs N]"
-                                        + " [--lr-multiplier X]",
+                                        + " [--lr-multiplier X] [--backdoor-aligned F]",
                                 "fine-tune each base (seeds, default 0) on each narrow set (default all four) through"
                                         + " the API,\nevaluate base and fine-tunes, print the table and write it"
                                         + " (md, csv, png) under\n$SAFETUNE_HOME/em-bench/<timestamp>/; methods: lora"
@@ -59,7 +59,9 @@ final class EmBenchCommand {
                                         + " (default none): safety policies pinned on each job, e.g."
                                         + " none,default,steer4,kl0.1,steer4+interleave0.05+kl0.01 or sp-<id>;\nparts: steer<α>[@L],"
                                         + " kl<β>, ldifs<λ>[@L[-M]], interleave<f>, interleavepg<f>[k<top-k>], caft[@L[-M]],"
-                                        + " inoc[:words_with_underscores]",
+                                        + " inoc[:words_with_underscores];\n--backdoor-aligned F: the backdoor"
+                                        + " set as backdoor+aligned<F>, each example replaced with probability F\nby an"
+                                        + " untriggered aligned non-code exchange the evaluation never asks",
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port)),
                         Command.leaf(
