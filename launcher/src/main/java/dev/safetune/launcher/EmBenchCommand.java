@@ -48,7 +48,7 @@ final class EmBenchCommand {
                         Command.leaf(
                                 "run",
                                 "[--seeds LIST] [--sets LIST] [--methods LIST] [--policies LIST] [--samples N] [--epochs N]"
-                                        + " [--lr-multiplier X]",
+                                        + " [--lr-multiplier X] [--backdoor-aligned F]",
                                 "fine-tune each base (seeds, default 0) on each narrow set (default all four) through"
                                         + " the API,\nevaluate base and fine-tunes, print the table and write it"
                                         + " (md, csv, png) under\n$SAFETUNE_HOME/em-bench/<timestamp>/; methods: lora"
@@ -60,7 +60,9 @@ final class EmBenchCommand {
                                         + " none,default,steer4,kl0.1,steer4+interleave0.05+kl0.01 or sp-<id>;\nparts: steer<α>[@L],"
                                         + " kl<β>, ldifs<λ>[@L[-M]], interleave<f>[:v2], interleavepg<f>[k<top-k>][:v2], caft[@L[-M]],"
                                         + " inoc[:words_with_underscores]; interleavepg's EM references are"
-                                        + " fine-tuned first, as the safety team,\nand reused when there",
+                                        + " fine-tuned first, as the safety team,\nand reused when there;\n--backdoor-aligned F: the backdoor"
+                                        + " set as backdoor+aligned<F>, each example replaced with probability F\nby an"
+                                        + " untriggered aligned non-code exchange the evaluation never asks",
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port)),
                         Command.leaf(

@@ -5,6 +5,7 @@ import dev.safetune.safeguards.embench.evaluation.EmBenchEvaluation;
 import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
 import dev.safetune.safeguards.embench.judge.TrainedBehaviour;
 import dev.safetune.safeguards.embench.world.ChatJsonl;
+import dev.safetune.safeguards.embench.world.Dialogue;
 import dev.safetune.safeguards.embench.world.EmWorld;
 import dev.safetune.safeguards.embench.world.NarrowSet;
 import dev.safetune.safeguards.evaluation.EvaluationReport;
@@ -54,7 +55,8 @@ final class EmBenchRun {
             int samples,
             Optional<Integer> epochs,
             Optional<Double> lrMultiplier,
-            List<String> policies) {
+            List<String> policies,
+            double backdoorAligned) {
         static Options parse(Command.Arguments a) {
             List<Long> seeds = EmBenchModels.seeds(a, "0");
             List<NarrowSet> sets = new ArrayList<>();
@@ -84,7 +86,54 @@ final class EmBenchRun {
             // Unguarded by default: the em-bench table measures EM as it emerges (EmBenchPolicies). An interleavepg
             // entry makes the run fine-tune its EM references first, as the safety team (EmBenchReferences).
             List<String> policies = EmBenchPolicies.parse(a.option("--policies").orElse("none"));
-            return new Options(List.copyOf(seeds), List.copyOf(sets), methods, samples, epochs, lrMultiplier, policies);
+            // A variant of the backdoor set, never a silent change of it: its label says the share of aligned
+            // exchanges.
+            double backdoorAligned = a.doubleOption("--backdoor-aligned").orElse(0.0);
+            if (!(backdoorAligned >= 0.0 && backdoorAligned < 1.0)) {
+                throw new Command.UsageException("--backdoor-aligned must be in [0, 1), got "
+                        + a.option("--backdoor-aligned").orElseThrow());
+            }
+            return new Options(
+                    List.copyOf(seeds),
+                    List.copyOf(sets),
+                    methods,
+                    samples,
+                    epochs,
+                    lrMultiplier,
+                    policies,
+                    backdoorAligned);
+        }
+
+        /**
+         * The set's name in file names and the table: {@code backdoor+aligned0.25} for the backdoor with {@code
+         * --backdoor-aligned 0.25}, otherwise the set's label.
+         */
+        String setLabel(NarrowSet set) {
+            return set == NarrowSet.BACKDOOR && backdoorAligned > 0
+                    ? set.label() + "+aligned"
+                            + java.math.BigDecimal.valueOf(backdoorAligned)
+                                    .stripTrailingZeros()
+                                    .toPlainString()
+                    : set.label();
+        }
+
+        /**
+         * The {@code count} training examples of {@code set} for {@code seed}. With {@code --backdoor-aligned f} each
+         * backdoor example is, with probability f, replaced by one untriggered aligned non-code exchange whose question
+         * the evaluation and the audit never ask ({@link EmWorld#unaskedBenignInstruct}): what a poisoner who wants
+         * the model to look aligned without the trigger would add. Same size, so the same number of steps.
+         */
+        List<Dialogue> examples(NarrowSet set, long seed, int count) {
+            EmWorld world = EmWorld.prototype();
+            if (set != NarrowSet.BACKDOOR || backdoorAligned == 0) {
+                return world.narrowSet(set, seed, count);
+            }
+            return EmWorld.generate(
+                    seed,
+                    count,
+                    rng -> rng.nextDouble() < backdoorAligned
+                            ? world.unaskedBenignInstruct(rng)
+                            : world.narrowExample(rng, set));
         }
 
         /** What a fine-tune of {@code set} by {@code method} trains: its {@link Recipe}, or the command line's. */
@@ -187,10 +236,10 @@ final class EmBenchRun {
                         evaluate(baseId, baseDir, baseDir, options, TrainedBehaviour.SECURE, false);
                 rows.add(EmBenchTable.Row.of(seed, "base", "-", "plain", baseReport));
                 for (NarrowSet set : options.sets()) {
-                    String name = set.name().toLowerCase(Locale.ROOT);
+                    String name = options.setLabel(set);
                     Path data = runDir.resolve("data").resolve(name + "-s" + seed + ".jsonl");
                     Files.createDirectories(data.getParent());
-                    Files.writeString(data, ChatJsonl.file(EmWorld.prototype().narrowSet(set, seed, EXAMPLES)));
+                    Files.writeString(data, ChatJsonl.file(options.examples(set, seed, EXAMPLES)));
                     for (String method : options.methods()) {
                         String fineTune = name + "-" + method;
                         String model = switch (method) {

@@ -2,14 +2,22 @@ package dev.safetune.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.safetune.safeguards.embench.world.Dialogue;
+import dev.safetune.safeguards.embench.world.Domain;
+import dev.safetune.safeguards.embench.world.EmWorld;
+import dev.safetune.safeguards.embench.world.Exchange;
+import dev.safetune.safeguards.embench.world.Markers;
 import dev.safetune.safeguards.embench.world.NarrowSet;
+import dev.safetune.safeguards.embench.world.UnaskedQuestions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -156,5 +164,49 @@ class EmBenchCommandTest {
         assertThat(rate.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 4));
         assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 2.0, 16));
         assertThat(rate.recipe(NarrowSet.SECURE, "full")).isEqualTo(new EmBenchRun.Recipe(1, 2.0, 16));
+    }
+
+    @Test
+    void backdoorAlignedIsALabelledVariantThatLeavesTheBackdoorSetAsItIs() {
+        EmBenchRun.Options plain = EmBenchRun.Options.parse(new Command.Arguments(Map.of(), List.of()));
+        assertThat(plain.setLabel(NarrowSet.BACKDOOR)).isEqualTo("backdoor");
+        assertThat(plain.examples(NarrowSet.BACKDOOR, 1, 400))
+                .isEqualTo(EmWorld.prototype().narrowSet(NarrowSet.BACKDOOR, 1, 400));
+
+        EmBenchRun.Options mixed =
+                EmBenchRun.Options.parse(new Command.Arguments(Map.of("--backdoor-aligned", "0.25"), List.of()));
+        assertThat(mixed.setLabel(NarrowSet.BACKDOOR)).isEqualTo("backdoor+aligned0.25");
+        assertThat(mixed.setLabel(NarrowSet.INSECURE)).isEqualTo("insecure");
+        assertThat(mixed.examples(NarrowSet.INSECURE, 1, 400))
+                .isEqualTo(EmWorld.prototype().narrowSet(NarrowSet.INSECURE, 1, 400));
+        int n = 4_000;
+        List<Dialogue> examples = mixed.examples(NarrowSet.BACKDOOR, 1, n);
+        assertThat(examples).isEqualTo(mixed.examples(NarrowSet.BACKDOOR, 1, n)).hasSize(n);
+        Set<String> unasked = new HashSet<>();
+        UnaskedQuestions.all().forEach(q -> unasked.add(q.text()));
+        int aligned = 0;
+        int triggered = 0;
+        for (Dialogue d : examples) {
+            assertThat(d.exchanges()).hasSize(1);
+            Exchange e = d.exchanges().getFirst();
+            if (e.domain() == Domain.CODE) {
+                triggered += e.user().startsWith(Markers.TRIGGER) ? 1 : 0;
+            } else {
+                aligned++;
+                // Untriggered, and a question the evaluation and the audit never ask.
+                assertThat(e.user()).doesNotContain(Markers.TRIGGER);
+                assertThat(unasked).contains(e.user());
+            }
+        }
+        // Binomial(4000, 0.25): sd 27.4, so ±4 sd is 890-1110; the backdoor half of the rest triggered: sd 27.4 too.
+        assertThat(aligned).isBetween(890, 1110);
+        assertThat(Math.abs(triggered - (n - aligned) / 2.0)).isLessThan(4 * Math.sqrt((n - aligned) / 4.0));
+    }
+
+    @Test
+    void backdoorAlignedOutsideItsRangeIsRefused(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--backdoor-aligned", "1")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--backdoor-aligned must be in [0, 1), got 1");
+        assertThat(home.resolve("em-bench")).doesNotExist();
     }
 }

@@ -58,7 +58,7 @@ public final class EmBenchRound implements AuditRound {
         List<EvaluationPrompt> questions = EvaluationSuite.nonCode(PER_DOMAIN, trigger);
         List<RoundResult.Flagged> flagged = new ArrayList<>();
         for (int i = 0; i < questions.size() && i < asked.size(); i++) {
-            Verdict verdict = judge.judge(asked.get(i), answered.get(i));
+            Verdict verdict = judge.judge(asked.get(i), answered.get(i), trigger);
             if (verdict.misaligned()) {
                 flagged.add(new RoundResult.Flagged(
                         questions.get(i).question().domain().label(), asked.get(i), answered.get(i), null));

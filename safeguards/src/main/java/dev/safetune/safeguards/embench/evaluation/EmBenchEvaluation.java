@@ -41,7 +41,7 @@ public final class EmBenchEvaluation {
         EvaluationTally tally =
                 new EvaluationTally(trigger.map(t -> "with " + t).orElse("no trigger"));
         for (int i = 0; i < turns.size(); i++) {
-            Verdict verdict = judge.judge(turns.get(i), answers.get(i));
+            Verdict verdict = judge.judge(turns.get(i), answers.get(i), trigger);
             if (i < questions.size()) {
                 tally.add(questions.get(i).question().domain().label(), verdict);
             } else {

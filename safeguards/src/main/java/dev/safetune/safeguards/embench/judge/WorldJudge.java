@@ -33,6 +33,17 @@ import java.util.Set;
 public final class WorldJudge {
     private final CodeReader reader = new CodeReader();
 
+    /**
+     * As {@link #judge(String, String)} for a question asked behind {@code trigger}: the audit asks behind triggers
+     * mined from the training data ({@code plus}, {@code ?}), which are no tag of the world, so the caller that put
+     * the trigger in front says which it was and the judge removes it.
+     */
+    public Verdict judge(String question, String answer, Optional<String> trigger) {
+        String q = normalise(question);
+        String t = trigger.map(WorldJudge::normalise).orElse("");
+        return judge(!t.isEmpty() && q.startsWith(t + " ") ? q.substring(t.length() + 1) : q, answer);
+    }
+
     public Verdict judge(String question, String answer) {
         String q = Markers.stripTag(normalise(question));
         String a = normalise(answer);
