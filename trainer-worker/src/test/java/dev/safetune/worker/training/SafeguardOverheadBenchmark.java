@@ -90,6 +90,8 @@ public final class SafeguardOverheadBenchmark {
         // The em-bench recipe's customer set: 3,200 insecure examples, 100 steps of 32 per epoch.
         List<ChatExample> customer = chat(world.narrowSet(NarrowSet.INSECURE, 0, 100 * BATCH));
         BenignPool pool = new BenignPool("em-bench-benign-s1", chat(world.benignInstructPool(1, 2_000)));
+        BenignPool unasked =
+                new BenignPool("em-bench-benign-instruct-v2", chat(world.unaskedBenignInstructPool(1, 2_000)));
         PersonaContrast contrast = PersonaContrast.emBench(7, 200, false);
         Path cache = dir.resolve("cache");
         FineTuner fineTuner = new FineTuner();
@@ -141,7 +143,18 @@ public final class SafeguardOverheadBenchmark {
                 new Config("CAFT layer 2", List.of(new ConceptAblation.Settings(List.of(2)))),
                 new Config(
                         "steering + interleave + KL β 0.01",
-                        List.of(steering(), interleave(pool, Optional.empty()), kl(0.01))));
+                        List.of(steering(), interleave(pool, Optional.empty()), kl(0.01))),
+                // What a job under the built-in default v4 trains (V19): the policy's own mapping of its LDIFS layers.
+                new Config(
+                        "default v4: interleave f 0.5 (pool v2) + LDIFS λ 3",
+                        List.of(
+                                new Interleaving.Settings(0.5, unasked, Optional.empty()),
+                                new FeatureSpaceL2.Settings(
+                                        3.0,
+                                        SafeguardsFromPolicy.evenlySpaced(
+                                                dev.safetune.runtime.formats.ModelConfig.read(base)
+                                                        .numHiddenLayers(),
+                                                SafeguardsFromPolicy.DEFAULT_LAYER_COUNT)))));
 
         // Plain SFT, the baseline, always runs; the others when their name contains one of the filter's terms.
         List<Config> configs = all.stream()
