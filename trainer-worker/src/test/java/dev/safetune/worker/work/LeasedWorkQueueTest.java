@@ -73,6 +73,23 @@ class LeasedWorkQueueTest {
         }
 
         abstract void enqueue(JdbcClient jdbc, String id, String org);
+
+        /** The row's {@code status}. */
+        String status(JdbcClient jdbc, String id) {
+            return column(jdbc, id, "status", String.class);
+        }
+
+        /** The row's {@code attempts} (its lease's fencing token once claimed). */
+        int attempts(JdbcClient jdbc, String id) {
+            return column(jdbc, id, "attempts", Integer.class);
+        }
+
+        private <T> T column(JdbcClient jdbc, String id, String column, Class<T> type) {
+            return jdbc.sql("SELECT " + column + " FROM " + kind.table() + " WHERE id = :id")
+                    .param("id", id)
+                    .query(type)
+                    .single();
+        }
     }
 
     @BeforeEach

@@ -49,17 +49,11 @@ class SharedClaimerLoopTest {
     }
 
     private String status(String id) {
-        return jdbc.sql("SELECT status FROM fine_tuning_jobs WHERE id = :id")
-                .param("id", id)
-                .query(String.class)
-                .single();
+        return LeasedWorkQueueTest.Kind.JOBS.status(jdbc, id);
     }
 
     private int attempts(String id) {
-        return jdbc.sql("SELECT attempts FROM fine_tuning_jobs WHERE id = :id")
-                .param("id", id)
-                .query(Integer.class)
-                .single();
+        return LeasedWorkQueueTest.Kind.JOBS.attempts(jdbc, id);
     }
 
     private int count(String status) {

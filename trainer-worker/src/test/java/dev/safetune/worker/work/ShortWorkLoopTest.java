@@ -44,17 +44,11 @@ class ShortWorkLoopTest {
     }
 
     private String status(String id) {
-        return jdbc.sql("SELECT status FROM fine_tuning_jobs WHERE id = :id")
-                .param("id", id)
-                .query(String.class)
-                .single();
+        return LeasedWorkQueueTest.Kind.JOBS.status(jdbc, id);
     }
 
     private int attempts(String id) {
-        return jdbc.sql("SELECT attempts FROM fine_tuning_jobs WHERE id = :id")
-                .param("id", id)
-                .query(Integer.class)
-                .single();
+        return LeasedWorkQueueTest.Kind.JOBS.attempts(jdbc, id);
     }
 
     /** Short work that records the order it ran in and what the database said while it ran. */
