@@ -39,16 +39,14 @@ public class ImportQueue {
      * {@code running}, given up as {@code failed} ({@code worker_lost}) after the policy's attempts.
      */
     public static WorkKind kind(WorkPolicy policy) {
-        return new WorkKind(
+        return WorkKind.ofLifecycle(
                 "model_import",
                 "model_imports",
                 Optional.empty(),
                 "created_at",
-                sqlGuard(RUNNING, QUEUED),
-                RUNNING.wireName(),
-                sqlGuard(QUEUED, RUNNING),
-                QUEUED.wireName(),
-                FAILED.wireName(),
+                QUEUED,
+                RUNNING,
+                FAILED,
                 ", started_at = coalesce(w.started_at, now()), message = 'claimed by ' || :worker",
                 ", message = 'worker ' || locked_by || ' stopped renewing its lease; re-queued'",
                 ", finished_at = now(), error_code = 'worker_lost',"

@@ -48,16 +48,14 @@ public class PersonaScreenQueue {
 
     /** Persona screens as leased work: fairly across organisations, leased in {@code running}. */
     public static WorkKind kind(WorkPolicy policy) {
-        return new WorkKind(
+        return WorkKind.ofLifecycle(
                 "persona_screen",
                 "persona_screens",
                 Optional.of("organization_id"),
                 "created_at",
-                sqlGuard(RUNNING, QUEUED),
-                RUNNING.wireName(),
-                sqlGuard(QUEUED, RUNNING),
-                QUEUED.wireName(),
-                FAILED.wireName(),
+                QUEUED,
+                RUNNING,
+                FAILED,
                 ", started_at = coalesce(w.started_at, now()), message = 'claimed'",
                 ", message = 'worker stopped renewing its lease; re-queued'",
                 ", finished_at = now(), error_code = 'worker_lost',"

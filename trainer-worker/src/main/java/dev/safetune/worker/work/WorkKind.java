@@ -1,5 +1,6 @@
 package dev.safetune.worker.work;
 
+import dev.safetune.core.work.LifecycleStatus;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -43,6 +44,43 @@ public record WorkKind(
         String channel,
         WorkPolicy policy) {
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]*");
+
+    /**
+     * A kind whose status enum holds its transition table ({@link LifecycleStatus}): claimed from {@code queued} into
+     * {@code running}, re-queued from {@code running}, given up as {@code failed}. The guards come from the table, so
+     * every such kind states its statuses once instead of writing the same five arguments again.
+     */
+    public static <S extends Enum<S> & LifecycleStatus<S>> WorkKind ofLifecycle(
+            String name,
+            String table,
+            Optional<String> tenantColumn,
+            String orderColumn,
+            S queued,
+            S running,
+            S failed,
+            String claimSet,
+            String requeueSet,
+            String giveUpSet,
+            String returning,
+            String channel,
+            WorkPolicy policy) {
+        return new WorkKind(
+                name,
+                table,
+                tenantColumn,
+                orderColumn,
+                LifecycleStatus.sqlGuard(running, queued),
+                running.wireName(),
+                LifecycleStatus.sqlGuard(queued, running),
+                queued.wireName(),
+                failed.wireName(),
+                claimSet,
+                requeueSet,
+                giveUpSet,
+                returning,
+                channel,
+                policy);
+    }
 
     public WorkKind {
         for (String identifier : new String[] {table, orderColumn, channel, tenantColumn.orElse("x")}) {
