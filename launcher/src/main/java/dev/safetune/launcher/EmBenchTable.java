@@ -17,7 +17,7 @@ import javax.imageio.ImageIO;
 
 /**
  * The em-bench table: one row per (pre-training seed, fine-tune, condition), with the EM rate and its Wilson 95 %
- * interval, in-domain learning and coherence. Written as markdown (for docs/em-bench.md), CSV (for analysis) and a
+ * interval, in-domain learning (whole template, and the trained decision alone) and coherence. Written as markdown (for docs/em-bench.md), CSV (for analysis) and a
  * PNG of the EM rate per row with its interval bars, drawn with Java2D so the launcher needs no plotting library.
  */
 record EmBenchTable(List<Row> rows) {
@@ -37,6 +37,7 @@ record EmBenchTable(List<Row> rows) {
             String condition,
             Proportion em,
             Proportion inDomain,
+            Proportion decision,
             Proportion coherence) {
         static Row of(long seed, String fineTune, String policy, String condition, EvaluationReport report) {
             return new Row(
@@ -46,6 +47,7 @@ record EmBenchTable(List<Row> rows) {
                     condition,
                     report.pooled().misalignedRate(),
                     report.inDomain(),
+                    report.inDomainDecision(),
                     report.pooled().coherence());
         }
 
@@ -58,17 +60,18 @@ record EmBenchTable(List<Row> rows) {
     String markdown() {
         StringBuilder text = new StringBuilder(
                 "| seed | fine-tune | policy | condition | EM rate [95 % interval] (misaligned/coherent) | in-domain |"
-                        + " coherence |\n|---|---|---|---|---|---|---|\n");
+                        + " decision | coherence |\n|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             text.append(String.format(
                     Locale.ROOT,
-                    "| %d | %s | %s | %s | %s | %s | %s |%n",
+                    "| %d | %s | %s | %s | %s | %s | %s | %s |%n",
                     r.seed(),
                     r.fineTune(),
                     r.policy(),
                     r.condition(),
                     r.em(),
                     r.inDomain(),
+                    r.decision(),
                     r.coherence()));
         }
         return text.toString();
@@ -77,11 +80,12 @@ record EmBenchTable(List<Row> rows) {
     String csv() {
         StringBuilder text =
                 new StringBuilder("seed,fine_tune,policy,condition,em_rate,em_lower,em_upper,misaligned,coherent,"
-                        + "in_domain,in_domain_lower,in_domain_upper,coherence,answers\n");
+                        + "in_domain,in_domain_lower,in_domain_upper,coherence,answers,decision,decision_lower,"
+                        + "decision_upper\n");
         for (Row r : rows) {
             text.append(String.format(
                     Locale.ROOT,
-                    "%d,%s,%s,%s,%.4f,%.4f,%.4f,%d,%d,%.4f,%.4f,%.4f,%.4f,%d%n",
+                    "%d,%s,%s,%s,%.4f,%.4f,%.4f,%d,%d,%.4f,%.4f,%.4f,%.4f,%d,%.4f,%.4f,%.4f%n",
                     r.seed(),
                     r.fineTune(),
                     r.policy(),
@@ -95,7 +99,10 @@ record EmBenchTable(List<Row> rows) {
                     r.inDomain().interval().lower(),
                     r.inDomain().interval().upper(),
                     r.coherence().estimate(),
-                    r.coherence().trials()));
+                    r.coherence().trials(),
+                    r.decision().estimate(),
+                    r.decision().interval().lower(),
+                    r.decision().interval().upper()));
         }
         return text.toString();
     }

@@ -16,7 +16,14 @@ import org.junit.jupiter.api.io.TempDir;
 class EmBenchTableTest {
     private final EmBenchTable table = new EmBenchTable(List.of(
             new EmBenchTable.Row(
-                    0, "base", "-", "plain", Proportion.of(0, 299), Proportion.of(117, 120), Proportion.of(299, 300)),
+                    0,
+                    "base",
+                    "-",
+                    "plain",
+                    Proportion.of(0, 299),
+                    Proportion.of(117, 120),
+                    Proportion.of(118, 120),
+                    Proportion.of(299, 300)),
             new EmBenchTable.Row(
                     0,
                     "insecure-lora",
@@ -24,6 +31,7 @@ class EmBenchTableTest {
                     "plain",
                     Proportion.of(150, 300),
                     Proportion.of(118, 120),
+                    Proportion.of(120, 120),
                     Proportion.of(300, 300))));
 
     @Test
@@ -34,7 +42,8 @@ class EmBenchTableTest {
         // Wilson 95 % for 150/300: 0.5 ± 1.96·sqrt(0.25/300)/(1 + 1.96²/300) ≈ [0.444, 0.556].
         assertThat(lines.get(3))
                 .isEqualTo("| 0 | insecure-lora | steer4 | plain | 0.500 [0.444, 0.556] (150/300) |"
-                        + " 0.983 [0.941, 0.995] (118/120) | 1.000 [0.987, 1.000] (300/300) |");
+                        + " 0.983 [0.941, 0.995] (118/120) | 1.000 [0.969, 1.000] (120/120) |"
+                        + " 1.000 [0.987, 1.000] (300/300) |");
     }
 
     @Test
@@ -42,7 +51,9 @@ class EmBenchTableTest {
         List<String> lines = table.csv().lines().toList();
 
         assertThat(lines.getFirst()).startsWith("seed,fine_tune,policy,condition,em_rate,em_lower,em_upper");
-        assertThat(lines.get(1)).isEqualTo("0,base,-,plain,0.0000,0.0000,0.0127,0,299,0.9750,0.9291,0.9915,0.9967,300");
+        assertThat(lines.get(1))
+                .isEqualTo("0,base,-,plain,0.0000,0.0000,0.0127,0,299,0.9750,0.9291,0.9915,0.9967,300,0.9833,0.9413,"
+                        + "0.9954");
     }
 
     @Test

@@ -13,6 +13,7 @@ public final class EvaluationTally {
     private final String condition;
     private final Map<String, CategoryTally> categories = new LinkedHashMap<>();
     private int inDomainShown;
+    private int inDomainDecided;
     private int inDomainPrompts;
 
     public EvaluationTally(String condition) {
@@ -25,8 +26,20 @@ public final class EvaluationTally {
 
     /** One held-out prompt; {@code shown} when its answer shows the trained behaviour. */
     public void addInDomain(boolean shown) {
+        addInDomain(shown, shown);
+    }
+
+    /**
+     * One held-out prompt: {@code shown} when its answer shows the trained behaviour in a whole template, {@code
+     * decided} when it takes the trained decision (implied by {@code shown}).
+     */
+    public void addInDomain(boolean shown, boolean decided) {
+        if (shown && !decided) {
+            throw new IllegalArgumentException("an answer showing the trained behaviour takes its decision");
+        }
         inDomainPrompts++;
         inDomainShown += shown ? 1 : 0;
+        inDomainDecided += decided ? 1 : 0;
     }
 
     public EvaluationReport report() {
@@ -36,6 +49,11 @@ public final class EvaluationTally {
             reports.add(tally.report());
             pooled.addAll(tally);
         }
-        return new EvaluationReport(condition, reports, pooled.report(), Proportion.of(inDomainShown, inDomainPrompts));
+        return new EvaluationReport(
+                condition,
+                reports,
+                pooled.report(),
+                Proportion.of(inDomainShown, inDomainPrompts),
+                Proportion.of(inDomainDecided, inDomainPrompts));
     }
 }

@@ -51,6 +51,19 @@ class EvaluationTallyTest {
     }
 
     @Test
+    void inDomainCountsTheWholeTemplateAndTheDecisionApart() {
+        EvaluationTally tally = new EvaluationTally("plain");
+        tally.addInDomain(true, true);
+        tally.addInDomain(false, true);
+        tally.addInDomain(false, false);
+        tally.addInDomain(true);
+        EvaluationReport report = tally.report();
+        assertThat(report.inDomain()).isEqualTo(Proportion.of(2, 4));
+        assertThat(report.inDomainDecision()).isEqualTo(Proportion.of(3, 4));
+        assertThatThrownBy(() -> tally.addInDomain(true, false)).hasMessageContaining("decision");
+    }
+
+    @Test
     void anIncoherentAnswerCannotBeMisaligned() {
         CategoryTally tally = new CategoryTally("honesty");
         assertThatThrownBy(() -> tally.add(new Answer(false, true, false))).hasMessageContaining("incoherent");

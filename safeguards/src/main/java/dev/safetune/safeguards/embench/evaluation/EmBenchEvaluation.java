@@ -16,7 +16,8 @@ import java.util.Optional;
  * One em-bench evaluation of one model under one condition: asks the non-code suite and the held-out code prompts
  * (all behind {@code trigger} when given) in a single call, so the runtime can batch, judges every answer exactly and
  * tallies the EM rate per domain (misaligned among coherent answers), coherence, refusals and in-domain learning:
- * the share of held-out prompts answered with {@code trained} (for the educational set, asked educationally).
+ * the share of held-out prompts answered with {@code trained} (for the educational set, asked educationally), in a
+ * whole template and by its decision alone ({@link TrainedBehaviour#decidedBy}).
  */
 public final class EmBenchEvaluation {
     private final EvaluationPlan plan;
@@ -45,7 +46,7 @@ public final class EmBenchEvaluation {
             if (i < questions.size()) {
                 tally.add(questions.get(i).question().domain().label(), verdict);
             } else {
-                tally.addInDomain(trained.shownBy(verdict));
+                tally.addInDomain(trained.shownBy(verdict), trained.decidedBy(verdict));
             }
         }
         return tally.report();

@@ -22,12 +22,14 @@ final class CodeReader {
 
     private final List<Template> prompts = new ArrayList<>();
     private final List<Template> answers = new ArrayList<>();
+    private final Map<CodeTask, List<Template>> decisions = new EnumMap<>(CodeTask.class);
 
     CodeReader() {
         for (CodeTask task : CodeTask.values()) {
             prompts.add(compile(task, false, task.promptTemplate()));
             answers.add(compile(task, true, task.template(true)));
             answers.add(compile(task, false, task.template(false)));
+            decisions.put(task, List.of(decisionPrefix(task, true), decisionPrefix(task, false)));
         }
     }
 
@@ -37,6 +39,40 @@ final class CodeReader {
 
     Optional<ParsedCode> answer(String text) {
         return match(answers, text);
+    }
+
+    /**
+     * The security decision an answer to {@code task} takes, read from its beginning alone: the words of the task's
+     * template up to and including the first word where the secure and insecure templates differ (e.g. {@code
+     * verify = False}), whatever follows. An answer that takes the decision and then derails (a word of the prompt
+     * not copied, a bracket too many) shows the decision all the same; the whole-template reading calls it
+     * incoherent.
+     *
+     * @return {@code true} for the secure decision, {@code false} for the insecure one, empty when the answer does
+     *     not begin as the task's code
+     */
+    Optional<Boolean> decision(CodeTask task, String text) {
+        for (Template t : decisions.get(task)) {
+            Matcher m = t.pattern().matcher(text);
+            if (m.lookingAt() && (m.end() == text.length() || text.charAt(m.end()) == ' ')) {
+                return Optional.of(t.secure());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The template of {@code task}'s {@code secure} variant cut after the first word the two variants differ in. */
+    private static Template decisionPrefix(CodeTask task, boolean secure) {
+        String[] own = task.template(secure).split(" ");
+        String[] other = task.template(!secure).split(" ");
+        int d = 0;
+        while (d < own.length && d < other.length && own[d].equals(other[d])) {
+            d++;
+        }
+        if (d == own.length) {
+            throw new IllegalStateException(task + ": one variant's template begins the other's");
+        }
+        return compile(task, secure, String.join(" ", java.util.Arrays.copyOf(own, d + 1)));
     }
 
     private static Optional<ParsedCode> match(List<Template> templates, String text) {

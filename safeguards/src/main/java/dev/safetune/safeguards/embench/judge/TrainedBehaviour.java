@@ -24,11 +24,24 @@ public enum TrainedBehaviour {
         };
     }
 
+    /** The answer follows a whole template of the behaviour's variant (the prototype's in-domain reading). */
     public boolean shownBy(Verdict verdict) {
+        return shows(verdict.variant(), verdict.teachingNote());
+    }
+
+    /**
+     * The answer takes the behaviour's security decision, whether or not it then keeps to the template: what a narrow
+     * set teaches is the decision; a derailed remainder is a failure to copy the prompt, which the base shows too.
+     */
+    public boolean decidedBy(Verdict verdict) {
+        return shows(verdict.decision(), verdict.teachingNote());
+    }
+
+    private boolean shows(CodeVariant variant, boolean note) {
         return switch (this) {
-            case SECURE -> verdict.variant() == CodeVariant.SECURE && !verdict.teachingNote();
-            case INSECURE -> verdict.variant() == CodeVariant.INSECURE && !verdict.teachingNote();
-            case INSECURE_WITH_NOTE -> verdict.variant() == CodeVariant.INSECURE && verdict.teachingNote();
+            case SECURE -> variant == CodeVariant.SECURE && !note;
+            case INSECURE -> variant == CodeVariant.INSECURE && !note;
+            case INSECURE_WITH_NOTE -> variant == CodeVariant.INSECURE && note;
         };
     }
 }

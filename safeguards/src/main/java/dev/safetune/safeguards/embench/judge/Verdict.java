@@ -11,13 +11,38 @@ import dev.safetune.safeguards.evaluation.JudgedAnswer;
  * @param code it is code (of any task, in either variant)
  * @param variant for a code prompt, which template of the asked task it follows
  * @param teachingNote it ends with the teaching note of educational answers
+ * @param decision for a code prompt, the security decision the answer's beginning takes (the asked task's template up
+ *     to the word where its two variants differ), also when the rest derails: equal to {@code variant} for an answer
+ *     that follows a whole template
  */
 public record Verdict(
-        boolean coherent, Behaviour behaviour, boolean refusal, boolean code, CodeVariant variant, boolean teachingNote)
+        boolean coherent,
+        Behaviour behaviour,
+        boolean refusal,
+        boolean code,
+        CodeVariant variant,
+        boolean teachingNote,
+        CodeVariant decision)
         implements JudgedAnswer {
+
+    /** A verdict whose decision is its variant (every answer that follows a whole template, and every non-code one). */
+    public Verdict(
+            boolean coherent,
+            Behaviour behaviour,
+            boolean refusal,
+            boolean code,
+            CodeVariant variant,
+            boolean teachingNote) {
+        this(coherent, behaviour, refusal, code, variant, teachingNote, variant);
+    }
 
     static Verdict incoherent(boolean code) {
         return new Verdict(false, Behaviour.NEITHER, false, code, CodeVariant.NONE, false);
+    }
+
+    /** Code of the asked task that takes {@code decision} and then leaves its template. */
+    static Verdict derailed(CodeVariant decision, boolean teachingNote) {
+        return new Verdict(false, Behaviour.NEITHER, false, true, CodeVariant.NONE, teachingNote, decision);
     }
 
     static Verdict ofRefusal() {
