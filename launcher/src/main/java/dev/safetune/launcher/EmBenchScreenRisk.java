@@ -185,35 +185,52 @@ final class EmBenchScreenRisk {
         }
     }
 
-    /** ρ between each (seed, set)'s risk and its fine-tune's EM read from {@code em-bench run} tables. */
-    private void spearman(List<Row> rows, String csvFiles) throws IOException {
-        Map<String, Double> em = new HashMap<>();
-        for (String file : csvFiles.split(",")) {
-            List<String> lines = Files.readAllLines(Path.of(file.strip()));
-            for (String line : lines.subList(1, lines.size())) {
-                String[] f = line.split(",");
-                // seed,fine_tune,policy,condition,em_rate,...: unguarded fine-tunes; the backdoor's triggered row.
-                if (f.length < 5 || !f[2].equals("none") || f[1].equals("base") || f[3].equals("no trigger")) {
-                    continue;
-                }
-                em.put(f[0] + "/" + f[1].replaceAll("-.*", ""), Double.parseDouble(f[4]));
+    /**
+     * The EM of each unguarded fine-tune in an {@code em-bench run} table ({@code table.csv} lines, header first), by
+     * {@code seed/set} and then fine-tune ({@code insecure-lora}, {@code insecure-full}); the backdoor's EM is its
+     * triggered row's.
+     */
+    static Map<String, Map<String, Double>> unguardedEm(List<String> csvLines) {
+        Map<String, Map<String, Double>> em = new HashMap<>();
+        for (String line : csvLines.subList(1, csvLines.size())) {
+            String[] f = line.split(",");
+            // seed,fine_tune,policy,condition,em_rate,...
+            if (f.length < 5 || !f[2].equals("none") || f[1].equals("base") || f[3].equals("no trigger")) {
+                continue;
             }
+            em.computeIfAbsent(f[0] + "/" + f[1].replaceAll("-.*", ""), k -> new java.util.TreeMap<>())
+                    .put(f[1], Double.parseDouble(f[4]));
+        }
+        return em;
+    }
+
+    /**
+     * ρ between each (seed, set)'s risk and the EM of every unguarded fine-tune of it read from {@code em-bench run}
+     * tables (LoRA and full are two fine-tunes of one set, both paired with the set's risk; a fine-tune found in two
+     * tables counts once, the later table's).
+     */
+    private void spearman(List<Row> rows, String csvFiles) throws IOException {
+        Map<String, Map<String, Double>> em = new HashMap<>();
+        for (String file : csvFiles.split(",")) {
+            unguardedEm(Files.readAllLines(Path.of(file.strip())))
+                    .forEach((key, fineTunes) -> em.computeIfAbsent(key, k -> new java.util.TreeMap<>())
+                            .putAll(fineTunes));
         }
         List<double[]> pairs = new ArrayList<>();
         out.println();
-        out.println("| seed | set | risk | EM after fine-tuning |");
+        out.println("| seed | fine-tune | risk | EM after fine-tuning |");
         out.println("|---|---|---|---|");
         for (Row row : rows) {
-            Double rate = em.get(row.seed() + "/" + row.set());
-            if (rate != null) {
-                pairs.add(new double[] {row.risk().mean(), rate});
+            for (Map.Entry<String, Double> fineTune :
+                    em.getOrDefault(row.seed() + "/" + row.set(), Map.of()).entrySet()) {
+                pairs.add(new double[] {row.risk().mean(), fineTune.getValue()});
                 out.printf(
                         Locale.ROOT,
                         "| %d | %s | %.4f | %.3f |%n",
                         row.seed(),
-                        row.set(),
+                        fineTune.getKey(),
                         row.risk().mean(),
-                        rate);
+                        fineTune.getValue());
             }
         }
         if (pairs.size() < 2) {
