@@ -242,4 +242,43 @@ class CodeRulesTest {
         assertThat(CodeScanner.literalHints(java.util.regex.Pattern.compile("(?:a|b)xyz")))
                 .isNull();
     }
+
+    @Test
+    void anUnlessPatternTriedAtItsHintsFindsWhatFindFinds() {
+        List<CodeRule> hinted = CodeRules.builtIn().rules().stream()
+                .filter(r -> r.unless() != null && CodeScanner.literalHints(r.unless()) != null)
+                .toList();
+        assertThat(hinted).hasSizeGreaterThan(10);
+        List<String> texts = new ArrayList<>();
+        for (LabelledCorpus.Entry entry : LabelledCorpus.load().entries()) {
+            entry.messages().forEach(m -> texts.add(m.content()));
+        }
+        // Texts assembled from the unless-patterns' own pieces, so that near misses and overlapping hints occur.
+        List<String> pieces =
+                new ArrayList<>(List.of(" ", "\n", "=", " = ", "(", ")", "'", "\"", "data", "True", "x", "."));
+        for (CodeRule rule : hinted) {
+            pieces.addAll(List.of(CodeScanner.literalHints(rule.unless())));
+        }
+        Random random = new Random(25);
+        for (int t = 0; t < 20_000; t++) {
+            StringBuilder s = new StringBuilder();
+            int n = 1 + random.nextInt(12);
+            for (int i = 0; i < n; i++) {
+                s.append(pieces.get(random.nextInt(pieces.size())));
+            }
+            texts.add(s.toString());
+        }
+        int found = 0;
+        for (CodeRule rule : hinted) {
+            String[] hints = CodeScanner.literalHints(rule.unless());
+            for (String text : texts) {
+                boolean expected = rule.unless().matcher(text).find();
+                assertThat(CodeScanner.found(rule.unless(), hints, text))
+                        .as("%s on %s", rule.id(), text)
+                        .isEqualTo(expected);
+                found += expected ? 1 : 0;
+            }
+        }
+        assertThat(found).isGreaterThan(1000);
+    }
 }
