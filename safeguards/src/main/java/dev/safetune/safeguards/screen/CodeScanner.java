@@ -40,6 +40,8 @@ public final class CodeScanner {
     private final int[][] rulesOfAnchor;
     private final boolean[] multiLine;
     private final String[][] unlessHints;
+    /** Per rule with start literals: those literals (lower case) and a table of their first characters; else null. */
+    private final Starts[] starts;
     /**
      * Per thread: one budgeted view, pointed at each message in turn, and a matcher per rule bound to it. Allocating
      * a {@link Matcher} per rule and message (its group and local arrays) was a fiftieth of the screen's time.
@@ -70,6 +72,9 @@ public final class CodeScanner {
         this.unlessHints = rules.rules().stream()
                 .map(rule -> rule.unless() == null ? null : literalHints(rule.unless()))
                 .toArray(String[][]::new);
+        this.starts = rules.rules().stream()
+                .map(rule -> rule.starts().isEmpty() ? null : Starts.of(rule.starts()))
+                .toArray(Starts[]::new);
         this.multiLine = new boolean[rules.rules().size()];
         for (int r = 0; r < multiLine.length; r++) {
             String pattern = rules.rules().get(r).pattern().pattern();
@@ -189,7 +194,7 @@ public final class CodeScanner {
                 bounded.refill(budget);
                 boolean hit;
                 try {
-                    hit = atAnchor ? m.lookingAt() : m.find();
+                    hit = atAnchor ? m.lookingAt() : starts[r] != null ? starts[r].find(m, text, start, end) : m.find();
                 } catch (BoundedText.BudgetExceeded e) {
                     exceeded[0]++;
                     nextFrom[r] = end;
@@ -210,6 +215,51 @@ public final class CodeScanner {
                 matches.add(new Match(rule, m.start(), m.end()));
             }
         });
+    }
+
+    /**
+     * The literals every match of a rule begins with ({@link CodeRule#starts()}). {@code find} on a region tries the
+     * pattern at every position in turn, each costing the regex engine several node calls and budgeted reads; a
+     * position where none of the literals begins cannot start a match, so {@link #find} passes over it with one
+     * table lookup and tries the pattern ({@code lookingAt}) only where one does, in the same order: the first match
+     * is the one {@code find} returns. Skipped positions are not charged to the step budget, so a give-up can only
+     * come later than before, and the work per attempt stays linear in the region.
+     */
+    record Starts(String[] literals, boolean[] first) {
+        static Starts of(List<String> literals) {
+            boolean[] first = new boolean[128];
+            String[] lower = new String[literals.size()];
+            for (int i = 0; i < lower.length; i++) {
+                lower[i] = literals.get(i).toLowerCase(java.util.Locale.ROOT);
+                char c = lower[i].charAt(0);
+                first[c] = true;
+                first[Character.toUpperCase(c) < 128 ? Character.toUpperCase(c) : c] = true;
+            }
+            return new Starts(lower, first);
+        }
+
+        /** As {@code m.region(from, to).find()} for a pattern whose every match begins with one of the literals. */
+        boolean find(Matcher m, String text, int from, int to) {
+            for (int q = from; q < to; q++) {
+                char c = text.charAt(q);
+                if (c < 128 && first[c] && beginsAt(text, q, to)) {
+                    m.region(q, to);
+                    if (m.lookingAt()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        private boolean beginsAt(String text, int q, int to) {
+            for (String literal : literals) {
+                if (q + literal.length() <= to && text.regionMatches(true, q, literal, 0, literal.length())) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /**

@@ -281,4 +281,114 @@ class CodeRulesTest {
         }
         assertThat(found).isGreaterThan(1000);
     }
+
+    @Test
+    void everyMatchOfARuleWithStartLiteralsBeginsWithOneAndTheirFindIsFind() {
+        List<CodeRule> started = CodeRules.builtIn().rules().stream()
+                .filter(r -> !r.starts().isEmpty())
+                .toList();
+        assertThat(started).extracting(CodeRule::id).contains("SQL-FSTRING", "XSS-AUTOESCAPE", "SECRET-ASSIGN");
+        List<String> texts = new ArrayList<>();
+        for (LabelledCorpus.Entry entry : LabelledCorpus.load().entries()) {
+            entry.messages().forEach(m -> texts.add(m.content()));
+        }
+        List<String> pieces = new ArrayList<>(List.of(
+                " ",
+                "\n",
+                "=",
+                " = ",
+                ":",
+                "(",
+                ")",
+                "'",
+                "\"",
+                "\"\"\"",
+                "f",
+                "F",
+                "x",
+                ".",
+                "_",
+                "{",
+                "}",
+                "{x}",
+                "SELECT ",
+                "select",
+                "delete",
+                "0o777",
+                "0666",
+                "False",
+                "off",
+                "re.compile(",
+                "r'",
+                "com",
+                "\\.",
+                "new RegExp(",
+                "_pattern",
+                "password",
+                "PWD",
+                "api_key",
+                "access_token",
+                "s3cr3tValue",
+                "autoescape",
+                "{% autoescape false",
+                "chmod",
+                "open",
+                "makedirs",
+                "%}",
+                "w",
+                "9"));
+        for (CodeRule rule : started) {
+            pieces.addAll(rule.starts());
+        }
+        Random random = new Random(27);
+        for (int t = 0; t < 20_000; t++) {
+            StringBuilder s = new StringBuilder();
+            int n = 2 + random.nextInt(20);
+            for (int i = 0; i < n; i++) {
+                s.append(pieces.get(random.nextInt(pieces.size())));
+            }
+            texts.add(s.toString());
+        }
+        int matches = 0;
+        for (CodeRule rule : started) {
+            CodeScanner.Starts starts = CodeScanner.Starts.of(rule.starts());
+            for (String text : texts) {
+                Matcher m = rule.pattern().matcher(text);
+                Matcher viaStarts = rule.pattern().matcher(text).useTransparentBounds(true);
+                int from = 0;
+                while (true) {
+                    m.useTransparentBounds(true).region(from, text.length());
+                    boolean found = m.find();
+                    assertThat(starts.find(viaStarts, text, from, text.length()))
+                            .as("%s on %s from %d", rule.id(), text, from)
+                            .isEqualTo(found);
+                    if (!found) {
+                        break;
+                    }
+                    matches++;
+                    int at = m.start();
+                    assertThat(rule.starts().stream().anyMatch(a -> text.regionMatches(true, at, a, 0, a.length())))
+                            .as("%s: match %s begins with a start literal", rule.id(), text.substring(at, m.end()))
+                            .isTrue();
+                    assertThat(viaStarts.start()).isEqualTo(m.start());
+                    assertThat(viaStarts.end()).isEqualTo(m.end());
+                    from = m.end() > at ? m.end() : at + 1;
+                }
+            }
+        }
+        assertThat(matches).isGreaterThan(500);
+    }
+
+    @Test
+    void startLiteralsAreANinthFieldAndNotForPatternsAnchoredWithACaret() throws Exception {
+        String ok = "# header\nX-1\tCWE-1\t*\tx(\tx\\(\\d\t\tmsg\t\tx(\n";
+        CodeRules rules = CodeRules.parse("t", new ByteArrayInputStream(ok.getBytes(StandardCharsets.UTF_8)));
+        assertThat(rules.rules().get(0).starts()).containsExactly("x(");
+        assertThat(new CodeScanner(rules).scan("a x(1) X(2)").matches())
+                .extracting(CodeScanner.Match::start)
+                .containsExactly(2);
+        String caret = "# header\nX-1\tCWE-1\t*\tx(\t^x\\(\\d\t\tmsg\t\tx(\n";
+        assertThatThrownBy(() -> CodeRules.parse("t", new ByteArrayInputStream(caret.getBytes(StandardCharsets.UTF_8))))
+                .hasMessageContaining("without ^");
+    }
 }
