@@ -287,7 +287,9 @@ class CodeRulesTest {
         List<CodeRule> started = CodeRules.builtIn().rules().stream()
                 .filter(r -> !r.starts().isEmpty())
                 .toList();
-        assertThat(started).extracting(CodeRule::id).contains("SQL-FSTRING", "XSS-AUTOESCAPE", "SECRET-ASSIGN");
+        assertThat(started)
+                .extracting(CodeRule::id)
+                .contains("SQL-FSTRING", "SQL-CONCAT", "XSS-AUTOESCAPE", "XSS-FORMAT-HTML", "SECRET-ASSIGN");
         List<String> texts = new ArrayList<>();
         for (LabelledCorpus.Entry entry : LabelledCorpus.load().entries()) {
             entry.messages().forEach(m -> texts.add(m.content()));
@@ -336,7 +338,19 @@ class CodeRulesTest {
                 "makedirs",
                 "%}",
                 "w",
-                "9"));
+                "9",
+                "<p>",
+                "</a>",
+                "%s",
+                "{}",
+                "{0}",
+                " % ",
+                "+ x",
+                " + y;",
+                ".format(",
+                "INSERT INTO t",
+                "delete from",
+                "html"));
         for (CodeRule rule : started) {
             pieces.addAll(rule.starts());
         }
