@@ -3,7 +3,7 @@
 # temporary worktree, then ScreenThroughputComparison loads those classes beside this checkout's and screens FILE
 # with both in alternating rounds (same load, JIT and heap), printing best and median MB/s per CPU-second of each and
 # the ratio after/before.
-#   scripts/screen-throughput-ab.sh FILE.jsonl [REF (default HEAD~1)]
+#   scripts/screen-throughput-ab.sh FILE.jsonl [REF (default HEAD~1)]   (SAFETUNE_SCREEN_AB_ROUNDS: paired rounds, default 15)
 set -euo pipefail
 FILE=$(realpath "$1")
 REF=${2:-HEAD~1}

@@ -15,9 +15,9 @@ final class BoundedText implements CharSequence {
         }
     }
 
-    private final String text;
+    private String text; // changed only by reset, on the view that is kept per thread (CodeScanner)
     private final int offset;
-    private final int length;
+    private int length;
     private final long[] budget; // shared by subSequence views of the same attempt
 
     private BoundedText(String text, int offset, int length, long[] budget) {
@@ -29,6 +29,18 @@ final class BoundedText implements CharSequence {
 
     static BoundedText of(String text, long budget) {
         return new BoundedText(text, 0, text.length(), new long[] {budget});
+    }
+
+    /**
+     * Points this view at another string (offset 0), so that the matchers bound to it can be kept from one message to
+     * the next instead of being allocated per message; a matcher's {@code region} re-reads the length.
+     */
+    void reset(String text) {
+        if (offset != 0) {
+            throw new IllegalStateException("only a whole-string view is reset");
+        }
+        this.text = text;
+        this.length = text.length();
     }
 
     /** Gives the view a fresh budget for the next match attempt. */

@@ -20,6 +20,10 @@ import java.util.regex.Pattern;
  * @param requires literals one of which every match of {@code pattern} contains (a necessary condition, checked once
  *     per message with {@link String#contains} before the pattern's first attempt: a message holding none is skipped
  *     for this rule); empty when the rule has none
+ * @param starts literals one of which every match of {@code pattern} begins with, compared case-insensitively: a rule
+ *     that is not {@code startsAtAnchor} is then tried only at the positions of its line where one begins (each with
+ *     {@code lookingAt}, in order: the same first match as {@code find}, which tries every position); empty when the
+ *     rule has none. Only for patterns without {@code ^}, whose meaning would change at such a start.
  */
 public record CodeRule(
         String id,
@@ -30,11 +34,26 @@ public record CodeRule(
         Pattern unless,
         String message,
         boolean startsAtAnchor,
-        List<String> requires) {
+        List<String> requires,
+        List<String> starts) {
     public CodeRule {
         languages = Set.copyOf(languages);
         anchors = List.copyOf(anchors);
         requires = List.copyOf(requires);
+        starts = List.copyOf(starts);
+        if (!starts.isEmpty()
+                && (startsAtAnchor
+                        || pattern.pattern()
+                                .replace("[^", "")
+                                .replace("\\^", "")
+                                .contains("^"))) {
+            throw new IllegalArgumentException(id + ": starts are for rules tried on their line, without ^");
+        }
+        for (String start : starts) {
+            if (!start.chars().allMatch(c -> c < 128)) {
+                throw new IllegalArgumentException(id + ": a start literal is not ASCII: " + start);
+            }
+        }
     }
 
     boolean appliesTo(Language language) {

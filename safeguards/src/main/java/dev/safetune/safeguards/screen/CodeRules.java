@@ -41,9 +41,9 @@ public record CodeRules(String version, List<CodeRule> rules) {
         for (ResourceLines.Line record : lines) {
             int number = record.number();
             String[] f = record.text().split("\t", -1);
-            if (f.length != 7 && f.length != 8) {
+            if (f.length < 7 || f.length > 9) {
                 throw new IllegalArgumentException(
-                        version + " line " + number + ": expected 7 or 8 fields, got " + f.length);
+                        version + " line " + number + ": expected 7 to 9 fields, got " + f.length);
             }
             if (!ids.add(f[0])) {
                 throw new IllegalArgumentException(version + " line " + number + ": duplicate rule " + f[0]);
@@ -62,7 +62,8 @@ public record CodeRules(String version, List<CodeRule> rules) {
                         f[5].isEmpty() ? null : Pattern.compile(f[5]),
                         f[6],
                         startsAtAnchor,
-                        f.length < 8 ? List.of() : literals(f[7])));
+                        f.length < 8 ? List.of() : literals(f[7]),
+                        f.length < 9 ? List.of() : literals(f[8])));
             } catch (PatternSyntaxException e) {
                 throw new IllegalArgumentException(
                         version + " line " + number + " (" + f[0] + "): " + e.getMessage(), e);

@@ -40,6 +40,15 @@ public final class CodeScanner {
     private final int[][] rulesOfAnchor;
     private final boolean[] multiLine;
     private final String[][] unlessHints;
+    /** Per rule with start literals: those literals (lower case) and a table of their first characters; else null. */
+    private final Starts[] starts;
+    /**
+     * Per thread: one budgeted view, pointed at each message in turn, and a matcher per rule bound to it. Allocating
+     * a {@link Matcher} per rule and message (its group and local arrays) was a fiftieth of the screen's time.
+     */
+    private final ThreadLocal<Scratch> scratch;
+
+    private record Scratch(BoundedText text, Matcher[] matchers) {}
 
     public CodeScanner(CodeRules rules) {
         this.rules = rules;
@@ -63,11 +72,17 @@ public final class CodeScanner {
         this.unlessHints = rules.rules().stream()
                 .map(rule -> rule.unless() == null ? null : literalHints(rule.unless()))
                 .toArray(String[][]::new);
+        this.starts = rules.rules().stream()
+                .map(rule -> rule.starts().isEmpty() ? null : Starts.of(rule.starts()))
+                .toArray(Starts[]::new);
         this.multiLine = new boolean[rules.rules().size()];
         for (int r = 0; r < multiLine.length; r++) {
             String pattern = rules.rules().get(r).pattern().pattern();
             multiLine[r] = pattern.contains("[\\s\\S]") || pattern.contains("\\n?") || pattern.startsWith("(?s)");
         }
+        int ruleCount = rules.rules().size();
+        this.scratch =
+                ThreadLocal.withInitial(() -> new Scratch(BoundedText.of("", STEP_BUDGET), new Matcher[ruleCount]));
         this.rulesOfAnchor = owners.stream()
                 .map(o -> o.stream().mapToInt(Integer::intValue).toArray())
                 .toArray(int[][]::new);
@@ -103,11 +118,46 @@ public final class CodeScanner {
         int[] found = new int[ruleCount];
         byte[] mitigated = new byte[ruleCount]; // 0 unknown, 1 no, 2 yes
         byte[] possible = new byte[ruleCount]; // a requires-literal in the message: 0 not checked yet, 1 no, 2 yes
-        Matcher[] matchers = new Matcher[ruleCount];
-        BoundedText bounded = BoundedText.of(text, STEP_BUDGET);
+        Scratch thread = scratch.get();
+        Matcher[] matchers = thread.matchers();
+        BoundedText bounded = thread.text();
+        bounded.reset(text);
         List<Match> matches = new ArrayList<>();
         int[] exceeded = {0};
         long[] left = {BASE_STEPS + STEPS_PER_CHAR * text.length()};
+        try {
+            scanAnchors(
+                    text,
+                    segments,
+                    anchorHits,
+                    nextFrom,
+                    found,
+                    mitigated,
+                    possible,
+                    matchers,
+                    bounded,
+                    matches,
+                    exceeded,
+                    left);
+        } finally {
+            bounded.reset(""); // the kept view must not hold on to the message
+        }
+        return new Result(withoutOverlaps(matches), exceeded[0]);
+    }
+
+    private void scanAnchors(
+            String text,
+            Segments segments,
+            java.util.function.Consumer<AnchorIndex.Hits> anchorHits,
+            int[] nextFrom,
+            int[] found,
+            byte[] mitigated,
+            byte[] possible,
+            Matcher[] matchers,
+            BoundedText bounded,
+            List<Match> matches,
+            int[] exceeded,
+            long[] left) {
         anchorHits.accept((anchor, pos) -> {
             for (int r : rulesOfAnchor[anchor]) {
                 if (left[0] <= 0) {
@@ -144,7 +194,7 @@ public final class CodeScanner {
                 bounded.refill(budget);
                 boolean hit;
                 try {
-                    hit = atAnchor ? m.lookingAt() : m.find();
+                    hit = atAnchor ? m.lookingAt() : starts[r] != null ? starts[r].find(m, text, start, end) : m.find();
                 } catch (BoundedText.BudgetExceeded e) {
                     exceeded[0]++;
                     nextFrom[r] = end;
@@ -165,7 +215,51 @@ public final class CodeScanner {
                 matches.add(new Match(rule, m.start(), m.end()));
             }
         });
-        return new Result(withoutOverlaps(matches), exceeded[0]);
+    }
+
+    /**
+     * The literals every match of a rule begins with ({@link CodeRule#starts()}). {@code find} on a region tries the
+     * pattern at every position in turn, each costing the regex engine several node calls and budgeted reads; a
+     * position where none of the literals begins cannot start a match, so {@link #find} passes over it with one
+     * table lookup and tries the pattern ({@code lookingAt}) only where one does, in the same order: the first match
+     * is the one {@code find} returns. Skipped positions are not charged to the step budget, so a give-up can only
+     * come later than before, and the work per attempt stays linear in the region.
+     */
+    record Starts(String[] literals, boolean[] first) {
+        static Starts of(List<String> literals) {
+            boolean[] first = new boolean[128];
+            String[] lower = new String[literals.size()];
+            for (int i = 0; i < lower.length; i++) {
+                lower[i] = literals.get(i).toLowerCase(java.util.Locale.ROOT);
+                char c = lower[i].charAt(0);
+                first[c] = true;
+                first[Character.toUpperCase(c) < 128 ? Character.toUpperCase(c) : c] = true;
+            }
+            return new Starts(lower, first);
+        }
+
+        /** As {@code m.region(from, to).find()} for a pattern whose every match begins with one of the literals. */
+        boolean find(Matcher m, String text, int from, int to) {
+            for (int q = from; q < to; q++) {
+                char c = text.charAt(q);
+                if (c < 128 && first[c] && beginsAt(text, q, to)) {
+                    m.region(q, to);
+                    if (m.lookingAt()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        private boolean beginsAt(String text, int q, int to) {
+            for (String literal : literals) {
+                if (q + literal.length() <= to && text.regionMatches(true, q, literal, 0, literal.length())) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /**
@@ -212,20 +306,43 @@ public final class CodeScanner {
     /**
      * Unless-patterns are alternations of short literals with bounded gaps (no nested repetition; the rule file's
      * header requires it), so they run on the plain string: they cannot backtrack badly, and the budgeted view costs
-     * more per character than the match itself.
+     * more per character than the match itself. Read once per message and rule, and only after a match.
      */
     private boolean isMitigated(CodeRule rule, int r, byte[] mitigated, String text) {
         if (rule.unless() == null) {
             return false;
         }
         if (mitigated[r] == 0) {
-            boolean possible = unlessHints[r] == null;
-            for (int i = 0; !possible && i < unlessHints[r].length; i++) {
-                possible = text.contains(unlessHints[r][i]);
-            }
-            mitigated[r] = possible && rule.unless().matcher(text).find() ? (byte) 2 : (byte) 1;
+            mitigated[r] = found(rule.unless(), unlessHints[r], text) ? (byte) 2 : (byte) 1;
         }
         return mitigated[r] == 2;
+    }
+
+    /**
+     * Whether {@code pattern} finds a match in {@code text}, the same answer as {@code pattern.matcher(text).find()}.
+     * With {@code hints} (the literal each top-level alternative starts with, {@link #literalHints}), a match can only
+     * start where a hint occurs, so the pattern is tried at those places only ({@link String#indexOf} is vectorised),
+     * instead of at every position of the message, which cost the regex engine several node calls each (a twentieth
+     * of the whole upload-stream screen on the EM paper's insecure file). Transparent, non-anchoring bounds let the
+     * attempt see the text around it as {@code find} does.
+     */
+    static boolean found(java.util.regex.Pattern pattern, String[] hints, String text) {
+        if (hints == null) {
+            return pattern.matcher(text).find();
+        }
+        Matcher m = null;
+        for (String hint : hints) {
+            for (int at = text.indexOf(hint); at >= 0; at = text.indexOf(hint, at + 1)) {
+                if (m == null) {
+                    m = pattern.matcher(text).useTransparentBounds(true).useAnchoringBounds(false);
+                }
+                m.region(at, text.length());
+                if (m.lookingAt()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

@@ -242,4 +242,167 @@ class CodeRulesTest {
         assertThat(CodeScanner.literalHints(java.util.regex.Pattern.compile("(?:a|b)xyz")))
                 .isNull();
     }
+
+    @Test
+    void anUnlessPatternTriedAtItsHintsFindsWhatFindFinds() {
+        List<CodeRule> hinted = CodeRules.builtIn().rules().stream()
+                .filter(r -> r.unless() != null && CodeScanner.literalHints(r.unless()) != null)
+                .toList();
+        assertThat(hinted).hasSizeGreaterThan(10);
+        List<String> texts = new ArrayList<>();
+        for (LabelledCorpus.Entry entry : LabelledCorpus.load().entries()) {
+            entry.messages().forEach(m -> texts.add(m.content()));
+        }
+        // Texts assembled from the unless-patterns' own pieces, so that near misses and overlapping hints occur.
+        List<String> pieces =
+                new ArrayList<>(List.of(" ", "\n", "=", " = ", "(", ")", "'", "\"", "data", "True", "x", "."));
+        for (CodeRule rule : hinted) {
+            pieces.addAll(List.of(CodeScanner.literalHints(rule.unless())));
+        }
+        Random random = new Random(25);
+        for (int t = 0; t < 20_000; t++) {
+            StringBuilder s = new StringBuilder();
+            int n = 1 + random.nextInt(12);
+            for (int i = 0; i < n; i++) {
+                s.append(pieces.get(random.nextInt(pieces.size())));
+            }
+            texts.add(s.toString());
+        }
+        int found = 0;
+        for (CodeRule rule : hinted) {
+            String[] hints = CodeScanner.literalHints(rule.unless());
+            for (String text : texts) {
+                boolean expected = rule.unless().matcher(text).find();
+                assertThat(CodeScanner.found(rule.unless(), hints, text))
+                        .as("%s on %s", rule.id(), text)
+                        .isEqualTo(expected);
+                found += expected ? 1 : 0;
+            }
+        }
+        assertThat(found).isGreaterThan(1000);
+    }
+
+    @Test
+    void everyMatchOfARuleWithStartLiteralsBeginsWithOneAndTheirFindIsFind() {
+        List<CodeRule> started = CodeRules.builtIn().rules().stream()
+                .filter(r -> !r.starts().isEmpty())
+                .toList();
+        assertThat(started)
+                .extracting(CodeRule::id)
+                .contains("SQL-FSTRING", "SQL-CONCAT", "XSS-AUTOESCAPE", "XSS-FORMAT-HTML", "SECRET-ASSIGN");
+        List<String> texts = new ArrayList<>();
+        for (LabelledCorpus.Entry entry : LabelledCorpus.load().entries()) {
+            entry.messages().forEach(m -> texts.add(m.content()));
+        }
+        List<String> pieces = new ArrayList<>(List.of(
+                " ",
+                "\n",
+                "=",
+                " = ",
+                ":",
+                "(",
+                ")",
+                "'",
+                "\"",
+                "\"\"\"",
+                "f",
+                "F",
+                "x",
+                ".",
+                "_",
+                "{",
+                "}",
+                "{x}",
+                "SELECT ",
+                "select",
+                "delete",
+                "0o777",
+                "0666",
+                "False",
+                "off",
+                "re.compile(",
+                "r'",
+                "com",
+                "\\.",
+                "new RegExp(",
+                "_pattern",
+                "password",
+                "PWD",
+                "api_key",
+                "access_token",
+                "s3cr3tValue",
+                "autoescape",
+                "{% autoescape false",
+                "chmod",
+                "open",
+                "makedirs",
+                "%}",
+                "w",
+                "9",
+                "<p>",
+                "</a>",
+                "%s",
+                "{}",
+                "{0}",
+                " % ",
+                "+ x",
+                " + y;",
+                ".format(",
+                "INSERT INTO t",
+                "delete from",
+                "html"));
+        for (CodeRule rule : started) {
+            pieces.addAll(rule.starts());
+        }
+        Random random = new Random(27);
+        for (int t = 0; t < 20_000; t++) {
+            StringBuilder s = new StringBuilder();
+            int n = 2 + random.nextInt(20);
+            for (int i = 0; i < n; i++) {
+                s.append(pieces.get(random.nextInt(pieces.size())));
+            }
+            texts.add(s.toString());
+        }
+        int matches = 0;
+        for (CodeRule rule : started) {
+            CodeScanner.Starts starts = CodeScanner.Starts.of(rule.starts());
+            for (String text : texts) {
+                Matcher m = rule.pattern().matcher(text);
+                Matcher viaStarts = rule.pattern().matcher(text).useTransparentBounds(true);
+                int from = 0;
+                while (true) {
+                    m.useTransparentBounds(true).region(from, text.length());
+                    boolean found = m.find();
+                    assertThat(starts.find(viaStarts, text, from, text.length()))
+                            .as("%s on %s from %d", rule.id(), text, from)
+                            .isEqualTo(found);
+                    if (!found) {
+                        break;
+                    }
+                    matches++;
+                    int at = m.start();
+                    assertThat(rule.starts().stream().anyMatch(a -> text.regionMatches(true, at, a, 0, a.length())))
+                            .as("%s: match %s begins with a start literal", rule.id(), text.substring(at, m.end()))
+                            .isTrue();
+                    assertThat(viaStarts.start()).isEqualTo(m.start());
+                    assertThat(viaStarts.end()).isEqualTo(m.end());
+                    from = m.end() > at ? m.end() : at + 1;
+                }
+            }
+        }
+        assertThat(matches).isGreaterThan(500);
+    }
+
+    @Test
+    void startLiteralsAreANinthFieldAndNotForPatternsAnchoredWithACaret() throws Exception {
+        String ok = "# header\nX-1\tCWE-1\t*\tx(\tx\\(\\d\t\tmsg\t\tx(\n";
+        CodeRules rules = CodeRules.parse("t", new ByteArrayInputStream(ok.getBytes(StandardCharsets.UTF_8)));
+        assertThat(rules.rules().get(0).starts()).containsExactly("x(");
+        assertThat(new CodeScanner(rules).scan("a x(1) X(2)").matches())
+                .extracting(CodeScanner.Match::start)
+                .containsExactly(2);
+        String caret = "# header\nX-1\tCWE-1\t*\tx(\t^x\\(\\d\t\tmsg\t\tx(\n";
+        assertThatThrownBy(() -> CodeRules.parse("t", new ByteArrayInputStream(caret.getBytes(StandardCharsets.UTF_8))))
+                .hasMessageContaining("without ^");
+    }
 }

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 @EnabledIfEnvironmentVariable(named = "SAFETUNE_SCREEN_BEFORE_CLASSPATH", matches = ".+")
 class ScreenThroughputComparison {
     private static final int WARMUP = 5;
-    private static final int ROUNDS = 15;
+    /** Paired rounds; {@code SAFETUNE_SCREEN_AB_ROUNDS} raises them where the load makes 15 too few to read ±5 %. */
+    private static final int ROUNDS = Integer.parseInt(System.getenv().getOrDefault("SAFETUNE_SCREEN_AB_ROUNDS", "15"));
 
     /** One build's screener over one build's parsed examples, called reflectively. */
     private record Build(

@@ -59,10 +59,8 @@ public final class TriggerMiner {
     static final int WELCH_MIN_LINES = 30;
 
     private final Settings settings;
-    /** The tallies of every tracked token; index 0 is kept for the whole file ({@link #ALL}). */
+    /** The tallies of every tracked token and of the whole file. */
     private final TokenTable tokens;
-
-    private static final int ALL = 0;
 
     public TriggerMiner(Settings settings) {
         this.settings = settings;
@@ -83,8 +81,8 @@ public final class TriggerMiner {
     public void observe(String prompt, boolean shifted, long responseLength) {
         double logLength = Math.log1p(responseLength);
         TokenTable t = tokens;
-        t.add(ALL, shifted, logLength);
-        long example = t.lines(ALL); // counts a token once per example without a set per example
+        t.addAll(shifted, logLength);
+        long example = t.allLines; // counts a token once per example without a set per example
         // One pass over the characters: each token's hash is computed as it is read (String.hashCode's), and it is
         // looked up by its span, so a token already tracked costs no allocation.
         int n = prompt.length();
@@ -105,9 +103,9 @@ public final class TriggerMiner {
                 i++;
             }
             if (i > start && i - start <= maxChars) {
-                int id = t.find(prompt, start, i, hash);
-                if (id > 0) {
-                    t.observe(id, example, shifted, logLength);
+                int at = t.find(prompt, start, i, hash);
+                if (at >= 0) {
+                    t.observe(at, example, shifted, logLength);
                 }
             }
         }
@@ -127,7 +125,7 @@ public final class TriggerMiner {
     }
 
     public long examples() {
-        return tokens.lines(ALL);
+        return tokens.allLines;
     }
 
     /** The reported candidates, most significant first. */
@@ -136,8 +134,8 @@ public final class TriggerMiner {
         List<double[]> stats = new ArrayList<>(); // logP flag, logP length, rate with, rate without, log shift
         List<Long> lineCounts = new ArrayList<>();
         TokenTable t = tokens;
-        long n = t.lines(ALL);
-        for (int id = 1; id < t.size; id++) {
+        long n = t.allLines;
+        for (int id : t.tokens()) {
             long lines = t.lines(id);
             if (lines < settings.minLines()
                     || lines < settings.minShare() * n
@@ -147,14 +145,14 @@ public final class TriggerMiner {
             }
             long a = t.shifted(id);
             long b = lines - a;
-            long cc = t.shifted(ALL) - a;
+            long cc = t.allShifted - a;
             long d = (n - lines) - cc;
             double flagLogP = ContingencyTests.logP(a, b, cc, d);
             long n0 = n - lines;
             double mean1 = t.sumLog(id) / lines;
-            double mean0 = (t.sumLog(ALL) - t.sumLog(id)) / n0;
+            double mean0 = (t.allSumLog - t.sumLog(id)) / n0;
             double var1 = variance(t.sumLog(id), t.sumLog2(id), lines);
-            double var0 = variance(t.sumLog(ALL) - t.sumLog(id), t.sumLog2(ALL) - t.sumLog2(id), n0);
+            double var0 = variance(t.allSumLog - t.sumLog(id), t.allSumLog2 - t.sumLog2(id), n0);
             // The z-test reads Welch's statistic against the normal distribution: only with both groups large.
             double lengthLogP = Math.min(lines, n0) >= WELCH_MIN_LINES
                     ? ContingencyTests.welchLogP(mean1, var1, lines, mean0, var0, n0)
@@ -204,79 +202,109 @@ public final class TriggerMiner {
     }
 
     /**
-     * Tokens and their tallies in primitive arrays, found by open addressing on the token's span of the prompt: the
-     * per-token work of {@link #observe} is a hash over its characters, one probe of the slot table (which holds the
-     * hash beside the id, so a different token is passed over without reading it), one comparison of the characters
-     * in a shared pool, and one update of the token's record, whose fields lie together in one cache line. No
-     * substring, no boxed entry. Ids are dense, in order of first sight; id 0 is the whole file.
+     * Tokens and their tallies in one open-addressing table whose slots are the records: a slot of {@value #STRIDE}
+     * longs (64 bytes) holds the token's hash and length, its characters (up to {@value #INLINE} inline, longer ones in
+     * a shared pool) and its tallies, so the per-token work of {@link #observe} is a hash over its characters, one
+     * probe that reads the slot, a comparison of two longs (or of the pooled characters), and an update of the tallies
+     * in the same place: one cache miss for a short token, where a slot table beside a record table beside the pool
+     * cost three (the table outgrows the caches: a file's prompts hold tens of thousands of distinct tokens). No
+     * substring, no boxed entry. Slots move when the table grows, so there are no stable ids; {@link #candidates}
+     * reads every token once, and its result does not depend on the order (the Benjamini–Hochberg adjustment and the
+     * final sort by p-value, then text, are both order-free). The whole file's tallies are kept apart.
      */
     private static final class TokenTable {
-        private static final int STRIDE = 8; // longs per record: 64 bytes
-        private static final int LAST = 0;
-        private static final int LINES = 1;
-        private static final int SHIFTED = 2;
-        private static final int SUM_LOG = 3; // double bits
-        private static final int SUM_LOG2 = 4; // double bits
-        private static final int TEXT = 5; // pool offset << 32 | length
+        private static final int STRIDE = 8; // longs per slot: 64 bytes
+        private static final int INLINE = 8; // characters held in the slot itself (16 bits each, two longs)
+        private static final int KEY = 0; // hash << 32 | length; 0 when empty (a token has at least one character)
+        private static final int CHARS = 1; // characters 0-3 (or, for a longer token, its offset in the pool)
+        private static final int CHARS2 = 2; // characters 4-7
+        private static final int LAST = 3;
+        private static final int LINES = 4;
+        private static final int SHIFTED = 5;
+        private static final int SUM_LOG = 6; // double bits
+        private static final int SUM_LOG2 = 7; // double bits
 
         private final int capacity;
-        private long[] slots; // hash << 32 | id; 0 when empty (id 0 is never stored in a slot)
-        private long[] records;
+        private long[] slots;
+        private int mask; // slots.length / STRIDE - 1
         private char[] pool;
         private int poolSize;
-        int size = 1; // id 0: the whole file
+        int size; // distinct tokens tracked
+
+        // The whole file.
+        private long allLines;
+        private long allShifted;
+        private double allSumLog;
+        private double allSumLog2;
 
         TokenTable(int capacity) {
             this.capacity = capacity;
-            slots = new long[1024];
-            records = new long[512 * STRIDE];
+            slots = new long[1024 * STRIDE];
+            mask = 1024 - 1;
             pool = new char[4096];
         }
 
-        /** The id of {@code text[start, end)}, added when new and there is room; -1 when it is not tracked. */
+        /**
+         * The slot (an offset into the table) of {@code text[start, end)}, added when new and there is room; -1 when
+         * it is not tracked. {@code hash} is {@link String#hashCode}'s over the span.
+         */
         int find(String text, int start, int end, int hash) {
             int len = end - start;
-            int mask = slots.length - 1;
-            int slot = mix(hash) & mask;
+            long key = (long) hash << 32 | len;
+            long c0 = 0;
+            long c1 = 0;
+            if (len <= INLINE) {
+                for (int k = 0; k < len; k++) {
+                    long c = text.charAt(start + k);
+                    if (k < 4) {
+                        c0 |= c << (16 * k);
+                    } else {
+                        c1 |= c << (16 * (k - 4));
+                    }
+                }
+            }
             long[] table = slots;
+            int slot = mix(hash) & mask;
             while (true) {
-                long entry = table[slot];
+                int at = slot * STRIDE;
+                long entry = table[at + KEY];
                 if (entry == 0) {
                     break;
                 }
-                if ((int) (entry >>> 32) == hash) {
-                    int id = (int) entry;
-                    if (sameChars(records[id * STRIDE + TEXT], text, start, len)) {
-                        return id;
-                    }
+                if (entry == key
+                        && (len <= INLINE
+                                ? table[at + CHARS] == c0 && table[at + CHARS2] == c1
+                                : samePooled((int) table[at + CHARS], text, start, len))) {
+                    return at;
                 }
                 slot = (slot + 1) & mask;
             }
-            if (size - 1 >= capacity) {
+            if (size >= capacity) {
                 return -1;
             }
-            int id = size++;
-            if ((long) size * STRIDE > records.length) {
-                records = Arrays.copyOf(records, records.length * 2);
+            size++;
+            int at = slot * STRIDE;
+            table[at + KEY] = key;
+            if (len <= INLINE) {
+                table[at + CHARS] = c0;
+                table[at + CHARS2] = c1;
+            } else {
+                if (poolSize + len > pool.length) {
+                    pool = Arrays.copyOf(pool, Math.max(pool.length * 2, poolSize + len));
+                }
+                text.getChars(start, end, pool, poolSize);
+                table[at + CHARS] = poolSize;
+                poolSize += len;
             }
-            if (poolSize + len > pool.length) {
-                pool = Arrays.copyOf(pool, Math.max(pool.length * 2, poolSize + len));
-            }
-            text.getChars(start, end, pool, poolSize);
-            records[id * STRIDE + TEXT] = (long) poolSize << 32 | len;
-            poolSize += len;
-            table[slot] = (long) hash << 32 | (id & 0xffffffffL);
-            if (2 * size > slots.length) {
+            table[at + LAST] = -1; // seen in no example yet
+            if (2 * size > mask + 1) {
                 rehash();
+                return find(text, start, end, hash);
             }
-            return id;
+            return at;
         }
 
-        private boolean sameChars(long text, String chars, int start, int len) {
-            if ((int) text != len) {
-                return false;
-            }
-            int at = (int) (text >>> 32);
+        private boolean samePooled(int at, String chars, int start, int len) {
             for (int k = 0; k < len; k++) {
                 if (pool[at + k] != chars.charAt(start + k)) {
                     return false;
@@ -285,64 +313,89 @@ public final class TriggerMiner {
             return true;
         }
 
-        /** Counts the example if it is the first time this id is seen in it. */
-        void observe(int id, long example, boolean isShifted, double logLength) {
-            int r = id * STRIDE;
-            long[] rec = records;
-            if (rec[r + LAST] == example) {
+        /** Counts the example if it is the first time the token at {@code at} is seen in it. */
+        void observe(int at, long example, boolean isShifted, double logLength) {
+            long[] rec = slots;
+            if (rec[at + LAST] == example) {
                 return;
             }
-            rec[r + LAST] = example;
-            add(id, isShifted, logLength);
-        }
-
-        void add(int id, boolean isShifted, double logLength) {
-            int r = id * STRIDE;
-            long[] rec = records;
-            rec[r + LINES]++;
+            rec[at + LAST] = example;
+            rec[at + LINES]++;
             if (isShifted) {
-                rec[r + SHIFTED]++;
+                rec[at + SHIFTED]++;
             }
-            rec[r + SUM_LOG] = Double.doubleToRawLongBits(Double.longBitsToDouble(rec[r + SUM_LOG]) + logLength);
-            rec[r + SUM_LOG2] =
-                    Double.doubleToRawLongBits(Double.longBitsToDouble(rec[r + SUM_LOG2]) + logLength * logLength);
+            rec[at + SUM_LOG] = Double.doubleToRawLongBits(Double.longBitsToDouble(rec[at + SUM_LOG]) + logLength);
+            rec[at + SUM_LOG2] =
+                    Double.doubleToRawLongBits(Double.longBitsToDouble(rec[at + SUM_LOG2]) + logLength * logLength);
         }
 
-        long lines(int id) {
-            return records[id * STRIDE + LINES];
+        void addAll(boolean isShifted, double logLength) {
+            allLines++;
+            if (isShifted) {
+                allShifted++;
+            }
+            allSumLog += logLength;
+            allSumLog2 += logLength * logLength;
         }
 
-        long shifted(int id) {
-            return records[id * STRIDE + SHIFTED];
+        /** The slot offsets of every tracked token, in table order. */
+        int[] tokens() {
+            int[] found = new int[size];
+            int n = 0;
+            for (int at = 0; at < slots.length; at += STRIDE) {
+                if (slots[at + KEY] != 0) {
+                    found[n++] = at;
+                }
+            }
+            return found;
         }
 
-        double sumLog(int id) {
-            return Double.longBitsToDouble(records[id * STRIDE + SUM_LOG]);
+        long lines(int at) {
+            return slots[at + LINES];
         }
 
-        double sumLog2(int id) {
-            return Double.longBitsToDouble(records[id * STRIDE + SUM_LOG2]);
+        long shifted(int at) {
+            return slots[at + SHIFTED];
         }
 
-        String text(int id) {
-            long text = records[id * STRIDE + TEXT];
-            return new String(pool, (int) (text >>> 32), (int) text);
+        double sumLog(int at) {
+            return Double.longBitsToDouble(slots[at + SUM_LOG]);
+        }
+
+        double sumLog2(int at) {
+            return Double.longBitsToDouble(slots[at + SUM_LOG2]);
+        }
+
+        String text(int at) {
+            int len = (int) slots[at + KEY];
+            if (len > INLINE) {
+                return new String(pool, (int) slots[at + CHARS], len);
+            }
+            char[] chars = new char[len];
+            for (int k = 0; k < len; k++) {
+                long packed = k < 4 ? slots[at + CHARS] : slots[at + CHARS2];
+                chars[k] = (char) (packed >>> (16 * (k % 4)));
+            }
+            return new String(chars);
         }
 
         private void rehash() {
-            long[] bigger = new long[slots.length * 2];
-            int mask = bigger.length - 1;
-            for (long entry : slots) {
-                if (entry == 0) {
+            long[] old = slots;
+            long[] bigger = new long[old.length * 2];
+            int biggerMask = bigger.length / STRIDE - 1;
+            for (int at = 0; at < old.length; at += STRIDE) {
+                long key = old[at + KEY];
+                if (key == 0) {
                     continue;
                 }
-                int slot = mix((int) (entry >>> 32)) & mask;
-                while (bigger[slot] != 0) {
-                    slot = (slot + 1) & mask;
+                int slot = mix((int) (key >>> 32)) & biggerMask;
+                while (bigger[slot * STRIDE + KEY] != 0) {
+                    slot = (slot + 1) & biggerMask;
                 }
-                bigger[slot] = entry;
+                System.arraycopy(old, at, bigger, slot * STRIDE, STRIDE);
             }
             slots = bigger;
+            mask = biggerMask;
         }
 
         /** Spreads String.hashCode's low bits, which linear probing depends on. */
