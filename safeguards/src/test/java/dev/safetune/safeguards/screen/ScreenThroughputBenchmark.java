@@ -27,7 +27,7 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
  * steady (over the 0.86 MB of the EM paper's insecure file alone a cold first run read a third lower); the stream is
  * screened {@value #ROUNDS} times after {@value #WARMUP} warm-up rounds and the best and the median round are reported
  * as MB/s of message content (UTF-8) per second of this thread's CPU time: "on one core" even on a shared machine,
- * where wall time measures the neighbours (wall-clock MB/s is printed too). The goals are asserted on the best round.
+ * where wall time measures the neighbours (wall-clock MB/s is printed too). The goal is asserted on the median round.
  * A repeated file brings no new prompt tokens after its first copy, so the trigger miner's table stays the size of
  * one file's vocabulary. Command in docs/screening.md.
  */
@@ -79,11 +79,12 @@ class ScreenThroughputBenchmark {
                 "screen with trigger mining and report: best %.1f, median %.1f MB/s per CPU-second (wall clock best"
                         + " %.1f MB/s); %d examples (the file's %d, %d times), %.2f MB of content%n",
                 whole[0], whole[2], whole[1], examples.size(), file.size(), examples.size() / file.size(), bytes / 1e6);
-        // The goal for the rule part, and the target for the whole upload-stream screen (docs/screening.md).
-        assertThat(rules[0]).as("rules per example, MB/s per CPU-second").isGreaterThanOrEqualTo(50);
-        assertThat(whole[0])
-                .as("whole upload-stream screen, MB/s per CPU-second")
-                .isGreaterThanOrEqualTo(60);
+        // The goal (>= 50 MB/s on one core), on the median round rather than the best: for the rule part, and
+        // for the whole screen as the upload stream runs it, since that is what an upload waits for.
+        assertThat(rules[2]).as("rules per example, median MB/s per CPU-second").isGreaterThanOrEqualTo(50);
+        assertThat(whole[2])
+                .as("whole upload-stream screen, median MB/s per CPU-second")
+                .isGreaterThanOrEqualTo(50);
     }
 
     /**
