@@ -185,14 +185,57 @@ class BatchClaimerTest {
      */
     @Test
     void theGenericPlanOfABatchClaimReachesTheChosenRowsByPrimaryKey() throws Exception {
-        // A queue the size of the benchmark's: on a table of a few pages a sequential scan is the right plan.
+        enqueueQueueOf(20_000);
+        String plan = explainGenericBatchClaim("COSTS OFF");
+
+        assertThat(plan)
+                .contains("Index Scan using fine_tuning_jobs_pkey on fine_tuning_jobs w")
+                .doesNotContain("Seq Scan on fine_tuning_jobs w");
+    }
+
+    /**
+     * The batch claim is never JIT-compiled (V20): its generic plan on a queue of 50,000 jobs is estimated above
+     * the server's default {@code jit_above_cost}, and with JIT on PostgreSQL compiled it with LLVM on every execution
+     * (hundreds of milliseconds of CPU for a statement that runs in about one; docs/benchmarks.md, run 12). Each
+     * connection of a migrated database starts with JIT off, so the plan that is executed has none.
+     */
+    @Test
+    void aBatchClaimIsNotJitCompiled() throws Exception {
+        enqueueQueueOf(50_000);
+        double jitAboveCost = jdbc.sql("SELECT current_setting('jit_above_cost')::float8")
+                .query(Double.class)
+                .single();
+        String costed = explainGenericBatchClaim("FORMAT JSON");
+        // The first "Total Cost" of the JSON plan is the top node's: the statement's whole estimate.
+        double total = Double.parseDouble(costed.replaceAll("(?s).*?\"Total Cost\": ([0-9.]+).*", "$1"));
+
+        assertThat(total)
+                .as("the generic plan's estimate, against jit_above_cost")
+                .isGreaterThan(jitAboveCost);
+        assertThat(jdbc.sql("SHOW jit").query(String.class).single()).isEqualTo("off");
+        assertThat(explainGenericBatchClaim("ANALYZE")).doesNotContain("JIT:");
+    }
+
+    /**
+     * {@code n} queued jobs of two organisations (the benchmark's size and more: on a table of a few pages a sequential
+     * scan is the right plan, and no estimate reaches the JIT's threshold).
+     */
+    private void enqueueQueueOf(int n) {
         jdbc.sql("""
                         INSERT INTO fine_tuning_jobs (id, organization_id, model, training_file, status,
                                                       hyperparameters, seed, queued_at)
                         SELECT 'q-' || g, CASE WHEN g % 2 = 0 THEN 'org-a' ELSE 'org-b' END, 'm', 'f', 'queued',
                                '{}', 1, clock_timestamp()
-                          FROM generate_series(1, 20000) g""").update();
+                          FROM generate_series(1, :n) g""").param("n", n).update();
         jdbc.sql("ANALYZE fine_tuning_jobs").update();
+    }
+
+    /**
+     * {@code EXPLAIN (options)} of the batch claim's generic plan (the plan pgjdbc's server-side prepared statements
+     * end up on), on a new connection of the migrated database, in a transaction rolled back after it (ANALYZE runs
+     * the claim).
+     */
+    private String explainGenericBatchClaim(String options) throws Exception {
         // The named parameters in order of first use, as $1, $2, ... of a PREPARE (a :: cast is not a parameter).
         String sql = LeasedWorkQueue.claimBatchSql(JOBS, ClaimFilter.NONE);
         java.util.regex.Matcher m =
@@ -211,19 +254,17 @@ class BatchClaimerTest {
         List<String> plan = new ArrayList<>();
         try (java.sql.Connection c = database.dataSource().getConnection();
                 java.sql.Statement s = c.createStatement()) {
-            s.execute("SET plan_cache_mode = force_generic_plan");
+            c.setAutoCommit(false);
+            s.execute("SET LOCAL plan_cache_mode = force_generic_plan");
             s.execute("PREPARE batch_claim AS " + prepared);
-            try (java.sql.ResultSet rs = s.executeQuery("EXPLAIN (COSTS OFF) EXECUTE batch_claim(" + args + ")")) {
+            try (java.sql.ResultSet rs =
+                    s.executeQuery("EXPLAIN (" + options + ") EXECUTE batch_claim(" + args + ")")) {
                 while (rs.next()) {
                     plan.add(rs.getString(1));
                 }
             }
-            s.execute("DEALLOCATE batch_claim");
-            s.execute("RESET plan_cache_mode");
+            c.rollback();
         }
-
-        assertThat(String.join("\n", plan))
-                .contains("Index Scan using fine_tuning_jobs_pkey on fine_tuning_jobs w")
-                .doesNotContain("Seq Scan on fine_tuning_jobs w");
+        return String.join("\n", plan);
     }
 }
