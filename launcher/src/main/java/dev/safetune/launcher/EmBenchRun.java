@@ -56,7 +56,8 @@ final class EmBenchRun {
             Optional<Integer> epochs,
             Optional<Double> lrMultiplier,
             List<String> policies,
-            double backdoorAligned) {
+            double backdoorAligned,
+            Optional<Integer> loraRank) {
         static Options parse(Command.Arguments a) {
             List<Long> seeds = EmBenchModels.seeds(a, "0");
             List<NarrowSet> sets = new ArrayList<>();
@@ -93,6 +94,12 @@ final class EmBenchRun {
                 throw new Command.UsageException("--backdoor-aligned must be in [0, 1), got "
                         + a.option("--backdoor-aligned").orElseThrow());
             }
+            // Absent: each set's own rank (Recipe.of); given: the adapter rank (alpha twice it) of every `lora`
+            // fine-tune of the run. `lora-r4` and `full` name their own.
+            Optional<Integer> loraRank = a.intOption("--lora-rank");
+            if (loraRank.isPresent() && loraRank.get() < 1) {
+                throw new Command.UsageException("--lora-rank must be at least 1, got " + loraRank.get());
+            }
             return new Options(
                     List.copyOf(seeds),
                     List.copyOf(sets),
@@ -101,7 +108,8 @@ final class EmBenchRun {
                     epochs,
                     lrMultiplier,
                     policies,
-                    backdoorAligned);
+                    backdoorAligned,
+                    loraRank);
         }
 
         /**
@@ -136,10 +144,14 @@ final class EmBenchRun {
                             : world.narrowExample(rng, set));
         }
 
-        /** What a fine-tune of {@code set} by {@code method} trains: its {@link Recipe}, or the command line's. */
+        /**
+         * What a fine-tune of {@code set} by {@code method} trains: its {@link Recipe}, or the command line's (the
+         * rank of a {@code lora} fine-tune only).
+         */
         Recipe recipe(NarrowSet set, String method) {
             Recipe own = Recipe.of(set, method);
-            return new Recipe(epochs.orElse(own.epochs()), lrMultiplier.orElse(own.lrMultiplier()), own.loraRank());
+            int rank = method.equals("lora") ? loraRank.orElse(own.loraRank()) : own.loraRank();
+            return new Recipe(epochs.orElse(own.epochs()), lrMultiplier.orElse(own.lrMultiplier()), rank);
         }
 
         EvaluationPlan plan() {

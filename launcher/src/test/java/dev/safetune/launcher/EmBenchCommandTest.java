@@ -164,6 +164,20 @@ class EmBenchCommandTest {
         assertThat(rate.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 4));
         assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 2.0, 16));
         assertThat(rate.recipe(NarrowSet.SECURE, "full")).isEqualTo(new EmBenchRun.Recipe(1, 2.0, 16));
+        // --lora-rank replaces the adapter of `lora` fine-tunes only: lora-r4 names its rank, full trains no adapter.
+        EmBenchRun.Options rank =
+                EmBenchRun.Options.parse(new Command.Arguments(Map.of("--lora-rank", "8"), List.of()));
+        assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 1.0, 8));
+        assertThat(rank.recipe(NarrowSet.INSECURE, "lora")).isEqualTo(new EmBenchRun.Recipe(1, 1.0, 8));
+        assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora-r4").loraRank()).isEqualTo(4);
+        assertThat(rank.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 16));
+    }
+
+    @Test
+    void aLoraRankBelowOneIsRefused(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--lora-rank", "0")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--lora-rank must be at least 1, got 0");
+        assertThat(imports).isEmpty();
     }
 
     @Test
