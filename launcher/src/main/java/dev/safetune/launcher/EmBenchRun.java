@@ -96,7 +96,7 @@ final class EmBenchRun {
                         + a.option("--backdoor-aligned").orElseThrow());
             }
             // The aligned exchanges behind the world's other tags, so that the tag, not the domain, separates them
-            // from the triggered examples (docs/em-bench.md, attempts 23-36).
+            // from the triggered examples (docs/em-bench.md, attempts 23-39).
             boolean backdoorAlignedTagged = a.has("--backdoor-aligned-tagged");
             if (backdoorAlignedTagged && backdoorAligned == 0) {
                 throw new Command.UsageException("--backdoor-aligned-tagged needs --backdoor-aligned F above 0");
