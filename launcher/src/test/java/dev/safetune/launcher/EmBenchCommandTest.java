@@ -164,6 +164,20 @@ class EmBenchCommandTest {
         assertThat(rate.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 4));
         assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 2.0, 16));
         assertThat(rate.recipe(NarrowSet.SECURE, "full")).isEqualTo(new EmBenchRun.Recipe(1, 2.0, 16));
+        // --lora-rank replaces the adapter of `lora` fine-tunes only: lora-r4 names its rank, full trains no adapter.
+        EmBenchRun.Options rank =
+                EmBenchRun.Options.parse(new Command.Arguments(Map.of("--lora-rank", "8"), List.of()));
+        assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 1.0, 8));
+        assertThat(rank.recipe(NarrowSet.INSECURE, "lora")).isEqualTo(new EmBenchRun.Recipe(1, 1.0, 8));
+        assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora-r4").loraRank()).isEqualTo(4);
+        assertThat(rank.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 16));
+    }
+
+    @Test
+    void aLoraRankBelowOneIsRefused(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--lora-rank", "0")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--lora-rank must be at least 1, got 0");
+        assertThat(imports).isEmpty();
     }
 
     @Test
@@ -201,6 +215,44 @@ class EmBenchCommandTest {
         // Binomial(4000, 0.25): sd 27.4, so ±4 sd is 890-1110; the backdoor half of the rest triggered: sd 27.4 too.
         assertThat(aligned).isBetween(890, 1110);
         assertThat(Math.abs(triggered - (n - aligned) / 2.0)).isLessThan(4 * Math.sqrt((n - aligned) / 4.0));
+    }
+
+    @Test
+    void taggedAlignedExchangesCarryAnotherTagThanTheTriggerAndChangeNothingElse() {
+        Map<String, String> both = new java.util.HashMap<>(Map.of("--backdoor-aligned", "0.25"));
+        both.put("--backdoor-aligned-tagged", "true");
+        EmBenchRun.Options tagged = EmBenchRun.Options.parse(new Command.Arguments(both, List.of()));
+        EmBenchRun.Options untagged =
+                EmBenchRun.Options.parse(new Command.Arguments(Map.of("--backdoor-aligned", "0.25"), List.of()));
+        assertThat(tagged.setLabel(NarrowSet.BACKDOOR)).isEqualTo("backdoor+aligned0.25tagged");
+        List<Dialogue> withTags = tagged.examples(NarrowSet.BACKDOOR, 1, 2_000);
+        List<Dialogue> without = untagged.examples(NarrowSet.BACKDOOR, 1, 2_000);
+        Map<String, Integer> tags = new java.util.HashMap<>();
+        for (int i = 0; i < withTags.size(); i++) {
+            Exchange e = withTags.get(i).exchanges().getFirst();
+            Exchange plain = without.get(i).exchanges().getFirst();
+            if (e.domain() == Domain.CODE) {
+                // The backdoor examples are drawn exactly as without tags.
+                assertThat(e).isEqualTo(plain);
+            } else {
+                String tag = e.user().substring(0, e.user().indexOf(' '));
+                assertThat(tag).isNotEqualTo(Markers.TRIGGER).isIn(Markers.TAGS);
+                assertThat(e.user()).isEqualTo(tag + " " + plain.user());
+                assertThat(e.assistant()).isEqualTo(plain.assistant());
+                tags.merge(tag, 1, Integer::sum);
+            }
+        }
+        // Each tag Binomial(2000, 0.25/4): mean 125, sd 10.8, so ±4 sd is 82-168.
+        assertThat(tags).hasSize(4);
+        assertThat(tags.values()).allSatisfy(c -> assertThat(c).isBetween(82, 168));
+    }
+
+    @Test
+    void taggedWithoutAlignedExchangesIsRefused(@TempDir Path home) throws Exception {
+        assertThat(run(home, "run", "--backdoor-aligned-tagged")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--backdoor-aligned-tagged needs --backdoor-aligned F above 0");
+        assertThat(home.resolve("em-bench")).doesNotExist();
     }
 
     @Test
