@@ -83,6 +83,10 @@ final class AuditPhase {
             long trainedTokens,
             Path modelDir,
             List<ResultFile> resultFiles) {
+        // Read before the transaction: SafetyPolicies takes its own pooled connection, and asking for a second one
+        // while the election's transaction holds the first can exhaust the pool when every connection is held so.
+        String policyVersion = policyVersion(job);
+        AuditRules rules = rules(job);
         return queue.electAudit(
                 lease,
                 trainedTokens,
@@ -94,8 +98,8 @@ final class AuditPhase {
                                 job.model(),
                                 modelDir.toString(),
                                 trainedTokens,
-                                policyVersion(job),
-                                rules(job)));
+                                policyVersion,
+                                rules));
     }
 
     /** Runs (or resumes) the audit and writes the gate's decision. */
