@@ -4,6 +4,7 @@ import dev.safetune.core.audit.GateDecision;
 import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.policy.AuditRules;
 import dev.safetune.core.policy.SafetyPolicies;
+import dev.safetune.core.policy.SafetyPolicy;
 import dev.safetune.safeguards.audit.GateVerdict;
 import dev.safetune.worker.audit.AuditStore;
 import dev.safetune.worker.audit.Auditor;
@@ -50,15 +51,19 @@ final class AuditPhase {
      * existed) the audit runs with {@link AuditRules#DEFAULT}; a field the section leaves out takes the default's.
      */
     AuditRules rules(ClaimedJob job) {
-        AuditRules audit = policies.forJob(job.id()).audit();
+        return rules(policies.versionForJob(job.id()));
+    }
+
+    private static AuditRules rules(Optional<SafetyPolicies.Version> pinned) {
+        AuditRules audit = pinned.map(SafetyPolicies.Version::document)
+                .orElse(SafetyPolicy.NONE)
+                .audit();
         return audit == null ? AuditRules.DEFAULT : audit.withDefaults();
     }
 
     /** The pinned policy version the report names ({@code id vN}), or the default audit's name for an unpinned job. */
-    String policyVersion(ClaimedJob job) {
-        return policies.versionForJob(job.id())
-                .map(v -> v.id() + " v" + v.version())
-                .orElse(AuditRules.UNPINNED_POLICY_VERSION);
+    private static String policyVersion(Optional<SafetyPolicies.Version> pinned) {
+        return pinned.map(v -> v.id() + " v" + v.version()).orElse(AuditRules.UNPINNED_POLICY_VERSION);
     }
 
     /** Whether the job's model must pass the audit before release (see {@code safetune.audit.mode}). */
@@ -83,10 +88,11 @@ final class AuditPhase {
             long trainedTokens,
             Path modelDir,
             List<ResultFile> resultFiles) {
-        // Read before the transaction: SafetyPolicies takes its own pooled connection, and asking for a second one
-        // while the election's transaction holds the first can exhaust the pool when every connection is held so.
-        String policyVersion = policyVersion(job);
-        AuditRules rules = rules(job);
+        // Read before the transaction, once: SafetyPolicies takes its own pooled connection, and asking for a second
+        // one while the election's transaction holds the first can exhaust the pool when every connection is held so.
+        Optional<SafetyPolicies.Version> pinned = policies.versionForJob(job.id());
+        String policyVersion = policyVersion(pinned);
+        AuditRules rules = rules(pinned);
         return queue.electAudit(
                 lease,
                 trainedTokens,
