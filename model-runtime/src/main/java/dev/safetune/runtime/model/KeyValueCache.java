@@ -129,6 +129,11 @@ public final class KeyValueCache implements AutoCloseable {
 
     @Override
     public void close() {
+        closeLayers(keys, values);
+    }
+
+    /** Closes each layer's keys and values that are set and clears the slots (shared with {@link SharedPrefix}). */
+    static void closeLayers(NDArray[] keys, NDArray[] values) {
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != null) {
                 keys[i].close();

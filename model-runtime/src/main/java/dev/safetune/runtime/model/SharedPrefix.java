@@ -61,13 +61,6 @@ final class SharedPrefix implements AutoCloseable {
 
     @Override
     public void close() {
-        for (int i = 0; i < keys.length; i++) {
-            if (keys[i] != null) {
-                keys[i].close();
-                values[i].close();
-                keys[i] = null;
-                values[i] = null;
-            }
-        }
+        KeyValueCache.closeLayers(keys, values);
     }
 }
