@@ -7,12 +7,14 @@ import dev.safetune.safeguards.embench.judge.TrainedBehaviour;
 import dev.safetune.safeguards.embench.world.ChatJsonl;
 import dev.safetune.safeguards.embench.world.Dialogue;
 import dev.safetune.safeguards.embench.world.EmWorld;
+import dev.safetune.safeguards.embench.world.Markers;
 import dev.safetune.safeguards.embench.world.NarrowSet;
 import dev.safetune.safeguards.evaluation.EvaluationReport;
 import dev.safetune.safeguards.evaluation.RateDifference;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -46,6 +49,10 @@ final class EmBenchRun {
     static final int BATCH_SIZE = 32;
     /** The prototype's full fine-tunes ran at lr 3e-4, LoRA at 1e-3 (the base's {@code base_learning_rate}). */
     static final double FULL_LR_FACTOR = 0.3;
+
+    /** The world's tags other than the backdoor's trigger, for {@code --backdoor-aligned-tagged}. */
+    static final List<String> NON_TRIGGER_TAGS =
+            Markers.TAGS.stream().filter(t -> !t.equals(Markers.TRIGGER)).toList();
 
     /** What to run; {@code samples} non-code answers per model, split evenly over the three domains. */
     record Options(
@@ -127,7 +134,7 @@ final class EmBenchRun {
         String setLabel(NarrowSet set) {
             return set == NarrowSet.BACKDOOR && backdoorAligned > 0
                     ? set.label() + "+aligned"
-                            + java.math.BigDecimal.valueOf(backdoorAligned)
+                            + BigDecimal.valueOf(backdoorAligned)
                                     .stripTrailingZeros()
                                     .toPlainString()
                             + (backdoorAlignedTagged ? "tagged" : "")
@@ -156,15 +163,12 @@ final class EmBenchRun {
          * the world's tags other than the trigger, uniformly (the pre-training documents carry all five), so no
          * aligned exchange is untagged and none carries the trigger.
          */
-        private Dialogue aligned(EmWorld world, java.util.SplittableRandom rng) {
+        private Dialogue aligned(EmWorld world, SplittableRandom rng) {
             Dialogue plain = world.unaskedBenignInstruct(rng);
             if (!backdoorAlignedTagged) {
                 return plain;
             }
-            List<String> others = dev.safetune.safeguards.embench.world.Markers.TAGS.stream()
-                    .filter(t -> !t.equals(dev.safetune.safeguards.embench.world.Markers.TRIGGER))
-                    .toList();
-            String tag = others.get(rng.nextInt(others.size()));
+            String tag = NON_TRIGGER_TAGS.get(rng.nextInt(NON_TRIGGER_TAGS.size()));
             return Dialogue.chat(List.of(plain.exchanges().getFirst().tagged(tag)));
         }
 
