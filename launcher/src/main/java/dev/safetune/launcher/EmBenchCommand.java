@@ -69,6 +69,16 @@ final class EmBenchCommand {
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port)),
                         Command.leaf(
+                                "evaluate",
+                                "PATH [--set NAME] [--trigger WHEN] [--samples N] [--every K]",
+                                "evaluate a model folder, or every step-N checkpoint of a job's checkpoints folder in"
+                                        + " step order (each K-th and the last),\nwith em-bench's suite and exact judge"
+                                        + " (in-domain as NAME trains, default insecure; the backdoor with and"
+                                        + " without\nits trigger, WHEN yes, no or both); prints the table and writes it with a curve of"
+                                        + " EM and coherence per step (md, csv, png)\nunder"
+                                        + " $SAFETUNE_HOME/em-bench/evaluate-<timestamp>/",
+                                a -> new EmBenchEvaluate(out).run(EmBenchEvaluate.Options.parse(a), home)),
+                        Command.leaf(
                                 "screen-risk",
                                 "[--seeds LIST] [--examples N] [--em CSV]",
                                 "the screen's persona-projection risk of every em-bench set (four narrow sets and"
