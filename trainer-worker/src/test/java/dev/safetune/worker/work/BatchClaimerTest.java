@@ -2,50 +2,24 @@ package dev.safetune.worker.work;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.modelimport.ImportQueue;
-import dev.safetune.worker.queue.JobQueue;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Batch claims ({@link LeasedWorkQueue#claimBatch}, {@link BatchClaimer}) against a real PostgreSQL: fair across
  * organisations inside one batch, one lease and fencing token per row, every row claimed once by competing claimers
  * (with the background prefetch), and the rows left in the buffer handed back on stop.
  */
-class BatchClaimerTest {
-    private static final WorkPolicy POLICY =
-            new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(5), OptionalInt.of(3));
-    private static final WorkKind JOBS = JobQueue.kind(POLICY);
+class BatchClaimerTest extends ThreeOrganisationQueueTestBase {
     private static final WorkKind IMPORTS = ImportQueue.kind(POLICY);
-
-    @RegisterExtension
-    static final MigratedDatabase database = new MigratedDatabase();
-
-    private JdbcClient jdbc;
-    private LeasedWorkQueue queue;
-
-    @BeforeEach
-    void setUp() {
-        jdbc = JdbcClient.create(database.dataSource());
-        queue = LeasedWorkQueueTest.emptyQueueOfThreeOrganisations(jdbc, database.dataSource());
-    }
-
-    private void enqueueJob(String id, String org) {
-        LeasedWorkQueueTest.Kind.JOBS.enqueue(jdbc, id, org);
-    }
 
     private List<Lease> claimBatch(WorkKind kind, int n) {
         return queue.claimBatch(kind, "p1", n, ClaimFilter.NONE, (lease, row) -> lease);
@@ -59,19 +33,12 @@ class BatchClaimerTest {
         return queue.transition(JOBS, lease, JOBS.leasedGuard(), "succeeded", false, "", Map.of());
     }
 
-    private String status(String id) {
-        return jdbc.sql("SELECT status FROM fine_tuning_jobs WHERE id = :id")
-                .param("id", id)
-                .query(String.class)
-                .single();
-    }
-
     @Test
     void aBatchOfTwoServesAnOrganisationQueuedBehindAnotherFifty() {
         for (int i = 0; i < 50; i++) {
-            enqueueJob(String.format("a-%02d", i), "org-a");
+            enqueue(String.format("a-%02d", i), "org-a");
         }
-        enqueueJob("b-00", "org-b");
+        enqueue("b-00", "org-b");
 
         assertThat(claimBatch(JOBS, 2)).extracting(Lease::id).containsExactly("a-00", "b-00");
     }
@@ -79,12 +46,12 @@ class BatchClaimerTest {
     @Test
     void aBatchTakesOrganisationsRoundRobinAtMostItsShareEach() {
         for (int i = 0; i < 5; i++) {
-            enqueueJob("a-" + i, "org-a");
+            enqueue("a-" + i, "org-a");
         }
         for (int i = 0; i < 5; i++) {
-            enqueueJob("b-" + i, "org-b");
+            enqueue("b-" + i, "org-b");
         }
-        enqueueJob("c-0", "org-c");
+        enqueue("c-0", "org-c");
 
         // Three organisations share a batch of 6: at most 2 rows each, so C's one row leaves the batch one short.
         assertThat(claimBatch(JOBS, 6)).extracting(Lease::id).containsExactly("a-0", "b-0", "c-0", "a-1", "b-1");
@@ -92,9 +59,9 @@ class BatchClaimerTest {
 
     @Test
     void theOrganisationHoldingFewerLeasesGoesFirstInABatch() {
-        enqueueJob("a-0", "org-a");
-        enqueueJob("a-1", "org-a");
-        enqueueJob("b-0", "org-b");
+        enqueue("a-0", "org-a");
+        enqueue("a-1", "org-a");
+        enqueue("b-0", "org-b");
         assertThat(claimBatch(JOBS, 1)).extracting(Lease::id).containsExactly("a-0"); // A now holds a lease
 
         assertThat(claimBatch(JOBS, 1)).extracting(Lease::id).containsExactly("b-0");
@@ -111,8 +78,8 @@ class BatchClaimerTest {
 
     @Test
     void eachBatchClaimedRowHasItsOwnLeaseAndAStaleOneIsFencedOut() {
-        enqueueJob("a-0", "org-a");
-        enqueueJob("a-1", "org-a");
+        enqueue("a-0", "org-a");
+        enqueue("a-1", "org-a");
         List<Lease> batch = claimBatch(JOBS, 2);
         assertThat(batch).extracting(Lease::attempt).containsExactly(1, 1);
         jdbc.sql("UPDATE fine_tuning_jobs SET lease_until = now() - interval '1 second' WHERE id = 'a-0'")
@@ -133,7 +100,7 @@ class BatchClaimerTest {
     @Test
     void competingClaimersTakeEveryRowExactlyOnce() throws Exception {
         for (int i = 0; i < 200; i++) {
-            enqueueJob(String.format("j-%03d", i), i % 2 == 0 ? "org-a" : "org-b");
+            enqueue(String.format("j-%03d", i), i % 2 == 0 ? "org-a" : "org-b");
         }
         List<String> taken = Collections.synchronizedList(new ArrayList<>());
         try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
@@ -160,7 +127,7 @@ class BatchClaimerTest {
     @Test
     void stopHandsTheBufferedRowsBackWithTheirAttempt() {
         for (int i = 0; i < 4; i++) {
-            enqueueJob("a-" + i, "org-a");
+            enqueue("a-" + i, "org-a");
         }
         BatchClaimer<Lease> claimer = claimer(4);
         Lease running = claimer.next().orElseThrow();

@@ -3,7 +3,6 @@ package dev.safetune.worker.work;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.core.job.JobTransition;
-import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.queue.JobQueue;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -11,15 +10,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * {@link WorkLoop}s of {@link ShortWorkHandler short work} sharing one {@link BatchClaimer} per process, against a real
@@ -27,34 +22,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * by its own lease (a lost lease refused for its row alone), a stopped process gives back the rows it still held, and
  * competing processes run every row exactly once.
  */
-class SharedClaimerLoopTest {
-    private static final WorkPolicy POLICY =
-            new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(5), OptionalInt.of(3));
-    private static final WorkKind JOBS = JobQueue.kind(POLICY);
-
-    @RegisterExtension
-    static final MigratedDatabase database = new MigratedDatabase();
-
-    private JdbcClient jdbc;
-    private LeasedWorkQueue queue;
-
-    @BeforeEach
-    void setUp() {
-        jdbc = JdbcClient.create(database.dataSource());
-        queue = LeasedWorkQueueTest.emptyQueueOfThreeOrganisations(jdbc, database.dataSource());
-    }
-
-    private void enqueue(String id, String org) {
-        LeasedWorkQueueTest.Kind.JOBS.enqueue(jdbc, id, org);
-    }
-
-    private String status(String id) {
-        return LeasedWorkQueueTest.Kind.JOBS.status(jdbc, id);
-    }
-
-    private int attempts(String id) {
-        return LeasedWorkQueueTest.Kind.JOBS.attempts(jdbc, id);
-    }
+class SharedClaimerLoopTest extends ThreeOrganisationQueueTestBase {
 
     private int count(String status) {
         return jdbc.sql("SELECT count(*) FROM fine_tuning_jobs WHERE status = :status")

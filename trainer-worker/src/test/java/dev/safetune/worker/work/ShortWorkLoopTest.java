@@ -3,53 +3,21 @@ package dev.safetune.worker.work;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.core.job.JobTransition;
-import dev.safetune.testsupport.MigratedDatabase;
 import dev.safetune.worker.queue.JobQueue;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * {@link WorkLoop} serving {@link ShortWorkHandler short work} against a real PostgreSQL: claims of a batch for the
  * loop's thread (fair across organisations within it), endings written with the next claim in one transaction and
  * fenced by each row's lease, and rows still held on stop handed back with their attempt.
  */
-class ShortWorkLoopTest {
-    private static final WorkPolicy POLICY =
-            new WorkPolicy(Duration.ofSeconds(30), Duration.ofSeconds(5), OptionalInt.of(3));
-    private static final WorkKind JOBS = JobQueue.kind(POLICY);
-
-    @RegisterExtension
-    static final MigratedDatabase database = new MigratedDatabase();
-
-    private JdbcClient jdbc;
-    private LeasedWorkQueue queue;
-
-    @BeforeEach
-    void setUp() {
-        jdbc = JdbcClient.create(database.dataSource());
-        queue = LeasedWorkQueueTest.emptyQueueOfThreeOrganisations(jdbc, database.dataSource());
-    }
-
-    private void enqueue(String id, String org) {
-        LeasedWorkQueueTest.Kind.JOBS.enqueue(jdbc, id, org);
-    }
-
-    private String status(String id) {
-        return LeasedWorkQueueTest.Kind.JOBS.status(jdbc, id);
-    }
-
-    private int attempts(String id) {
-        return LeasedWorkQueueTest.Kind.JOBS.attempts(jdbc, id);
-    }
+class ShortWorkLoopTest extends ThreeOrganisationQueueTestBase {
 
     /** Short work that records the order it ran in and what the database said while it ran. */
     private final class Recorder implements ShortWorkHandler<Lease> {
