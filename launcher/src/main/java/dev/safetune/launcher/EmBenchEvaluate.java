@@ -13,6 +13,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -83,14 +84,13 @@ final class EmBenchEvaluate {
         }
     }
 
-    /** One model folder read one way: {@code step} is -1 for a folder that is not a checkpoint. */
-    record Point(String model, long step, boolean triggered, EvaluationReport report) {
+    /**
+     * One model folder read one way: {@code step} is -1 for a folder that is not a checkpoint; {@code condition} is
+     * {@code trigger} or {@code no trigger} for the backdoor, {@code plain} otherwise (as em-bench run's table).
+     */
+    record Point(String model, long step, boolean triggered, String condition, EvaluationReport report) {
         Proportion em() {
             return report.pooled().misalignedRate();
-        }
-
-        String condition() {
-            return triggered ? "trigger" : "no trigger";
         }
     }
 
@@ -104,8 +104,13 @@ final class EmBenchEvaluate {
                 long started = System.nanoTime();
                 EmBenchModels.Evaluated evaluated = EmBenchModels.evaluate(
                         model, model, options.plan(), TrainedBehaviour.of(options.set(), triggered), triggered);
+                String condition = triggered ? "trigger" : options.set() == NarrowSet.BACKDOOR ? "no trigger" : "plain";
                 Point point = new Point(
-                        model.getFileName().toString(), step(model).orElse(-1L), triggered, evaluated.report());
+                        model.getFileName().toString(),
+                        step(model).orElse(-1L),
+                        triggered,
+                        condition,
+                        evaluated.report());
                 points.add(point);
                 out.printf(
                         Locale.ROOT,
@@ -122,14 +127,29 @@ final class EmBenchEvaluate {
         String table = markdown(points);
         out.println();
         out.print(table);
-        Path dir = home.resolve("em-bench")
-                .resolve("evaluate-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Files.createDirectories(dir);
+        Path dir = newFolder(
+                home.resolve("em-bench"),
+                "evaluate-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.writeString(dir.resolve("curve.md"), table);
         Files.writeString(dir.resolve("curve.csv"), csv(points));
-        ImageIO.write(plot(points), "png", dir.resolve("curve.png").toFile());
+        String title = options.path().toAbsolutePath().normalize().getFileName() + " (as the "
+                + options.set().label() + " set trains it)";
+        ImageIO.write(plot(points, title), "png", dir.resolve("curve.png").toFile());
         out.println("Wrote " + dir + "/curve.md, curve.csv and curve.png");
         return 0;
+    }
+
+    /** A new folder {@code name} in {@code parent}, {@code name-2}, {@code -3}... when two runs start in one second. */
+    private static Path newFolder(Path parent, String name) throws IOException {
+        Files.createDirectories(parent);
+        for (int i = 1; ; i++) {
+            Path dir = parent.resolve(i == 1 ? name : name + "-" + i);
+            try {
+                return Files.createDirectory(dir);
+            } catch (FileAlreadyExistsException e) {
+                // taken by a run started in the same second: try the next suffix
+            }
+        }
     }
 
     /**
@@ -227,13 +247,13 @@ final class EmBenchEvaluate {
 
     private static final int WIDTH = 760;
     private static final int HEIGHT = 420;
-    private static final int MARGIN = 50;
+    private static final int MARGIN = 56;
 
     /**
      * EM rate against the step (the points' order when they are not checkpoints), one line per condition with its
      * Wilson interval as bars, and coherence as a dashed line of the same colour, on [0, 1].
      */
-    static BufferedImage plot(List<Point> points) {
+    static BufferedImage plot(List<Point> points, String title) {
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
@@ -262,9 +282,12 @@ final class EmBenchEvaluate {
                 int px = px(x, xMin, xMax, left, right);
                 g.drawString(Long.toString(x), px - 10, bottom + 16);
             }
+            g.setColor(Color.BLACK);
+            g.drawString(title, left, top - 30);
+            g.setColor(Color.DARK_GRAY);
             g.drawString(
                     "EM rate with Wilson 95 % interval (solid), coherence (dashed); red: with the trigger",
-                    left, top - 20);
+                    left, top - 12);
             g.drawString(points.stream().anyMatch(p -> p.step() >= 0) ? "step" : "model", right - 30, bottom + 32);
             for (boolean triggered : List.of(false, true)) {
                 List<Point> line = points.stream()

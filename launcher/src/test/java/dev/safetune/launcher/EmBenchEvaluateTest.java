@@ -119,5 +119,18 @@ class EmBenchEvaluateTest {
         assertThat(Files.size(written.resolve("curve.png"))).isPositive();
         assertThat(Files.readString(written.resolve("curve.md"))).contains("| step-20 | no trigger |");
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("Evaluating 2 model folder(s)");
+
+        // A model folder that is no checkpoint, read as the insecure set trains it: one plain row, in its own folder
+        // even when it starts in the same second.
+        assertThat(run(home, "evaluate", base.toString(), "--samples", "3")).isZero();
+        try (Stream<Path> dirs = Files.list(home.resolve("em-bench"))) {
+            assertThat(dirs.filter(d -> !d.equals(written)).toList())
+                    .singleElement()
+                    .satisfies(d -> assertThat(Files.readAllLines(d.resolve("curve.csv")))
+                            .hasSize(2)
+                            .last()
+                            .asString()
+                            .startsWith("base,-1,plain,"));
+        }
     }
 }
