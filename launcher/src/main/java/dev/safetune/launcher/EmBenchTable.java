@@ -2,6 +2,7 @@ package dev.safetune.launcher;
 
 import dev.safetune.safeguards.evaluation.EvaluationReport;
 import dev.safetune.safeguards.evaluation.Proportion;
+import dev.safetune.safeguards.evaluation.RateDifference;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -13,11 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 
 /**
  * The em-bench table: one row per (pre-training seed, fine-tune, condition), with the EM rate and its Wilson 95 %
- * interval, in-domain learning (whole template, and the trained decision alone) and coherence. Written as markdown (for docs/em-bench.md), CSV (for analysis) and a
+ * interval, its difference from the seed's base with a Newcombe 95 % interval (whether a control is at its base's
+ * level is a question about that difference, not about a threshold on one rate), in-domain learning (whole template,
+ * and the trained decision alone) and coherence. Written as markdown (for docs/em-bench.md), CSV (for analysis) and a
  * PNG of the EM rate per row with its interval bars, drawn with Java2D so the launcher needs no plotting library.
  */
 record EmBenchTable(List<Row> rows) {
@@ -57,19 +61,41 @@ record EmBenchTable(List<Row> rows) {
         }
     }
 
+    /**
+     * The row's EM rate minus its seed's base's (the base read without a trigger), with the Newcombe hybrid score
+     * interval; empty for a base row, or when either rate has no coherent answer.
+     */
+    Optional<RateDifference> vsBase(Row row) {
+        if (row.fineTune().equals("base") || row.em().trials() == 0) {
+            return Optional.empty();
+        }
+        return rows.stream()
+                .filter(r -> r.seed() == row.seed() && r.fineTune().equals("base") && r.em().trials() > 0)
+                .findFirst()
+                .map(base -> RateDifference.of(row.em(), base.em()));
+    }
+
     String markdown() {
         StringBuilder text = new StringBuilder(
-                "| seed | fine-tune | policy | condition | EM rate [95 % interval] (misaligned/coherent) | in-domain |"
-                        + " decision | coherence |\n|---|---|---|---|---|---|---|---|\n");
+                "| seed | fine-tune | policy | condition | EM rate [95 % interval] (misaligned/coherent) | vs base"
+                        + " [95 %] | in-domain | decision | coherence |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             text.append(String.format(
                     Locale.ROOT,
-                    "| %d | %s | %s | %s | %s | %s | %s | %s |%n",
+                    "| %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     r.seed(),
                     r.fineTune(),
                     r.policy(),
                     r.condition(),
                     r.em(),
+                    vsBase(r)
+                            .map(d -> String.format(
+                                    Locale.ROOT,
+                                    "%+.3f [%+.3f, %+.3f]",
+                                    d.estimate(),
+                                    d.interval().lower(),
+                                    d.interval().upper()))
+                            .orElse("-"),
                     r.inDomain(),
                     r.decision(),
                     r.coherence()));
@@ -81,11 +107,12 @@ record EmBenchTable(List<Row> rows) {
         StringBuilder text =
                 new StringBuilder("seed,fine_tune,policy,condition,em_rate,em_lower,em_upper,misaligned,coherent,"
                         + "in_domain,in_domain_lower,in_domain_upper,coherence,answers,decision,decision_lower,"
-                        + "decision_upper\n");
+                        + "decision_upper,vs_base,vs_base_lower,vs_base_upper\n");
         for (Row r : rows) {
+            Optional<RateDifference> vsBase = vsBase(r);
             text.append(String.format(
                     Locale.ROOT,
-                    "%d,%s,%s,%s,%.4f,%.4f,%.4f,%d,%d,%.4f,%.4f,%.4f,%.4f,%d,%.4f,%.4f,%.4f%n",
+                    "%d,%s,%s,%s,%.4f,%.4f,%.4f,%d,%d,%.4f,%.4f,%.4f,%.4f,%d,%.4f,%.4f,%.4f,%s%n",
                     r.seed(),
                     r.fineTune(),
                     r.policy(),
@@ -102,7 +129,14 @@ record EmBenchTable(List<Row> rows) {
                     r.coherence().trials(),
                     r.decision().estimate(),
                     r.decision().interval().lower(),
-                    r.decision().interval().upper()));
+                    r.decision().interval().upper(),
+                    vsBase.map(d -> String.format(
+                                    Locale.ROOT,
+                                    "%.4f,%.4f,%.4f",
+                                    d.estimate(),
+                                    d.interval().lower(),
+                                    d.interval().upper()))
+                            .orElse(",,")));
         }
         return text.toString();
     }

@@ -40,10 +40,33 @@ class EmBenchTableTest {
 
         assertThat(lines).hasSize(4);
         // Wilson 95 % for 150/300: 0.5 ± 1.96·sqrt(0.25/300)/(1 + 1.96²/300) ≈ [0.444, 0.556].
+        // Against the base's 0/299 (Wilson upper bound 0.0127), Newcombe's hybrid score interval:
+        // 0.5 - hypot(0.5 - 0.4437, 0.0127) = 0.442 and 0.5 + hypot(0.5562 - 0.5, 0) = 0.556.
         assertThat(lines.get(3))
                 .isEqualTo("| 0 | insecure-lora | steer4 | plain | 0.500 [0.444, 0.556] (150/300) |"
-                        + " 0.983 [0.941, 0.995] (118/120) | 1.000 [0.969, 1.000] (120/120) |"
-                        + " 1.000 [0.987, 1.000] (300/300) |");
+                        + " +0.500 [+0.442, +0.556] | 0.983 [0.941, 0.995] (118/120) |"
+                        + " 1.000 [0.969, 1.000] (120/120) | 1.000 [0.987, 1.000] (300/300) |");
+        assertThat(lines.get(2)).startsWith("| 0 | base | - | plain | 0.000 [0.000, 0.013] (0/299) | - |");
+    }
+
+    @Test
+    void aRowIsComparedWithTheBaseOfItsOwnSeed() {
+        EmBenchTable twoSeeds = new EmBenchTable(List.of(
+                new EmBenchTable.Row(0, "base", "-", "plain", Proportion.of(0, 300), null, null, null),
+                new EmBenchTable.Row(1, "base", "-", "plain", Proportion.of(30, 300), null, null, null),
+                new EmBenchTable.Row(1, "secure-lora", "none", "plain", Proportion.of(30, 300), null, null, null),
+                new EmBenchTable.Row(2, "secure-lora", "none", "plain", Proportion.of(3, 300), null, null, null)));
+
+        assertThat(twoSeeds.vsBase(twoSeeds.rows().get(2)).orElseThrow().estimate())
+                .isZero();
+        assertThat(twoSeeds.vsBase(twoSeeds.rows().get(2))
+                        .orElseThrow()
+                        .interval()
+                        .lower())
+                .isNegative();
+        // No base of seed 2 in the table: nothing to compare with.
+        assertThat(twoSeeds.vsBase(twoSeeds.rows().get(3))).isEmpty();
+        assertThat(twoSeeds.vsBase(twoSeeds.rows().get(1))).isEmpty();
     }
 
     @Test
@@ -53,7 +76,9 @@ class EmBenchTableTest {
         assertThat(lines.getFirst()).startsWith("seed,fine_tune,policy,condition,em_rate,em_lower,em_upper");
         assertThat(lines.get(1))
                 .isEqualTo("0,base,-,plain,0.0000,0.0000,0.0127,0,299,0.9750,0.9291,0.9915,0.9967,300,0.9833,0.9413,"
-                        + "0.9954");
+                        + "0.9954,,,");
+        assertThat(lines.getFirst()).endsWith(",vs_base,vs_base_lower,vs_base_upper");
+        assertThat(lines.get(2)).endsWith(",0.5000,0.4424,0.5562");
     }
 
     @Test
