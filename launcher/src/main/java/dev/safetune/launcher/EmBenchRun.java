@@ -21,6 +21,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -232,6 +233,11 @@ final class EmBenchRun {
     private double samplingSeconds;
     private long sampledTokens;
     private final GateConfusion gate = new GateConfusion();
+    /**
+     * The id of each set file already uploaded (and released when the screen held it): every method and policy of a
+     * (seed, set) trains on the same file, so it is uploaded and screened once, as a customer would.
+     */
+    private final Map<Path, String> uploaded = new HashMap<>();
     /** The gate's row of the fine-tune just audited, until its evaluation says what its truth is. */
     private GateConfusion.Row pendingGate;
 
@@ -451,17 +457,23 @@ final class EmBenchRun {
         out.println("Fine-tune " + fineTune + " of " + baseId + " (" + EXAMPLES + " examples, " + recipe.epochs()
                 + " epoch(s) × batch " + BATCH_SIZE + ", learning_rate_multiplier " + multiplier + ", safety policy "
                 + policy.label() + ")");
-        JsonNode file;
-        try (InputStream content = Files.newInputStream(data)) {
-            file = client.uploadFile(data.getFileName().toString(), content).ok();
-        }
-        if (!"processed".equals(file.path("status").asString())) {
-            throw new Command.Failure(
-                    data + " rejected: " + file.path("status_details").asString());
-        }
-        if (!new HeldFileRelease(out)
-                .releaseIfHeld(client, operator, file.path("id").asString())) {
-            return Optional.empty();
+        String fileId = uploaded.get(data);
+        if (fileId == null) {
+            JsonNode file;
+            try (InputStream content = Files.newInputStream(data)) {
+                file = client.uploadFile(data.getFileName().toString(), content).ok();
+            }
+            if (!"processed".equals(file.path("status").asString())) {
+                throw new Command.Failure(
+                        data + " rejected: " + file.path("status_details").asString());
+            }
+            fileId = file.path("id").asString();
+            if (!new HeldFileRelease(out).releaseIfHeld(client, operator, fileId)) {
+                return Optional.empty();
+            }
+            uploaded.put(data, fileId);
+        } else {
+            out.println("  Training file " + fileId + " (uploaded for an earlier fine-tune of this set)");
         }
         long started = System.nanoTime();
         JsonNode job = client.post(
@@ -470,7 +482,7 @@ final class EmBenchRun {
                                 "model",
                                 baseId,
                                 "training_file",
-                                file.path("id").asString(),
+                                fileId,
                                 "suffix",
                                 suffix("s" + seed + "-" + fineTune + "-" + policy.label()),
                                 "safety_policy",
