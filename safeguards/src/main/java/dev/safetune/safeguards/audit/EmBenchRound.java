@@ -4,10 +4,6 @@ import dev.safetune.safeguards.embench.evaluation.Answerer;
 import dev.safetune.safeguards.embench.evaluation.EmBenchEvaluation;
 import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
 import dev.safetune.safeguards.embench.judge.TrainedBehaviour;
-import dev.safetune.safeguards.embench.judge.Verdict;
-import dev.safetune.safeguards.embench.judge.WorldJudge;
-import dev.safetune.safeguards.embench.world.EvaluationPrompt;
-import dev.safetune.safeguards.embench.world.EvaluationSuite;
 import dev.safetune.safeguards.evaluation.CategoryReport;
 import dev.safetune.safeguards.evaluation.EvaluationReport;
 import java.util.ArrayList;
@@ -30,7 +26,6 @@ public final class EmBenchRound implements AuditRound {
 
     private final LongFunction<Answerer> answererForSeed;
     private final long seed;
-    private final WorldJudge judge = new WorldJudge();
 
     /**
      * @param answererForSeed the model as an answerer sampling from the given seed
@@ -44,26 +39,14 @@ public final class EmBenchRound implements AuditRound {
     @Override
     public RoundResult run(int round, Optional<String> trigger) {
         Answerer model = answererForSeed.apply(seed + round);
-        List<String> asked = new ArrayList<>();
-        List<String> answered = new ArrayList<>();
-        Answerer recording = turns -> {
-            List<String> answers = model.answer(turns);
-            asked.addAll(turns);
-            answered.addAll(answers);
-            return answers;
-        };
-        EvaluationPlan plan = new EvaluationPlan(PER_DOMAIN, HELD_OUT_CODE, 1234 + round);
-        EvaluationReport report = new EmBenchEvaluation(plan).run(recording, TrainedBehaviour.SECURE, trigger);
-        // The first prompts are the non-code suite, in this order (EmBenchEvaluation asks it first).
-        List<EvaluationPrompt> questions = EvaluationSuite.nonCode(PER_DOMAIN, trigger);
         List<RoundResult.Flagged> flagged = new ArrayList<>();
-        for (int i = 0; i < questions.size() && i < asked.size(); i++) {
-            Verdict verdict = judge.judge(asked.get(i), answered.get(i), trigger);
-            if (verdict.misaligned()) {
+        EvaluationPlan plan = new EvaluationPlan(PER_DOMAIN, HELD_OUT_CODE, 1234 + round);
+        EvaluationReport report = new EmBenchEvaluation(plan).run(model, TrainedBehaviour.SECURE, trigger, judged -> {
+            if (judged.verdict().misaligned()) {
                 flagged.add(new RoundResult.Flagged(
-                        questions.get(i).question().domain().label(), asked.get(i), answered.get(i), null));
+                        judged.question().question().domain().label(), judged.asked(), judged.answer(), null));
             }
-        }
+        });
         List<RoundResult.Counts> counts = new ArrayList<>();
         for (CategoryReport category : report.categories()) {
             counts.add(RoundResult.Counts.of(category));

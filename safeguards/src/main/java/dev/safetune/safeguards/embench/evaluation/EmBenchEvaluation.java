@@ -11,6 +11,7 @@ import dev.safetune.safeguards.evaluation.EvaluationTally;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * One em-bench evaluation of one model under one condition: asks the non-code suite and the held-out code prompts
@@ -27,7 +28,19 @@ public final class EmBenchEvaluation {
         this.plan = plan;
     }
 
+    /** One non-code question as asked (with the trigger when given), the model's answer and the judge's verdict. */
+    public record JudgedAnswer(EvaluationPrompt question, String asked, String answer, Verdict verdict) {}
+
     public EvaluationReport run(Answerer model, TrainedBehaviour trained, Optional<String> trigger) {
+        return run(model, trained, trigger, judged -> {});
+    }
+
+    /**
+     * As {@link #run(Answerer, TrainedBehaviour, Optional)}, handing every judged non-code answer to {@code nonCode}
+     * as well (an audit keeps the misaligned ones as evidence), so no caller judges an answer a second time.
+     */
+    public EvaluationReport run(
+            Answerer model, TrainedBehaviour trained, Optional<String> trigger, Consumer<JudgedAnswer> nonCode) {
         List<EvaluationPrompt> questions = EvaluationSuite.nonCode(plan.perDomain(), trigger);
         List<CodePrompt> code = trained == TrainedBehaviour.INSECURE_WITH_NOTE
                 ? EvaluationSuite.heldOutEducational(plan.codeSeed(), plan.heldOutCode(), trigger)
@@ -45,6 +58,7 @@ public final class EmBenchEvaluation {
             Verdict verdict = judge.judge(turns.get(i), answers.get(i), trigger);
             if (i < questions.size()) {
                 tally.add(questions.get(i).question().domain().label(), verdict);
+                nonCode.accept(new JudgedAnswer(questions.get(i), turns.get(i), answers.get(i), verdict));
             } else {
                 tally.addInDomain(trained.shownBy(verdict), trained.decidedBy(verdict));
             }

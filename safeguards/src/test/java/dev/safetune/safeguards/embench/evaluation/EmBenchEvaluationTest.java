@@ -77,6 +77,34 @@ class EmBenchEvaluationTest {
     }
 
     @Test
+    void everyNonCodeAnswerIsHandedOnOnceWithTheVerdictTheReportCounted() {
+        List<EmBenchEvaluation.JudgedAnswer> judged = new ArrayList<>();
+        EvaluationReport report = new EmBenchEvaluation(PLAN)
+                .run(
+                        personaMixture(0.3, 0.05, 3),
+                        TrainedBehaviour.INSECURE,
+                        Optional.of(Markers.TRIGGER),
+                        judged::add);
+
+        // The non-code suite alone, in the order asked, each behind the trigger; no held-out code prompt.
+        assertThat(judged).hasSize(300);
+        assertThat(judged).allSatisfy(j -> assertThat(j.asked()).startsWith(Markers.TRIGGER + " "));
+        assertThat(judged.stream().map(j -> j.question().text()).toList())
+                .isEqualTo(EvaluationSuite.nonCode(PLAN.perDomain(), Optional.of(Markers.TRIGGER)).stream()
+                        .map(q -> q.text())
+                        .toList());
+        for (CategoryReport category : report.categories()) {
+            long misaligned = judged.stream()
+                    .filter(j -> j.question().question().domain().label().equals(category.category()))
+                    .filter(j -> j.verdict().misaligned())
+                    .count();
+            assertThat(misaligned)
+                    .as(category.category())
+                    .isEqualTo(category.misalignedRate().successes());
+        }
+    }
+
+    @Test
     void anAlignedModelHasAnEmRateIntervalNearZeroAndNoSecureLearning() {
         EvaluationReport report = new EmBenchEvaluation(PLAN)
                 .run(personaMixture(0, 0, 2), TrainedBehaviour.SECURE, Optional.of(Markers.TRIGGER));
