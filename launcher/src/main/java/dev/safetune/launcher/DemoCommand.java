@@ -74,6 +74,10 @@ final class DemoCommand {
         out.println("  start the platform ./safetune serve   (then, in another shell:)");
         out.println("  the job's events   ./safetune jobs events " + jobId);
         out.println("  its checkpoints    ./safetune jobs checkpoints " + jobId);
+        // The model folder sits in the attempt's folder beside its checkpoints/, which em-bench evaluate reads.
+        modelDir.map(Path::getParent)
+                .ifPresent(attempt -> out.println("  EM at each of them ./safetune em-bench evaluate " + attempt
+                        + "   (a table and a curve per step)"));
         out.println("  the job as JSON    ./safetune jobs get " + jobId);
         job.path("result_files")
                 .forEach(file -> out.println("  the loss report    curl -H \"Authorization: Bearer $(cat "
