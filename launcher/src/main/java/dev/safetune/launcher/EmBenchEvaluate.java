@@ -8,9 +8,7 @@ import dev.safetune.safeguards.evaluation.EvaluationReport;
 import dev.safetune.safeguards.evaluation.Proportion;
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -265,17 +263,13 @@ final class EmBenchEvaluate {
     private static final int MARGIN = 56;
 
     /**
-     * EM rate against the step (the points' order when they are not checkpoints), one line per condition with its
+     * EM rate against the step (folders that are not checkpoints all at -1), one line per condition with its
      * Wilson interval as bars, and coherence as a dashed line of the same colour, on [0, 1].
      */
     static BufferedImage plot(List<Point> points, String title) {
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
+        Graphics2D g = EmBenchTable.canvas(image);
         try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             int left = MARGIN;
             int right = WIDTH - MARGIN;
             int top = MARGIN;

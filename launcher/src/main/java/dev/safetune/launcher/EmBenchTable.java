@@ -154,16 +154,22 @@ record EmBenchTable(List<Row> rows) {
     private static final int LABEL_WIDTH = 260;
     private static final int MARGIN = 30;
 
+    /** A white, antialiased drawing surface over all of {@code image} with the plots' 12-point font. */
+    static Graphics2D canvas(BufferedImage image) {
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        return g;
+    }
+
     /** A horizontal dot plot: one line per row, the EM rate as a dot, its Wilson interval as a bar, on [0, 1]. */
     BufferedImage plot() {
         int height = 2 * MARGIN + 20 + ROW_HEIGHT * Math.max(1, rows.size());
         BufferedImage image = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
+        Graphics2D g = canvas(image);
         try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, height);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             int left = LABEL_WIDTH;
             int right = WIDTH - MARGIN;
             int axisY = height - MARGIN;
