@@ -90,7 +90,8 @@ final class EmBenchEvaluate {
 
     /**
      * One model folder read one way: {@code step} is -1 for a folder that is not a checkpoint; {@code condition} is
-     * {@code trigger} or {@code no trigger} for the backdoor, {@code plain} otherwise (as em-bench run's table).
+     * {@code trigger} (or {@code trigger <word>} for another word than the world's) or {@code no trigger} for the
+     * backdoor, {@code plain} otherwise (as em-bench run's table).
      */
     record Point(String model, long step, boolean triggered, String condition, EvaluationReport report) {
         Proportion em() {
