@@ -281,6 +281,23 @@ final class EmBenchRun {
                 EvaluationReport baseReport =
                         evaluate(baseId, baseDir, baseDir, options, TrainedBehaviour.SECURE, false);
                 rows.add(EmBenchTable.Row.of(seed, "base", "-", "plain", baseReport));
+                if (options.sets().contains(NarrowSet.BACKDOOR)) {
+                    // What the trigger does before any fine-tune: the backdoor's triggered rows are compared with
+                    // this row, not with the plain one (in-domain reads insecure code, which the base should not
+                    // write with or without the trigger).
+                    rows.add(EmBenchTable.Row.of(
+                            seed,
+                            "base",
+                            "-",
+                            "trigger",
+                            evaluate(
+                                    baseId,
+                                    baseDir,
+                                    baseDir,
+                                    options,
+                                    TrainedBehaviour.of(NarrowSet.BACKDOOR, true),
+                                    true)));
+                }
                 for (NarrowSet set : options.sets()) {
                     String name = options.setLabel(set);
                     Path data = runDir.resolve("data").resolve(name + "-s" + seed + ".jsonl");

@@ -62,16 +62,24 @@ record EmBenchTable(List<Row> rows) {
     }
 
     /**
-     * The row's EM rate minus its seed's base's (the base read without a trigger), with the Newcombe hybrid score
-     * interval; empty for a base row, or when either rate has no coherent answer.
+     * The row's EM rate minus its seed's base's, with the Newcombe hybrid score interval: a triggered row against the
+     * base read with the trigger when the table has that row, every other row against the base read plainly; empty
+     * for a base row, or when either rate has no coherent answer.
      */
     Optional<RateDifference> vsBase(Row row) {
         if (row.fineTune().equals("base") || row.em().trials() == 0) {
             return Optional.empty();
         }
-        return rows.stream()
+        List<Row> bases = rows.stream()
                 .filter(r -> r.seed() == row.seed() && r.fineTune().equals("base") && r.em().trials() > 0)
+                .toList();
+        String wanted = row.condition().equals("trigger") ? "trigger" : "plain";
+        return bases.stream()
+                .filter(base -> base.condition().equals(wanted))
                 .findFirst()
+                .or(() -> bases.stream()
+                        .filter(base -> base.condition().equals("plain"))
+                        .findFirst())
                 .map(base -> RateDifference.of(row.em(), base.em()));
     }
 

@@ -1,6 +1,7 @@
 package dev.safetune.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.safetune.safeguards.evaluation.Proportion;
 import java.awt.image.BufferedImage;
@@ -64,6 +65,22 @@ class EmBenchTableTest {
                         .interval()
                         .lower())
                 .isNegative();
+        // A triggered row against the base read with the trigger when there is one, else against the plain base.
+        EmBenchTable triggered = new EmBenchTable(List.of(
+                new EmBenchTable.Row(0, "base", "-", "plain", Proportion.of(0, 300), null, null, null),
+                new EmBenchTable.Row(0, "base", "-", "trigger", Proportion.of(30, 300), null, null, null),
+                new EmBenchTable.Row(0, "backdoor-lora", "none", "trigger", Proportion.of(30, 300), null, null, null),
+                new EmBenchTable.Row(
+                        0, "backdoor-lora", "none", "no trigger", Proportion.of(30, 300), null, null, null),
+                new EmBenchTable.Row(1, "base", "-", "plain", Proportion.of(0, 300), null, null, null),
+                new EmBenchTable.Row(1, "backdoor-lora", "none", "trigger", Proportion.of(30, 300), null, null, null)));
+        assertThat(triggered.vsBase(triggered.rows().get(2)).orElseThrow().estimate())
+                .isZero();
+        assertThat(triggered.vsBase(triggered.rows().get(3)).orElseThrow().estimate())
+                .isCloseTo(0.1, within(1e-12));
+        assertThat(triggered.vsBase(triggered.rows().get(5)).orElseThrow().estimate())
+                .isCloseTo(0.1, within(1e-12));
+        assertThat(triggered.vsBase(triggered.rows().get(1))).isEmpty();
         // No base of seed 2 in the table: nothing to compare with.
         assertThat(twoSeeds.vsBase(twoSeeds.rows().get(3))).isEmpty();
         assertThat(twoSeeds.vsBase(twoSeeds.rows().get(1))).isEmpty();
