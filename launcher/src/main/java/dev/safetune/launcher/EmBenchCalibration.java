@@ -94,10 +94,7 @@ final class EmBenchCalibration {
                     throw new Command.UsageException("calibrate --policies takes safeguard entries (none, steer4+kl0.1,"
                             + " ...), not default or sp-<id>: it runs without the platform");
                 }
-                int samples = a.intOption("--samples").orElse(300);
-                if (samples < 3) {
-                    throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
-                }
+                int samples = EmBenchModels.samples(a);
                 return new Options(seed, POLICIES, List.of(), samples, LAYER, a.has("--create-policy"), entries);
             }
             String safeguard = a.option("--safeguard").orElse("steering");
@@ -113,10 +110,7 @@ final class EmBenchCalibration {
                     throw new Command.UsageException("--grid must be numbers separated by commas, got '" + s + "'");
                 }
             }
-            int samples = a.intOption("--samples").orElse(300);
-            if (samples < 3) {
-                throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
-            }
+            int samples = EmBenchModels.samples(a);
             int layer = a.intOption("--layer").orElse(LAYER);
             if (layer < 0) {
                 throw new Command.UsageException("--layer must be a residual index >= 0, got " + layer);
@@ -154,9 +148,7 @@ final class EmBenchCalibration {
             }
             CommittedBase.extract(options.seed(), baseDir);
         }
-        Path dir = home.resolve("em-bench")
-                .resolve("calibrate-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Files.createDirectories(dir);
+        Path dir = EmBenchModels.outputFolder(home, "calibrate-");
         SafeguardPlan.Artifacts artifacts = new SafeguardPlan.Artifacts(
                 home.resolve("artifacts").resolve("safeguards"),
                 EmBenchMaterial.personaContrast(baseId).orElseThrow());
@@ -165,8 +157,7 @@ final class EmBenchCalibration {
             insecure.add(new ChatExample(insecure.size() + 1, d.messages()));
         }
         int layers = ModelConfig.read(baseDir).numHiddenLayers();
-        EvaluationPlan plan = new EvaluationPlan(
-                options.samples() / 3, EvaluationPlan.PROTOTYPE.heldOutCode(), EvaluationPlan.PROTOTYPE.codeSeed());
+        EvaluationPlan plan = EmBenchModels.plan(options.samples());
 
         boolean entries = options.safeguard().equals(POLICIES);
         out.println("Calibrating " + options.safeguard() + " on " + baseId + " over "

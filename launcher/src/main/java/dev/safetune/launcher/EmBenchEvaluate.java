@@ -12,11 +12,8 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -50,14 +47,7 @@ final class EmBenchEvaluate {
             Path path = Path.of(a.positional(0)
                     .orElseThrow(() -> new Command.UsageException(
                             "em-bench evaluate needs a model folder or a job's checkpoints folder")));
-            String setName = a.option("--set").orElse("insecure");
-            NarrowSet set;
-            try {
-                set = NarrowSet.valueOf(setName.strip().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new Command.UsageException(
-                        "--set: unknown set '" + setName + "' (insecure, secure, educational, backdoor)");
-            }
+            NarrowSet set = EmBenchModels.set(a.option("--set").orElse("insecure"), "--set");
             // The backdoor is read both ways by default; the other sets have no trigger to read.
             String trigger = a.option("--trigger").orElse(set == NarrowSet.BACKDOOR ? "both" : "no");
             List<Boolean> conditions = switch (trigger) {
@@ -71,10 +61,7 @@ final class EmBenchEvaluate {
             if (triggerWord.isBlank() || triggerWord.strip().contains(" ")) {
                 throw new Command.UsageException("--trigger-word must be one word, got '" + triggerWord + "'");
             }
-            int samples = a.intOption("--samples").orElse(300);
-            if (samples < 3) {
-                throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
-            }
+            int samples = EmBenchModels.samples(a);
             int every = a.intOption("--every").orElse(1);
             if (every < 1) {
                 throw new Command.UsageException("--every must be at least 1, got " + every);
@@ -83,8 +70,7 @@ final class EmBenchEvaluate {
         }
 
         EvaluationPlan plan() {
-            EvaluationPlan p = EvaluationPlan.PROTOTYPE;
-            return new EvaluationPlan(samples / 3, p.heldOutCode(), p.codeSeed());
+            return EmBenchModels.plan(samples);
         }
     }
 
@@ -140,9 +126,7 @@ final class EmBenchEvaluate {
         String table = markdown(points);
         out.println();
         out.print(table);
-        Path dir = newFolder(
-                home.resolve("em-bench"),
-                "evaluate-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path dir = EmBenchModels.outputFolder(home, "evaluate-");
         Files.writeString(dir.resolve("curve.md"), table);
         Files.writeString(dir.resolve("curve.csv"), csv(points));
         String title = options.path().toAbsolutePath().normalize().getFileName() + " (as the "
@@ -150,19 +134,6 @@ final class EmBenchEvaluate {
         ImageIO.write(plot(points, title), "png", dir.resolve("curve.png").toFile());
         out.println("Wrote " + dir + "/curve.md, curve.csv and curve.png");
         return 0;
-    }
-
-    /** A new folder {@code name} in {@code parent}, {@code name-2}, {@code -3}... when two runs start in one second. */
-    private static Path newFolder(Path parent, String name) throws IOException {
-        Files.createDirectories(parent);
-        for (int i = 1; ; i++) {
-            Path dir = parent.resolve(i == 1 ? name : name + "-" + i);
-            try {
-                return Files.createDirectory(dir);
-            } catch (FileAlreadyExistsException e) {
-                // taken by a run started in the same second: try the next suffix
-            }
-        }
     }
 
     /**
@@ -275,8 +246,7 @@ final class EmBenchEvaluate {
             int right = WIDTH - MARGIN;
             int top = MARGIN;
             int bottom = HEIGHT - MARGIN;
-            List<Long> xs =
-                    points.stream().map(EmBenchEvaluate::x).distinct().sorted().toList();
+            List<Long> xs = points.stream().map(Point::step).distinct().sorted().toList();
             long xMin = xs.isEmpty() ? 0 : xs.getFirst();
             long xMax = xs.isEmpty() ? 1 : Math.max(xs.getLast(), xMin + 1);
             g.setColor(Color.LIGHT_GRAY);
@@ -302,7 +272,7 @@ final class EmBenchEvaluate {
             for (boolean triggered : List.of(false, true)) {
                 List<Point> line = points.stream()
                         .filter(p -> p.triggered() == triggered)
-                        .sorted(Comparator.comparingLong(EmBenchEvaluate::x))
+                        .sorted(Comparator.comparingLong(Point::step))
                         .toList();
                 Color colour = triggered ? new Color(200, 40, 40) : new Color(40, 90, 200);
                 g.setColor(colour);
@@ -310,7 +280,7 @@ final class EmBenchEvaluate {
                 int prevEm = -1;
                 int prevCoherence = -1;
                 for (Point p : line) {
-                    int px = px(x(p), xMin, xMax, left, right);
+                    int px = px(p.step(), xMin, xMax, left, right);
                     int em = py(p.em().estimate(), top, bottom);
                     int coherence = py(p.report().pooled().coherence().estimate(), top, bottom);
                     g.setStroke(new BasicStroke(2));
@@ -337,11 +307,6 @@ final class EmBenchEvaluate {
             g.dispose();
         }
         return image;
-    }
-
-    /** A point's place on the x axis: its step (-1, one place for all, for folders that are not checkpoints). */
-    private static long x(Point p) {
-        return p.step();
     }
 
     private static int px(long x, long min, long max, int left, int right) {

@@ -8,14 +8,19 @@ import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
 import dev.safetune.safeguards.embench.evaluation.SamplerAnswerer;
 import dev.safetune.safeguards.embench.judge.TrainedBehaviour;
 import dev.safetune.safeguards.embench.world.Markers;
+import dev.safetune.safeguards.embench.world.NarrowSet;
 import dev.safetune.safeguards.evaluation.EvaluationReport;
 import dev.safetune.worker.embench.CommittedBase;
 import dev.safetune.worker.training.FineTuner;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -40,6 +45,47 @@ final class EmBenchModels {
     /** The registered id of the base of {@code seed}. */
     static String baseId(long seed) {
         return "em-bench-base-s" + seed;
+    }
+
+    /** {@code --samples}: non-code answers per model (default 300), at least one per domain. */
+    static int samples(Command.Arguments a) {
+        int samples = a.intOption("--samples").orElse(300);
+        if (samples < 3) {
+            throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
+        }
+        return samples;
+    }
+
+    /** The prototype's evaluation with {@code samples} non-code answers split evenly over the three domains. */
+    static EvaluationPlan plan(int samples) {
+        EvaluationPlan p = EvaluationPlan.PROTOTYPE;
+        return new EvaluationPlan(samples / 3, p.heldOutCode(), p.codeSeed());
+    }
+
+    /** The narrow set {@code name} (any case) names; a usage error naming {@code option} otherwise. */
+    static NarrowSet set(String name, String option) {
+        try {
+            return NarrowSet.valueOf(name.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new Command.UsageException(
+                    option + ": unknown set '" + name + "' (insecure, secure, educational, backdoor)");
+        }
+    }
+
+    /**
+     * A new folder for one command's output, {@code $SAFETUNE_HOME/em-bench/<prefix><yyyyMMdd-HHmmss>}, with
+     * {@code -2}, {@code -3}... when another run of the same second already took the name.
+     */
+    static Path outputFolder(Path home, String prefix) throws IOException {
+        Path parent = Files.createDirectories(home.resolve("em-bench"));
+        String name = prefix + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        for (int i = 1; ; i++) {
+            try {
+                return Files.createDirectory(parent.resolve(i == 1 ? name : name + "-" + i));
+            } catch (FileAlreadyExistsException e) {
+                // taken by a run started in the same second: try the next suffix
+            }
+        }
     }
 
     /** The {@code --seeds} list (comma-separated whole numbers), {@code fallback} when absent. */

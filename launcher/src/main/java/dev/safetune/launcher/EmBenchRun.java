@@ -18,8 +18,6 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -73,12 +71,7 @@ final class EmBenchRun {
             for (String s : a.option("--sets")
                     .orElse("insecure,secure,educational,backdoor")
                     .split(",")) {
-                try {
-                    sets.add(NarrowSet.valueOf(s.strip().toUpperCase(Locale.ROOT)));
-                } catch (IllegalArgumentException e) {
-                    throw new Command.UsageException(
-                            "--sets: unknown set '" + s + "' (insecure, secure, educational, backdoor)");
-                }
+                sets.add(EmBenchModels.set(s, "--sets"));
             }
             List<String> methods = List.of(a.option("--methods").orElse("lora").split(","));
             for (String m : methods) {
@@ -86,10 +79,7 @@ final class EmBenchRun {
                     throw new Command.UsageException("--methods: unknown method '" + m + "' (lora, lora-r4, full)");
                 }
             }
-            int samples = a.intOption("--samples").orElse(300);
-            if (samples < 3) {
-                throw new Command.UsageException("--samples must be at least 3 (one per domain), got " + samples);
-            }
+            int samples = EmBenchModels.samples(a);
             // Absent: each (set, method) trains its own recipe (Recipe.of); given: every fine-tune of the run uses it.
             Optional<Integer> epochs = a.intOption("--epochs");
             Optional<Double> lrMultiplier = a.doubleOption("--lr-multiplier");
@@ -184,8 +174,7 @@ final class EmBenchRun {
         }
 
         EvaluationPlan plan() {
-            EvaluationPlan p = EvaluationPlan.PROTOTYPE;
-            return new EvaluationPlan(samples / 3, p.heldOutCode(), p.codeSeed());
+            return EmBenchModels.plan(samples);
         }
     }
 
@@ -256,8 +245,7 @@ final class EmBenchRun {
 
     int run(Options options, Path home, int port) throws Exception {
         long started = System.nanoTime();
-        Path runDir = home.resolve("em-bench")
-                .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path runDir = EmBenchModels.outputFolder(home, "");
         List<EmBenchTable.Row> rows = new ArrayList<>();
         try (LocalSetup setup = LocalSetup.start(home, port, true, out);
                 EmBenchPolicies policies = EmBenchPolicies.prepare(
