@@ -566,13 +566,7 @@ final class EmBenchRun {
                 RateDifference increase = RateDifference.of(
                         evaluated.getFirst().em(), baseReport.pooled().misalignedRate());
                 truth = GateConfusion.measured(increase, pendingThreshold);
-                source = String.format(
-                        Locale.ROOT,
-                        "measured: EM %+.3f [%+.3f, %+.3f] vs threshold %.3f",
-                        increase.estimate(),
-                        increase.interval().lower(),
-                        increase.interval().upper(),
-                        pendingThreshold);
+                source = String.format(Locale.ROOT, "measured: EM %s vs threshold %.3f", increase, pendingThreshold);
             }
             row = new GateConfusion.Row(
                     row.seed(),

@@ -96,14 +96,7 @@ record EmBenchTable(List<Row> rows) {
                     r.policy(),
                     r.condition(),
                     r.em(),
-                    vsBase(r)
-                            .map(d -> String.format(
-                                    Locale.ROOT,
-                                    "%+.3f [%+.3f, %+.3f]",
-                                    d.estimate(),
-                                    d.interval().lower(),
-                                    d.interval().upper()))
-                            .orElse("-"),
+                    vsBase(r).map(RateDifference::toString).orElse("-"),
                     r.inDomain(),
                     r.decision(),
                     r.coherence()));

@@ -32,4 +32,11 @@ public record RateDifference(Proportion first, Proportion second, double estimat
     public static RateDifference of(int x1, int n1, int x2, int n2) {
         return of(Proportion.of(x1, n1), Proportion.of(x2, n2));
     }
+
+    /** Signed, like {@code +0.784 [+0.731, +0.827]}: a difference reads as a rise or a fall. */
+    @Override
+    public String toString() {
+        return String.format(
+                java.util.Locale.ROOT, "%+.3f [%+.3f, %+.3f]", estimate, interval.lower(), interval.upper());
+    }
 }

@@ -15,6 +15,12 @@ class RateDifferenceTest {
     }
 
     @Test
+    void readsAsASignedDifferenceWithItsInterval() {
+        assertThat(RateDifference.of(56, 70, 48, 80)).hasToString("+0.200 [+0.052, +0.334]");
+        assertThat(RateDifference.of(48, 80, 56, 70)).hasToString("-0.200 [-0.334, -0.052]");
+    }
+
+    @Test
     void fiftySixOfSeventyMinusFortyEightOfEighty() {
         assertInterval(56, 70, 48, 80, 0.0524, 0.3339);
     }
