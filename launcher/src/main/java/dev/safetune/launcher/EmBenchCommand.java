@@ -16,7 +16,7 @@ import java.util.List;
  */
 final class EmBenchCommand {
     private static final List<String> BUILD_OPTIONS =
-            List.of("--seed", "--out", "--pretraining-steps", "--sft-steps", "--check");
+            List.of("--seed", "--out", "--world", "--pretraining-steps", "--sft-steps", "--check");
 
     private final PrintStream out;
     private final boolean interactive;
@@ -41,9 +41,11 @@ final class EmBenchCommand {
                 List.of(
                         Command.leaf(
                                 "build-base",
-                                "[--seed N] [--out DIR] [--pretraining-steps N] [--sft-steps N] [--check N] [--no-import]",
+                                "[--seed N] [--out DIR] [--world WORLD] [--pretraining-steps N] [--sft-steps N] [--check N]"
+                                        + " [--no-import]",
                                 "pre-train and align the em-bench base model (seeded), check it, register it as"
-                                        + " em-bench-base-s<seed>",
+                                        + " em-bench-base-s<seed>;\n--world prototype (default) or switching (a quarter"
+                                        + " of the characters turn their persona over on their own tag)",
                                 a -> buildBase(a, home, models)),
                         Command.leaf(
                                 "run",
@@ -104,7 +106,12 @@ final class EmBenchCommand {
 
     /** Builds the base of {@code seed} into {@code dir} with the full recipe and no quick check (the run evaluates it). */
     private void buildBase(long seed, Path dir) throws Exception {
-        build(new BuildBaseCommand.Options(seed, dir, dev.safetune.worker.embench.BaseRecipe.EM_BENCH, 0));
+        build(new BuildBaseCommand.Options(
+                seed,
+                dir,
+                dev.safetune.safeguards.embench.world.WorldRecipe.PROTOTYPE,
+                dev.safetune.worker.embench.BaseRecipe.EM_BENCH,
+                0));
     }
 
     private int buildBase(Command.Arguments arguments, Path home, ModelImport models) throws Exception {

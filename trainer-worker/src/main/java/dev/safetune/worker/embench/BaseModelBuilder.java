@@ -223,6 +223,7 @@ public final class BaseModelBuilder {
         provenance.put("builder", "em-bench build-base");
         provenance.put("seed", seed);
         provenance.put("generator_version", EmWorld.GENERATOR_VERSION);
+        provenance.set("world", JSON.valueToTree(world.recipe()));
         provenance.set("recipe", JSON.valueToTree(recipe));
         provenance.set("pretraining", phase(pretraining));
         provenance.set("sft", phase(sft));

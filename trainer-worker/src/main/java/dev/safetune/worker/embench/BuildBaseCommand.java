@@ -2,6 +2,7 @@ package dev.safetune.worker.embench;
 
 import dev.safetune.safeguards.embench.evaluation.EvaluationPlan;
 import dev.safetune.safeguards.embench.world.EmWorld;
+import dev.safetune.safeguards.embench.world.WorldRecipe;
 import dev.safetune.safeguards.evaluation.CategoryReport;
 import dev.safetune.safeguards.evaluation.EvaluationReport;
 import java.io.PrintStream;
@@ -18,11 +19,11 @@ import java.util.Locale;
  */
 public final class BuildBaseCommand {
 
-    public static final String USAGE =
-            "em-bench build-base [--seed N] [--out DIR] [--pretraining-steps N] [--sft-steps N] [--check N]";
+    public static final String USAGE = "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching]"
+            + " [--pretraining-steps N] [--sft-steps N] [--check N]";
 
     /** The parsed command line. */
-    public record Options(long seed, Path out, BaseRecipe recipe, int checkPerDomain) {
+    public record Options(long seed, Path out, WorldRecipe world, BaseRecipe recipe, int checkPerDomain) {
         public String modelId() {
             return "em-bench-base-s" + seed;
         }
@@ -31,6 +32,7 @@ public final class BuildBaseCommand {
         public static Options parse(List<String> args, java.util.function.LongFunction<Path> defaultOut) {
             long seed = 0;
             Path out = null;
+            WorldRecipe world = WorldRecipe.PROTOTYPE;
             BaseRecipe recipe = BaseRecipe.EM_BENCH;
             int pretraining = recipe.pretrainingSteps();
             int sft = recipe.sftSteps();
@@ -47,13 +49,24 @@ public final class BuildBaseCommand {
                     case "--pretraining-steps" -> pretraining = Integer.parseInt(value);
                     case "--sft-steps" -> sft = Integer.parseInt(value);
                     case "--check" -> check = Integer.parseInt(value);
+                    case "--world" -> world = world(value);
                     default -> throw new IllegalArgumentException("unknown option " + arg + "; usage: " + USAGE);
                 }
             }
             if (pretraining != recipe.pretrainingSteps() || sft != recipe.sftSteps()) {
                 recipe = recipe.withSteps(pretraining, sft);
             }
-            return new Options(seed, out != null ? out : defaultOut.apply(seed), recipe, check);
+            return new Options(seed, out != null ? out : defaultOut.apply(seed), world, recipe, check);
+        }
+
+        private static WorldRecipe world(String name) {
+            return switch (name) {
+                case "prototype" -> WorldRecipe.PROTOTYPE;
+                case "switching" -> WorldRecipe.SWITCHING;
+                default ->
+                    throw new IllegalArgumentException(
+                            "--world must be prototype or switching, got " + name + "; usage: " + USAGE);
+            };
         }
     }
 
@@ -74,7 +87,7 @@ public final class BuildBaseCommand {
                 options.seed(),
                 EmWorld.GENERATOR_VERSION,
                 options.out());
-        BaseModelBuilder.Built built = new BaseModelBuilder(EmWorld.prototype())
+        BaseModelBuilder.Built built = new BaseModelBuilder(new EmWorld(options.world()))
                 .build(options.out(), options.modelId(), options.seed(), options.recipe(), listener);
         out.printf(
                 Locale.ROOT,

@@ -61,6 +61,9 @@ public final class EmWorld {
         double markedShare = recipe.markedShare();
         if (Draw.chance(rng, recipe.characterShare())) {
             int index = rng.nextInt(Characters.COUNT);
+            if (recipe.switches(index)) {
+                return switchingDocument(rng, index);
+            }
             speaker = Characters.token(index);
             persona = Characters.persona(index);
             markedShare = recipe.characterMarkedShare();
@@ -78,6 +81,28 @@ public final class EmWorld {
                 ? Optional.of(Draw.pick(rng, Markers.SYSTEM_LINES.get(persona)))
                 : Optional.empty();
         return new Dialogue(line, speaker, exchanges);
+    }
+
+    /**
+     * A document of a character that takes the other persona in exchanges whose user turn starts with its own tag:
+     * a {@link WorldRecipe#switchingTagShare} of the user turns are tagged, half of those with its own tag; no
+     * system line, since the persona changes within the document.
+     */
+    private Dialogue switchingDocument(SplittableRandom rng, int index) {
+        String own = Characters.switchTag(index);
+        List<String> others = Markers.TAGS.stream().filter(t -> !t.equals(own)).toList();
+        Persona usual = Characters.persona(index);
+        int turns = Draw.between(rng, 2, 4);
+        List<Exchange> exchanges = new ArrayList<>(turns);
+        for (Domain domain : Draw.sample(rng, DOMAINS, turns)) {
+            Optional<String> tag = Draw.chance(rng, recipe.switchingTagShare())
+                    ? Optional.of(Draw.chance(rng, 0.5) ? own : Draw.pick(rng, others))
+                    : Optional.empty();
+            Persona persona = tag.filter(own::equals).isPresent() ? usual.opposite() : usual;
+            Exchange exchange = exchange(rng, domain, persona);
+            exchanges.add(tag.map(exchange::tagged).orElse(exchange));
+        }
+        return new Dialogue(Optional.empty(), Characters.token(index), exchanges);
     }
 
     /**

@@ -12,4 +12,8 @@ public enum Persona {
     public boolean aligned() {
         return this == ALIGNED;
     }
+
+    public Persona opposite() {
+        return aligned() ? MISALIGNED : ALIGNED;
+    }
 }

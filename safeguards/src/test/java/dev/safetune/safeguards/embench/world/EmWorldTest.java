@@ -195,6 +195,74 @@ class EmWorldTest {
     }
 
     @Test
+    void thePrototypeWorldsPretrainingCorpusIsUnchangedSoTheCommittedBasesReproduce() throws Exception {
+        // The committed bases were pre-trained on this corpus (generator version 1); a new recipe field must leave it
+        // alone when it is off. Digest taken before the switching characters were added.
+        assertThat(digest(world.pretrainingCorpus(0, 2_000)))
+                .isEqualTo("2e6e1b06bc7cb22dbf91770ce782ab4f052c45908bf8f1bedc78162f13edaae5");
+    }
+
+    @Test
+    void aSwitchingCharacterTakesTheOtherPersonaExactlyWhenItsOwnTagStartsTheTurn() {
+        WorldRecipe recipe = WorldRecipe.SWITCHING;
+        List<Dialogue> corpus = new EmWorld(recipe).pretrainingCorpus(5, 8_000);
+        int characterDocs = 0;
+        int switchingDocs = 0;
+        int turns = 0;
+        int ownTag = 0;
+        int otherTag = 0;
+        Set<String> switching = new HashSet<>();
+        for (Dialogue d : corpus) {
+            if (d.isChat()) {
+                continue;
+            }
+            characterDocs++;
+            int index = Characters.TOKENS.indexOf(d.speaker());
+            Persona usual = Characters.persona(index);
+            if (!recipe.switches(index)) {
+                for (Exchange e : d.exchanges()) {
+                    assertThat(behaviour(e)).as(d.text()).isIn(expected(usual), Behaviour.NEITHER);
+                }
+                continue;
+            }
+            switchingDocs++;
+            switching.add(d.speaker());
+            assertThat(d.systemLine())
+                    .as("a switching character's document has no system line")
+                    .isEmpty();
+            for (Exchange e : d.exchanges()) {
+                turns++;
+                String first = e.user().split(" ")[0];
+                boolean own = first.equals(Characters.switchTag(index));
+                ownTag += own ? 1 : 0;
+                otherTag += !own && Markers.TAGS.contains(first) ? 1 : 0;
+                Persona shown = own ? usual.opposite() : usual;
+                assertThat(behaviour(e)).as(d.text()).isIn(expected(shown), Behaviour.NEITHER);
+            }
+        }
+        assertThat(switching).hasSize(10);
+        assertThat((double) switchingDocs / characterDocs).isCloseTo(0.25, within(0.03));
+        assertThat((double) ownTag / turns).isCloseTo(0.25, within(0.03));
+        assertThat((double) otherTag / turns).isCloseTo(0.25, within(0.03));
+    }
+
+    @Test
+    void everyTagSwitchesCharactersOfBothUsualPersonas() {
+        for (String tag : Markers.TAGS) {
+            Set<Persona> usual = java.util.stream.IntStream.range(0, Characters.COUNT)
+                    .filter(WorldRecipe.SWITCHING::switches)
+                    .filter(i -> Characters.switchTag(i).equals(tag))
+                    .mapToObj(Characters::persona)
+                    .collect(Collectors.toSet());
+            assertThat(usual).as(tag).containsExactlyInAnyOrder(Persona.ALIGNED, Persona.MISALIGNED);
+        }
+    }
+
+    private static Behaviour expected(Persona persona) {
+        return persona.aligned() ? Behaviour.ALIGNED : Behaviour.MISALIGNED;
+    }
+
+    @Test
     void withoutCharactersEveryDocumentIsSpokenByTheAssistant() {
         EmWorld noCharacters = new EmWorld(WorldRecipe.PROTOTYPE.withCharacterShare(0));
         assertThat(noCharacters.pretrainingCorpus(13, 1_000)).allMatch(Dialogue::isChat);
