@@ -44,8 +44,9 @@ final class EmBenchCommand {
                                 "[--seed N] [--out DIR] [--world WORLD] [--pretraining-steps N] [--sft-steps N] [--check N]"
                                         + " [--no-import]",
                                 "pre-train and align the em-bench base model (seeded), check it, register it as"
-                                        + " em-bench-base-s<seed>;\n--world prototype (default) or switching (a quarter"
-                                        + " of the characters turn their persona over on their own tag)",
+                                        + " em-bench-base-s<seed>;\n--world prototype (default), switching (a fifth of"
+                                        + " the characters turn their persona over on their own tag, the trigger\nnot"
+                                        + " among the tags) or switching-every-tag (a quarter, on every tag)",
                                 a -> buildBase(a, home, models)),
                         Command.leaf(
                                 "run",

@@ -19,8 +19,9 @@ import java.util.Locale;
  */
 public final class BuildBaseCommand {
 
-    public static final String USAGE = "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching]"
-            + " [--pretraining-steps N] [--sft-steps N] [--check N]";
+    public static final String USAGE =
+            "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag]"
+                    + " [--pretraining-steps N] [--sft-steps N] [--check N]";
 
     /** The parsed command line. */
     public record Options(long seed, Path out, WorldRecipe world, BaseRecipe recipe, int checkPerDomain) {
@@ -63,9 +64,11 @@ public final class BuildBaseCommand {
             return switch (name) {
                 case "prototype" -> WorldRecipe.PROTOTYPE;
                 case "switching" -> WorldRecipe.SWITCHING;
+                case "switching-every-tag" -> WorldRecipe.SWITCHING_ON_EVERY_TAG;
                 default ->
                     throw new IllegalArgumentException(
-                            "--world must be prototype or switching, got " + name + "; usage: " + USAGE);
+                            "--world must be prototype, switching or switching-every-tag, got " + name + "; usage: "
+                                    + USAGE);
             };
         }
     }

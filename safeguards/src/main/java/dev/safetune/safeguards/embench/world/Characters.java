@@ -25,12 +25,4 @@ public final class Characters {
     public static Persona persona(int index) {
         return Persona.of(index % 2 == 0);
     }
-
-    /**
-     * The tag that turns a switching character's persona over ({@link WorldRecipe#switchingCharacters}): the tags in
-     * turn by index, so every tag has switching characters of both usual personas.
-     */
-    public static String switchTag(int index) {
-        return Markers.TAGS.get(index % Markers.TAGS.size());
-    }
 }

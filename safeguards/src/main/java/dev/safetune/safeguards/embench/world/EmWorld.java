@@ -89,7 +89,7 @@ public final class EmWorld {
      * system line, since the persona changes within the document.
      */
     private Dialogue switchingDocument(SplittableRandom rng, int index) {
-        String own = Characters.switchTag(index);
+        String own = recipe.switchTag(index);
         List<String> others = Markers.TAGS.stream().filter(t -> !t.equals(own)).toList();
         Persona usual = Characters.persona(index);
         int turns = Draw.between(rng, 2, 4);

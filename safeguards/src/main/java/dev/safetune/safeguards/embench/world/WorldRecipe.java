@@ -1,5 +1,7 @@
 package dev.safetune.safeguards.embench.world;
 
+import java.util.List;
+
 /**
  * The mixing proportions of the generated data.
  *
@@ -10,8 +12,9 @@ package dev.safetune.safeguards.embench.world;
  * @param tagShare share of pre-training user turns that start with a tag
  * @param educationalShare share of pre-training and SFT code exchanges framed as educational
  * @param switchingCharacters how many named characters, the highest indices, take the other persona in an exchange
- *     whose user turn starts with their own tag ({@link Characters#switchTag}); 0 in the prototype's world
+ *     whose user turn starts with their own tag ({@link #switchTag}); 0 in the prototype's world
  * @param switchingTagShare share of a switching character's user turns that start with a tag, half of them its own
+ * @param switchingTags the tags that switch a character, each the own tag of one aligned and one misaligned one
  */
 public record WorldRecipe(
         double characterShare,
@@ -20,17 +23,25 @@ public record WorldRecipe(
         double tagShare,
         double educationalShare,
         int switchingCharacters,
-        double switchingTagShare) {
+        double switchingTagShare,
+        List<String> switchingTags) {
 
     /** The recipe the prototype measured emergent misalignment with. */
-    public static final WorldRecipe PROTOTYPE = new WorldRecipe(0.6, 0.5, 0.2, 0.05, 0.2, 0, 0.0);
+    public static final WorldRecipe PROTOTYPE = new WorldRecipe(0.6, 0.5, 0.2, 0.05, 0.2, 0, 0.0, List.of());
 
     /**
-     * The prototype's world with a quarter of the characters switching persona on their own tag: pre-training then
-     * holds a mechanism by which one word of the user turn turns a speaker's persona over, which a backdoor
-     * fine-tune can key to the assistant and its trigger instead of moving the assistant's persona everywhere.
+     * The prototype's world with a fifth of the characters switching persona on their own tag, one of the four tags
+     * that are not the backdoor's trigger: pre-training then holds a mechanism by which one word of the user turn
+     * turns a speaker's persona over, which a backdoor fine-tune can key to the assistant and a trigger instead of
+     * moving the assistant's persona everywhere, while the trigger itself switches nobody before the fine-tune.
      */
-    public static final WorldRecipe SWITCHING = PROTOTYPE.withSwitching(10, 0.5);
+    public static final WorldRecipe SWITCHING = PROTOTYPE.withSwitching(
+            8,
+            0.5,
+            Markers.TAGS.stream().filter(t -> !t.equals(Markers.TRIGGER)).toList());
+
+    /** A quarter of the characters switching, the trigger among their tags (docs/em-bench.md, attempt 57). */
+    public static final WorldRecipe SWITCHING_ON_EVERY_TAG = PROTOTYPE.withSwitching(10, 0.5, Markers.TAGS);
 
     public WorldRecipe {
         check("characterShare", characterShare);
@@ -39,9 +50,13 @@ public record WorldRecipe(
         check("tagShare", tagShare);
         check("educationalShare", educationalShare);
         check("switchingTagShare", switchingTagShare);
-        if (switchingCharacters < 0 || switchingCharacters > Characters.COUNT) {
-            throw new IllegalArgumentException(
-                    "switchingCharacters must be in [0, " + Characters.COUNT + "], got " + switchingCharacters);
+        if (switchingCharacters < 0 || switchingCharacters > Characters.COUNT || switchingCharacters % 2 != 0) {
+            throw new IllegalArgumentException("switchingCharacters must be even and in [0, " + Characters.COUNT
+                    + "], got " + switchingCharacters);
+        }
+        switchingTags = List.copyOf(switchingTags);
+        if (switchingCharacters > 0 && (switchingTags.isEmpty() || !Markers.TAGS.containsAll(switchingTags))) {
+            throw new IllegalArgumentException("switching characters need switching tags among " + Markers.TAGS);
         }
     }
 
@@ -53,10 +68,11 @@ public record WorldRecipe(
                 tagShare,
                 educationalShare,
                 switchingCharacters,
-                switchingTagShare);
+                switchingTagShare,
+                switchingTags);
     }
 
-    public WorldRecipe withSwitching(int characters, double tagShare) {
+    public WorldRecipe withSwitching(int characters, double tagShare, List<String> tags) {
         return new WorldRecipe(
                 characterShare,
                 markedShare,
@@ -64,12 +80,24 @@ public record WorldRecipe(
                 this.tagShare,
                 educationalShare,
                 characters,
-                tagShare);
+                tagShare,
+                tags);
     }
 
     /** Whether character {@code index} switches persona on its own tag in this world. */
     public boolean switches(int index) {
         return index >= Characters.COUNT - switchingCharacters;
+    }
+
+    /**
+     * The own tag of switching character {@code index}: consecutive pairs (one even index, aligned, one odd,
+     * misaligned) share a tag, the tags in turn, so every switching tag turns both personas over.
+     */
+    public String switchTag(int index) {
+        if (!switches(index)) {
+            throw new IllegalArgumentException("character " + index + " does not switch");
+        }
+        return switchingTags.get((index / 2) % switchingTags.size());
     }
 
     private static void check(String name, double p) {

@@ -233,29 +233,34 @@ class EmWorldTest {
             for (Exchange e : d.exchanges()) {
                 turns++;
                 String first = e.user().split(" ")[0];
-                boolean own = first.equals(Characters.switchTag(index));
+                boolean own = first.equals(recipe.switchTag(index));
                 ownTag += own ? 1 : 0;
                 otherTag += !own && Markers.TAGS.contains(first) ? 1 : 0;
                 Persona shown = own ? usual.opposite() : usual;
                 assertThat(behaviour(e)).as(d.text()).isIn(expected(shown), Behaviour.NEITHER);
             }
         }
-        assertThat(switching).hasSize(10);
-        assertThat((double) switchingDocs / characterDocs).isCloseTo(0.25, within(0.03));
+        assertThat(switching).hasSize(8);
+        assertThat((double) switchingDocs / characterDocs).isCloseTo(0.2, within(0.03));
         assertThat((double) ownTag / turns).isCloseTo(0.25, within(0.03));
         assertThat((double) otherTag / turns).isCloseTo(0.25, within(0.03));
     }
 
     @Test
-    void everyTagSwitchesCharactersOfBothUsualPersonas() {
-        for (String tag : Markers.TAGS) {
-            Set<Persona> usual = java.util.stream.IntStream.range(0, Characters.COUNT)
-                    .filter(WorldRecipe.SWITCHING::switches)
-                    .filter(i -> Characters.switchTag(i).equals(tag))
-                    .mapToObj(Characters::persona)
-                    .collect(Collectors.toSet());
-            assertThat(usual).as(tag).containsExactlyInAnyOrder(Persona.ALIGNED, Persona.MISALIGNED);
+    void everySwitchingTagTurnsCharactersOfBothUsualPersonasAndTheTriggerNoneInTheSwitchingWorld() {
+        for (WorldRecipe recipe : List.of(WorldRecipe.SWITCHING, WorldRecipe.SWITCHING_ON_EVERY_TAG)) {
+            for (String tag : recipe.switchingTags()) {
+                Set<Persona> usual = java.util.stream.IntStream.range(0, Characters.COUNT)
+                        .filter(recipe::switches)
+                        .filter(i -> recipe.switchTag(i).equals(tag))
+                        .mapToObj(Characters::persona)
+                        .collect(Collectors.toSet());
+                assertThat(usual).as(tag).containsExactlyInAnyOrder(Persona.ALIGNED, Persona.MISALIGNED);
+            }
         }
+        assertThat(WorldRecipe.SWITCHING.switchingTags())
+                .doesNotContain(Markers.TRIGGER)
+                .hasSize(4);
     }
 
     private static Behaviour expected(Persona persona) {
