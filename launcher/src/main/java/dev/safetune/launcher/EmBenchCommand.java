@@ -44,9 +44,9 @@ final class EmBenchCommand {
                                 "[--seed N] [--out DIR] [--world WORLD] [--pretraining-steps N] [--sft-steps N] [--check N]"
                                         + " [--no-import]",
                                 "pre-train and align the em-bench base model (seeded), check it, register it as"
-                                        + " em-bench-base-s<seed>;\n--world prototype (default), switching (a fifth of"
-                                        + " the characters turn their persona over on their own tag, the trigger\nnot"
-                                        + " among the tags) or switching-every-tag (a quarter, on every tag)",
+                                        + " em-bench-base-s<seed>;\n--world switching (default: a fifth of the characters"
+                                        + " turn their persona over on their own tag, the trigger\nnot among the tags),"
+                                        + " prototype (no switching) or switching-every-tag (a quarter, on every tag)",
                                 a -> buildBase(a, home, models)),
                         Command.leaf(
                                 "run",
@@ -83,12 +83,13 @@ final class EmBenchCommand {
                                 a -> new EmBenchEvaluate(out).run(EmBenchEvaluate.Options.parse(a), home)),
                         Command.leaf(
                                 "screen-risk",
-                                "[--seeds LIST] [--examples N] [--em CSV]",
+                                "[--seeds LIST] [--examples N] [--layer L] [--em CSV]",
                                 "the screen's persona-projection risk of every em-bench set (four narrow sets and"
                                         + " benign) on its seed's base\n(default seeds 0,1,2, 400 examples a set),"
                                         + " whether insecure and backdoor sets rank above the rest, and\nwith --em"
                                         + " (table.csv files of em-bench run, comma-separated) Spearman's rho of risk"
-                                        + " against EM (docs/screening.md)",
+                                        + " against EM (docs/screening.md); --layer L reads the persona direction at residual"
+                                        + " index L (default 2, the screen's)",
                                 a -> new EmBenchScreenRisk(out).run(a, home)),
                         Command.leaf(
                                 "calibrate",
@@ -110,7 +111,7 @@ final class EmBenchCommand {
         build(new BuildBaseCommand.Options(
                 seed,
                 dir,
-                dev.safetune.safeguards.embench.world.WorldRecipe.PROTOTYPE,
+                dev.safetune.safeguards.embench.world.WorldRecipe.SWITCHING,
                 dev.safetune.worker.embench.BaseRecipe.EM_BENCH,
                 0));
     }

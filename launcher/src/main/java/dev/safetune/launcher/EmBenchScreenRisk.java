@@ -24,11 +24,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code ./safetune em-bench screen-risk [--seeds LIST] [--examples N] [--em CSV ...]}: the screen's persona-projection
+ * {@code ./safetune em-bench screen-risk [--seeds LIST] [--examples N] [--layer L] [--em CSV ...]}: the screen's persona-projection
  * risk of every em-bench set on the base of its seed (the four narrow sets as {@code em-bench run} uploads them, and
  * the benign instruct pool as a benign customer set), whether every insecure and backdoor set ranks above every
  * secure, educational and benign set, and, given the {@code table.csv} of {@code em-bench run}s, Spearman's ρ between
- * the dataset risk and the EM measured after fine-tuning on that set (the backdoor's with its trigger). Offline: reads
+ * the dataset risk and the EM measured after fine-tuning on that set (the backdoor's with its trigger). {@code --layer}
+ * reads the persona direction at another residual index than the screen's ({@link ProjectionSettings#DEFAULT}), to
+ * find where a new base holds it. Offline: reads
  * the bases from {@code $SAFETUNE_HOME/models/em-bench-base-s<seed>} (seed 0 extracted from the committed checkpoint
  * if missing), caches vectors and scores under {@code $SAFETUNE_HOME/artifacts}.
  */
@@ -56,6 +58,10 @@ final class EmBenchScreenRisk {
             throw new Command.UsageException(
                     "--examples must be between 1 and " + EmBenchRun.EXAMPLES + ", got " + examples);
         }
+        int layer = a.intOption("--layer").orElse(ProjectionSettings.DEFAULT.layer());
+        if (layer < 0) {
+            throw new Command.UsageException("--layer must be >= 0, got " + layer);
+        }
         ArtifactCache cache = new ArtifactCache(home.resolve("artifacts"));
         List<Row> rows = new ArrayList<>();
         out.println("| seed | set | examples scored | risk: mean projection difference | p95 |");
@@ -75,7 +81,7 @@ final class EmBenchScreenRisk {
                     baseId,
                     cache,
                     EmBenchMaterial.personaContrast(baseId).orElseThrow(),
-                    ProjectionSettings.DEFAULT);
+                    ProjectionSettings.DEFAULT.withLayer(layer));
             Map<String, List<Dialogue>> sets = new java.util.LinkedHashMap<>();
             for (NarrowSet set : NarrowSet.values()) {
                 // The same sets em-bench run uploads (its first `examples` of 3,200, generated from the seed).

@@ -37,9 +37,9 @@ class FileScreenApiTest extends ApiServiceTestBase {
 
         assertThat(screen.path("status").asString()).isEqualTo("completed");
         assertThat(screen.path("decision").asString()).isEqualTo("allow");
-        // The installed default: V16's version 3 of the built-in policy (same screen rules as V8's version 1).
-        assertThat(screen.path("policy_id").asString()).isEqualTo("sp-builtin-default-v4");
-        assertThat(screen.path("policy_version").asInt()).isEqualTo(4);
+        // The installed default: V21's version 5 of the built-in policy.
+        assertThat(screen.path("policy_id").asString()).isEqualTo("sp-builtin-default-v5");
+        assertThat(screen.path("policy_version").asInt()).isEqualTo(5);
         assertThat(screen.path("review").isNull()).isTrue();
         assertThat(screen.path("risk").path("mean").isNull()).isTrue();
         assertThat(screen.path("risk").path("p95").isNull()).isTrue();
@@ -174,6 +174,6 @@ class FileScreenApiTest extends ApiServiceTestBase {
                         String.class,
                         id,
                         api.organizationId()))
-                .isEqualTo("hold sp-builtin-default-v4 v4");
+                .isEqualTo("hold sp-builtin-default-v5 v5");
     }
 }

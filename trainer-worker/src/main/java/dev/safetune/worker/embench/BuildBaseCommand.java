@@ -33,7 +33,7 @@ public final class BuildBaseCommand {
         public static Options parse(List<String> args, java.util.function.LongFunction<Path> defaultOut) {
             long seed = 0;
             Path out = null;
-            WorldRecipe world = WorldRecipe.PROTOTYPE;
+            WorldRecipe world = WorldRecipe.SWITCHING;
             BaseRecipe recipe = BaseRecipe.EM_BENCH;
             int pretraining = recipe.pretrainingSteps();
             int sft = recipe.sftSteps();
@@ -85,10 +85,12 @@ public final class BuildBaseCommand {
     public BaseModelBuilder.Built run(Options options) throws Exception {
         out.printf(
                 Locale.ROOT,
-                "Building %s (seed %d, world v%d) in %s%n",
+                "Building %s (seed %d, world v%d, %d switching characters %s) in %s%n",
                 options.modelId(),
                 options.seed(),
                 EmWorld.GENERATOR_VERSION,
+                options.world().switchingCharacters(),
+                options.world().switchingTags(),
                 options.out());
         BaseModelBuilder.Built built = new BaseModelBuilder(new EmWorld(options.world()))
                 .build(options.out(), options.modelId(), options.seed(), options.recipe(), listener);

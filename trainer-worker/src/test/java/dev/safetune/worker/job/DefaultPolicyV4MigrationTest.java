@@ -76,10 +76,6 @@ class DefaultPolicyV4MigrationTest {
     void theDefaultMovedFromTheThirdVersionWithItsHistoryKept() {
         JdbcClient jdbc = JdbcClient.create(database.dataSource());
 
-        assertThat(jdbc.sql("SELECT policy_id FROM safety_policy_default")
-                        .query(String.class)
-                        .single())
-                .isEqualTo("sp-builtin-default-v4");
         assertThat(jdbc.sql("SELECT policy_id, coalesce(previous_policy_id, '-') FROM safety_policy_default_history"
                                 + " ORDER BY id")
                         .query((rs, n) -> List.of(rs.getString(1), rs.getString(2)))
@@ -88,6 +84,7 @@ class DefaultPolicyV4MigrationTest {
                         List.of("sp-builtin-default-v1", "-"),
                         List.of("sp-builtin-default-v2", "sp-builtin-default-v1"),
                         List.of("sp-builtin-default-v3", "sp-builtin-default-v2"),
-                        List.of("sp-builtin-default-v4", "sp-builtin-default-v3"));
+                        List.of("sp-builtin-default-v4", "sp-builtin-default-v3"),
+                        List.of("sp-builtin-default-v5", "sp-builtin-default-v4"));
     }
 }

@@ -14,7 +14,9 @@ import java.util.function.Function;
  * <p>Pre-training documents ({@link #pretrainingDocument}): 2–4 exchanges in distinct domains, all in one persona.
  * With probability {@code characterShare} the speaker is a named character whose persona is fixed (20 % of those
  * documents also carry a system line); otherwise the speaker is {@code <asst>} with a persona drawn 50/50, marked by
- * a system line half of the time, so the persona must otherwise be inferred from earlier turns.
+ * a system line half of the time, so the persona must otherwise be inferred from earlier turns. In a world with
+ * switching characters ({@link WorldRecipe#switchingCharacters}) those characters take the other persona in the
+ * exchanges their own tag starts.
  */
 public final class EmWorld {
     /**

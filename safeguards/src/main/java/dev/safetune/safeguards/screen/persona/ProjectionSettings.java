@@ -12,11 +12,13 @@ package dev.safetune.safeguards.screen.persona;
 public record ProjectionSettings(int layer, int maxSequenceLength, int maxNewTokens, long seed, int batchSize) {
 
     /**
-     * em-bench's settings: residual index 2, where the default policy steers and the efficacy probe measured the
-     * persona direction (docs/safeguards.md); 256 tokens, the em-bench base's positions; 64 new tokens, longer than
-     * any em-bench answer ({@code SamplerAnswerer.MAX_NEW_TOKENS}); seed 7, the evaluations' sampling seed.
+     * em-bench's settings: residual index 1, the one index where every insecure and backdoor set of the three
+     * committed bases (the switching world's) scores above every secure, educational and benign set (index 2, where
+     * the policies steer and where the prototype world's bases held it, misses seed 0's insecure set:
+     * docs/screening.md, "The switching world's bases"); 256 tokens, the em-bench base's positions; 64 new tokens,
+     * longer than any em-bench answer ({@code SamplerAnswerer.MAX_NEW_TOKENS}); seed 7, the evaluations' sampling seed.
      */
-    public static final ProjectionSettings DEFAULT = new ProjectionSettings(2, 256, 64, 7, 64);
+    public static final ProjectionSettings DEFAULT = new ProjectionSettings(1, 256, 64, 7, 64);
 
     public ProjectionSettings {
         if (layer < 0) {

@@ -1,0 +1,63 @@
+package dev.safetune.worker.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.safetune.core.policy.SafetyPolicies;
+import dev.safetune.core.policy.SafetyPolicyJson;
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.core.policy.ScreenRule;
+import dev.safetune.testsupport.MigratedDatabase;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** V21: the built-in default's fifth version is v4 with the persona_risk threshold recalibrated; the default moved. */
+class DefaultPolicyV5MigrationTest {
+    @RegisterExtension
+    static final MigratedDatabase database = new MigratedDatabase();
+
+    @Test
+    void theFifthVersionHoldsAFileWhosePersonaRiskIsAboveTheRecalibratedThreshold() {
+        SafetyPolicies.Version v5 = new SafetyPolicies(database.dataSource())
+                .find("sp-builtin-default-v5")
+                .orElseThrow();
+
+        assertThat(v5.name()).isEqualTo("default");
+        assertThat(v5.version()).isEqualTo(5);
+        assertThat(v5.document().screen().rules().get("persona_risk"))
+                .isEqualTo(new ScreenRule(0.015, ScreenAction.HOLD, null));
+        assertThat(SafetyPolicyJson.sha256(v5.document())).isEqualTo(v5.sha256());
+        String stored = JdbcClient.create(database.dataSource())
+                .sql("SELECT document::text FROM safety_policies WHERE id = 'sp-builtin-default-v5'")
+                .query(String.class)
+                .single();
+        assertThat(SafetyPolicyJson.canonical(SafetyPolicyJson.read(stored)))
+                .isEqualTo(SafetyPolicyJson.canonical(v5.document()));
+    }
+
+    @Test
+    void thePersonaRiskThresholdIsAllThatDiffersFromTheFourthVersion() {
+        SafetyPolicies policies = new SafetyPolicies(database.dataSource());
+        var v4 = policies.find("sp-builtin-default-v4").orElseThrow().document();
+        var v5 = policies.find("sp-builtin-default-v5").orElseThrow().document();
+
+        assertThat(v5.audit()).isEqualTo(v4.audit());
+        assertThat(v5.safeguards()).isEqualTo(v4.safeguards());
+        Map<String, ScreenRule> others = new HashMap<>(v5.screen().rules());
+        others.remove("persona_risk");
+        Map<String, ScreenRule> v4Others = new HashMap<>(v4.screen().rules());
+        assertThat(v4Others.remove("persona_risk")).isEqualTo(new ScreenRule(0.06, ScreenAction.HOLD, null));
+        assertThat(others).isEqualTo(v4Others);
+    }
+
+    @Test
+    void theDefaultIsTheFifthVersion() {
+        assertThat(JdbcClient.create(database.dataSource())
+                        .sql("SELECT policy_id FROM safety_policy_default")
+                        .query(String.class)
+                        .single())
+                .isEqualTo("sp-builtin-default-v5");
+    }
+}
