@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safetune.core.policy.BenignInterleaving;
 import dev.safetune.core.policy.InterleaveSelection;
 import dev.safetune.core.policy.SafetyPolicies;
-import dev.safetune.core.policy.SafetyPolicyJson;
 import dev.safetune.core.policy.ScreenAction;
 import dev.safetune.core.policy.ScreenRule;
 import dev.safetune.testsupport.MigratedDatabase;
@@ -27,21 +26,13 @@ class DefaultPolicyV4MigrationTest {
 
     @Test
     void theFourthVersionHoldsAFileWhosePersonaRiskIsAboveTheCalibratedThreshold() {
-        SafetyPolicies.Version v4 = new SafetyPolicies(database.dataSource())
-                .find("sp-builtin-default-v4")
-                .orElseThrow();
+        SafetyPolicies.Version v4 =
+                BuiltInPolicyVersions.storedCanonically(database.dataSource(), "sp-builtin-default-v4");
 
         assertThat(v4.name()).isEqualTo("default");
         assertThat(v4.version()).isEqualTo(4);
         assertThat(v4.document().screen().rules().get("persona_risk"))
                 .isEqualTo(new ScreenRule(0.06, ScreenAction.HOLD, null));
-        assertThat(SafetyPolicyJson.sha256(v4.document())).isEqualTo(v4.sha256());
-        String stored = JdbcClient.create(database.dataSource())
-                .sql("SELECT document::text FROM safety_policies WHERE id = 'sp-builtin-default-v4'")
-                .query(String.class)
-                .single();
-        assertThat(SafetyPolicyJson.canonical(SafetyPolicyJson.read(stored)))
-                .isEqualTo(SafetyPolicyJson.canonical(v4.document()));
     }
 
     @Test

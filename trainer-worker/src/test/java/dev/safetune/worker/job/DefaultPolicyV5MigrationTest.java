@@ -3,7 +3,6 @@ package dev.safetune.worker.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safetune.core.policy.SafetyPolicies;
-import dev.safetune.core.policy.SafetyPolicyJson;
 import dev.safetune.core.policy.ScreenAction;
 import dev.safetune.core.policy.ScreenRule;
 import dev.safetune.testsupport.MigratedDatabase;
@@ -20,21 +19,13 @@ class DefaultPolicyV5MigrationTest {
 
     @Test
     void theFifthVersionHoldsAFileWhosePersonaRiskIsAboveTheRecalibratedThreshold() {
-        SafetyPolicies.Version v5 = new SafetyPolicies(database.dataSource())
-                .find("sp-builtin-default-v5")
-                .orElseThrow();
+        SafetyPolicies.Version v5 =
+                BuiltInPolicyVersions.storedCanonically(database.dataSource(), "sp-builtin-default-v5");
 
         assertThat(v5.name()).isEqualTo("default");
         assertThat(v5.version()).isEqualTo(5);
         assertThat(v5.document().screen().rules().get("persona_risk"))
                 .isEqualTo(new ScreenRule(0.015, ScreenAction.HOLD, null));
-        assertThat(SafetyPolicyJson.sha256(v5.document())).isEqualTo(v5.sha256());
-        String stored = JdbcClient.create(database.dataSource())
-                .sql("SELECT document::text FROM safety_policies WHERE id = 'sp-builtin-default-v5'")
-                .query(String.class)
-                .single();
-        assertThat(SafetyPolicyJson.canonical(SafetyPolicyJson.read(stored)))
-                .isEqualTo(SafetyPolicyJson.canonical(v5.document()));
     }
 
     @Test
