@@ -89,7 +89,9 @@ final class EmBenchCommand {
                                         + " whether insecure and backdoor sets rank above the rest, and\nwith --em"
                                         + " (table.csv files of em-bench run, comma-separated) Spearman's rho of risk"
                                         + " against EM (docs/screening.md); --layer L reads the persona direction at residual"
-                                        + " index L (default 2, the screen's)",
+                                        + " index L (default the screen's, "
+                                        + dev.safetune.safeguards.screen.persona.ProjectionSettings.DEFAULT.layer()
+                                        + ")",
                                 a -> new EmBenchScreenRisk(out).run(a, home)),
                         Command.leaf(
                                 "calibrate",

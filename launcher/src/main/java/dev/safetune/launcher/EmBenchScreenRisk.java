@@ -24,15 +24,15 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code ./safetune em-bench screen-risk [--seeds LIST] [--examples N] [--layer L] [--em CSV ...]}: the screen's persona-projection
- * risk of every em-bench set on the base of its seed (the four narrow sets as {@code em-bench run} uploads them, and
- * the benign instruct pool as a benign customer set), whether every insecure and backdoor set ranks above every
- * secure, educational and benign set, and, given the {@code table.csv} of {@code em-bench run}s, Spearman's ρ between
- * the dataset risk and the EM measured after fine-tuning on that set (the backdoor's with its trigger). {@code --layer}
- * reads the persona direction at another residual index than the screen's ({@link ProjectionSettings#DEFAULT}), to
- * find where a new base holds it. Offline: reads
- * the bases from {@code $SAFETUNE_HOME/models/em-bench-base-s<seed>} (seed 0 extracted from the committed checkpoint
- * if missing), caches vectors and scores under {@code $SAFETUNE_HOME/artifacts}.
+ * {@code ./safetune em-bench screen-risk [--seeds LIST] [--examples N] [--layer L] [--em CSV ...]}: the screen's
+ * persona-projection risk of every em-bench set on the base of its seed (the four narrow sets as {@code em-bench run}
+ * uploads them, and the benign instruct pool as a benign customer set), whether every insecure and backdoor set ranks
+ * above every secure, educational and benign set, and, given the {@code table.csv} of {@code em-bench run}s,
+ * Spearman's ρ between the dataset risk and the EM measured after fine-tuning on that set (the backdoor's with its
+ * trigger). {@code --layer} reads the persona direction at another residual index than the screen's ({@link
+ * ProjectionSettings#DEFAULT}), to find where a new base holds it. Offline: reads the bases from {@code
+ * $SAFETUNE_HOME/models/em-bench-base-s<seed>} (a committed seed extracted if missing), caches vectors and scores
+ * under {@code $SAFETUNE_HOME/artifacts}.
  */
 final class EmBenchScreenRisk {
 

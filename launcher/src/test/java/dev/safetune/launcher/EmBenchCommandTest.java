@@ -63,6 +63,25 @@ class EmBenchCommandTest {
     }
 
     @Test
+    void anUnknownWorldIsNamedWithTheChoicesAndNothingIsBuilt(@TempDir Path home) throws Exception {
+        assertThat(run(home, "build-base", "--world", "flat")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--world must be prototype, switching or switching-every-tag, got flat");
+        assertThat(home.resolve("models")).doesNotExist();
+        assertThat(imports).isEmpty();
+    }
+
+    @Test
+    void theBaseIsBuiltInTheSwitchingWorldUnlessAnotherIsNamed() {
+        var defaults = dev.safetune.worker.embench.BuildBaseCommand.Options.parse(List.of(), seed -> Path.of("b"));
+        var prototype = dev.safetune.worker.embench.BuildBaseCommand.Options.parse(
+                List.of("--world", "prototype"), seed -> Path.of("b"));
+
+        assertThat(defaults.world()).isEqualTo(dev.safetune.safeguards.embench.world.WorldRecipe.SWITCHING);
+        assertThat(prototype.world()).isEqualTo(dev.safetune.safeguards.embench.world.WorldRecipe.PROTOTYPE);
+    }
+
+    @Test
     void optionWithoutValueIsNamed(@TempDir Path home) throws Exception {
         assertThat(run(home, "build-base", "--seed")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--seed needs a value");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safetune.runtime.generators.BaseModelGenerator;
 import dev.safetune.safeguards.embench.world.Dialogue;
 import dev.safetune.safeguards.embench.world.EmWorld;
+import dev.safetune.safeguards.embench.world.NarrowSet;
 import dev.safetune.testsupport.TestDatabase;
 import dev.safetune.worker.embench.CommittedBase;
 import java.io.ByteArrayInputStream;
@@ -231,7 +232,12 @@ class PolicySafeguardsEndToEndTest {
         }
     }
 
-    /** A 4-step job (16 benign em-bench dialogues, batch 4, 1 epoch) pinned to the test's policy, run to its end. */
+    /**
+     * A 4-step job (16 secure-code em-bench dialogues, batch 4, 1 epoch) pinned to the test's policy, run to its end.
+     * Secure code is what the base itself answers, so the screen's persona risk is about 0 and the file is never
+     * held; 16 free-text benign dialogues score anywhere in ±0.3 (docs/screening.md), and a held file would stop the
+     * job this test is about before it starts.
+     */
     private static JsonNode runJob(String model) throws Exception {
         return runJob(model, policyId);
     }
@@ -239,7 +245,7 @@ class PolicySafeguardsEndToEndTest {
     /** As above, pinned to {@code policy}, or to the platform's default when null (no {@code safety_policy}). */
     private static JsonNode runJob(String model, String policy) throws Exception {
         StringBuilder lines = new StringBuilder();
-        for (Dialogue d : EmWorld.prototype().benignInstructPool(3, 16)) {
+        for (Dialogue d : EmWorld.prototype().narrowSet(NarrowSet.SECURE, 3, 16)) {
             List<Map<String, String>> messages = d.messages().stream()
                     .map(m -> Map.of("role", m.role(), "content", m.content()))
                     .toList();
