@@ -57,7 +57,7 @@ final class EmBenchCommand {
                                         + " the API,\nevaluate base and fine-tunes, print the table and write it"
                                         + " (md, csv, png) under\n$SAFETUNE_HOME/em-bench/<timestamp>/; methods: lora"
                                         + " (default) and full; --epochs (1; backdoor 5, backdoor full 3) and\n--lr-multiplier"
-                                        + " (1.0; full 2.0, backdoor full 1.0; times 0.3 for full)"
+                                        + " (1.0; times 0.3 for full)"
                                         + " over 3,200 examples in batches of 32 give the prototype's\n100 steps at lr 1e-3 and"
                                         + " apply to every set when given; the backdoor's LoRA has rank 4, --lora-rank R replaces the\nrank"
                                         + " (alpha 2R) of every lora fine-tune;\n--policies"

@@ -182,7 +182,7 @@ final class EmBenchRun {
      * A fine-tune's epochs over the {@value #EXAMPLES} examples, its learning-rate multiplier before the method's
      * factor ({@link #FULL_LR_FACTOR} for full) and, for {@code --methods lora}, its adapter's rank (alpha twice the
      * rank). Every set trains the prototype's recipe through the API with LoRA (one epoch, multiplier 1, the worker's
-     * r 16) and one epoch at multiplier 2 when full, except the backdoor: in 100 steps its trigger is not learned at all, and after it is (between steps 150 and
+     * r 16; full at the prototype's 3e-4), except the backdoor: in 100 steps its trigger is not learned at all, and after it is (between steps 150 and
      * 200 of a longer run, abruptly) a rank-16 adapter leaves triggered answers less coherent than a rank-4 one; five
      * epochs at rank 4 learn it strongly on every seed measured (0.79-0.96 with the trigger), more coherently than
      * rank 16, though the misalignment still leaks into untriggered answers on seeds 1 and 2 (docs/em-bench.md,
@@ -192,12 +192,13 @@ final class EmBenchRun {
         /** The rank of the worker's default adapter (alpha 32), which a LoRA base that declares none trains. */
         static final int WORKER_LORA_RANK = dev.safetune.runtime.model.LoraConfig.DEFAULT.rank();
 
-        static final Recipe PROTOTYPE = new Recipe(1, 1.0, WORKER_LORA_RANK);
         /**
-         * Full fine-tunes of insecure, secure and educational at twice the prototype's full rate (6e-4): at 3e-4 seed
-         * 1's insecure EM was 0.252, at 6e-4 it is 0.747 with its controls at the base's level (attempt 18).
+         * Insecure, secure and educational, LoRA and full (the full factor makes it the prototype's 3e-4). On the
+         * switching world's bases twice the full rate pushed four full controls above 0.01 while 3e-4 keeps every
+         * control at or below it and insecure EM at 0.46-0.87 (docs/em-bench.md, attempt 61); on the prototype world's
+         * bases it had been twice, for seed 1's insecure EM (attempt 18).
          */
-        static final Recipe FULL = new Recipe(1, 2.0, WORKER_LORA_RANK);
+        static final Recipe PROTOTYPE = new Recipe(1, 1.0, WORKER_LORA_RANK);
 
         static final Recipe BACKDOOR_LORA = new Recipe(5, 1.0, 4);
         /** Three epochs, the only longer full recipe measured on every seed (attempt 13; it misses the target). */
@@ -206,7 +207,7 @@ final class EmBenchRun {
         static Recipe of(NarrowSet set, String method) {
             boolean full = method.equals("full");
             if (set != NarrowSet.BACKDOOR) {
-                return full ? FULL : PROTOTYPE;
+                return PROTOTYPE;
             }
             return full ? BACKDOOR_FULL : BACKDOOR_LORA;
         }

@@ -166,12 +166,9 @@ class EmBenchCommandTest {
                                             ? new EmBenchRun.Recipe(3, 1.0, 16)
                                             : new EmBenchRun.Recipe(5, 1.0, 4));
                 } else {
-                    // The insecure set and its controls train alike: 100 steps, LoRA at multiplier 1, full at 2.
-                    assertThat(recipe)
-                            .isEqualTo(
-                                    method.equals("full")
-                                            ? new EmBenchRun.Recipe(1, 2.0, 16)
-                                            : new EmBenchRun.Recipe(1, 1.0, 16));
+                    // The insecure set and its controls train alike: 100 steps at multiplier 1 (full: the prototype's
+                    // 3e-4).
+                    assertThat(recipe).isEqualTo(new EmBenchRun.Recipe(1, 1.0, 16));
                 }
             }
         }
