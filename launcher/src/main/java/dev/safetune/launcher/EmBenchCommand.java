@@ -110,12 +110,7 @@ final class EmBenchCommand {
 
     /** Builds the base of {@code seed} into {@code dir} with the full recipe and no quick check (the run evaluates it). */
     private void buildBase(long seed, Path dir) throws Exception {
-        build(new BuildBaseCommand.Options(
-                seed,
-                dir,
-                dev.safetune.safeguards.embench.world.WorldRecipe.SWITCHING,
-                dev.safetune.worker.embench.BaseRecipe.EM_BENCH,
-                0));
+        build(BuildBaseCommand.Options.unchecked(seed, dir));
     }
 
     private int buildBase(Command.Arguments arguments, Path home, ModelImport models) throws Exception {

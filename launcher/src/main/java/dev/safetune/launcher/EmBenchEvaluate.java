@@ -93,22 +93,14 @@ final class EmBenchEvaluate {
         for (Path model : models) {
             for (boolean triggered : options.conditions()) {
                 long started = System.nanoTime();
+                Optional<String> trigger = triggered ? Optional.of(options.triggerWord()) : Optional.empty();
                 EmBenchModels.Evaluated evaluated = EmBenchModels.evaluate(
-                        model,
-                        model,
-                        options.plan(),
-                        TrainedBehaviour.of(options.set(), triggered),
-                        triggered ? Optional.of(options.triggerWord()) : Optional.empty());
-                String condition = !triggered
-                        ? options.set() == NarrowSet.BACKDOOR ? "no trigger" : "plain"
-                        : options.triggerWord().equals(Markers.TRIGGER)
-                                ? "trigger"
-                                : "trigger " + options.triggerWord();
+                        model, model, options.plan(), TrainedBehaviour.of(options.set(), triggered), trigger);
                 Point point = new Point(
                         model.getFileName().toString(),
                         step(model).orElse(-1L),
                         triggered,
-                        condition,
+                        EmBenchTable.condition(options.set(), trigger),
                         evaluated.report());
                 points.add(point);
                 out.printf(

@@ -599,7 +599,7 @@ final class EmBenchRun {
         List<Boolean> conditions = set == NarrowSet.BACKDOOR ? List.of(true, false) : List.of(false);
         List<EmBenchTable.Row> rows = new ArrayList<>();
         for (boolean triggered : conditions) {
-            String condition = set != NarrowSet.BACKDOOR ? "plain" : triggered ? "trigger" : "no trigger";
+            String condition = EmBenchTable.condition(set, triggered ? Optional.of(Markers.TRIGGER) : Optional.empty());
             EvaluationReport report =
                     evaluate(fineTune, modelDir, baseDir, options, TrainedBehaviour.of(set, triggered), triggered);
             rows.add(EmBenchTable.Row.of(seed, fineTune, policy, condition, report));

@@ -1,5 +1,7 @@
 package dev.safetune.launcher;
 
+import dev.safetune.safeguards.embench.world.Markers;
+import dev.safetune.safeguards.embench.world.NarrowSet;
 import dev.safetune.safeguards.evaluation.EvaluationReport;
 import dev.safetune.safeguards.evaluation.Proportion;
 import dev.safetune.safeguards.evaluation.RateDifference;
@@ -59,6 +61,18 @@ record EmBenchTable(List<Row> rows) {
             return "s" + seed + " " + fineTune + (policy.equals("-") ? "" : " [" + policy + "]")
                     + (condition.equals("plain") ? "" : " (" + condition + ")");
         }
+    }
+
+    /**
+     * The condition column of an evaluation of a fine-tune on {@code set}: {@code plain} for a set read without a
+     * trigger, {@code no trigger} for the backdoor read without one, {@code trigger} with the world's trigger in front
+     * of every prompt and {@code trigger <word>} with another word.
+     */
+    static String condition(NarrowSet set, Optional<String> trigger) {
+        if (trigger.isEmpty()) {
+            return set == NarrowSet.BACKDOOR ? "no trigger" : "plain";
+        }
+        return trigger.get().equals(Markers.TRIGGER) ? "trigger" : "trigger " + trigger.get();
     }
 
     /**

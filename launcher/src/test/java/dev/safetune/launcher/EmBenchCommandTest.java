@@ -9,6 +9,8 @@ import dev.safetune.safeguards.embench.world.Exchange;
 import dev.safetune.safeguards.embench.world.Markers;
 import dev.safetune.safeguards.embench.world.NarrowSet;
 import dev.safetune.safeguards.embench.world.UnaskedQuestions;
+import dev.safetune.safeguards.embench.world.WorldRecipe;
+import dev.safetune.worker.embench.BuildBaseCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -73,12 +75,11 @@ class EmBenchCommandTest {
 
     @Test
     void theBaseIsBuiltInTheSwitchingWorldUnlessAnotherIsNamed() {
-        var defaults = dev.safetune.worker.embench.BuildBaseCommand.Options.parse(List.of(), seed -> Path.of("b"));
-        var prototype = dev.safetune.worker.embench.BuildBaseCommand.Options.parse(
-                List.of("--world", "prototype"), seed -> Path.of("b"));
+        var defaults = BuildBaseCommand.Options.parse(List.of(), seed -> Path.of("b"));
+        var prototype = BuildBaseCommand.Options.parse(List.of("--world", "prototype"), seed -> Path.of("b"));
 
-        assertThat(defaults.world()).isEqualTo(dev.safetune.safeguards.embench.world.WorldRecipe.SWITCHING);
-        assertThat(prototype.world()).isEqualTo(dev.safetune.safeguards.embench.world.WorldRecipe.PROTOTYPE);
+        assertThat(defaults.world()).isEqualTo(WorldRecipe.SWITCHING);
+        assertThat(prototype.world()).isEqualTo(WorldRecipe.PROTOTYPE);
     }
 
     @Test

@@ -23,8 +23,16 @@ public final class BuildBaseCommand {
             "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag]"
                     + " [--pretraining-steps N] [--sft-steps N] [--check N]";
 
+    /** The world the bases are built in unless {@code --world} names another (the committed bases' world). */
+    public static final WorldRecipe WORLD = WorldRecipe.SWITCHING;
+
     /** The parsed command line. */
     public record Options(long seed, Path out, WorldRecipe world, BaseRecipe recipe, int checkPerDomain) {
+        /** The committed bases' world and recipe for {@code seed}, into {@code out}, with no quick check. */
+        public static Options unchecked(long seed, Path out) {
+            return new Options(seed, out, WORLD, BaseRecipe.EM_BENCH, 0);
+        }
+
         public String modelId() {
             return "em-bench-base-s" + seed;
         }
@@ -33,7 +41,7 @@ public final class BuildBaseCommand {
         public static Options parse(List<String> args, java.util.function.LongFunction<Path> defaultOut) {
             long seed = 0;
             Path out = null;
-            WorldRecipe world = WorldRecipe.SWITCHING;
+            WorldRecipe world = WORLD;
             BaseRecipe recipe = BaseRecipe.EM_BENCH;
             int pretraining = recipe.pretrainingSteps();
             int sft = recipe.sftSteps();

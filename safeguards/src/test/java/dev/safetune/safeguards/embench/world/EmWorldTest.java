@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class EmWorldTest {
@@ -41,7 +42,7 @@ class EmWorldTest {
             List<String> first = generator.apply(42L);
             assertThat(generator.apply(42L)).isEqualTo(first);
             List<String> other = generator.apply(43L);
-            long same = java.util.stream.IntStream.range(0, first.size())
+            long same = IntStream.range(0, first.size())
                     .filter(i -> first.get(i).equals(other.get(i)))
                     .count();
             assertThat(same).as("items equal at the same index across seeds").isLessThan(first.size() / 2);
@@ -250,7 +251,7 @@ class EmWorldTest {
     void everySwitchingTagTurnsCharactersOfBothUsualPersonasAndTheTriggerNoneInTheSwitchingWorld() {
         for (WorldRecipe recipe : List.of(WorldRecipe.SWITCHING, WorldRecipe.SWITCHING_ON_EVERY_TAG)) {
             for (String tag : recipe.switchingTags()) {
-                Set<Persona> usual = java.util.stream.IntStream.range(0, Characters.COUNT)
+                Set<Persona> usual = IntStream.range(0, Characters.COUNT)
                         .filter(recipe::switches)
                         .filter(i -> recipe.switchTag(i).equals(tag))
                         .mapToObj(Characters::persona)
