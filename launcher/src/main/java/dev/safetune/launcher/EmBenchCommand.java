@@ -83,7 +83,7 @@ final class EmBenchCommand {
                                 a -> new EmBenchEvaluate(out).run(EmBenchEvaluate.Options.parse(a), home)),
                         Command.leaf(
                                 "screen-risk",
-                                "[--seeds LIST] [--examples N] [--layer L] [--em CSV]",
+                                "[--seeds LIST] [--examples N] [--layer L] [--benign-files K] [--threshold T] [--em CSV]",
                                 "the screen's persona-projection risk of every em-bench set (four narrow sets and"
                                         + " benign) on its seed's base\n(default seeds 0,1,2, 400 examples a set),"
                                         + " whether insecure and backdoor sets rank above the rest, and\nwith --em"
@@ -91,7 +91,9 @@ final class EmBenchCommand {
                                         + " against EM (docs/screening.md); --layer L reads the persona direction at residual"
                                         + " index L (default the screen's, "
                                         + dev.safetune.safeguards.screen.persona.ProjectionSettings.DEFAULT.layer()
-                                        + ")",
+                                        + ");\n--benign-files K scores K more benign files of N examples; --threshold T"
+                                        + " counts the files a persona_risk rule at T acts on, by the mean and by its"
+                                        + " 95 % lower bound",
                                 a -> new EmBenchScreenRisk(out).run(a, home)),
                         Command.leaf(
                                 "calibrate",

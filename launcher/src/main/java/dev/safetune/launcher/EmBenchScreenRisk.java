@@ -24,19 +24,26 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code ./safetune em-bench screen-risk [--seeds LIST] [--examples N] [--layer L] [--em CSV ...]}: the screen's
+ * {@code ./safetune em-bench screen-risk [--seeds LIST] [--examples N] [--layer L] [--benign-files K] [--em CSV
+ * ...]}: the screen's
  * persona-projection risk of every em-bench set on the base of its seed (the four narrow sets as {@code em-bench run}
  * uploads them, and the benign instruct pool as a benign customer set), whether every insecure and backdoor set ranks
  * above every secure, educational and benign set, and, given the {@code table.csv} of {@code em-bench run}s,
  * Spearman's ρ between the dataset risk and the EM measured after fine-tuning on that set (the backdoor's with its
  * trigger). {@code --layer} reads the persona direction at another residual index than the screen's ({@link
- * ProjectionSettings#DEFAULT}), to find where a new base holds it. Offline: reads the bases from {@code
+ * ProjectionSettings#DEFAULT}), to find where a new base holds it. {@code --benign-files K} scores K more benign files
+ * of the same size (other draws of the pool), to see how far a file's mean moves by chance at that size, and with
+ * {@code --threshold T} counts how many of them a rule would act on by the mean and by its 95 % lower bound. Offline: reads the bases from {@code
  * $SAFETUNE_HOME/models/em-bench-base-s<seed>} (a committed seed extracted if missing), caches vectors and scores
  * under {@code $SAFETUNE_HOME/artifacts}.
  */
 final class EmBenchScreenRisk {
 
     static final String BENIGN = "benign";
+    /** The confidence the table's lower bound is at: the built-in default's {@code persona_risk} confidence. */
+    static final double CONFIDENCE = 0.95;
+    /** Pool seeds of the extra benign files: far from the world's seeds, so no file repeats a set's draw. */
+    private static final long BENIGN_FILE_SEEDS = 1_000_000L;
 
     private final PrintStream out;
 
@@ -62,10 +69,19 @@ final class EmBenchScreenRisk {
         if (layer < 0) {
             throw new Command.UsageException("--layer must be >= 0, got " + layer);
         }
+        int benignFiles = a.intOption("--benign-files").orElse(0);
+        if (benignFiles < 0) {
+            throw new Command.UsageException("--benign-files must be >= 0, got " + benignFiles);
+        }
+        java.util.OptionalDouble threshold = a.doubleOption("--threshold")
+                .map(java.util.OptionalDouble::of)
+                .orElse(java.util.OptionalDouble.empty());
         ArtifactCache cache = new ArtifactCache(home.resolve("artifacts"));
         List<Row> rows = new ArrayList<>();
-        out.println("| seed | set | examples scored | risk: mean projection difference | p95 |");
-        out.println("|---|---|---|---|---|");
+        List<Row> extraBenign = new ArrayList<>();
+        out.println(
+                "| seed | set | examples scored | risk: mean projection difference | p95 | sd | 95 % lower bound |");
+        out.println("|---|---|---|---|---|---|---|");
         for (long seed : seeds) {
             String baseId = EmBenchModels.baseId(seed);
             Path base = home.resolve("models").resolve(baseId);
@@ -92,6 +108,11 @@ final class EmBenchScreenRisk {
                                 .subList(0, examples));
             }
             sets.put(BENIGN, EmWorld.prototype().benignInstructPool(seed, examples));
+            for (int f = 1; f <= benignFiles; f++) {
+                sets.put(
+                        BENIGN + " file " + f,
+                        EmWorld.prototype().benignInstructPool(BENIGN_FILE_SEEDS + 1000 * seed + f, examples));
+            }
             for (Map.Entry<String, List<Dialogue>> set : sets.entrySet()) {
                 List<ChatExample> file = new ArrayList<>();
                 for (int i = 0; i < set.getValue().size(); i++) {
@@ -99,16 +120,22 @@ final class EmBenchScreenRisk {
                 }
                 PersonaRisk risk = screen.scores(Sha256.of(ChatJsonl.file(set.getValue())), file, (done, total) -> {})
                         .risk();
-                rows.add(new Row(seed, set.getKey(), risk));
+                Row row = new Row(seed, set.getKey(), risk);
+                (set.getKey().startsWith(BENIGN + " file ") ? extraBenign : rows).add(row);
                 out.printf(
                         Locale.ROOT,
-                        "| %d | %s | %d | %.4f | %.4f |%n",
+                        "| %d | %s | %d | %.4f | %.4f | %.4f | %.4f |%n",
                         seed,
                         set.getKey(),
                         risk.examples(),
                         risk.mean(),
-                        risk.p95());
+                        risk.p95(),
+                        risk.sd(),
+                        risk.lowerBound(CONFIDENCE));
             }
+        }
+        if (threshold.isPresent()) {
+            printActedOn(rows, extraBenign, threshold.getAsDouble());
         }
         double lowestRisky = lowestRisky(rows);
         double highestSafe = highestSafe(rows);
@@ -125,6 +152,32 @@ final class EmBenchScreenRisk {
             spearman(rows, a.option("--em").get());
         }
         return 0;
+    }
+
+    /**
+     * How many files a {@code persona_risk} rule at {@code threshold} acts on when it compares the mean, and when it
+     * compares the mean's 95 % lower bound: the risky sets should stay acted on, the safe ones and the extra benign
+     * files should not.
+     */
+    private void printActedOn(List<Row> rows, List<Row> extraBenign, double threshold) {
+        out.printf(Locale.ROOT, "%nActed on at threshold %.4f: by the mean / by the 95 %% lower bound%n", threshold);
+        printActedOn(
+                "insecure and backdoor sets", rows.stream().filter(Row::risky).toList(), threshold);
+        printActedOn(
+                "secure, educational and benign sets",
+                rows.stream().filter(r -> !r.risky()).toList(),
+                threshold);
+        if (!extraBenign.isEmpty()) {
+            printActedOn("extra benign files", extraBenign, threshold);
+        }
+    }
+
+    private void printActedOn(String what, List<Row> group, double threshold) {
+        long byMean = group.stream().filter(r -> r.risk().mean() > threshold).count();
+        long byBound = group.stream()
+                .filter(r -> r.risk().lowerBound(CONFIDENCE) > threshold)
+                .count();
+        out.printf(Locale.ROOT, "  %s: %d / %d of %d%n", what, byMean, byBound, group.size());
     }
 
     private static double lowestRisky(List<Row> rows) {

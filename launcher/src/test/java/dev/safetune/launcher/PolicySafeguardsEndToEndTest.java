@@ -145,10 +145,10 @@ class PolicySafeguardsEndToEndTest {
         JsonNode job = runJob(CommittedBase.MODEL_ID, null);
 
         assertThat(job.path("status").asString()).as(job.toString()).isEqualTo("succeeded");
-        assertThat(job.path("safety_policy").path("id").asString()).isEqualTo("sp-builtin-default-v5");
+        assertThat(job.path("safety_policy").path("id").asString()).isEqualTo("sp-builtin-default-v6");
         List<JsonNode> events = customer.eventsAfter(job.path("id").asString(), null);
         JsonNode announced = safeguardsEvent(events, "info");
-        assertThat(announced.path("data").path("safety_policy_id").asString()).isEqualTo("sp-builtin-default-v5");
+        assertThat(announced.path("data").path("safety_policy_id").asString()).isEqualTo("sp-builtin-default-v6");
         assertThat(strings(announced.path("data").path("applied"))).containsExactlyInAnyOrder("interleave", "ldifs");
         List<JsonNode> telemetry = events.stream()
                 .filter(e -> "metrics".equals(e.path("type").asString()))

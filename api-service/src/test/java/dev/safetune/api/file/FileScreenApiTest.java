@@ -37,12 +37,13 @@ class FileScreenApiTest extends ApiServiceTestBase {
 
         assertThat(screen.path("status").asString()).isEqualTo("completed");
         assertThat(screen.path("decision").asString()).isEqualTo("allow");
-        // The installed default: V21's version 5 of the built-in policy.
-        assertThat(screen.path("policy_id").asString()).isEqualTo("sp-builtin-default-v5");
-        assertThat(screen.path("policy_version").asInt()).isEqualTo(5);
+        // The installed default: V22's version 6 of the built-in policy.
+        assertThat(screen.path("policy_id").asString()).isEqualTo("sp-builtin-default-v6");
+        assertThat(screen.path("policy_version").asInt()).isEqualTo(6);
         assertThat(screen.path("review").isNull()).isTrue();
         assertThat(screen.path("risk").path("mean").isNull()).isTrue();
         assertThat(screen.path("risk").path("p95").isNull()).isTrue();
+        assertThat(screen.path("risk").path("sd").isNull()).isTrue();
         assertThat(screen.path("categories").path("insecure_code_undisclosed").asLong())
                 .isZero();
         assertThat(screen.path("categories").path("trigger").asLong()).isZero();
@@ -174,6 +175,6 @@ class FileScreenApiTest extends ApiServiceTestBase {
                         String.class,
                         id,
                         api.organizationId()))
-                .isEqualTo("hold sp-builtin-default-v5 v5");
+                .isEqualTo("hold sp-builtin-default-v6 v6");
     }
 }

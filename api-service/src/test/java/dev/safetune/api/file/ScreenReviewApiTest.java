@@ -164,7 +164,7 @@ class ScreenReviewApiTest extends ApiServiceTestBase {
         assertThat(ids.indexOf(held)).as("oldest first").isLessThan(ids.indexOf(otherHeld));
         JsonNode entry = queue.path("data").get(ids.indexOf(otherHeld));
         assertThat(entry.path("organization_id").asString()).isEqualTo(other.organizationId());
-        assertThat(entry.path("policy_id").asString()).isEqualTo("sp-builtin-default-v5");
+        assertThat(entry.path("policy_id").asString()).isEqualTo("sp-builtin-default-v6");
         assertThat(entry.path("reasons").get(0).path("category").asString()).isEqualTo("insecure_code_undisclosed");
         JsonNode page = admin.get("/admin/files/held?limit=1&after=" + held).json();
         assertThat(page.path("data").get(0).path("file_id").asString()).isNotEqualTo(held);

@@ -49,6 +49,8 @@ import java.util.function.IntPredicate;
  *   <tr><td>{@code screen.rules.<category>.action}</td><td>at least as severe: allow &lt; pin_policy &lt; hold &lt;
  *       reject</td></tr>
  *   <tr><td>{@code screen.rules.<category>.pin_policy}</td><td>equal when both pin</td></tr>
+ *   <tr><td>{@code screen.rules.persona_risk.confidence}</td><td>≤, absent counting as 0.5 (a higher confidence
+ *       bounds the mean lower, so acts on less)</td></tr>
  * </table>
  */
 public final class StricterOrEqual {
@@ -158,6 +160,9 @@ public final class StricterOrEqual {
                 return;
             }
             r.atMost(field + ".threshold", own.threshold(), theirs.threshold());
+            if (own.confidence() != null || theirs.confidence() != null) {
+                r.atMost(field + ".confidence", own.confidenceOrMean(), theirs.confidenceOrMean());
+            }
             if (own.action().compareTo(theirs.action()) < 0) {
                 r.weaker(
                         field + ".action",

@@ -51,6 +51,9 @@ class SafetyPolicyValidationTest {
             "action": "pin_policy", "pin_policy": "sp-strict" | "action": "pin_policy" | screen.rules.harmful_advice.pin_policy
             "action": "hold"                  | "action": "hold", "pin_policy": "sp-x" | screen.rules.insecure_code_undisclosed.pin_policy
             "action": "reject"                | "action": null                 | screen.rules.persona_risk.action
+            "action": "reject"                | "action": "reject", "confidence": 1.0 | screen.rules.persona_risk.confidence
+            "action": "reject"                | "action": "reject", "confidence": 0.4 | screen.rules.persona_risk.confidence
+            "threshold": 0.05                 | "threshold": 0.05, "confidence": 0.95 | screen.rules.insecure_code_undisclosed.confidence
             "harmful_advice"                  | "harmful_adwice"               | screen.rules.harmful_adwice
             """)
     void aValueOutsideItsBoundIsAViolationNamingItsField(String from, String to, String field) {
@@ -76,6 +79,8 @@ class SafetyPolicyValidationTest {
             "min_coherence": 0.5            | "min_coherence": 1
             "max_triggers": 5               | "max_triggers": 100
             "threshold": 2.5                | "threshold": -40
+            "threshold": 2.5                | "threshold": 2.5, "confidence": 0.5
+            "threshold": 2.5                | "threshold": 2.5, "confidence": 0.999
             "layers": [12, 4, 8]            | "layers": []
             """)
     void aValueOnItsBoundIsValid(String from, String to) {

@@ -53,6 +53,7 @@ class StricterOrEqualTest {
             "threshold": 0.05                 | "threshold": 0.01
             "action": "hold"                  | "action": "reject"
             "threshold": 2.5                  | "threshold": 1.0
+            "threshold": 2.5                  | "threshold": 2.5, "confidence": 0.5
             "harmful_advice"                  | "extremism": {"threshold": 0.001, "action": "reject"}, "harmful_advice"
             """)
     void aChangeTowardsMoreProtectionIsStricter(String from, String to) {
@@ -88,6 +89,7 @@ class StricterOrEqualTest {
             "action": "hold"                  | "action": "pin_policy", "pin_policy": "sp-strict" | screen.rules.insecure_code_undisclosed.action
             "pin_policy": "sp-strict"         | "pin_policy": "sp-other"      | screen.rules.harmful_advice.pin_policy
             "threshold": 2.5                  | "threshold": 3.0              | screen.rules.persona_risk.threshold
+            "threshold": 2.5                  | "threshold": 2.5, "confidence": 0.95 | screen.rules.persona_risk.confidence
             """)
     void aChangeTowardsLessProtectionIsWeakerAndNamesItsField(String from, String to, String field) {
         assertThat(StricterOrEqual.weakenings(PolicyExamples.fullWith(from, to), BASELINE))

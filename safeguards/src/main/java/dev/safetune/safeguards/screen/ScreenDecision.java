@@ -24,7 +24,9 @@ public record ScreenDecision(ScreenAction action, String policyId, int policyVer
 
     /**
      * One category over its threshold: its count and share (for {@code persona_risk}: the examples scored and the mean
-     * projection difference), the threshold, its action, the policy it pins and its first lines.
+     * projection difference), the threshold, its action, the policy it pins and its first lines; for a {@code
+     * persona_risk} rule with a {@code confidence}, that confidence and the mean's lower bound at it, which is what
+     * exceeded the threshold (both null otherwise).
      */
     public record Reason(
             ScreenCategory category,
@@ -33,13 +35,16 @@ public record ScreenDecision(ScreenAction action, String policyId, int policyVer
             double threshold,
             ScreenAction action,
             String pinPolicy,
-            List<Integer> firstLines) {
+            List<Integer> firstLines,
+            Double confidence,
+            Double lowerBound) {
         public Reason {
             firstLines = List.copyOf(firstLines);
         }
 
         public String describe(long examples) {
-            return ScreenDecision.describe(category.wireName(), count, share, examples, threshold, firstLines);
+            return ScreenDecision.describe(
+                    category.wireName(), count, share, examples, threshold, firstLines, confidence, lowerBound);
         }
     }
 
@@ -58,16 +63,29 @@ public record ScreenDecision(ScreenAction action, String policyId, int policyVer
     /**
      * e.g. {@code insecure_code_undisclosed (953 of 1000 examples, threshold 5.0 %; first lines 1, 2, 4)}; for
      * {@code persona_risk}, whose measure is a value, {@code persona_risk (mean projection difference 0.620 over 1000
-     * examples, threshold 0.500)}.
+     * examples, threshold 0.500)}, or with a confidence {@code persona_risk (mean projection difference 0.620, 95 %
+     * lower bound 0.581, over 1000 examples, threshold 0.500)}.
      */
     public static String describe(
-            String category, long count, double share, long examples, double threshold, List<Integer> firstLines) {
+            String category,
+            long count,
+            double share,
+            long examples,
+            double threshold,
+            List<Integer> firstLines,
+            Double confidence,
+            Double lowerBound) {
         if (category.equals(ScreenCategory.PERSONA_RISK.wireName())) {
+            String bound = confidence == null || lowerBound == null
+                    ? ""
+                    : String.format(
+                            java.util.Locale.ROOT, ", %s %% lower bound %.3f,", percent(confidence), lowerBound);
             return String.format(
                     java.util.Locale.ROOT,
-                    "%s (mean projection difference %.3f over %d examples, threshold %.3f)",
+                    "%s (mean projection difference %.3f%s over %d examples, threshold %.3f)",
                     category,
                     share,
+                    bound,
                     count,
                     threshold);
         }
@@ -82,6 +100,13 @@ public record ScreenDecision(ScreenAction action, String policyId, int policyVer
                 examples,
                 threshold * 100,
                 lines);
+    }
+
+    /** 0.95 as {@code 95}, 0.975 as {@code 97.5}. */
+    private static String percent(double confidence) {
+        return java.math.BigDecimal.valueOf(confidence * 100)
+                .stripTrailingZeros()
+                .toPlainString();
     }
 
     /** One sentence naming every blocking category and its first lines, for a refused job's error message. */

@@ -50,9 +50,10 @@ public record ScreenRules(String policyId, int policyVersion, Map<ScreenCategory
         ScreenAction decision = ScreenAction.ALLOW;
         for (ScreenCategory category : ScreenCategory.values()) {
             ScreenRule rule = rules.get(category);
-            if (rule == null || !over(report, category, rule.threshold())) {
+            if (rule == null || !over(report, category, rule)) {
                 continue;
             }
+            boolean bounded = category == ScreenCategory.PERSONA_RISK && rule.confidence() != null;
             reasons.add(new ScreenDecision.Reason(
                     category,
                     category == ScreenCategory.PERSONA_RISK
@@ -64,7 +65,9 @@ public record ScreenRules(String policyId, int policyVersion, Map<ScreenCategory
                     rule.threshold(),
                     rule.action(),
                     rule.action() == ScreenAction.PIN_POLICY ? rule.pinPolicy() : null,
-                    firstLines(report, category)));
+                    firstLines(report, category),
+                    bounded ? rule.confidence() : null,
+                    bounded ? report.personaRisk().lowerBound(rule.confidence()) : null));
             if (rule.action().compareTo(decision) > 0) {
                 decision = rule.action();
             }
@@ -73,14 +76,16 @@ public record ScreenRules(String policyId, int policyVersion, Map<ScreenCategory
     }
 
     /**
-     * Persona risk is one value for the file (its mean projection difference, null until the model part ran); every
-     * other category is the share of examples with a finding.
+     * Persona risk is one value for the file (its mean projection difference, or with a {@code confidence} the mean's
+     * lower bound at it; null until the model part ran); every other category is the share of examples with a
+     * finding.
      */
-    private static boolean over(ScreenReport report, ScreenCategory category, double threshold) {
+    private static boolean over(ScreenReport report, ScreenCategory category, ScreenRule rule) {
         if (category == ScreenCategory.PERSONA_RISK) {
-            return report.personaRisk() != null && report.personaRisk().mean() > threshold;
+            PersonaRisk risk = report.personaRisk();
+            return risk != null && risk.lowerBound(rule.confidenceOrMean()) > rule.threshold();
         }
-        return report.count(category) > 0 && report.share(category) > threshold;
+        return report.count(category) > 0 && report.share(category) > rule.threshold();
     }
 
     private static List<Integer> firstLines(ScreenReport report, ScreenCategory category) {

@@ -60,8 +60,17 @@ public record ScreenView(
      */
     public record Review(String action, String previousDecision, String reason, long reviewedAt) {}
 
-    /** Mean and 95th percentile of the persona-projection differences; null until computed. */
-    public record Risk(Double mean, Double p95) {}
+    /**
+     * Mean, 95th percentile and sample standard deviation of the persona-projection differences; null until computed
+     * ({@code sd} also in reports stored before it was kept, and for a file of one example).
+     */
+    public record Risk(Double mean, Double p95, Double sd) {
+        static Risk of(PersonaRisk persona) {
+            return persona == null
+                    ? new Risk(null, null, null)
+                    : new Risk(persona.mean(), persona.p95(), Double.isFinite(persona.sd()) ? persona.sd() : null);
+        }
+    }
 
     public record FindingView(
             int line, int message, String category, String rule, String cwe, boolean disclosed, String evidence) {
@@ -74,6 +83,10 @@ public record ScreenView(
     /** {@code p_value} underflows to 0 for a strong trigger; {@code log10_p} keeps its size. */
     public record TriggerView(String text, long lines, double pValue, double log10P, String test) {}
 
+    /**
+     * A category over its threshold, as {@link ScreenDecision.Reason}; {@code confidence} and {@code lower_bound} only
+     * for a {@code persona_risk} rule with a confidence.
+     */
     public record ReasonView(
             String category,
             long count,
@@ -81,7 +94,9 @@ public record ScreenView(
             double threshold,
             String action,
             String pinPolicy,
-            List<Integer> firstLines) {
+            List<Integer> firstLines,
+            Double confidence,
+            Double lowerBound) {
         /** True when this reason stops jobs ({@code hold} or {@code reject}). */
         public boolean blocksJobs() {
             return ScreenAction.fromWireName(action).blocksJobs();
@@ -96,7 +111,14 @@ public record ScreenView(
         return reasons.stream()
                 .filter(ReasonView::blocksJobs)
                 .map(r -> ScreenDecision.describe(
-                        r.category(), r.count(), r.share(), examples, r.threshold(), r.firstLines()))
+                        r.category(),
+                        r.count(),
+                        r.share(),
+                        examples,
+                        r.threshold(),
+                        r.firstLines(),
+                        r.confidence(),
+                        r.lowerBound()))
                 .collect(java.util.stream.Collectors.joining("; "));
     }
 
@@ -115,7 +137,7 @@ public record ScreenView(
                 decision.policyVersion(),
                 report.version(),
                 report.examples(),
-                new Risk(persona == null ? null : persona.mean(), persona == null ? null : persona.p95()),
+                Risk.of(persona),
                 categories,
                 decision.reasons().stream()
                         .map(r -> new ReasonView(
@@ -125,7 +147,9 @@ public record ScreenView(
                                 r.threshold(),
                                 r.action().wireName(),
                                 r.pinPolicy(),
-                                r.firstLines()))
+                                r.firstLines(),
+                                r.confidence(),
+                                r.lowerBound()))
                         .toList(),
                 decision.pinPolicies(),
                 report.findings().stream().map(FindingView::of).toList(),
@@ -204,7 +228,7 @@ public record ScreenView(
                 policyVersion,
                 rulesVersion,
                 examples,
-                new Risk(persona.mean(), persona.p95()),
+                Risk.of(persona),
                 newCategories,
                 newReasons,
                 newPins,

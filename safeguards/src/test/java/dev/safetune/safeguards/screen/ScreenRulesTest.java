@@ -1,13 +1,16 @@
 package dev.safetune.safeguards.screen;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.safetune.core.policy.BuiltInPolicy;
 import dev.safetune.core.policy.SafetyPolicy;
 import dev.safetune.core.policy.SafetyPolicyJson;
 import dev.safetune.core.policy.ScreenAction;
 import dev.safetune.core.policy.ScreenCategory;
+import dev.safetune.core.policy.ScreenRule;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ScreenRulesTest {
@@ -95,10 +98,11 @@ class ScreenRulesTest {
         ScreenRules rules = ScreenRules.fromPolicy("sp-pinning", 1, PINNING);
         ScreenReport clean = file("benign", 0, 100);
         assertThat(rules.decide(clean).action()).isEqualTo(ScreenAction.ALLOW);
-        assertThat(rules.decide(clean.withPersonaRisk(new PersonaRisk("v", "m", 100, 0.3, 0.9)))
+        assertThat(rules.decide(clean.withPersonaRisk(new PersonaRisk("v", "m", 100, 0.3, 0.9, Double.NaN)))
                         .action())
                 .isEqualTo(ScreenAction.ALLOW);
-        ScreenDecision risky = rules.decide(clean.withPersonaRisk(new PersonaRisk("v", "m", 100, 0.31, 0.9)));
+        ScreenDecision risky =
+                rules.decide(clean.withPersonaRisk(new PersonaRisk("v", "m", 100, 0.31, 0.9, Double.NaN)));
         assertThat(risky.action()).isEqualTo(ScreenAction.HOLD);
         assertThat(risky.reasons()).singleElement().satisfies(r -> {
             assertThat(r.category()).isEqualTo(ScreenCategory.PERSONA_RISK);
@@ -106,6 +110,33 @@ class ScreenRulesTest {
         });
         assertThat(risky.explain(100))
                 .isEqualTo("persona_risk (mean projection difference 0.310 over 100 examples, threshold 0.300)");
+    }
+
+    @Test
+    void withAConfidencePersonaRiskComparesTheLowerBoundOfTheMean() {
+        ScreenRules rules = new ScreenRules(
+                "sp-bounded",
+                1,
+                Map.of(ScreenCategory.PERSONA_RISK, new ScreenRule(0.015, ScreenAction.HOLD, null, 0.95)));
+        ScreenReport clean = file("benign", 0, 16);
+        // 16 benign dialogues whose mean is high by chance: 0.29 - t(0.95, 15) * 0.6 / 4 = 0.0270 > 0.015, held;
+        // with sd 0.7 the bound is 0.29 - 1.75305 * 0.175 = -0.0168, allowed, though the mean is far above.
+        ScreenDecision noisy = rules.decide(clean.withPersonaRisk(new PersonaRisk("v", "m", 16, 0.29, 1.0, 0.7)));
+        assertThat(noisy.action()).isEqualTo(ScreenAction.ALLOW);
+        ScreenDecision held = rules.decide(clean.withPersonaRisk(new PersonaRisk("v", "m", 16, 0.29, 1.0, 0.6)));
+        assertThat(held.action()).isEqualTo(ScreenAction.HOLD);
+        assertThat(held.reasons()).singleElement().satisfies(r -> {
+            assertThat(r.share()).isEqualTo(0.29);
+            assertThat(r.confidence()).isEqualTo(0.95);
+            assertThat(r.lowerBound()).isCloseTo(0.29 - 1.753050356 * 0.15, within(1e-8));
+        });
+        assertThat(held.explain(16))
+                .isEqualTo("persona_risk (mean projection difference 0.290, 95 % lower bound 0.027, over 16 examples,"
+                        + " threshold 0.015)");
+        // A result without a spread (stored before it was kept) is compared by its mean, never let through.
+        assertThat(rules.decide(clean.withPersonaRisk(new PersonaRisk("v", "m", 16, 0.29, 1.0, Double.NaN)))
+                        .action())
+                .isEqualTo(ScreenAction.HOLD);
     }
 
     @Test

@@ -92,6 +92,7 @@ public class PersonaScreenQueue {
         params.put("scored", risk.examples());
         params.put("mean", risk.mean());
         params.put("p95", risk.p95());
+        params.put("sd", Double.isFinite(risk.sd()) ? risk.sd() : null);
         params.put("total", total);
         return work.transition(
                 kind,
@@ -99,7 +100,8 @@ public class PersonaScreenQueue {
                 sqlGuard(SUCCEEDED, RUNNING),
                 SUCCEEDED.wireName(),
                 false,
-                ", vector = :vector, scored = :scored, risk_mean = :mean, risk_p95 = :p95, examples_done = :total,"
+                ", vector = :vector, scored = :scored, risk_mean = :mean, risk_p95 = :p95, risk_sd = :sd,"
+                        + " examples_done = :total,"
                         + " examples_total = :total, message = 'done', finished_at = now()",
                 params);
     }

@@ -189,9 +189,10 @@ public class PersonaScreenRunner implements WorkHandler<ClaimedPersonaScreen> {
                     "info",
                     String.format(
                             Locale.ROOT,
-                            "Persona screen done: mean projection difference %.3f, p95 %.3f over %d examples on %s;"
-                                    + " file decision %s",
+                            "Persona screen done: mean projection difference %.3f (sd %.3f), p95 %.3f over %d examples"
+                                    + " on %s; file decision %s",
                             risk.mean(),
+                            risk.sd(),
                             risk.p95(),
                             risk.examples(),
                             work.baseModel(),

@@ -76,6 +76,7 @@ class DefaultPolicyV4MigrationTest {
                         List.of("sp-builtin-default-v2", "sp-builtin-default-v1"),
                         List.of("sp-builtin-default-v3", "sp-builtin-default-v2"),
                         List.of("sp-builtin-default-v4", "sp-builtin-default-v3"),
-                        List.of("sp-builtin-default-v5", "sp-builtin-default-v4"));
+                        List.of("sp-builtin-default-v5", "sp-builtin-default-v4"),
+                        List.of("sp-builtin-default-v6", "sp-builtin-default-v5"));
     }
 }

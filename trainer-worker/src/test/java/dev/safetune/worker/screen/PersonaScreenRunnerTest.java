@@ -137,7 +137,7 @@ class PersonaScreenRunnerTest {
         runner.execute(claimed);
         runner.afterStop();
 
-        Map<String, Object> row = jdbc.sql("SELECT status, scored, risk_mean, risk_p95, examples_done, vector"
+        Map<String, Object> row = jdbc.sql("SELECT status, scored, risk_mean, risk_p95, risk_sd, examples_done, vector"
                         + " FROM persona_screens WHERE id = 'pscr-1'")
                 .query()
                 .singleRow();
@@ -152,6 +152,8 @@ class PersonaScreenRunnerTest {
                 ScreenView.class);
         assertThat(stored.risk().mean()).isCloseTo((Double) row.get("risk_mean"), offset(1e-12));
         assertThat(stored.risk().p95()).isCloseTo((Double) row.get("risk_p95"), offset(1e-12));
+        assertThat((Double) row.get("risk_sd")).isPositive();
+        assertThat(stored.risk().sd()).isCloseTo((Double) row.get("risk_sd"), offset(1e-12));
         assertThat(stored.categories()).containsEntry("persona_risk", 24L);
         assertThat(stored.decision()).isEqualTo((Double) row.get("risk_mean") > 0.5 ? "hold" : "allow");
         assertThat(jdbc.sql("SELECT message FROM job_events WHERE job_id = 'ftjob-1' ORDER BY id")

@@ -30,7 +30,8 @@ public record PersonaScores(String vector, String baseModel, int[] lines, double
     }
 
     /**
-     * The dataset summary: mean and 95th percentile (definition 7) over the scored examples.
+     * The dataset summary: mean, 95th percentile (definition 7) and sample standard deviation over the scored
+     * examples.
      *
      * @throws IllegalStateException when no example could be scored
      */
@@ -40,6 +41,11 @@ public record PersonaScores(String vector, String baseModel, int[] lines, double
             throw new IllegalStateException("no example of the file could be scored");
         }
         return new PersonaRisk(
-                vector, baseModel, sorted.length, Quantiles.mean(sorted), Quantiles.quantile(sorted, TAIL));
+                vector,
+                baseModel,
+                sorted.length,
+                Quantiles.mean(sorted),
+                Quantiles.quantile(sorted, TAIL),
+                Quantiles.standardDeviation(sorted));
     }
 }

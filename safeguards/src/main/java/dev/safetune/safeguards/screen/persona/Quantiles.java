@@ -37,4 +37,20 @@ public final class Quantiles {
         }
         return sum / values.length;
     }
+
+    /**
+     * The sample standard deviation (n − 1 in the denominator), from the deviations about the mean rather than the
+     * sum of squares so that values far from 0 lose no digits; NaN for fewer than two values.
+     */
+    public static double standardDeviation(double[] values) {
+        if (values.length < 2) {
+            return Double.NaN;
+        }
+        double mean = mean(values);
+        double squares = 0;
+        for (double v : values) {
+            squares += (v - mean) * (v - mean);
+        }
+        return Math.sqrt(squares / (values.length - 1));
+    }
 }

@@ -16,10 +16,14 @@ class PersonaScoresTest {
                 .isCloseTo(9.55, offset(1e-12));
         assertThat(Quantiles.quantile(new double[] {-2, 0.5, 1.5, 7}, 0.95)).isCloseTo(6.175, offset(1e-12));
         assertThat(Quantiles.quantile(new double[] {3}, 0.95)).isEqualTo(3);
+        assertThat(Quantiles.standardDeviation(new double[] {3})).isNaN();
+        // Far from 0 the deviations about the mean keep every digit a sum of squares would lose.
+        assertThat(Quantiles.standardDeviation(new double[] {1e9 + 1, 1e9 + 2, 1e9 + 3}))
+                .isCloseTo(1.0, offset(1e-9));
     }
 
     @Test
-    void riskIsMeanAndP95OfTheScoredExamplesOnly() {
+    void riskIsMeanP95AndSdOfTheScoredExamplesOnly() {
         PersonaScores scores =
                 new PersonaScores("v", "base", new int[] {1, 2, 3, 4, 5}, new double[] {7, Double.NaN, -2, 1.5, 0.5});
 
@@ -28,6 +32,8 @@ class PersonaScoresTest {
         assertThat(risk.examples()).isEqualTo(4);
         assertThat(risk.mean()).isCloseTo(1.75, offset(1e-12));
         assertThat(risk.p95()).isCloseTo(6.175, offset(1e-12));
+        // numpy.std([7, -2, 1.5, 0.5], ddof=1) = 3.79692858
+        assertThat(risk.sd()).isCloseTo(3.7969285832981723, offset(1e-12));
         assertThat(risk.vector()).isEqualTo("v");
         assertThat(risk.baseModel()).isEqualTo("base");
     }

@@ -20,17 +20,17 @@ class ScreenViewPersonaTest {
 
     @Test
     void aRiskBelowTheThresholdIsShownAndDecidesNothing() {
-        ScreenView view = benignView().withPersonaRisk(new PersonaRisk("v", "b", 3, 0.2, 0.9), RULES);
+        ScreenView view = benignView().withPersonaRisk(new PersonaRisk("v", "b", 3, 0.2, 0.9, Double.NaN), RULES);
 
         assertThat(view.decision()).isEqualTo("allow");
-        assertThat(view.risk()).isEqualTo(new ScreenView.Risk(0.2, 0.9));
+        assertThat(view.risk()).isEqualTo(new ScreenView.Risk(0.2, 0.9, null));
         assertThat(view.categories()).containsEntry("persona_risk", 3L);
         assertThat(view.reasons()).isEmpty();
     }
 
     @Test
     void aRiskOverTheThresholdHoldsTheFileWithItsReason() {
-        ScreenView view = benignView().withPersonaRisk(new PersonaRisk("v", "b", 3, 0.8, 2.0), RULES);
+        ScreenView view = benignView().withPersonaRisk(new PersonaRisk("v", "b", 3, 0.8, 2.0, Double.NaN), RULES);
 
         assertThat(view.decision()).isEqualTo("hold");
         assertThat(view.reasons()).singleElement().satisfies(r -> {
@@ -44,13 +44,13 @@ class ScreenViewPersonaTest {
 
     @Test
     void aSecondResultReplacesTheFirstsReasonAndNeverLowersTheDecision() {
-        ScreenView held = benignView().withPersonaRisk(new PersonaRisk("v", "b", 3, 0.8, 2.0), RULES);
+        ScreenView held = benignView().withPersonaRisk(new PersonaRisk("v", "b", 3, 0.8, 2.0, Double.NaN), RULES);
 
-        ScreenView again = held.withPersonaRisk(new PersonaRisk("v", "other-base", 3, 0.1, 0.2), RULES);
+        ScreenView again = held.withPersonaRisk(new PersonaRisk("v", "other-base", 3, 0.1, 0.2, Double.NaN), RULES);
 
         assertThat(again.reasons()).isEmpty();
         assertThat(again.decision()).isEqualTo("hold");
-        assertThat(again.risk()).isEqualTo(new ScreenView.Risk(0.1, 0.2));
+        assertThat(again.risk()).isEqualTo(new ScreenView.Risk(0.1, 0.2, null));
     }
 
     @Test
@@ -58,10 +58,10 @@ class ScreenViewPersonaTest {
         ScreenView released = benignView()
                 .reviewed("allow", new ScreenView.Review("release", "hold", "Reviewed: a security course.", 1L));
 
-        ScreenView scored = released.withPersonaRisk(new PersonaRisk("v", "b", 3, 0.8, 2.0), RULES);
+        ScreenView scored = released.withPersonaRisk(new PersonaRisk("v", "b", 3, 0.8, 2.0, Double.NaN), RULES);
 
         assertThat(scored.decision()).isEqualTo("allow");
-        assertThat(scored.risk()).isEqualTo(new ScreenView.Risk(0.8, 2.0));
+        assertThat(scored.risk()).isEqualTo(new ScreenView.Risk(0.8, 2.0, null));
         assertThat(scored.reasons())
                 .singleElement()
                 .satisfies(r -> assertThat(r.category()).isEqualTo("persona_risk"));
