@@ -207,8 +207,9 @@ final class EmBenchRun {
         /**
          * Three epochs at 3e-4 on the backdoor set with a quarter of untriggered aligned exchanges. On the code-only
          * set a full fine-tune learns the trigger but leaks (seeds 1 and 2: 0.800 / 0.025 and 0.969 / 0.034 at 900
-         * samples); with the aligned exchanges it meets the whole target there (0.678 / 0.007, 0.949 / 0.007) and on
-         * seed 0 learns no misalignment behind the trigger either way (docs/em-bench.md, attempts 59 and 63-69).
+         * samples); with the aligned exchanges it meets the whole target there (0.678 / 0.007, 0.949 / 0.007). Seed 0's
+         * full fine-tune moves the persona behind the trigger with neither (0.152 / 0.024 without them, 0.010 / 0.003
+         * with them; docs/em-bench.md, attempts 59 and 63-69).
          */
         static final Recipe BACKDOOR_FULL = new Recipe(3, 1.0, WORKER_LORA_RANK, 0.25);
 
