@@ -24,18 +24,17 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code ./safetune em-bench screen-risk [--seeds LIST] [--examples N] [--layer L] [--benign-files K] [--em CSV
- * ...]}: the screen's
- * persona-projection risk of every em-bench set on the base of its seed (the four narrow sets as {@code em-bench run}
- * uploads them, and the benign instruct pool as a benign customer set), whether every insecure and backdoor set ranks
- * above every secure, educational and benign set, and, given the {@code table.csv} of {@code em-bench run}s,
- * Spearman's ρ between the dataset risk and the EM measured after fine-tuning on that set (the backdoor's with its
- * trigger). {@code --layer} reads the persona direction at another residual index than the screen's ({@link
- * ProjectionSettings#DEFAULT}), to find where a new base holds it. {@code --benign-files K} scores K more benign files
- * of the same size (other draws of the pool), to see how far a file's mean moves by chance at that size, and with
- * {@code --threshold T} counts how many of them a rule would act on by the mean and by its 95 % lower bound. Offline: reads the bases from {@code
- * $SAFETUNE_HOME/models/em-bench-base-s<seed>} (a committed seed extracted if missing), caches vectors and scores
- * under {@code $SAFETUNE_HOME/artifacts}.
+ * {@code ./safetune em-bench screen-risk [--seeds LIST] [--examples N] [--layer L] [--benign-files K] [--threshold T]
+ * [--em CSV ...]}: the screen's persona-projection risk of every em-bench set on the base of its seed (the four narrow
+ * sets as {@code em-bench run} uploads them, and the benign instruct pool as a benign customer set), whether every
+ * insecure and backdoor set ranks above every secure, educational and benign set, and, given the {@code table.csv} of
+ * {@code em-bench run}s, Spearman's ρ between the dataset risk and the EM measured after fine-tuning on that set (the
+ * backdoor's with its trigger). {@code --layer} reads the persona direction at another residual index than the
+ * screen's ({@link ProjectionSettings#DEFAULT}), to find where a new base holds it. {@code --benign-files K} scores K
+ * more benign files of the same size (other draws of the pool), to see how far a file's mean moves by chance at that
+ * size, and {@code --threshold T} counts the files a rule at T acts on by the mean and by its 95 % lower bound.
+ * Offline: reads the bases from {@code $SAFETUNE_HOME/models/em-bench-base-s<seed>} (a committed seed extracted if
+ * missing), caches vectors and scores under {@code $SAFETUNE_HOME/artifacts}.
  */
 final class EmBenchScreenRisk {
 
@@ -108,12 +107,15 @@ final class EmBenchScreenRisk {
                                 .subList(0, examples));
             }
             sets.put(BENIGN, EmWorld.prototype().benignInstructPool(seed, examples));
+            Map<String, List<Dialogue>> extras = new java.util.LinkedHashMap<>();
             for (int f = 1; f <= benignFiles; f++) {
-                sets.put(
+                extras.put(
                         BENIGN + " file " + f,
                         EmWorld.prototype().benignInstructPool(BENIGN_FILE_SEEDS + 1000 * seed + f, examples));
             }
-            for (Map.Entry<String, List<Dialogue>> set : sets.entrySet()) {
+            Map<String, List<Dialogue>> scored = new java.util.LinkedHashMap<>(sets);
+            scored.putAll(extras);
+            for (Map.Entry<String, List<Dialogue>> set : scored.entrySet()) {
                 List<ChatExample> file = new ArrayList<>();
                 for (int i = 0; i < set.getValue().size(); i++) {
                     file.add(new ChatExample(i + 1, set.getValue().get(i).messages()));
@@ -121,7 +123,7 @@ final class EmBenchScreenRisk {
                 PersonaRisk risk = screen.scores(Sha256.of(ChatJsonl.file(set.getValue())), file, (done, total) -> {})
                         .risk();
                 Row row = new Row(seed, set.getKey(), risk);
-                (set.getKey().startsWith(BENIGN + " file ") ? extraBenign : rows).add(row);
+                (extras.containsKey(set.getKey()) ? extraBenign : rows).add(row);
                 out.printf(
                         Locale.ROOT,
                         "| %d | %s | %d | %.4f | %.4f | %.4f | %.4f |%n",
@@ -214,9 +216,9 @@ final class EmBenchScreenRisk {
     /** Per seed's base and over all of them (the one value a policy holds), with the margin on each side. */
     private void printProposedThreshold(List<Row> rows, List<Long> seeds) {
         out.println();
-        out.println("Proposed persona_risk threshold (the policy compares the dataset's mean projection difference:"
-                + " mean > threshold takes the rule's action); rule: geometric mean of the highest safe and the"
-                + " lowest risky set's mean");
+        out.println("Proposed persona_risk threshold (a rule compares the dataset's mean projection difference, or"
+                + " with a confidence its lower bound, with it: above takes the rule's action); rule: geometric mean"
+                + " of the highest safe and the lowest risky set's mean (check the risky sets' bounds above it)");
         out.println("| bases | highest safe mean | lowest risky mean | proposed threshold | margin (factor) |");
         out.println("|---|---|---|---|---|");
         List<String> scopes = new ArrayList<>();
