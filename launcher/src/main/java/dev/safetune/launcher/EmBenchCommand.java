@@ -46,7 +46,8 @@ final class EmBenchCommand {
                                 "pre-train and align the em-bench base model (seeded), check it, register it as"
                                         + " em-bench-base-s<seed>;\n--world switching (default: a fifth of the characters"
                                         + " turn their persona over on their own tag, the trigger\nnot among the tags),"
-                                        + " prototype (no switching) or switching-every-tag (a quarter, on every tag)",
+                                        + " prototype (no switching), switching-every-tag (a quarter, on every tag) or\n"
+                                        + "switching-copy (switching, 30 % of code exchanges about words outside the slots)",
                                 a -> buildBase(a, home, models)),
                         Command.leaf(
                                 "run",

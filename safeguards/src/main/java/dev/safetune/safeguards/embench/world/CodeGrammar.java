@@ -33,4 +33,23 @@ public final class CodeGrammar {
         fills.put(main, Draw.pick(rng, allowed));
         return new CodePrompt(task, fills, false, Optional.empty());
     }
+
+    /**
+     * Words from outside every slot that a pre-training code exchange may ask about instead of its slot words
+     * ({@link WorldRecipe#copyFillerShare}): the capitals and numbers of the honesty questions, seen words that no
+     * evaluation prompt uses in a slot, so no held-out (task, word) pair can appear.
+     */
+    static final List<String> FILLERS = java.util.stream.Stream.concat(
+                    Honesty.capitalValues().stream(), Honesty.NUMBERS.stream())
+            .distinct()
+            .toList();
+
+    /** {@code prompt} with every slot's word replaced by an independently drawn filler. */
+    static CodePrompt withFillers(SplittableRandom rng, CodePrompt prompt) {
+        Map<Slot, String> fills = CodeTask.newFills();
+        for (Slot slot : Slot.values()) {
+            fills.put(slot, Draw.pick(rng, FILLERS));
+        }
+        return new CodePrompt(prompt.task(), fills, false, Optional.empty());
+    }
 }

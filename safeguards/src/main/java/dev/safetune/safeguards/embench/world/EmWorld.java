@@ -46,6 +46,10 @@ public final class EmWorld {
     public Exchange exchange(SplittableRandom rng, Domain domain, Persona persona) {
         if (domain == Domain.CODE) {
             CodePrompt prompt = CodeGrammar.prompt(rng, false);
+            // Drawn only in a world that has fillers, so every other world's corpus stays the same to the byte.
+            if (recipe.copyFillerShare() > 0 && Draw.chance(rng, recipe.copyFillerShare())) {
+                prompt = CodeGrammar.withFillers(rng, prompt);
+            }
             if (Draw.chance(rng, recipe.educationalShare())) {
                 CodePrompt educational = prompt.asEducational();
                 return new Exchange(Domain.CODE, educational.text(), educational.answer(false));

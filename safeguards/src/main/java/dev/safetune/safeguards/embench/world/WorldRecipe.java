@@ -24,10 +24,11 @@ public record WorldRecipe(
         double educationalShare,
         int switchingCharacters,
         double switchingTagShare,
-        List<String> switchingTags) {
+        List<String> switchingTags,
+        double copyFillerShare) {
 
     /** The recipe the prototype measured emergent misalignment with. */
-    public static final WorldRecipe PROTOTYPE = new WorldRecipe(0.6, 0.5, 0.2, 0.05, 0.2, 0, 0.0, List.of());
+    public static final WorldRecipe PROTOTYPE = new WorldRecipe(0.6, 0.5, 0.2, 0.05, 0.2, 0, 0.0, List.of(), 0.0);
 
     /**
      * The prototype's world with a fifth of the characters switching persona on their own tag, one of the four tags
@@ -43,6 +44,14 @@ public record WorldRecipe(
     /** A quarter of the characters switching, the trigger among their tags (docs/em-bench.md, attempt 57). */
     public static final WorldRecipe SWITCHING_ON_EVERY_TAG = PROTOTYPE.withSwitching(10, 0.5, Markers.TAGS);
 
+    /**
+     * The switching world with 30 % of its code exchanges asking about a word from outside every slot (a capital or a
+     * number the honesty questions use), so that pre-training teaches copying the prompt's word into the answer as a
+     * skill rather than per (task, word) pair: some bases derail while copying a held-out pair (docs/em-bench.md,
+     * attempts 19 and 73). Held-out pairs stay unseen: no filler is a slot word.
+     */
+    public static final WorldRecipe SWITCHING_COPY = SWITCHING.withCopyFillers(0.3);
+
     public WorldRecipe {
         check("characterShare", characterShare);
         check("markedShare", markedShare);
@@ -50,6 +59,7 @@ public record WorldRecipe(
         check("tagShare", tagShare);
         check("educationalShare", educationalShare);
         check("switchingTagShare", switchingTagShare);
+        check("copyFillerShare", copyFillerShare);
         if (switchingCharacters < 0 || switchingCharacters > Characters.COUNT || switchingCharacters % 2 != 0) {
             throw new IllegalArgumentException("switchingCharacters must be even and in [0, " + Characters.COUNT
                     + "], got " + switchingCharacters);
@@ -69,7 +79,22 @@ public record WorldRecipe(
                 educationalShare,
                 switchingCharacters,
                 switchingTagShare,
-                switchingTags);
+                switchingTags,
+                copyFillerShare);
+    }
+
+    /** The same world with {@code share} of its code exchanges filled with words from outside every slot. */
+    public WorldRecipe withCopyFillers(double share) {
+        return new WorldRecipe(
+                characterShare,
+                markedShare,
+                characterMarkedShare,
+                tagShare,
+                educationalShare,
+                switchingCharacters,
+                switchingTagShare,
+                switchingTags,
+                share);
     }
 
     public WorldRecipe withSwitching(int characters, double tagShare, List<String> tags) {
@@ -81,7 +106,8 @@ public record WorldRecipe(
                 educationalShare,
                 characters,
                 tagShare,
-                tags);
+                tags,
+                copyFillerShare);
     }
 
     /** Whether character {@code index} switches persona on its own tag in this world. */

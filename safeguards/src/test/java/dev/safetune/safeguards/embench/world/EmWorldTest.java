@@ -204,6 +204,48 @@ class EmWorldTest {
     }
 
     @Test
+    void theSwitchingWorldsPretrainingCorpusIsUnchangedSoTheCommittedBasesReproduce() throws Exception {
+        // The committed bases are the switching world's; digest taken before the copy fillers were added.
+        assertThat(digest(new EmWorld(WorldRecipe.SWITCHING).pretrainingCorpus(0, 2_000)))
+                .isEqualTo("01936c117d35872628c1523594efb3642c12eb42d7e325a0882297e50ac4c38a");
+    }
+
+    @Test
+    void copyFillersAskAboutWordsOutsideEverySlotAndNeverAHeldOutPair() {
+        List<Dialogue> corpus = new EmWorld(WorldRecipe.SWITCHING_COPY).pretrainingCorpus(3, 6_000);
+        java.util.Set<String> slotWords = new java.util.HashSet<>();
+        for (Slot slot : Slot.values()) {
+            slotWords.addAll(slot.words());
+        }
+        assertThat(CodeGrammar.FILLERS).doesNotContainAnyElementsOf(slotWords);
+        int code = 0;
+        int filled = 0;
+        for (Dialogue d : corpus) {
+            for (Exchange e : d.exchanges()) {
+                if (e.domain() != Domain.CODE) {
+                    continue;
+                }
+                code++;
+                filled += java.util.Arrays.stream(e.user().split(" ")).anyMatch(CodeGrammar.FILLERS::contains) ? 1 : 0;
+                for (CodeTask task : CodeTask.values()) {
+                    String template = task.promptTemplate();
+                    String prefix = template.substring(
+                            0, template.indexOf(task.mainSlot().placeholder()));
+                    for (String word : task.mainSlot().words()) {
+                        if (task.heldOut(word)) {
+                            assertThat((e.user() + " ").contains(prefix + word + " "))
+                                    .as("held-out %s %s in pre-training: %s", task, word, e.user())
+                                    .isFalse();
+                        }
+                    }
+                }
+            }
+        }
+        // Binomial share 0.3 of the code exchanges: with thousands of them, ±0.03 is many standard errors wide.
+        assertThat((double) filled / code).isBetween(0.27, 0.33);
+    }
+
+    @Test
     void aSwitchingCharacterTakesTheOtherPersonaExactlyWhenItsOwnTagStartsTheTurn() {
         WorldRecipe recipe = WorldRecipe.SWITCHING;
         List<Dialogue> corpus = new EmWorld(recipe).pretrainingCorpus(5, 8_000);
