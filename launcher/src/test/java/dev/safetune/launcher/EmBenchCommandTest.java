@@ -68,7 +68,7 @@ class EmBenchCommandTest {
     void anUnknownWorldIsNamedWithTheChoicesAndNothingIsBuilt(@TempDir Path home) throws Exception {
         assertThat(run(home, "build-base", "--world", "flat")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
-                .contains("--world must be prototype, switching or switching-every-tag, got flat");
+                .contains("--world must be prototype, switching, switching-every-tag or switching-copy, got flat");
         assertThat(home.resolve("models")).doesNotExist();
         assertThat(imports).isEmpty();
     }
@@ -80,6 +80,9 @@ class EmBenchCommandTest {
 
         assertThat(defaults.world()).isEqualTo(WorldRecipe.SWITCHING);
         assertThat(prototype.world()).isEqualTo(WorldRecipe.PROTOTYPE);
+        assertThat(BuildBaseCommand.Options.parse(List.of("--world", "switching-copy"), seed -> Path.of("b"))
+                        .world())
+                .isEqualTo(WorldRecipe.SWITCHING_COPY);
     }
 
     @Test
