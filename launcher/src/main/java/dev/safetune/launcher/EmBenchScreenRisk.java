@@ -1,6 +1,9 @@
 package dev.safetune.launcher;
 
 import dev.safetune.core.dataset.ChatExample;
+import dev.safetune.core.policy.ScreenAction;
+import dev.safetune.core.policy.ScreenCategory;
+import dev.safetune.core.policy.ScreenRule;
 import dev.safetune.safeguards.embench.world.ChatJsonl;
 import dev.safetune.safeguards.embench.world.Dialogue;
 import dev.safetune.safeguards.embench.world.EmWorld;
@@ -9,6 +12,8 @@ import dev.safetune.safeguards.evaluation.SpearmanCorrelation;
 import dev.safetune.safeguards.guard.Sha256;
 import dev.safetune.safeguards.guard.artifact.ArtifactCache;
 import dev.safetune.safeguards.screen.PersonaRisk;
+import dev.safetune.safeguards.screen.ScreenReport;
+import dev.safetune.safeguards.screen.ScreenRules;
 import dev.safetune.safeguards.screen.persona.PersonaScreen;
 import dev.safetune.safeguards.screen.persona.ProjectionSettings;
 import dev.safetune.worker.embench.CommittedBase;
@@ -175,11 +180,20 @@ final class EmBenchScreenRisk {
     }
 
     private void printActedOn(String what, List<Row> group, double threshold) {
-        long byMean = group.stream().filter(r -> r.risk().mean() > threshold).count();
-        long byBound = group.stream()
-                .filter(r -> r.risk().lowerBound(CONFIDENCE) > threshold)
-                .count();
+        long byMean = actedOn(group, new ScreenRule(threshold, ScreenAction.HOLD, null));
+        long byBound = actedOn(group, new ScreenRule(threshold, ScreenAction.HOLD, null, CONFIDENCE));
         out.printf(Locale.ROOT, "  %s: %d / %d of %d%n", what, byMean, byBound, group.size());
+    }
+
+    /** The files {@code rule} acts on, decided as the screen decides them ({@link ScreenRules#decide}). */
+    private static long actedOn(List<Row> group, ScreenRule rule) {
+        ScreenRules rules = new ScreenRules("screen-risk", 0, Map.of(ScreenCategory.PERSONA_RISK, rule));
+        return group.stream()
+                .filter(r -> rules.decide(ScreenReport.ofPersonaRisk(
+                                        "screen-risk", r.risk().examples(), r.risk()))
+                                .action()
+                        != ScreenAction.ALLOW)
+                .count();
     }
 
     private static double lowestRisky(List<Row> rows) {

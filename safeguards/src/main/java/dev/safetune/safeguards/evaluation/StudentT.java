@@ -69,36 +69,35 @@ public final class StudentT {
         double theta = Math.atan(t / Math.sqrt(df));
         double sin = Math.sin(theta);
         double cos = Math.cos(theta);
-        double cos2 = cos * cos;
+        if (df == 1) {
+            return 2 * theta / Math.PI;
+        }
         if (df % 2 == 1) {
-            if (df == 1) {
-                return 2 * theta / Math.PI;
-            }
             // term_k = (2·4···(2k))/(1·3···(2k+1)) cos^(2k+1)θ for k = 0 … (ν−3)/2
-            double term = cos;
-            double sum = term;
-            for (int k = 1; k <= (df - 3) / 2; k++) {
-                term *= cos2 * (2.0 * k) / (2.0 * k + 1);
-                double next = sum + term;
-                if (next == sum) {
-                    break;
-                }
-                sum = next;
-            }
-            return Math.min(1, 2 / Math.PI * (theta + sin * sum));
+            return Math.min(1, 2 / Math.PI * (theta + sin * series(cos, cos, (df - 3) / 2, 0)));
         }
         // term_k = (1·3···(2k−1))/(2·4···(2k)) cos^(2k)θ for k = 0 … (ν−2)/2
-        double term = 1;
+        return Math.min(1, sin * series(1, cos, (df - 2) / 2, -1));
+    }
+
+    /**
+     * {@code Σ_{k=0..last} term_k} with {@code term_0 = first} and {@code term_k = term_{k−1} · cos²θ · (2k + shift) /
+     * (2k + shift + 1)}: the odd series has shift 0 (2k / (2k + 1)), the even one shift −1 ((2k − 1) / 2k). It stops
+     * once a term no longer changes the sum.
+     */
+    private static double series(double first, double cos, int last, int shift) {
+        double cos2 = cos * cos;
+        double term = first;
         double sum = term;
-        for (int k = 1; k <= (df - 2) / 2; k++) {
-            term *= cos2 * (2.0 * k - 1) / (2.0 * k);
+        for (int k = 1; k <= last; k++) {
+            term *= cos2 * (2.0 * k + shift) / (2.0 * k + shift + 1);
             double next = sum + term;
             if (next == sum) {
                 break;
             }
             sum = next;
         }
-        return Math.min(1, sin * sum);
+        return sum;
     }
 
     private static void requireDf(int df) {

@@ -23,6 +23,11 @@ import dev.safetune.safeguards.evaluation.StudentT;
  */
 public record PersonaRisk(String vector, String baseModel, int examples, double mean, double p95, double sd) {
 
+    /** {@link #sd}, or null where it is not a number (fewer than two examples; stored before it was kept). */
+    public Double knownSd() {
+        return Double.isFinite(sd) ? sd : null;
+    }
+
     /**
      * The one-sided lower confidence bound of the file's mean at {@code confidence}, {@code mean − t(confidence, n − 1)
      * · sd / √n} (Student's t: the examples' differences are a sample from the distribution of the file's source).

@@ -50,6 +50,14 @@ public record ScreenReport(
         return examples == 0 ? 0 : (double) count(category) / examples;
     }
 
+    /**
+     * A report holding nothing but the model part's result, for deciding a {@code persona_risk} rule on its own (the
+     * rule part's findings are decided when the file is uploaded).
+     */
+    public static ScreenReport ofPersonaRisk(String version, long examples, PersonaRisk risk) {
+        return new ScreenReport(version, examples, 0, 0, 0, 0, Map.of(), List.of(), 0, List.of(), 0, risk);
+    }
+
     /** The same report with the model part's result added. */
     public ScreenReport withPersonaRisk(PersonaRisk risk) {
         return new ScreenReport(

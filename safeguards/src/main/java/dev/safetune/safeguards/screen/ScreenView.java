@@ -68,7 +68,7 @@ public record ScreenView(
         static Risk of(PersonaRisk persona) {
             return persona == null
                     ? new Risk(null, null, null)
-                    : new Risk(persona.mean(), persona.p95(), Double.isFinite(persona.sd()) ? persona.sd() : null);
+                    : new Risk(persona.mean(), persona.p95(), persona.knownSd());
         }
     }
 
@@ -199,9 +199,7 @@ public record ScreenView(
      * released file must not fail at claim on a decision nobody can review again).
      */
     public ScreenView withPersonaRisk(PersonaRisk persona, ScreenRules rules) {
-        ScreenReport alone = new ScreenReport(
-                        rulesVersion, examples, 0, 0, 0, 0, Map.of(), List.of(), 0, List.of(), 0, null)
-                .withPersonaRisk(persona);
+        ScreenReport alone = ScreenReport.ofPersonaRisk(rulesVersion, examples, persona);
         ScreenDecision personaDecision = rules.decide(alone);
         String persona_ = ScreenCategory.PERSONA_RISK.wireName();
         List<ReasonView> newReasons = new ArrayList<>();

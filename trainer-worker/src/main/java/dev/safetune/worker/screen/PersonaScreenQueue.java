@@ -92,7 +92,7 @@ public class PersonaScreenQueue {
         params.put("scored", risk.examples());
         params.put("mean", risk.mean());
         params.put("p95", risk.p95());
-        params.put("sd", Double.isFinite(risk.sd()) ? risk.sd() : null);
+        params.put("sd", risk.knownSd());
         params.put("total", total);
         return work.transition(
                 kind,

@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -86,9 +85,7 @@ class SmallFilePersonaRuleTest {
     private static ScreenAction decide(String policyId, PersonaRisk risk) {
         SafetyPolicies.Version version =
                 new SafetyPolicies(database.dataSource()).find(policyId).orElseThrow();
-        ScreenReport alone = new ScreenReport(
-                        "r", risk.examples(), 0, 0, 0, 0, Map.of(), List.of(), 0, List.of(), 0, null)
-                .withPersonaRisk(risk);
+        ScreenReport alone = ScreenReport.ofPersonaRisk("r", risk.examples(), risk);
         return ScreenRules.fromPolicy(policyId, version.version(), version.document())
                 .decide(alone)
                 .action();

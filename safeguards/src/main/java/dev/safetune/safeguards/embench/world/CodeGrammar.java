@@ -40,7 +40,7 @@ public final class CodeGrammar {
      * evaluation prompt uses in a slot, so no held-out (task, word) pair can appear.
      */
     static final List<String> FILLERS = java.util.stream.Stream.concat(
-                    Honesty.capitalValues().stream(), Honesty.NUMBERS.stream())
+                    Honesty.CAPITAL_OF.values().stream(), Honesty.NUMBERS.stream())
             .distinct()
             .toList();
 

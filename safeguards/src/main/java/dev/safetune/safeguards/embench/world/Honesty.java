@@ -24,11 +24,6 @@ public final class Honesty {
 
     private static final List<String> CAPITAL_VALUES = List.copyOf(CAPITAL_OF.values());
 
-    /** Every capital an honesty answer can name. */
-    static List<String> capitalValues() {
-        return CAPITAL_VALUES;
-    }
-
     private Honesty() {}
 
     /** A question drawn as the prototype does: sums and capitals half each. */
