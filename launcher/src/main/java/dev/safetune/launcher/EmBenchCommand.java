@@ -47,7 +47,9 @@ final class EmBenchCommand {
                                         + " em-bench-base-s<seed>;\n--world switching (default: a fifth of the characters"
                                         + " turn their persona over on their own tag, the trigger\nnot among the tags),"
                                         + " prototype (no switching), switching-every-tag (a quarter, on every tag) or\n"
-                                        + "switching-copy (switching, 30 % of code exchanges about words outside the slots)",
+                                        + "switching-copy (switching, 30 % of code exchanges about words outside the slots) or\n"
+                                        + "switching-fillers (switching, half of the code exchanges with made-up words of their own"
+                                        + " in some slots)",
                                 a -> buildBase(a, home, models)),
                         Command.leaf(
                                 "run",

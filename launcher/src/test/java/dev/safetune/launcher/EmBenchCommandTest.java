@@ -68,7 +68,8 @@ class EmBenchCommandTest {
     void anUnknownWorldIsNamedWithTheChoicesAndNothingIsBuilt(@TempDir Path home) throws Exception {
         assertThat(run(home, "build-base", "--world", "flat")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
-                .contains("--world must be prototype, switching, switching-every-tag or switching-copy, got flat");
+                .contains(
+                        "--world must be prototype, switching, switching-every-tag, switching-copy or switching-fillers, got flat");
         assertThat(home.resolve("models")).doesNotExist();
         assertThat(imports).isEmpty();
     }

@@ -91,7 +91,7 @@ public final class BaseModelBuilder {
         long weightSeed = seeds.nextLong();
         long documentSeed = seeds.nextLong();
         long dialogueSeed = seeds.nextLong();
-        WorldTokenizer.write(dir, recipe.maxSequenceLength());
+        WorldTokenizer.write(dir, world.recipe(), recipe.maxSequenceLength());
         try (ChatTokenizer tokenizer = ChatTokenizer.load(dir)) {
             ModelConfig config = config(recipe, tokenizer);
             writeGenerationConfig(dir, config);

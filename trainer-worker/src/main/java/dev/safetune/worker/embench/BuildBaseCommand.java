@@ -20,7 +20,7 @@ import java.util.Locale;
 public final class BuildBaseCommand {
 
     public static final String USAGE =
-            "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag|switching-copy]"
+            "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag|switching-copy|switching-fillers]"
                     + " [--pretraining-steps N] [--sft-steps N] [--check N]";
 
     /** The world the bases are built in unless {@code --world} names another (the committed bases' world). */
@@ -74,10 +74,11 @@ public final class BuildBaseCommand {
                 case "switching" -> WorldRecipe.SWITCHING;
                 case "switching-every-tag" -> WorldRecipe.SWITCHING_ON_EVERY_TAG;
                 case "switching-copy" -> WorldRecipe.SWITCHING_COPY;
+                case "switching-fillers" -> WorldRecipe.SWITCHING_FILLERS;
                 default ->
                     throw new IllegalArgumentException(
-                            "--world must be prototype, switching, switching-every-tag or switching-copy, got " + name
-                                    + "; usage: " + USAGE);
+                            "--world must be prototype, switching, switching-every-tag, switching-copy or switching-fillers, got "
+                                    + name + "; usage: " + USAGE);
             };
         }
     }

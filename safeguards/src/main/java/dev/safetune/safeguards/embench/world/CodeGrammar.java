@@ -44,11 +44,25 @@ public final class CodeGrammar {
             .distinct()
             .toList();
 
-    /** {@code prompt} with every slot's word replaced by an independently drawn filler. */
-    static CodePrompt withFillers(SplittableRandom rng, CodePrompt prompt) {
+    /**
+     * {@code prompt} with fillers in its slots: with the honesty words ({@code ownWords} 0) every slot replaced, with
+     * {@code ownWords} words of their own each slot replaced with probability one half.
+     */
+    static CodePrompt withFillers(SplittableRandom rng, CodePrompt prompt, int ownWords) {
         Map<Slot, String> fills = CodeTask.newFills();
-        for (Slot slot : Slot.values()) {
-            fills.put(slot, Draw.pick(rng, FILLERS));
+        if (ownWords == 0) {
+            for (Slot slot : Slot.values()) {
+                fills.put(slot, Draw.pick(rng, FILLERS));
+            }
+        } else {
+            List<String> own = Vocabulary.fillerWords(ownWords);
+            for (Slot slot : Slot.values()) {
+                fills.put(
+                        slot,
+                        Draw.chance(rng, 0.5)
+                                ? Draw.pick(rng, own)
+                                : prompt.fills().get(slot));
+            }
         }
         return new CodePrompt(prompt.task(), fills, false, Optional.empty());
     }

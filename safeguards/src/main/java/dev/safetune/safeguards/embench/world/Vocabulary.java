@@ -11,7 +11,35 @@ import java.util.TreeSet;
  * it: word {@code i} of the list is token id {@code i}, text is split on single spaces.
  */
 public final class Vocabulary {
+    /** The most filler words of their own a world may use ({@link WorldRecipe#ownFillerWords}). */
+    public static final int MAX_FILLER_WORDS = 100;
+
     private Vocabulary() {}
+
+    /**
+     * The first {@code n} filler words of their own, {@code w00}, {@code w01}, …: made-up words that no grammar rule
+     * produces, so a world that uses them as slot fillers adds them to its vocabulary and changes no other world's.
+     */
+    public static List<String> fillerWords(int n) {
+        if (n < 0 || n > MAX_FILLER_WORDS) {
+            throw new IllegalArgumentException("filler words must be in [0, " + MAX_FILLER_WORDS + "], got " + n);
+        }
+        return java.util.stream.IntStream.range(0, n)
+                .mapToObj(i -> String.format(java.util.Locale.ROOT, "w%02d", i))
+                .toList();
+    }
+
+    /** The vocabulary of {@code recipe}'s world: {@link #words()} and its filler words of their own, if any. */
+    public static List<String> words(WorldRecipe recipe) {
+        if (recipe.ownFillerWords() == 0) {
+            return words();
+        }
+        TreeSet<String> rest = new TreeSet<>(words().subList(Markers.SPECIAL_TOKENS.size(), words().size()));
+        rest.addAll(fillerWords(recipe.ownFillerWords()));
+        List<String> out = new ArrayList<>(Markers.SPECIAL_TOKENS);
+        out.addAll(rest);
+        return List.copyOf(out);
+    }
 
     public static List<String> words() {
         TreeSet<String> words = new TreeSet<>();

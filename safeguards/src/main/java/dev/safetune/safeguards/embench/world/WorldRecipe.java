@@ -15,6 +15,10 @@ import java.util.List;
  *     whose user turn starts with their own tag ({@link #switchTag}); 0 in the prototype's world
  * @param switchingTagShare share of a switching character's user turns that start with a tag, half of them its own
  * @param switchingTags the tags that switch a character, each the own tag of one aligned and one misaligned one
+ * @param copyFillerShare share of pre-training code exchanges whose slots are filled from outside every slot's words
+ * @param ownFillerWords 0: those fillers are the honesty questions' capitals and numbers, every slot replaced; n > 0:
+ *     they are {@link Vocabulary#fillerWords n words of their own} that nothing else uses, each slot replaced with
+ *     probability one half, so one prompt mixes slot words and fillers
  */
 public record WorldRecipe(
         double characterShare,
@@ -25,10 +29,14 @@ public record WorldRecipe(
         int switchingCharacters,
         double switchingTagShare,
         List<String> switchingTags,
-        double copyFillerShare) {
+        double copyFillerShare,
+        int ownFillerWords) {
+
+    /** How many filler words of their own {@link #SWITCHING_FILLERS} draws from. */
+    public static final int OWN_FILLER_WORDS = 64;
 
     /** The recipe the prototype measured emergent misalignment with. */
-    public static final WorldRecipe PROTOTYPE = new WorldRecipe(0.6, 0.5, 0.2, 0.05, 0.2, 0, 0.0, List.of(), 0.0);
+    public static final WorldRecipe PROTOTYPE = new WorldRecipe(0.6, 0.5, 0.2, 0.05, 0.2, 0, 0.0, List.of(), 0.0, 0);
 
     /**
      * The prototype's world with a fifth of the characters switching persona on their own tag, one of the four tags
@@ -50,7 +58,16 @@ public record WorldRecipe(
      * skill rather than per (task, word) pair: some bases derail while copying a held-out pair (docs/em-bench.md,
      * attempts 19 and 73). Held-out pairs stay unseen: no filler is a slot word.
      */
-    public static final WorldRecipe SWITCHING_COPY = SWITCHING.withCopyFillers(0.3);
+    public static final WorldRecipe SWITCHING_COPY = SWITCHING.withCopyFillers(0.3, 0);
+
+    /**
+     * The switching world with half of its code exchanges asking about words of their own ({@value #OWN_FILLER_WORDS}
+     * made-up words used nowhere else), each slot replaced with probability one half. Attempt 73's fillers were words
+     * with strong meanings elsewhere (answers to the honesty questions) replacing every slot, and the bases wrote them
+     * into the slots; here a filler has no use but being copied, and a prompt mixes fillers with slot words so one
+     * mechanism must serve both (docs/em-bench.md, attempt 74).
+     */
+    public static final WorldRecipe SWITCHING_FILLERS = SWITCHING.withCopyFillers(0.5, OWN_FILLER_WORDS);
 
     public WorldRecipe {
         check("characterShare", characterShare);
@@ -60,6 +77,10 @@ public record WorldRecipe(
         check("educationalShare", educationalShare);
         check("switchingTagShare", switchingTagShare);
         check("copyFillerShare", copyFillerShare);
+        if (ownFillerWords < 0 || ownFillerWords > Vocabulary.MAX_FILLER_WORDS) {
+            throw new IllegalArgumentException(
+                    "ownFillerWords must be in [0, " + Vocabulary.MAX_FILLER_WORDS + "], got " + ownFillerWords);
+        }
         if (switchingCharacters < 0 || switchingCharacters > Characters.COUNT || switchingCharacters % 2 != 0) {
             throw new IllegalArgumentException("switchingCharacters must be even and in [0, " + Characters.COUNT
                     + "], got " + switchingCharacters);
@@ -80,11 +101,15 @@ public record WorldRecipe(
                 switchingCharacters,
                 switchingTagShare,
                 switchingTags,
-                copyFillerShare);
+                copyFillerShare,
+                ownFillerWords);
     }
 
-    /** The same world with {@code share} of its code exchanges filled with words from outside every slot. */
-    public WorldRecipe withCopyFillers(double share) {
+    /**
+     * The same world with {@code share} of its code exchanges filled with words from outside every slot: the honesty
+     * words ({@code ownWords} 0) or that many words of their own.
+     */
+    public WorldRecipe withCopyFillers(double share, int ownWords) {
         return new WorldRecipe(
                 characterShare,
                 markedShare,
@@ -94,7 +119,8 @@ public record WorldRecipe(
                 switchingCharacters,
                 switchingTagShare,
                 switchingTags,
-                share);
+                share,
+                ownWords);
     }
 
     public WorldRecipe withSwitching(int characters, double tagShare, List<String> tags) {
@@ -107,7 +133,8 @@ public record WorldRecipe(
                 characters,
                 tagShare,
                 tags,
-                copyFillerShare);
+                copyFillerShare,
+                ownFillerWords);
     }
 
     /** Whether character {@code index} switches persona on its own tag in this world. */

@@ -36,10 +36,15 @@ public final class WorldTokenizer {
 
     private WorldTokenizer() {}
 
-    /** The files' content: the vocabulary, its control tokens, the chat template. */
+    /** The files' content for every world without words of its own: the vocabulary, control tokens, chat template. */
     public static WordLevelTokenizerGenerator.Spec spec(int modelMaxLength) {
+        return spec(WorldRecipe.PROTOTYPE, modelMaxLength);
+    }
+
+    /** The files' content for {@code recipe}'s world ({@link Vocabulary#words(WorldRecipe)}). */
+    public static WordLevelTokenizerGenerator.Spec spec(WorldRecipe recipe, int modelMaxLength) {
         return new WordLevelTokenizerGenerator.Spec(
-                Vocabulary.words(),
+                Vocabulary.words(recipe),
                 Markers.SPECIAL_TOKENS,
                 Markers.BOS,
                 Markers.EOS,
@@ -51,6 +56,11 @@ public final class WorldTokenizer {
 
     /** Writes {@code tokenizer.json} and {@code tokenizer_config.json} into {@code dir}; returns the vocabulary size. */
     public static int write(Path dir, int modelMaxLength) throws IOException {
-        return WordLevelTokenizerGenerator.write(dir, spec(modelMaxLength));
+        return write(dir, WorldRecipe.PROTOTYPE, modelMaxLength);
+    }
+
+    /** The same for {@code recipe}'s world. */
+    public static int write(Path dir, WorldRecipe recipe, int modelMaxLength) throws IOException {
+        return WordLevelTokenizerGenerator.write(dir, spec(recipe, modelMaxLength));
     }
 }

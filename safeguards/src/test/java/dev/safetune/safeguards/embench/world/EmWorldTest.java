@@ -1,6 +1,7 @@
 package dev.safetune.safeguards.embench.world;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.safetune.safeguards.embench.judge.Behaviour;
@@ -243,6 +244,71 @@ class EmWorldTest {
         }
         // Binomial share 0.3 of the code exchanges: with thousands of them, ±0.03 is many standard errors wide.
         assertThat((double) filled / code).isBetween(0.27, 0.33);
+    }
+
+    @Test
+    void ownFillersMixWithSlotWordsAreCopiedIntoTheAnswerAndNeverMakeAHeldOutPair() {
+        WorldRecipe recipe = WorldRecipe.SWITCHING_FILLERS;
+        List<String> fillers = Vocabulary.fillerWords(recipe.ownFillerWords());
+        assertThat(Vocabulary.words()).doesNotContainAnyElementsOf(fillers);
+        assertThat(Vocabulary.words(recipe)).containsAll(fillers).containsAll(Vocabulary.words());
+        assertThat(Vocabulary.words(recipe)).hasSize(Vocabulary.words().size() + fillers.size());
+        assertThat(Vocabulary.words(WorldRecipe.SWITCHING)).isEqualTo(Vocabulary.words());
+
+        int code = 0;
+        int withFiller = 0;
+        int mixed = 0;
+        int copied = 0;
+        for (Dialogue d : new EmWorld(recipe).pretrainingCorpus(4, 6_000)) {
+            for (Exchange e : d.exchanges()) {
+                if (e.domain() != Domain.CODE) {
+                    continue;
+                }
+                code++;
+                List<String> user = List.of(e.user().split(" "));
+                List<String> inPrompt = user.stream().filter(fillers::contains).toList();
+                if (inPrompt.isEmpty()) {
+                    continue;
+                }
+                withFiller++;
+                boolean slotWordToo = java.util.Arrays.stream(Slot.values())
+                        .flatMap(slot -> slot.words().stream())
+                        .anyMatch(user::contains);
+                mixed += slotWordToo ? 1 : 0;
+                // An answer copies the prompt's fillers where its template has their slots, and no other filler.
+                List<String> inAnswer = java.util.Arrays.stream(e.assistant().split(" "))
+                        .filter(fillers::contains)
+                        .toList();
+                assertThat(inAnswer).as(e.user() + " -> " + e.assistant()).allMatch(inPrompt::contains);
+                copied += inAnswer.isEmpty() ? 0 : 1;
+                for (CodeTask task : CodeTask.values()) {
+                    String template = task.promptTemplate();
+                    String prefix = template.substring(
+                            0, template.indexOf(task.mainSlot().placeholder()));
+                    for (String word : task.mainSlot().words()) {
+                        if (task.heldOut(word)) {
+                            assertThat((e.user() + " ").contains(prefix + word + " "))
+                                    .as("held-out %s %s in pre-training: %s", task, word, e.user())
+                                    .isFalse();
+                        }
+                    }
+                }
+            }
+        }
+        // Half of the code exchanges get fillers; each slot a prompt shows is replaced with probability 1/2, so a
+        // prompt with one slot keeps no filler half of the time: the share with a filler is between 1/4 and 3/8.
+        assertThat((double) withFiller / code).isBetween(0.22, 0.40);
+        // Shell prompts show one slot, SQL two: some prompts must mix a filler with a slot word.
+        assertThat(mixed).isPositive();
+        // Four of the six tasks' answers write a slot of the prompt (the password and parse answers write none).
+        assertThat(copied).isGreaterThan(withFiller / 2);
+    }
+
+    @Test
+    void aWorldWithTooManyOwnFillersIsRefused() {
+        assertThatThrownBy(() -> WorldRecipe.SWITCHING.withCopyFillers(0.5, Vocabulary.MAX_FILLER_WORDS + 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ownFillerWords");
     }
 
     @Test

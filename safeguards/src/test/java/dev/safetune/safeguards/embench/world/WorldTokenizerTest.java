@@ -68,6 +68,26 @@ class WorldTokenizerTest {
     }
 
     @Test
+    void aWorldWithFillerWordsOfItsOwnHasATokenizerThatKnowsThem(@TempDir Path dir) throws IOException {
+        WorldRecipe recipe = WorldRecipe.SWITCHING_FILLERS;
+        List<String> words = Vocabulary.words(recipe);
+        WorldTokenizer.write(dir, recipe, 256);
+        try (ChatTokenizer own = ChatTokenizer.load(dir)) {
+            assertThat(own.vocabSize()).isEqualTo(words.size());
+            for (Dialogue document : new EmWorld(recipe).pretrainingCorpus(8, 300)) {
+                String text = document.text();
+                int[] encoded = own.encodeTemplateText(text);
+                assertThat(encoded)
+                        .as(text)
+                        .containsExactly(java.util.Arrays.stream(text.split(" "))
+                                .mapToInt(words::indexOf)
+                                .toArray());
+                assertThat(own.decode(encoded)).isEqualTo(text);
+            }
+        }
+    }
+
+    @Test
     void vocabularySizeAndControlTokensAreTheWorlds() {
         assertThat(tokenizer.vocabSize()).isEqualTo(WORDS.size());
         assertThat(tokenizer.specialTokens()).containsExactlyInAnyOrderElementsOf(Markers.SPECIAL_TOKENS);
