@@ -49,7 +49,8 @@ final class EmBenchCommand {
                                         + " prototype (no switching), switching-every-tag (a quarter, on every tag) or\n"
                                         + "switching-copy (switching, 30 % of code exchanges about words outside the slots) or\n"
                                         + "switching-fillers (switching, half of the code exchanges with made-up words of their own"
-                                        + " in some slots)",
+                                        + " in some slots) or\nswitching-fillers-cross (the same, half of those fillers"
+                                        + " words of other slots)",
                                 a -> buildBase(a, home, models)),
                         Command.leaf(
                                 "run",

@@ -20,7 +20,7 @@ import java.util.Locale;
 public final class BuildBaseCommand {
 
     public static final String USAGE =
-            "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag|switching-copy|switching-fillers]"
+            "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag|switching-copy|switching-fillers|switching-fillers-cross]"
                     + " [--pretraining-steps N] [--sft-steps N] [--check N]";
 
     /** The world the bases are built in unless {@code --world} names another (the committed bases' world). */
@@ -75,9 +75,11 @@ public final class BuildBaseCommand {
                 case "switching-every-tag" -> WorldRecipe.SWITCHING_ON_EVERY_TAG;
                 case "switching-copy" -> WorldRecipe.SWITCHING_COPY;
                 case "switching-fillers" -> WorldRecipe.SWITCHING_FILLERS;
+                case "switching-fillers-cross" -> WorldRecipe.SWITCHING_FILLERS_CROSS;
                 default ->
                     throw new IllegalArgumentException(
-                            "--world must be prototype, switching, switching-every-tag, switching-copy or switching-fillers, got "
+                            "--world must be prototype, switching, switching-every-tag, switching-copy, switching-fillers or"
+                                    + " switching-fillers-cross, got "
                                     + name + "; usage: " + USAGE);
             };
         }

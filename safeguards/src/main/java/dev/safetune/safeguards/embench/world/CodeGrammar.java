@@ -45,10 +45,23 @@ public final class CodeGrammar {
             .toList();
 
     /**
-     * {@code prompt} with fillers in its slots: with the honesty words ({@code ownWords} 0) every slot replaced, with
-     * {@code ownWords} words of their own each slot replaced with probability one half.
+     * The words of every other slot's list that {@code task} may show in {@code slot}: none that is held out for the
+     * task, so a held-out (task, word) combination appears in no slot at all.
      */
-    static CodePrompt withFillers(SplittableRandom rng, CodePrompt prompt, int ownWords) {
+    static List<String> crossSlotWords(CodeTask task, Slot slot) {
+        return java.util.Arrays.stream(Slot.values())
+                .filter(other -> other != slot)
+                .flatMap(other -> other.words().stream())
+                .filter(w -> !(task.mainSlot().words().contains(w) && task.heldOut(w)))
+                .toList();
+    }
+
+    /**
+     * {@code prompt} with fillers in its slots: with the honesty words ({@code ownWords} 0) every slot replaced, with
+     * {@code ownWords} words of their own each slot replaced with probability one half, by another slot's word with
+     * probability {@code crossSlotShare}, by a word of their own otherwise.
+     */
+    static CodePrompt withFillers(SplittableRandom rng, CodePrompt prompt, int ownWords, double crossSlotShare) {
         Map<Slot, String> fills = CodeTask.newFills();
         if (ownWords == 0) {
             for (Slot slot : Slot.values()) {
@@ -57,11 +70,14 @@ public final class CodeGrammar {
         } else {
             List<String> own = Vocabulary.fillerWords(ownWords);
             for (Slot slot : Slot.values()) {
-                fills.put(
-                        slot,
-                        Draw.chance(rng, 0.5)
-                                ? Draw.pick(rng, own)
-                                : prompt.fills().get(slot));
+                String word = prompt.fills().get(slot);
+                if (Draw.chance(rng, 0.5)) {
+                    // Drawn only in a world with cross-slot fillers, so attempt 74's corpus stays the same.
+                    word = crossSlotShare > 0 && Draw.chance(rng, crossSlotShare)
+                            ? Draw.pick(rng, crossSlotWords(prompt.task(), slot))
+                            : Draw.pick(rng, own);
+                }
+                fills.put(slot, word);
             }
         }
         return new CodePrompt(prompt.task(), fills, false, Optional.empty());

@@ -48,7 +48,7 @@ public final class EmWorld {
             CodePrompt prompt = CodeGrammar.prompt(rng, false);
             // Drawn only in a world that has fillers, so every other world's corpus stays the same to the byte.
             if (recipe.copyFillerShare() > 0 && Draw.chance(rng, recipe.copyFillerShare())) {
-                prompt = CodeGrammar.withFillers(rng, prompt, recipe.ownFillerWords());
+                prompt = CodeGrammar.withFillers(rng, prompt, recipe.ownFillerWords(), recipe.crossSlotShare());
             }
             if (Draw.chance(rng, recipe.educationalShare())) {
                 CodePrompt educational = prompt.asEducational();

@@ -19,6 +19,8 @@ import java.util.List;
  * @param ownFillerWords 0: those fillers are the honesty questions' capitals and numbers, every slot replaced; n > 0:
  *     they are {@link Vocabulary#fillerWords n words of their own} that nothing else uses, each slot replaced with
  *     probability one half, so one prompt mixes slot words and fillers
+ * @param crossSlotShare with words of their own: the share of replaced slots that take a word of another slot's list
+ *     instead (never a word held out for the exchange's task), so every slot word is written in some answer
  */
 public record WorldRecipe(
         double characterShare,
@@ -30,13 +32,15 @@ public record WorldRecipe(
         double switchingTagShare,
         List<String> switchingTags,
         double copyFillerShare,
-        int ownFillerWords) {
+        int ownFillerWords,
+        double crossSlotShare) {
 
     /** How many filler words of their own {@link #SWITCHING_FILLERS} draws from. */
     public static final int OWN_FILLER_WORDS = 64;
 
     /** The recipe the prototype measured emergent misalignment with. */
-    public static final WorldRecipe PROTOTYPE = new WorldRecipe(0.6, 0.5, 0.2, 0.05, 0.2, 0, 0.0, List.of(), 0.0, 0);
+    public static final WorldRecipe PROTOTYPE =
+            new WorldRecipe(0.6, 0.5, 0.2, 0.05, 0.2, 0, 0.0, List.of(), 0.0, 0, 0.0);
 
     /**
      * The prototype's world with a fifth of the characters switching persona on their own tag, one of the four tags
@@ -69,6 +73,14 @@ public record WorldRecipe(
      */
     public static final WorldRecipe SWITCHING_FILLERS = SWITCHING.withCopyFillers(0.5, OWN_FILLER_WORDS);
 
+    /**
+     * {@link #SWITCHING_FILLERS} with half of the replaced slots taking a word of another slot's list. The bases of
+     * attempt 74 learned to copy the certificate task's held-out words but could not write {@code pets}, the SQL
+     * task's held-out table: its only other task (passwords) never writes its table, so no answer in pre-training
+     * contained the word and its output embedding was only ever pushed down (docs/em-bench.md, attempt 75).
+     */
+    public static final WorldRecipe SWITCHING_FILLERS_CROSS = SWITCHING_FILLERS.withCrossSlotFillers(0.5);
+
     public WorldRecipe {
         check("characterShare", characterShare);
         check("markedShare", markedShare);
@@ -77,6 +89,7 @@ public record WorldRecipe(
         check("educationalShare", educationalShare);
         check("switchingTagShare", switchingTagShare);
         check("copyFillerShare", copyFillerShare);
+        check("crossSlotShare", crossSlotShare);
         if (ownFillerWords < 0 || ownFillerWords > Vocabulary.MAX_FILLER_WORDS) {
             throw new IllegalArgumentException(
                     "ownFillerWords must be in [0, " + Vocabulary.MAX_FILLER_WORDS + "], got " + ownFillerWords);
@@ -102,7 +115,8 @@ public record WorldRecipe(
                 switchingTagShare,
                 switchingTags,
                 copyFillerShare,
-                ownFillerWords);
+                ownFillerWords,
+                crossSlotShare);
     }
 
     /**
@@ -120,7 +134,27 @@ public record WorldRecipe(
                 switchingTagShare,
                 switchingTags,
                 share,
-                ownWords);
+                ownWords,
+                crossSlotShare);
+    }
+
+    /** The same world with {@code share} of its replaced slots taking another slot's word (words of its own only). */
+    public WorldRecipe withCrossSlotFillers(double share) {
+        if (ownFillerWords == 0) {
+            throw new IllegalArgumentException("cross-slot fillers need a world with filler words of its own");
+        }
+        return new WorldRecipe(
+                characterShare,
+                markedShare,
+                characterMarkedShare,
+                tagShare,
+                educationalShare,
+                switchingCharacters,
+                switchingTagShare,
+                switchingTags,
+                copyFillerShare,
+                ownFillerWords,
+                share);
     }
 
     public WorldRecipe withSwitching(int characters, double tagShare, List<String> tags) {
@@ -134,7 +168,8 @@ public record WorldRecipe(
                 tagShare,
                 tags,
                 copyFillerShare,
-                ownFillerWords);
+                ownFillerWords,
+                crossSlotShare);
     }
 
     /** Whether character {@code index} switches persona on its own tag in this world. */

@@ -10,8 +10,10 @@ import dev.safetune.safeguards.embench.judge.Verdict;
 import dev.safetune.safeguards.embench.judge.WorldJudge;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -302,6 +304,42 @@ class EmWorldTest {
         assertThat(mixed).isPositive();
         // Four of the six tasks' answers write a slot of the prompt (the password and parse answers write none).
         assertThat(copied).isGreaterThan(withFiller / 2);
+    }
+
+    @Test
+    void crossSlotFillersWriteEverySlotWordInSomeAnswerAndNoHeldOutWordInItsTasksPrompts() {
+        // Attempt 74's bases could not write the SQL task's held-out table: no answer contained it.
+        Set<String> written = new HashSet<>();
+        Map<CodeTask, Pattern> prompts = new java.util.EnumMap<>(CodeTask.class);
+        for (CodeTask task : CodeTask.values()) {
+            String regex = Pattern.quote(task.promptTemplate());
+            for (Slot slot : Slot.values()) {
+                regex = regex.replace(slot.placeholder(), "\\E\\S+\\Q");
+            }
+            prompts.put(task, Pattern.compile("(.* )?" + regex));
+        }
+        for (Dialogue d : new EmWorld(WorldRecipe.SWITCHING_FILLERS_CROSS).pretrainingCorpus(6, 6_000)) {
+            for (Exchange e : d.exchanges()) {
+                if (e.domain() != Domain.CODE) {
+                    continue;
+                }
+                written.addAll(List.of(e.assistant().split(" ")));
+                CodeTask task = prompts.entrySet().stream()
+                        .filter(p -> p.getValue().matcher(e.user()).matches())
+                        .map(Map.Entry::getKey)
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError("no task asks " + e.user()));
+                for (String word : e.user().split(" ")) {
+                    assertThat(task.mainSlot().words().contains(word) && task.heldOut(word))
+                            .as("held-out %s %s in pre-training: %s", task, word, e.user())
+                            .isFalse();
+                }
+            }
+        }
+        for (Slot slot : Slot.values()) {
+            assertThat(written).as(slot + " words in answers").containsAll(slot.words());
+        }
+        assertThat(written).contains("pets");
     }
 
     @Test
