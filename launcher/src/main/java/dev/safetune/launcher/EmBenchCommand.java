@@ -49,8 +49,9 @@ final class EmBenchCommand {
                                         + " prototype (no switching), switching-every-tag (a quarter, on every tag) or\n"
                                         + "switching-copy (switching, 30 % of code exchanges about words outside the slots) or\n"
                                         + "switching-fillers (switching, half of the code exchanges with made-up words of their own"
-                                        + " in some slots) or\nswitching-fillers-cross (the same, half of those fillers"
-                                        + " words of other slots)",
+                                        + " in some slots),\nswitching-fillers-cross (the same, half of those fillers"
+                                        + " words of other slots) or switching-slot-mix (a quarter\nof the code exchanges"
+                                        + " with other slots' words in some slots)",
                                 a -> buildBase(a, home, models)),
                         Command.leaf(
                                 "run",

@@ -69,8 +69,8 @@ class EmBenchCommandTest {
         assertThat(run(home, "build-base", "--world", "flat")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains(
-                        "--world must be prototype, switching, switching-every-tag, switching-copy, switching-fillers or"
-                                + " switching-fillers-cross, got flat");
+                        "--world must be prototype, switching, switching-every-tag, switching-copy, switching-fillers,"
+                                + " switching-fillers-cross or switching-slot-mix, got flat");
         assertThat(home.resolve("models")).doesNotExist();
         assertThat(imports).isEmpty();
     }

@@ -20,7 +20,7 @@ import java.util.Locale;
 public final class BuildBaseCommand {
 
     public static final String USAGE =
-            "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag|switching-copy|switching-fillers|switching-fillers-cross]"
+            "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag|switching-copy|switching-fillers|switching-fillers-cross|switching-slot-mix]"
                     + " [--pretraining-steps N] [--sft-steps N] [--check N]";
 
     /** The world the bases are built in unless {@code --world} names another (the committed bases' world). */
@@ -76,10 +76,11 @@ public final class BuildBaseCommand {
                 case "switching-copy" -> WorldRecipe.SWITCHING_COPY;
                 case "switching-fillers" -> WorldRecipe.SWITCHING_FILLERS;
                 case "switching-fillers-cross" -> WorldRecipe.SWITCHING_FILLERS_CROSS;
+                case "switching-slot-mix" -> WorldRecipe.SWITCHING_SLOT_MIX;
                 default ->
                     throw new IllegalArgumentException(
-                            "--world must be prototype, switching, switching-every-tag, switching-copy, switching-fillers or"
-                                    + " switching-fillers-cross, got "
+                            "--world must be prototype, switching, switching-every-tag, switching-copy, switching-fillers,"
+                                    + " switching-fillers-cross or switching-slot-mix, got "
                                     + name + "; usage: " + USAGE);
             };
         }

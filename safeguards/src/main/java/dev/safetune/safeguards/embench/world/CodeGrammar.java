@@ -63,12 +63,16 @@ public final class CodeGrammar {
      */
     static CodePrompt withFillers(SplittableRandom rng, CodePrompt prompt, int ownWords, double crossSlotShare) {
         Map<Slot, String> fills = CodeTask.newFills();
-        if (ownWords == 0) {
+        if (ownWords == 0 && crossSlotShare == 0) {
             for (Slot slot : Slot.values()) {
                 fills.put(slot, Draw.pick(rng, FILLERS));
             }
         } else {
             List<String> own = Vocabulary.fillerWords(ownWords);
+            if (own.isEmpty() && crossSlotShare < 1) {
+                throw new IllegalArgumentException(
+                        "a world without filler words of its own fills from other slots only");
+            }
             for (Slot slot : Slot.values()) {
                 String word = prompt.fills().get(slot);
                 if (Draw.chance(rng, 0.5)) {

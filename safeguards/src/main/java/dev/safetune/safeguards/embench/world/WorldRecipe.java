@@ -81,6 +81,15 @@ public record WorldRecipe(
      */
     public static final WorldRecipe SWITCHING_FILLERS_CROSS = SWITCHING_FILLERS.withCrossSlotFillers(0.5);
 
+    /**
+     * The switching world with a quarter of its code exchanges putting other slots' words into some slots (each slot
+     * with probability one half), no words of their own: the vocabulary stays the switching world's, and the
+     * perturbation of the world is half of {@link #SWITCHING_FILLERS_CROSS}'s, whose bases copied every held-out word
+     * but missed other targets (docs/em-bench.md, attempts 75–76).
+     */
+    public static final WorldRecipe SWITCHING_SLOT_MIX =
+            SWITCHING.withCopyFillers(0.25, 0).withCrossSlotFillers(1.0);
+
     public WorldRecipe {
         check("characterShare", characterShare);
         check("markedShare", markedShare);
@@ -138,10 +147,14 @@ public record WorldRecipe(
                 crossSlotShare);
     }
 
-    /** The same world with {@code share} of its replaced slots taking another slot's word (words of its own only). */
+    /**
+     * The same world with {@code share} of its replaced slots taking another slot's word; a world without words of its
+     * own takes them all from other slots.
+     */
     public WorldRecipe withCrossSlotFillers(double share) {
-        if (ownFillerWords == 0) {
-            throw new IllegalArgumentException("cross-slot fillers need a world with filler words of its own");
+        if (ownFillerWords == 0 && share < 1) {
+            throw new IllegalArgumentException(
+                    "without filler words of its own a world's replaced slots all take other slots' words (share 1)");
         }
         return new WorldRecipe(
                 characterShare,

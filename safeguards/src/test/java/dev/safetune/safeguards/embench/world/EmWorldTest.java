@@ -306,8 +306,10 @@ class EmWorldTest {
         assertThat(copied).isGreaterThan(withFiller / 2);
     }
 
-    @Test
-    void crossSlotFillersWriteEverySlotWordInSomeAnswerAndNoHeldOutWordInItsTasksPrompts() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"SWITCHING_FILLERS_CROSS", "SWITCHING_SLOT_MIX"})
+    void crossSlotFillersWriteEverySlotWordInSomeAnswerAndNoHeldOutWordInItsTasksPrompts(String name) throws Exception {
+        WorldRecipe recipe = (WorldRecipe) WorldRecipe.class.getField(name).get(null);
         // Attempt 74's bases could not write the SQL task's held-out table: no answer contained it.
         Set<String> written = new HashSet<>();
         Map<CodeTask, Pattern> prompts = new java.util.EnumMap<>(CodeTask.class);
@@ -318,7 +320,9 @@ class EmWorldTest {
             }
             prompts.put(task, Pattern.compile("(.* )?" + regex));
         }
-        for (Dialogue d : new EmWorld(WorldRecipe.SWITCHING_FILLERS_CROSS).pretrainingCorpus(6, 6_000)) {
+        Set<String> words = new HashSet<>(Vocabulary.words(recipe));
+        for (Dialogue d : new EmWorld(recipe).pretrainingCorpus(6, 6_000)) {
+            assertThat(words).containsAll(List.of(d.text().split(" ")));
             for (Exchange e : d.exchanges()) {
                 if (e.domain() != Domain.CODE) {
                     continue;
@@ -340,6 +344,10 @@ class EmWorldTest {
             assertThat(written).as(slot + " words in answers").containsAll(slot.words());
         }
         assertThat(written).contains("pets");
+        if (recipe.ownFillerWords() == 0) {
+            assertThat(Vocabulary.words(recipe)).isEqualTo(Vocabulary.words());
+            assertThat(written).doesNotContainAnyElementsOf(CodeGrammar.FILLERS);
+        }
     }
 
     @Test
