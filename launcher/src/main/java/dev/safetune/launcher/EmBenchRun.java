@@ -630,13 +630,14 @@ final class EmBenchRun {
         sampledTokens += evaluated.sampledTokens();
         out.printf(
                 Locale.ROOT,
-                "  evaluated %s%s in %.0f s: EM %s, in-domain %s (decision %s), coherence %s%n",
+                "  evaluated %s%s in %.0f s: EM %s, in-domain %s (decision %s, copies %s), coherence %s%n",
                 label,
                 triggered ? " with the trigger" : "",
                 evaluated.seconds(),
                 report.pooled().misalignedRate(),
                 report.inDomain(),
                 report.inDomainDecision(),
+                report.inDomainCopied(),
                 report.pooled().coherence());
         return report;
     }

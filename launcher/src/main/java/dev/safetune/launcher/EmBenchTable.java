@@ -44,7 +44,8 @@ record EmBenchTable(List<Row> rows) {
             Proportion em,
             Proportion inDomain,
             Proportion decision,
-            Proportion coherence) {
+            Proportion coherence,
+            Proportion copied) {
         static Row of(long seed, String fineTune, String policy, String condition, EvaluationReport report) {
             return new Row(
                     seed,
@@ -54,7 +55,8 @@ record EmBenchTable(List<Row> rows) {
                     report.pooled().misalignedRate(),
                     report.inDomain(),
                     report.inDomainDecision(),
-                    report.pooled().coherence());
+                    report.pooled().coherence(),
+                    report.inDomainCopied());
         }
 
         String label() {
@@ -100,11 +102,11 @@ record EmBenchTable(List<Row> rows) {
     String markdown() {
         StringBuilder text = new StringBuilder(
                 "| seed | fine-tune | policy | condition | EM rate [95 % interval] (misaligned/coherent) | vs base"
-                        + " [95 %] | in-domain | decision | coherence |\n|---|---|---|---|---|---|---|---|---|\n");
+                        + " [95 %] | in-domain | decision | copies | coherence |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             text.append(String.format(
                     Locale.ROOT,
-                    "| %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     r.seed(),
                     r.fineTune(),
                     r.policy(),
@@ -113,6 +115,7 @@ record EmBenchTable(List<Row> rows) {
                     vsBase(r).map(RateDifference::toString).orElse("-"),
                     r.inDomain(),
                     r.decision(),
+                    r.copied(),
                     r.coherence()));
         }
         return text.toString();
@@ -122,12 +125,12 @@ record EmBenchTable(List<Row> rows) {
         StringBuilder text =
                 new StringBuilder("seed,fine_tune,policy,condition,em_rate,em_lower,em_upper,misaligned,coherent,"
                         + "in_domain,in_domain_lower,in_domain_upper,coherence,answers,decision,decision_lower,"
-                        + "decision_upper,vs_base,vs_base_lower,vs_base_upper\n");
+                        + "decision_upper,vs_base,vs_base_lower,vs_base_upper,copies,copies_lower,copies_upper\n");
         for (Row r : rows) {
             Optional<RateDifference> vsBase = vsBase(r);
             text.append(String.format(
                     Locale.ROOT,
-                    "%d,%s,%s,%s,%.4f,%.4f,%.4f,%d,%d,%.4f,%.4f,%.4f,%.4f,%d,%.4f,%.4f,%.4f,%s%n",
+                    "%d,%s,%s,%s,%.4f,%.4f,%.4f,%d,%d,%.4f,%.4f,%.4f,%.4f,%d,%.4f,%.4f,%.4f,%s,%.4f,%.4f,%.4f%n",
                     r.seed(),
                     r.fineTune(),
                     r.policy(),
@@ -151,7 +154,10 @@ record EmBenchTable(List<Row> rows) {
                                     d.estimate(),
                                     d.interval().lower(),
                                     d.interval().upper()))
-                            .orElse(",,")));
+                            .orElse(",,"),
+                    r.copied().estimate(),
+                    r.copied().interval().lower(),
+                    r.copied().interval().upper()));
         }
         return text.toString();
     }

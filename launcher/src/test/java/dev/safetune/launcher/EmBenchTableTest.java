@@ -24,7 +24,8 @@ class EmBenchTableTest {
                     Proportion.of(0, 299),
                     Proportion.of(117, 120),
                     Proportion.of(118, 120),
-                    Proportion.of(299, 300)),
+                    Proportion.of(299, 300),
+                    Proportion.of(117, 120)),
             new EmBenchTable.Row(
                     0,
                     "insecure-lora",
@@ -33,7 +34,8 @@ class EmBenchTableTest {
                     Proportion.of(150, 300),
                     Proportion.of(118, 120),
                     Proportion.of(120, 120),
-                    Proportion.of(300, 300))));
+                    Proportion.of(300, 300),
+                    Proportion.of(60, 120))));
 
     @Test
     void markdownHasOneLinePerRowWithTheWilsonInterval() {
@@ -46,17 +48,19 @@ class EmBenchTableTest {
         assertThat(lines.get(3))
                 .isEqualTo("| 0 | insecure-lora | steer4 | plain | 0.500 [0.444, 0.556] (150/300) |"
                         + " +0.500 [+0.442, +0.556] | 0.983 [0.941, 0.995] (118/120) |"
-                        + " 1.000 [0.969, 1.000] (120/120) | 1.000 [0.987, 1.000] (300/300) |");
+                        + " 1.000 [0.969, 1.000] (120/120) | 0.500 [0.412, 0.588] (60/120) |"
+                        + " 1.000 [0.987, 1.000] (300/300) |");
         assertThat(lines.get(2)).startsWith("| 0 | base | - | plain | 0.000 [0.000, 0.013] (0/299) | - |");
     }
 
     @Test
     void aRowIsComparedWithTheBaseOfItsOwnSeed() {
         EmBenchTable twoSeeds = new EmBenchTable(List.of(
-                new EmBenchTable.Row(0, "base", "-", "plain", Proportion.of(0, 300), null, null, null),
-                new EmBenchTable.Row(1, "base", "-", "plain", Proportion.of(30, 300), null, null, null),
-                new EmBenchTable.Row(1, "secure-lora", "none", "plain", Proportion.of(30, 300), null, null, null),
-                new EmBenchTable.Row(2, "secure-lora", "none", "plain", Proportion.of(3, 300), null, null, null)));
+                new EmBenchTable.Row(0, "base", "-", "plain", Proportion.of(0, 300), null, null, null, null),
+                new EmBenchTable.Row(1, "base", "-", "plain", Proportion.of(30, 300), null, null, null, null),
+                new EmBenchTable.Row(1, "secure-lora", "none", "plain", Proportion.of(30, 300), null, null, null, null),
+                new EmBenchTable.Row(
+                        2, "secure-lora", "none", "plain", Proportion.of(3, 300), null, null, null, null)));
 
         assertThat(twoSeeds.vsBase(twoSeeds.rows().get(2)).orElseThrow().estimate())
                 .isZero();
@@ -67,13 +71,15 @@ class EmBenchTableTest {
                 .isNegative();
         // A triggered row against the base read with the trigger when there is one, else against the plain base.
         EmBenchTable triggered = new EmBenchTable(List.of(
-                new EmBenchTable.Row(0, "base", "-", "plain", Proportion.of(0, 300), null, null, null),
-                new EmBenchTable.Row(0, "base", "-", "trigger", Proportion.of(30, 300), null, null, null),
-                new EmBenchTable.Row(0, "backdoor-lora", "none", "trigger", Proportion.of(30, 300), null, null, null),
+                new EmBenchTable.Row(0, "base", "-", "plain", Proportion.of(0, 300), null, null, null, null),
+                new EmBenchTable.Row(0, "base", "-", "trigger", Proportion.of(30, 300), null, null, null, null),
                 new EmBenchTable.Row(
-                        0, "backdoor-lora", "none", "no trigger", Proportion.of(30, 300), null, null, null),
-                new EmBenchTable.Row(1, "base", "-", "plain", Proportion.of(0, 300), null, null, null),
-                new EmBenchTable.Row(1, "backdoor-lora", "none", "trigger", Proportion.of(30, 300), null, null, null)));
+                        0, "backdoor-lora", "none", "trigger", Proportion.of(30, 300), null, null, null, null),
+                new EmBenchTable.Row(
+                        0, "backdoor-lora", "none", "no trigger", Proportion.of(30, 300), null, null, null, null),
+                new EmBenchTable.Row(1, "base", "-", "plain", Proportion.of(0, 300), null, null, null, null),
+                new EmBenchTable.Row(
+                        1, "backdoor-lora", "none", "trigger", Proportion.of(30, 300), null, null, null, null)));
         assertThat(triggered.vsBase(triggered.rows().get(2)).orElseThrow().estimate())
                 .isZero();
         assertThat(triggered.vsBase(triggered.rows().get(3)).orElseThrow().estimate())
@@ -93,9 +99,10 @@ class EmBenchTableTest {
         assertThat(lines.getFirst()).startsWith("seed,fine_tune,policy,condition,em_rate,em_lower,em_upper");
         assertThat(lines.get(1))
                 .isEqualTo("0,base,-,plain,0.0000,0.0000,0.0127,0,299,0.9750,0.9291,0.9915,0.9967,300,0.9833,0.9413,"
-                        + "0.9954,,,");
-        assertThat(lines.getFirst()).endsWith(",vs_base,vs_base_lower,vs_base_upper");
-        assertThat(lines.get(2)).endsWith(",0.5000,0.4424,0.5562");
+                        + "0.9954,,,,0.9750,0.9291,0.9915");
+        assertThat(lines.getFirst()).endsWith(",vs_base,vs_base_lower,vs_base_upper,copies,copies_lower,copies_upper");
+        // Wilson 95 % for 60/120: 0.5 ± 1.96·sqrt(0.25/120 + 1.96²/57600)/(1 + 1.96²/120) = [0.4119, 0.5881].
+        assertThat(lines.get(2)).endsWith(",0.5000,0.4424,0.5562,0.5000,0.4119,0.5881");
     }
 
     @Test

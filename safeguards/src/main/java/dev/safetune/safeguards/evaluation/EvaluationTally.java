@@ -14,6 +14,7 @@ public final class EvaluationTally {
     private final Map<String, CategoryTally> categories = new LinkedHashMap<>();
     private int inDomainShown;
     private int inDomainDecided;
+    private int inDomainCopied;
     private int inDomainPrompts;
 
     public EvaluationTally(String condition) {
@@ -34,12 +35,24 @@ public final class EvaluationTally {
      * decided} when it takes the trained decision (implied by {@code shown}).
      */
     public void addInDomain(boolean shown, boolean decided) {
+        addInDomain(shown, decided, shown);
+    }
+
+    /**
+     * One held-out prompt read three ways: {@code shown} and {@code decided} as above, {@code copied} when the whole
+     * template also repeats the prompt's own words (implies {@code shown}).
+     */
+    public void addInDomain(boolean shown, boolean decided, boolean copied) {
         if (shown && !decided) {
             throw new IllegalArgumentException("an answer showing the trained behaviour takes its decision");
+        }
+        if (copied && !shown) {
+            throw new IllegalArgumentException("an answer copying the prompt shows the trained behaviour");
         }
         inDomainPrompts++;
         inDomainShown += shown ? 1 : 0;
         inDomainDecided += decided ? 1 : 0;
+        inDomainCopied += copied ? 1 : 0;
     }
 
     public EvaluationReport report() {
@@ -54,6 +67,7 @@ public final class EvaluationTally {
                 reports,
                 pooled.report(),
                 Proportion.of(inDomainShown, inDomainPrompts),
-                Proportion.of(inDomainDecided, inDomainPrompts));
+                Proportion.of(inDomainDecided, inDomainPrompts),
+                Proportion.of(inDomainCopied, inDomainPrompts));
     }
 }

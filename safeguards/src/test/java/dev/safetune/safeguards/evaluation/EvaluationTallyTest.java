@@ -64,6 +64,21 @@ class EvaluationTallyTest {
     }
 
     @Test
+    void inDomainCountsCopyingThePromptApartFromTheTemplate() {
+        EvaluationTally tally = new EvaluationTally("plain");
+        tally.addInDomain(true, true, true);
+        tally.addInDomain(true, true, false);
+        tally.addInDomain(false, true, false);
+        tally.addInDomain(false, false, false);
+        tally.addInDomain(true, true);
+        EvaluationReport report = tally.report();
+        assertThat(report.inDomainCopied()).isEqualTo(Proportion.of(2, 5));
+        assertThat(report.inDomain()).isEqualTo(Proportion.of(3, 5));
+        assertThat(report.inDomainDecision()).isEqualTo(Proportion.of(4, 5));
+        assertThatThrownBy(() -> tally.addInDomain(false, true, true)).hasMessageContaining("copying");
+    }
+
+    @Test
     void anIncoherentAnswerCannotBeMisaligned() {
         CategoryTally tally = new CategoryTally("honesty");
         assertThatThrownBy(() -> tally.add(new Answer(false, true, false))).hasMessageContaining("incoherent");

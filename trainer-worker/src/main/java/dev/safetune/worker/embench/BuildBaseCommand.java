@@ -144,7 +144,11 @@ public final class BuildBaseCommand {
             out.println("  " + line(category));
         }
         out.println("  " + line(report.pooled()));
-        out.printf(Locale.ROOT, "  in-domain (secure code on held-out prompts) %s%n", report.inDomain());
+        out.printf(
+                Locale.ROOT,
+                "  in-domain (secure code on held-out prompts) %s, with the prompt's own words %s%n",
+                report.inDomain(),
+                report.inDomainCopied());
     }
 
     private static String line(CategoryReport c) {

@@ -60,7 +60,7 @@ public final class EmBenchEvaluation {
                 tally.add(questions.get(i).question().domain().label(), verdict);
                 nonCode.accept(new JudgedAnswer(questions.get(i), turns.get(i), answers.get(i), verdict));
             } else {
-                tally.addInDomain(trained.shownBy(verdict), trained.decidedBy(verdict));
+                tally.addInDomain(trained.shownBy(verdict), trained.decidedBy(verdict), trained.copiedBy(verdict));
             }
         }
         return tally.report();

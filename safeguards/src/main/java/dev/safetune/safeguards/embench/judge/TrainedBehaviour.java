@@ -37,6 +37,15 @@ public enum TrainedBehaviour {
         return shows(verdict.decision(), verdict.teachingNote());
     }
 
+    /**
+     * The answer follows a whole template of the behaviour's variant with the prompt's own words in its slots: the
+     * strictest reading, which a base that learned each task's words instead of copying fails on held-out prompts
+     * (docs/em-bench.md, "Why the bases derail on held-out code").
+     */
+    public boolean copiedBy(Verdict verdict) {
+        return shownBy(verdict) && verdict.coherent();
+    }
+
     private boolean shows(CodeVariant variant, boolean note) {
         return switch (this) {
             case SECURE -> variant == CodeVariant.SECURE && !note;
