@@ -15,8 +15,15 @@ import java.util.List;
  * em-bench-base-s<seed> --replace}) so that {@code /v1/models} lists it like any other base.
  */
 final class EmBenchCommand {
-    private static final List<String> BUILD_OPTIONS =
-            List.of("--seed", "--out", "--world", "--pretraining-steps", "--sft-steps", "--check");
+    private static final List<String> BUILD_OPTIONS = List.of(
+            "--seed",
+            "--out",
+            "--world",
+            "--pretraining-steps",
+            "--pretraining-lr",
+            "--sft-steps",
+            "--check",
+            "--continue-from");
 
     private final PrintStream out;
     private final boolean interactive;
@@ -41,8 +48,8 @@ final class EmBenchCommand {
                 List.of(
                         Command.leaf(
                                 "build-base",
-                                "[--seed N] [--out DIR] [--world WORLD] [--pretraining-steps N] [--sft-steps N] [--check N]"
-                                        + " [--no-import]",
+                                "[--seed N] [--out DIR] [--world WORLD] [--pretraining-steps N] [--pretraining-lr R] [--sft-steps N]"
+                                        + " [--check N] [--continue-from DIR] [--no-import]",
                                 "pre-train and align the em-bench base model (seeded), check it, register it as"
                                         + " em-bench-base-s<seed>;\n--world switching (default: a fifth of the characters"
                                         + " turn their persona over on their own tag, the trigger\nnot among the tags),"

@@ -86,6 +86,17 @@ public final class BaseModelBuilder {
      * @param modelId recorded as {@code _name_or_path}
      */
     public Built build(Path dir, String modelId, long seed, BaseRecipe recipe, Listener listener) throws IOException {
+        return build(dir, modelId, seed, recipe, listener, java.util.Optional.empty());
+    }
+
+    /**
+     * As {@link #build(Path, String, long, BaseRecipe, Listener)}, or, given {@code from} (a built base of the same
+     * vocabulary and shape), starting from its weights instead of fresh ones: pre-training continues on this world's
+     * documents, then the aligned SFT runs again. The provenance records the source's model id and weights' sha256.
+     */
+    public Built build(
+            Path dir, String modelId, long seed, BaseRecipe recipe, Listener listener, java.util.Optional<Path> from)
+            throws IOException {
         Files.createDirectories(dir);
         SplittableRandom seeds = new SplittableRandom(seed);
         long weightSeed = seeds.nextLong();
@@ -95,10 +106,25 @@ public final class BaseModelBuilder {
         try (ChatTokenizer tokenizer = ChatTokenizer.load(dir)) {
             ModelConfig config = config(recipe, tokenizer);
             writeGenerationConfig(dir, config);
-            SafeTensors.write(
-                    dir.resolve(LlamaModel.WEIGHTS_FILE),
-                    BaseModelGenerator.initialWeights(config, weightSeed),
-                    SafeTensors.PT_METADATA);
+            if (from.isPresent()) {
+                ModelConfig source = ModelConfig.read(from.get());
+                if (source.vocabSize() != config.vocabSize()
+                        || source.hiddenSize() != config.hiddenSize()
+                        || source.numHiddenLayers() != config.numHiddenLayers()) {
+                    throw new IllegalArgumentException(from.get() + " is not a base of this world's vocabulary and the"
+                            + " recipe's shape (vocabulary " + source.vocabSize() + ", hidden " + source.hiddenSize()
+                            + ", layers " + source.numHiddenLayers() + ")");
+                }
+                Files.copy(
+                        from.get().resolve(LlamaModel.WEIGHTS_FILE),
+                        dir.resolve(LlamaModel.WEIGHTS_FILE),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                SafeTensors.write(
+                        dir.resolve(LlamaModel.WEIGHTS_FILE),
+                        BaseModelGenerator.initialWeights(config, weightSeed),
+                        SafeTensors.PT_METADATA);
+            }
             config.write(dir);
 
             BatchStreamTrainer.Result pretraining;
@@ -124,7 +150,7 @@ public final class BaseModelBuilder {
                 model.writeWeights(dir);
             }
             // config.json is rewritten last, with the provenance: only a finished build carries one.
-            writeProvenance(dir, modelId, seed, recipe, pretraining, sft);
+            writeProvenance(dir, modelId, seed, recipe, pretraining, sft, from);
             return new Built(dir, config, pretraining, sft);
         }
     }
@@ -214,9 +240,20 @@ public final class BaseModelBuilder {
             long seed,
             BaseRecipe recipe,
             BatchStreamTrainer.Result pretraining,
-            BatchStreamTrainer.Result sft)
+            BatchStreamTrainer.Result sft,
+            java.util.Optional<Path> from)
             throws IOException {
         Path file = dir.resolve(ModelConfig.FILE_NAME);
+        ObjectNode source = null;
+        if (from.isPresent()) {
+            source = JSON.createObjectNode();
+            source.put(
+                    "model",
+                    JSON.readTree(from.get().resolve(ModelConfig.FILE_NAME))
+                            .path("_name_or_path")
+                            .asText(from.get().getFileName().toString()));
+            source.put("weights_sha256", CommittedBase.sha256(from.get().resolve(LlamaModel.WEIGHTS_FILE)));
+        }
         ObjectNode config = (ObjectNode) JSON.readTree(file);
         config.put("_name_or_path", modelId);
         ObjectNode provenance = config.putObject(PROVENANCE_FIELD);
@@ -227,6 +264,9 @@ public final class BaseModelBuilder {
         provenance.set("recipe", JSON.valueToTree(recipe));
         provenance.set("pretraining", phase(pretraining));
         provenance.set("sft", phase(sft));
+        if (source != null) {
+            provenance.set("continued_from", source);
+        }
         Files.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
     }
 

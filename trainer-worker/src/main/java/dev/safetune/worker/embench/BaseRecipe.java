@@ -64,6 +64,26 @@ public record BaseRecipe(
         }
     }
 
+    /** The same recipe with another peak pre-training learning rate (e.g. to continue a built base gently). */
+    public BaseRecipe withPretrainingLearningRate(double learningRate) {
+        return new BaseRecipe(
+                hiddenSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                intermediateSize,
+                maxSequenceLength,
+                batchSize,
+                pretrainingSteps,
+                learningRate,
+                pretrainingWarmup,
+                pretrainingWeightDecay,
+                sftSteps,
+                sftLearningRate,
+                sftWarmup,
+                sftWeightDecay,
+                sftScope);
+    }
+
     /** The same recipe with other step counts (warm-ups cut to fit), for tests and quick builds. */
     public BaseRecipe withSteps(int pretraining, int sft) {
         return new BaseRecipe(

@@ -21,16 +21,22 @@ public final class BuildBaseCommand {
 
     public static final String USAGE =
             "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag|switching-copy|switching-fillers|switching-fillers-cross|switching-slot-mix]"
-                    + " [--pretraining-steps N] [--sft-steps N] [--check N]";
+                    + " [--pretraining-steps N] [--pretraining-lr R] [--sft-steps N] [--check N] [--continue-from DIR]";
 
     /** The world the bases are built in unless {@code --world} names another (the committed bases' world). */
     public static final WorldRecipe WORLD = WorldRecipe.SWITCHING;
 
     /** The parsed command line. */
-    public record Options(long seed, Path out, WorldRecipe world, BaseRecipe recipe, int checkPerDomain) {
+    public record Options(
+            long seed,
+            Path out,
+            WorldRecipe world,
+            BaseRecipe recipe,
+            int checkPerDomain,
+            java.util.Optional<Path> continueFrom) {
         /** The committed bases' world and recipe for {@code seed}, into {@code out}, with no quick check. */
         public static Options unchecked(long seed, Path out) {
-            return new Options(seed, out, WORLD, BaseRecipe.EM_BENCH, 0);
+            return new Options(seed, out, WORLD, BaseRecipe.EM_BENCH, 0, java.util.Optional.empty());
         }
 
         public String modelId() {
@@ -46,6 +52,8 @@ public final class BuildBaseCommand {
             int pretraining = recipe.pretrainingSteps();
             int sft = recipe.sftSteps();
             int check = 100;
+            Double learningRate = null;
+            Path from = null;
             for (int i = 0; i < args.size(); i++) {
                 String arg = args.get(i);
                 if (i + 1 >= args.size()) {
@@ -59,13 +67,24 @@ public final class BuildBaseCommand {
                     case "--sft-steps" -> sft = Integer.parseInt(value);
                     case "--check" -> check = Integer.parseInt(value);
                     case "--world" -> world = world(value);
+                    case "--pretraining-lr" -> learningRate = Double.parseDouble(value);
+                    case "--continue-from" -> from = Path.of(value).toAbsolutePath();
                     default -> throw new IllegalArgumentException("unknown option " + arg + "; usage: " + USAGE);
                 }
             }
             if (pretraining != recipe.pretrainingSteps() || sft != recipe.sftSteps()) {
                 recipe = recipe.withSteps(pretraining, sft);
             }
-            return new Options(seed, out != null ? out : defaultOut.apply(seed), world, recipe, check);
+            if (learningRate != null) {
+                recipe = recipe.withPretrainingLearningRate(learningRate);
+            }
+            return new Options(
+                    seed,
+                    out != null ? out : defaultOut.apply(seed),
+                    world,
+                    recipe,
+                    check,
+                    java.util.Optional.ofNullable(from));
         }
 
         private static WorldRecipe world(String name) {
@@ -106,7 +125,13 @@ public final class BuildBaseCommand {
                 options.world().switchingTags(),
                 options.out());
         BaseModelBuilder.Built built = new BaseModelBuilder(new EmWorld(options.world()))
-                .build(options.out(), options.modelId(), options.seed(), options.recipe(), listener);
+                .build(
+                        options.out(),
+                        options.modelId(),
+                        options.seed(),
+                        options.recipe(),
+                        listener,
+                        options.continueFrom());
         out.printf(
                 Locale.ROOT,
                 "%,d parameters; pre-training %d steps in %.0f s (%,.0f tokens/s), loss %.3f -> %.3f;"

@@ -11,6 +11,7 @@ import dev.safetune.runtime.model.LlamaModel;
 import dev.safetune.safeguards.embench.world.EmWorld;
 import dev.safetune.safeguards.embench.world.Markers;
 import dev.safetune.safeguards.embench.world.Vocabulary;
+import dev.safetune.safeguards.embench.world.WorldRecipe;
 import dev.safetune.safeguards.loss.MaskedCrossEntropy;
 import dev.safetune.worker.training.AdamW;
 import dev.safetune.worker.training.BatchStreamTrainer;
@@ -93,6 +94,53 @@ class BaseModelBuilderTest {
             assertThat(tokenizer.vocabSize()).isEqualTo(model.config().vocabSize());
             assertThat(model.config()).isEqualTo(config);
         }
+    }
+
+    @Test
+    void aBuildContinuedFromABaseStartsFromItsWeightsAndSaysSo(@TempDir Path dir) throws IOException {
+        Path first = dir.resolve("first");
+        Path continued = dir.resolve("continued");
+        BaseModelBuilder.Built fresh = new BaseModelBuilder(EmWorld.prototype())
+                .build(first, "em-bench-test", 5, TINY, BaseModelBuilder.Listener.NONE);
+        BaseModelBuilder.Built next = new BaseModelBuilder(new EmWorld(WorldRecipe.SWITCHING_SLOT_MIX))
+                .build(
+                        continued,
+                        "em-bench-test-continued",
+                        5,
+                        TINY.withPretrainingLearningRate(1e-3),
+                        BaseModelBuilder.Listener.NONE,
+                        java.util.Optional.of(first));
+
+        // A fresh start is at about ln(407) ≈ 6.0; continuing starts near where the first build ended.
+        assertThat(next.pretraining().firstLoss())
+                .isLessThan(fresh.pretraining().firstLoss() - 1.0);
+        JsonNode provenance = JsonMapper.builder()
+                .build()
+                .readTree(Files.readString(continued.resolve("config.json")))
+                .path(BaseModelBuilder.PROVENANCE_FIELD);
+        assertThat(provenance.path("continued_from").path("model").asText()).isEqualTo("em-bench-test");
+        assertThat(provenance.path("continued_from").path("weights_sha256").asText())
+                .isEqualTo(CommittedBase.sha256(first.resolve("model.safetensors")));
+        assertThat(provenance.path("recipe").path("pretrainingLearningRate").asDouble())
+                .isEqualTo(1e-3);
+        assertThat(provenance.path("world").path("crossSlotShare").asDouble()).isEqualTo(1.0);
+    }
+
+    @Test
+    void aBaseOfAnotherVocabularyCannotBeContinued(@TempDir Path dir) throws IOException {
+        Path first = dir.resolve("first");
+        new BaseModelBuilder(new EmWorld(WorldRecipe.SWITCHING_FILLERS))
+                .build(first, "em-bench-test", 6, TINY.withSteps(2, 1), BaseModelBuilder.Listener.NONE);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new BaseModelBuilder(EmWorld.prototype())
+                        .build(
+                                dir.resolve("next"),
+                                "next",
+                                6,
+                                TINY.withSteps(2, 1),
+                                BaseModelBuilder.Listener.NONE,
+                                java.util.Optional.of(first)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("vocabulary 471");
     }
 
     @Test
