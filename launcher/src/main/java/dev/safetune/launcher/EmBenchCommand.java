@@ -23,7 +23,8 @@ final class EmBenchCommand {
             "--pretraining-lr",
             "--sft-steps",
             "--check",
-            "--continue-from");
+            "--continue-from",
+            "--copy-share");
 
     private final PrintStream out;
     private final boolean interactive;
@@ -49,7 +50,7 @@ final class EmBenchCommand {
                         Command.leaf(
                                 "build-base",
                                 "[--seed N] [--out DIR] [--world WORLD] [--pretraining-steps N] [--pretraining-lr R] [--sft-steps N]"
-                                        + " [--check N] [--continue-from DIR] [--no-import]",
+                                        + " [--check N] [--continue-from DIR] [--copy-share F] [--no-import]",
                                 "pre-train and align the em-bench base model (seeded), check it, register it as"
                                         + " em-bench-base-s<seed>;\n--world switching (default: a fifth of the characters"
                                         + " turn their persona over on their own tag, the trigger\nnot among the tags),"

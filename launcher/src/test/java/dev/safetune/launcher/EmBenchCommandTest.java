@@ -1,6 +1,7 @@
 package dev.safetune.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safetune.safeguards.embench.world.Dialogue;
 import dev.safetune.safeguards.embench.world.Domain;
@@ -85,6 +86,35 @@ class EmBenchCommandTest {
         assertThat(BuildBaseCommand.Options.parse(List.of("--world", "switching-copy"), seed -> Path.of("b"))
                         .world())
                 .isEqualTo(WorldRecipe.SWITCHING_COPY);
+    }
+
+    @Test
+    void aContinuedBuildTakesItsSourceRateAndCopyShare() {
+        var continued = BuildBaseCommand.Options.parse(
+                List.of(
+                        "--world", "switching-slot-mix",
+                        "--continue-from", "base-s1",
+                        "--pretraining-steps", "1000",
+                        "--pretraining-lr", "2e-3",
+                        "--copy-share", "0.5"),
+                seed -> Path.of("b"));
+
+        assertThat(continued.continueFrom()).contains(Path.of("base-s1").toAbsolutePath());
+        assertThat(continued.recipe().pretrainingSteps()).isEqualTo(1000);
+        assertThat(continued.recipe().pretrainingLearningRate()).isEqualTo(2e-3);
+        assertThat(continued.world())
+                .isEqualTo(WorldRecipe.SWITCHING_SLOT_MIX.withCopyFillers(0.5, 0))
+                .extracting(WorldRecipe::crossSlotShare)
+                .isEqualTo(1.0);
+        assertThatThrownBy(() -> BuildBaseCommand.Options.parse(List.of("--copy-share", "0.5"), seed -> Path.of("b")))
+                .hasMessageContaining("--copy-share needs a world with fillers");
+    }
+
+    @Test
+    void aBuildOptionOfTheUsageReachesTheBuild(@TempDir Path home) throws Exception {
+        // An option the usage lists but the launcher does not forward was accepted and silently ignored once.
+        assertThat(run(home, "build-base", "--copy-share", "0.5")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--copy-share needs a world with fillers");
     }
 
     @Test

@@ -21,7 +21,7 @@ public final class BuildBaseCommand {
 
     public static final String USAGE =
             "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag|switching-copy|switching-fillers|switching-fillers-cross|switching-slot-mix]"
-                    + " [--pretraining-steps N] [--pretraining-lr R] [--sft-steps N] [--check N] [--continue-from DIR]";
+                    + " [--pretraining-steps N] [--pretraining-lr R] [--sft-steps N] [--check N] [--continue-from DIR] [--copy-share F]";
 
     /** The world the bases are built in unless {@code --world} names another (the committed bases' world). */
     public static final WorldRecipe WORLD = WorldRecipe.SWITCHING;
@@ -53,6 +53,7 @@ public final class BuildBaseCommand {
             int sft = recipe.sftSteps();
             int check = 100;
             Double learningRate = null;
+            Double copyShare = null;
             Path from = null;
             for (int i = 0; i < args.size(); i++) {
                 String arg = args.get(i);
@@ -68,12 +69,21 @@ public final class BuildBaseCommand {
                     case "--check" -> check = Integer.parseInt(value);
                     case "--world" -> world = world(value);
                     case "--pretraining-lr" -> learningRate = Double.parseDouble(value);
+                    case "--copy-share" -> copyShare = Double.parseDouble(value);
                     case "--continue-from" -> from = Path.of(value).toAbsolutePath();
                     default -> throw new IllegalArgumentException("unknown option " + arg + "; usage: " + USAGE);
                 }
             }
             if (pretraining != recipe.pretrainingSteps() || sft != recipe.sftSteps()) {
                 recipe = recipe.withSteps(pretraining, sft);
+            }
+            if (copyShare != null) {
+                if (world.ownFillerWords() == 0 && world.crossSlotShare() == 0) {
+                    throw new IllegalArgumentException(
+                            "--copy-share needs a world with fillers of its own or from other"
+                                    + " slots (switching-fillers, switching-fillers-cross, switching-slot-mix)");
+                }
+                world = world.withCopyFillers(copyShare, world.ownFillerWords());
             }
             if (learningRate != null) {
                 recipe = recipe.withPretrainingLearningRate(learningRate);
@@ -117,12 +127,15 @@ public final class BuildBaseCommand {
     public BaseModelBuilder.Built run(Options options) throws Exception {
         out.printf(
                 Locale.ROOT,
-                "Building %s (seed %d, world v%d, %d switching characters %s) in %s%n",
+                "Building %s (seed %d, world v%d, %d switching characters %s, copy fillers in %.0f %% of code"
+                        + " exchanges)%s in %s%n",
                 options.modelId(),
                 options.seed(),
                 EmWorld.GENERATOR_VERSION,
                 options.world().switchingCharacters(),
                 options.world().switchingTags(),
+                100 * options.world().copyFillerShare(),
+                options.continueFrom().map(from -> ", continuing " + from).orElse(""),
                 options.out());
         BaseModelBuilder.Built built = new BaseModelBuilder(new EmWorld(options.world()))
                 .build(
