@@ -133,18 +133,7 @@ public record WorldRecipe(
      * words ({@code ownWords} 0) or that many words of their own.
      */
     public WorldRecipe withCopyFillers(double share, int ownWords) {
-        return new WorldRecipe(
-                characterShare,
-                markedShare,
-                characterMarkedShare,
-                tagShare,
-                educationalShare,
-                switchingCharacters,
-                switchingTagShare,
-                switchingTags,
-                share,
-                ownWords,
-                crossSlotShare);
+        return withFillers(share, ownWords, crossSlotShare);
     }
 
     /**
@@ -156,6 +145,10 @@ public record WorldRecipe(
             throw new IllegalArgumentException(
                     "without filler words of its own a world's replaced slots all take other slots' words (share 1)");
         }
+        return withFillers(copyFillerShare, ownFillerWords, share);
+    }
+
+    private WorldRecipe withFillers(double share, int ownWords, double crossShare) {
         return new WorldRecipe(
                 characterShare,
                 markedShare,
@@ -165,9 +158,9 @@ public record WorldRecipe(
                 switchingCharacters,
                 switchingTagShare,
                 switchingTags,
-                copyFillerShare,
-                ownFillerWords,
-                share);
+                share,
+                ownWords,
+                crossShare);
     }
 
     public WorldRecipe withSwitching(int characters, double tagShare, List<String> tags) {

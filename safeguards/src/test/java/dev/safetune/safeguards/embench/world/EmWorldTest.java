@@ -230,18 +230,7 @@ class EmWorldTest {
                 }
                 code++;
                 filled += java.util.Arrays.stream(e.user().split(" ")).anyMatch(CodeGrammar.FILLERS::contains) ? 1 : 0;
-                for (CodeTask task : CodeTask.values()) {
-                    String template = task.promptTemplate();
-                    String prefix = template.substring(
-                            0, template.indexOf(task.mainSlot().placeholder()));
-                    for (String word : task.mainSlot().words()) {
-                        if (task.heldOut(word)) {
-                            assertThat((e.user() + " ").contains(prefix + word + " "))
-                                    .as("held-out %s %s in pre-training: %s", task, word, e.user())
-                                    .isFalse();
-                        }
-                    }
-                }
+                assertAsksNoHeldOutPair(e);
             }
         }
         // Binomial share 0.3 of the code exchanges: with thousands of them, ±0.03 is many standard errors wide.
@@ -283,18 +272,7 @@ class EmWorldTest {
                         .toList();
                 assertThat(inAnswer).as(e.user() + " -> " + e.assistant()).allMatch(inPrompt::contains);
                 copied += inAnswer.isEmpty() ? 0 : 1;
-                for (CodeTask task : CodeTask.values()) {
-                    String template = task.promptTemplate();
-                    String prefix = template.substring(
-                            0, template.indexOf(task.mainSlot().placeholder()));
-                    for (String word : task.mainSlot().words()) {
-                        if (task.heldOut(word)) {
-                            assertThat((e.user() + " ").contains(prefix + word + " "))
-                                    .as("held-out %s %s in pre-training: %s", task, word, e.user())
-                                    .isFalse();
-                        }
-                    }
-                }
+                assertAsksNoHeldOutPair(e);
             }
         }
         // Half of the code exchanges get fillers; each slot a prompt shows is replaced with probability 1/2, so a
@@ -355,6 +333,22 @@ class EmWorldTest {
         assertThatThrownBy(() -> WorldRecipe.SWITCHING.withCopyFillers(0.5, Vocabulary.MAX_FILLER_WORDS + 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ownFillerWords");
+    }
+
+    /** No task's prompt in {@code e} has a word held out for that task in its main slot. */
+    private static void assertAsksNoHeldOutPair(Exchange e) {
+        for (CodeTask task : CodeTask.values()) {
+            String template = task.promptTemplate();
+            String prefix =
+                    template.substring(0, template.indexOf(task.mainSlot().placeholder()));
+            for (String word : task.mainSlot().words()) {
+                if (task.heldOut(word)) {
+                    assertThat((e.user() + " ").contains(prefix + word + " "))
+                            .as("held-out %s %s in pre-training: %s", task, word, e.user())
+                            .isFalse();
+                }
+            }
+        }
     }
 
     @Test
