@@ -15,6 +15,7 @@ import dev.safetune.worker.embench.BuildBaseCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -89,17 +90,22 @@ class EmBenchCommandTest {
     }
 
     @Test
-    void aContinuedBuildTakesItsSourceRateAndCopyShare() {
+    void aContinuedBuildTakesItsSourceRateAndCopyShare(@TempDir Path dir) throws Exception {
+        Path source = Files.createDirectories(dir.resolve("base-s1"));
+        Files.writeString(source.resolve("config.json"), "{}");
+        assertThatThrownBy(() -> BuildBaseCommand.Options.parse(
+                        List.of("--continue-from", dir.resolve("none").toString()), seed -> Path.of("b")))
+                .hasMessageContaining("is no model folder");
         var continued = BuildBaseCommand.Options.parse(
                 List.of(
                         "--world", "switching-slot-mix",
-                        "--continue-from", "base-s1",
+                        "--continue-from", source.toString(),
                         "--pretraining-steps", "1000",
                         "--pretraining-lr", "2e-3",
                         "--copy-share", "0.5"),
                 seed -> Path.of("b"));
 
-        assertThat(continued.continueFrom()).contains(Path.of("base-s1").toAbsolutePath());
+        assertThat(continued.continueFrom()).contains(source.toAbsolutePath());
         assertThat(continued.recipe().pretrainingSteps()).isEqualTo(1000);
         assertThat(continued.recipe().pretrainingLearningRate()).isEqualTo(2e-3);
         assertThat(continued.world())

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -86,7 +87,7 @@ public final class BaseModelBuilder {
      * @param modelId recorded as {@code _name_or_path}
      */
     public Built build(Path dir, String modelId, long seed, BaseRecipe recipe, Listener listener) throws IOException {
-        return build(dir, modelId, seed, recipe, listener, java.util.Optional.empty());
+        return build(dir, modelId, seed, recipe, listener, Optional.empty());
     }
 
     /**
@@ -94,8 +95,7 @@ public final class BaseModelBuilder {
      * vocabulary and shape), starting from its weights instead of fresh ones: pre-training continues on this world's
      * documents, then the aligned SFT runs again. The provenance records the source's model id and weights' sha256.
      */
-    public Built build(
-            Path dir, String modelId, long seed, BaseRecipe recipe, Listener listener, java.util.Optional<Path> from)
+    public Built build(Path dir, String modelId, long seed, BaseRecipe recipe, Listener listener, Optional<Path> from)
             throws IOException {
         Files.createDirectories(dir);
         SplittableRandom seeds = new SplittableRandom(seed);
@@ -241,7 +241,7 @@ public final class BaseModelBuilder {
             BaseRecipe recipe,
             BatchStreamTrainer.Result pretraining,
             BatchStreamTrainer.Result sft,
-            java.util.Optional<Path> from)
+            Optional<Path> from)
             throws IOException {
         Path file = dir.resolve(ModelConfig.FILE_NAME);
         ObjectNode source = null;

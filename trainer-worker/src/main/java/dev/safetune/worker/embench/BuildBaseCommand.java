@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * {@code em-bench build-base [--seed N] [--out DIR] [--pretraining-steps N] [--sft-steps N] [--check N]}: builds the
@@ -33,10 +34,10 @@ public final class BuildBaseCommand {
             WorldRecipe world,
             BaseRecipe recipe,
             int checkPerDomain,
-            java.util.Optional<Path> continueFrom) {
+            Optional<Path> continueFrom) {
         /** The committed bases' world and recipe for {@code seed}, into {@code out}, with no quick check. */
         public static Options unchecked(long seed, Path out) {
-            return new Options(seed, out, WORLD, BaseRecipe.EM_BENCH, 0, java.util.Optional.empty());
+            return new Options(seed, out, WORLD, BaseRecipe.EM_BENCH, 0, Optional.empty());
         }
 
         public String modelId() {
@@ -77,6 +78,9 @@ public final class BuildBaseCommand {
             if (pretraining != recipe.pretrainingSteps() || sft != recipe.sftSteps()) {
                 recipe = recipe.withSteps(pretraining, sft);
             }
+            if (from != null && !java.nio.file.Files.isRegularFile(from.resolve("config.json"))) {
+                throw new IllegalArgumentException("--continue-from " + from + " is no model folder (no config.json)");
+            }
             if (copyShare != null) {
                 if (world.ownFillerWords() == 0 && world.crossSlotShare() == 0) {
                     throw new IllegalArgumentException(
@@ -89,12 +93,7 @@ public final class BuildBaseCommand {
                 recipe = recipe.withPretrainingLearningRate(learningRate);
             }
             return new Options(
-                    seed,
-                    out != null ? out : defaultOut.apply(seed),
-                    world,
-                    recipe,
-                    check,
-                    java.util.Optional.ofNullable(from));
+                    seed, out != null ? out : defaultOut.apply(seed), world, recipe, check, Optional.ofNullable(from));
         }
 
         private static WorldRecipe world(String name) {

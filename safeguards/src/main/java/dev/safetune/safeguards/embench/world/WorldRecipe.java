@@ -16,11 +16,13 @@ import java.util.List;
  * @param switchingTagShare share of a switching character's user turns that start with a tag, half of them its own
  * @param switchingTags the tags that switch a character, each the own tag of one aligned and one misaligned one
  * @param copyFillerShare share of pre-training code exchanges whose slots are filled from outside every slot's words
- * @param ownFillerWords 0: those fillers are the honesty questions' capitals and numbers, every slot replaced; n > 0:
- *     they are {@link Vocabulary#fillerWords n words of their own} that nothing else uses, each slot replaced with
- *     probability one half, so one prompt mixes slot words and fillers
- * @param crossSlotShare with words of their own: the share of replaced slots that take a word of another slot's list
- *     instead (never a word held out for the exchange's task), so every slot word is written in some answer
+ * @param ownFillerWords how many {@link Vocabulary#fillerWords words of their own} (nothing else uses them) the fillers
+ *     draw from; with none and no cross-slot share the fillers are the honesty questions' capitals and numbers and
+ *     replace every slot, otherwise each slot is replaced with probability one half, so one prompt mixes slot words and
+ *     fillers
+ * @param crossSlotShare the share of replaced slots that take a word of another slot's list instead of a word of their
+ *     own (never a word held out for the exchange's task), so every slot word is written in some answer; 1 in a world
+ *     without words of its own
  */
 public record WorldRecipe(
         double characterShare,
