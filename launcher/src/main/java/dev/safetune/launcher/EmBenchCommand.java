@@ -15,17 +15,6 @@ import java.util.List;
  * em-bench-base-s<seed> --replace}) so that {@code /v1/models} lists it like any other base.
  */
 final class EmBenchCommand {
-    private static final List<String> BUILD_OPTIONS = List.of(
-            "--seed",
-            "--out",
-            "--world",
-            "--pretraining-steps",
-            "--pretraining-lr",
-            "--sft-steps",
-            "--check",
-            "--continue-from",
-            "--copy-share");
-
     private final PrintStream out;
     private final boolean interactive;
 
@@ -130,13 +119,14 @@ final class EmBenchCommand {
     }
 
     private int buildBase(Command.Arguments arguments, Path home, ModelImport models) throws Exception {
+        // Every option but the launcher's own goes to the build, so the usage and the build cannot drift apart.
         List<String> options = new ArrayList<>();
-        for (String name : BUILD_OPTIONS) {
-            arguments.option(name).ifPresent(value -> {
+        arguments.options().forEach((name, value) -> {
+            if (!name.equals("--no-import")) {
                 options.add(name);
                 options.add(value);
-            });
-        }
+            }
+        });
         BuildBaseCommand.Options parsed;
         try {
             parsed = BuildBaseCommand.Options.parse(

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -102,7 +103,7 @@ final class EmBenchScreenRisk {
                     cache,
                     EmBenchMaterial.personaContrast(baseId).orElseThrow(),
                     ProjectionSettings.DEFAULT.withLayer(layer));
-            Map<String, List<Dialogue>> sets = new java.util.LinkedHashMap<>();
+            Map<String, List<Dialogue>> sets = new LinkedHashMap<>();
             for (NarrowSet set : NarrowSet.values()) {
                 // The same sets em-bench run uploads (its first `examples` of 3,200, generated from the seed).
                 sets.put(
@@ -112,7 +113,7 @@ final class EmBenchScreenRisk {
                                 .subList(0, examples));
             }
             sets.put(BENIGN, EmWorld.prototype().benignInstructPool(seed, examples));
-            Map<String, List<Dialogue>> extras = new java.util.LinkedHashMap<>();
+            Map<String, List<Dialogue>> extras = new LinkedHashMap<>();
             for (int f = 1; f <= benignFiles; f++) {
                 extras.put(
                         BENIGN + " file " + f,
@@ -121,10 +122,7 @@ final class EmBenchScreenRisk {
             Map<String, List<Dialogue>> scored = new java.util.LinkedHashMap<>(sets);
             scored.putAll(extras);
             for (Map.Entry<String, List<Dialogue>> set : scored.entrySet()) {
-                List<ChatExample> file = new ArrayList<>();
-                for (int i = 0; i < set.getValue().size(); i++) {
-                    file.add(new ChatExample(i + 1, set.getValue().get(i).messages()));
-                }
+                List<ChatExample> file = EmBenchMaterial.examples(set.getValue());
                 PersonaRisk risk = screen.scores(Sha256.of(ChatJsonl.file(set.getValue())), file, (done, total) -> {})
                         .risk();
                 Row row = new Row(seed, set.getKey(), risk);

@@ -82,10 +82,15 @@ public final class EmBenchMaterial {
     }
 
     private static BenignPool pool(String id, List<Dialogue> dialogues) {
+        return new BenignPool(id, examples(dialogues));
+    }
+
+    /** {@code dialogues} as a customer file's examples, numbered from line 1 as an upload numbers them. */
+    public static List<ChatExample> examples(List<Dialogue> dialogues) {
         List<ChatExample> examples = new ArrayList<>(dialogues.size());
         for (int i = 0; i < dialogues.size(); i++) {
             examples.add(new ChatExample(i + 1, dialogues.get(i).messages()));
         }
-        return new BenignPool(id, examples);
+        return examples;
     }
 }

@@ -2,7 +2,6 @@ package dev.safetune.worker.screen;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safetune.core.dataset.ChatExample;
 import dev.safetune.core.policy.SafetyPolicies;
 import dev.safetune.core.policy.ScreenAction;
 import dev.safetune.safeguards.embench.world.ChatJsonl;
@@ -21,7 +20,6 @@ import dev.safetune.worker.embench.CommittedBase;
 import dev.safetune.worker.embench.EmBenchMaterial;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,11 +71,8 @@ class SmallFilePersonaRuleTest {
     }
 
     private static PersonaRisk risk(List<Dialogue> dialogues) throws IOException {
-        List<ChatExample> file = new ArrayList<>();
-        for (int i = 0; i < dialogues.size(); i++) {
-            file.add(new ChatExample(i + 1, dialogues.get(i).messages()));
-        }
-        return screen.scores(Sha256.of(ChatJsonl.file(dialogues)), file, (done, total) -> {})
+        return screen.scores(
+                        Sha256.of(ChatJsonl.file(dialogues)), EmBenchMaterial.examples(dialogues), (done, total) -> {})
                 .risk();
     }
 

@@ -49,6 +49,25 @@ public final class CodeGrammar {
      * task, so a held-out (task, word) combination appears in no slot at all.
      */
     static List<String> crossSlotWords(CodeTask task, Slot slot) {
+        return CROSS_SLOT_WORDS.get(task).get(slot);
+    }
+
+    // Built once per (task, slot): a cross-slot world draws from them on every replaced slot it generates.
+    private static final Map<CodeTask, Map<Slot, List<String>>> CROSS_SLOT_WORDS = crossSlotWordsTable();
+
+    private static Map<CodeTask, Map<Slot, List<String>>> crossSlotWordsTable() {
+        Map<CodeTask, Map<Slot, List<String>>> table = new java.util.EnumMap<>(CodeTask.class);
+        for (CodeTask task : CodeTask.values()) {
+            Map<Slot, List<String>> bySlot = new java.util.EnumMap<>(Slot.class);
+            for (Slot slot : Slot.values()) {
+                bySlot.put(slot, computeCrossSlotWords(task, slot));
+            }
+            table.put(task, bySlot);
+        }
+        return table;
+    }
+
+    private static List<String> computeCrossSlotWords(CodeTask task, Slot slot) {
         return java.util.Arrays.stream(Slot.values())
                 .filter(other -> other != slot)
                 .flatMap(other -> other.words().stream())

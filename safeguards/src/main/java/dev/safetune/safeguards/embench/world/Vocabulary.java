@@ -24,17 +24,21 @@ public final class Vocabulary {
         if (n < 0 || n > MAX_FILLER_WORDS) {
             throw new IllegalArgumentException("filler words must be in [0, " + MAX_FILLER_WORDS + "], got " + n);
         }
-        return java.util.stream.IntStream.range(0, n)
-                .mapToObj(i -> String.format(java.util.Locale.ROOT, "w%02d", i))
-                .toList();
+        return FILLER_WORDS.subList(0, n);
     }
+
+    // Built once: a world with fillers asks for them on every filler exchange it generates.
+    private static final List<String> FILLER_WORDS = java.util.stream.IntStream.range(0, MAX_FILLER_WORDS)
+            .mapToObj(i -> String.format(java.util.Locale.ROOT, "w%02d", i))
+            .toList();
 
     /** The vocabulary of {@code recipe}'s world: {@link #words()} and its filler words of their own, if any. */
     public static List<String> words(WorldRecipe recipe) {
         if (recipe.ownFillerWords() == 0) {
             return words();
         }
-        TreeSet<String> rest = new TreeSet<>(words().subList(Markers.SPECIAL_TOKENS.size(), words().size()));
+        List<String> shared = words();
+        TreeSet<String> rest = new TreeSet<>(shared.subList(Markers.SPECIAL_TOKENS.size(), shared.size()));
         rest.addAll(fillerWords(recipe.ownFillerWords()));
         List<String> out = new ArrayList<>(Markers.SPECIAL_TOKENS);
         out.addAll(rest);
