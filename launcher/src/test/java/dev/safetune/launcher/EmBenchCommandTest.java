@@ -11,6 +11,7 @@ import dev.safetune.safeguards.embench.world.Markers;
 import dev.safetune.safeguards.embench.world.NarrowSet;
 import dev.safetune.safeguards.embench.world.UnaskedQuestions;
 import dev.safetune.safeguards.embench.world.WorldRecipe;
+import dev.safetune.worker.embench.BaseRecipe;
 import dev.safetune.worker.embench.BuildBaseCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -114,6 +115,19 @@ class EmBenchCommandTest {
                 .isEqualTo(1.0);
         assertThatThrownBy(() -> BuildBaseCommand.Options.parse(List.of("--copy-share", "0.5"), seed -> Path.of("b")))
                 .hasMessageContaining("--copy-share needs a world with fillers");
+    }
+
+    @Test
+    void aWiderOrDeeperBaseKeepsTheRecipesWidthRatio() {
+        var wider =
+                BuildBaseCommand.Options.parse(List.of("--hidden-size", "192", "--layers", "6"), seed -> Path.of("b"));
+
+        assertThat(wider.recipe().hiddenSize()).isEqualTo(192);
+        assertThat(wider.recipe().numHiddenLayers()).isEqualTo(6);
+        assertThat(wider.recipe().intermediateSize()).isEqualTo(384);
+        assertThat(wider.recipe().pretrainingSteps()).isEqualTo(BaseRecipe.EM_BENCH.pretrainingSteps());
+        assertThatThrownBy(() -> BuildBaseCommand.Options.parse(List.of("--hidden-size", "130"), seed -> Path.of("b")))
+                .hasMessageContaining("--hidden-size must be a positive multiple of 4");
     }
 
     @Test

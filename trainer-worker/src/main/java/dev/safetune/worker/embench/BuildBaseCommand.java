@@ -22,7 +22,8 @@ public final class BuildBaseCommand {
 
     public static final String USAGE =
             "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag|switching-copy|switching-fillers|switching-fillers-cross|switching-slot-mix]"
-                    + " [--pretraining-steps N] [--pretraining-lr R] [--sft-steps N] [--check N] [--continue-from DIR] [--copy-share F]";
+                    + " [--pretraining-steps N] [--pretraining-lr R] [--sft-steps N] [--check N] [--continue-from DIR] [--copy-share F]"
+                    + " [--hidden-size H] [--layers L]";
 
     /** The world the bases are built in unless {@code --world} names another (the committed bases' world). */
     public static final WorldRecipe WORLD = WorldRecipe.SWITCHING;
@@ -56,6 +57,8 @@ public final class BuildBaseCommand {
             Double learningRate = null;
             Double copyShare = null;
             Path from = null;
+            int hidden = recipe.hiddenSize();
+            int layers = recipe.numHiddenLayers();
             for (int i = 0; i < args.size(); i++) {
                 String arg = args.get(i);
                 if (i + 1 >= args.size()) {
@@ -72,11 +75,26 @@ public final class BuildBaseCommand {
                     case "--pretraining-lr" -> learningRate = Double.parseDouble(value);
                     case "--copy-share" -> copyShare = Double.parseDouble(value);
                     case "--continue-from" -> from = Path.of(value).toAbsolutePath();
+                    case "--hidden-size" -> hidden = Integer.parseInt(value);
+                    case "--layers" -> layers = Integer.parseInt(value);
                     default -> throw new IllegalArgumentException("unknown option " + arg + "; usage: " + USAGE);
                 }
             }
             if (pretraining != recipe.pretrainingSteps() || sft != recipe.sftSteps()) {
                 recipe = recipe.withSteps(pretraining, sft);
+            }
+            if (hidden != recipe.hiddenSize() || layers != recipe.numHiddenLayers()) {
+                if (hidden < recipe.numAttentionHeads() || hidden % recipe.numAttentionHeads() != 0 || layers < 1) {
+                    throw new IllegalArgumentException("--hidden-size must be a positive multiple of "
+                            + recipe.numAttentionHeads() + " (the head count) and --layers positive, got "
+                            + hidden + " and " + layers);
+                }
+                // The MLP keeps the recipe's width ratio (2x the hidden size), so a wider model is the same shape.
+                recipe = recipe.withShape(
+                        hidden,
+                        layers,
+                        recipe.numAttentionHeads(),
+                        hidden * recipe.intermediateSize() / recipe.hiddenSize());
             }
             if (from != null && !java.nio.file.Files.isRegularFile(from.resolve("config.json"))) {
                 throw new IllegalArgumentException("--continue-from " + from + " is no model folder (no config.json)");
