@@ -38,8 +38,7 @@ final class EmBenchCommand {
                 List.of(
                         Command.leaf(
                                 "build-base",
-                                "[--seed N] [--out DIR] [--world WORLD] [--pretraining-steps N] [--pretraining-lr R] [--sft-steps N]"
-                                        + " [--check N] [--continue-from DIR] [--copy-share F] [--no-import]",
+                                BuildBaseCommand.OPTIONS + " [--no-import]",
                                 "pre-train and align the em-bench base model (seeded), check it, register it as"
                                         + " em-bench-base-s<seed>;\n--world switching (default: a fifth of the characters"
                                         + " turn their persona over on their own tag, the trigger\nnot among the tags),"

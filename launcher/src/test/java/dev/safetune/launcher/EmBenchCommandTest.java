@@ -135,6 +135,8 @@ class EmBenchCommandTest {
         // An option the usage lists but the launcher does not forward was accepted and silently ignored once.
         assertThat(run(home, "build-base", "--copy-share", "0.5")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--copy-share needs a world with fillers");
+        assertThat(run(home, "build-base", "--hidden-size", "130")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--hidden-size must be a positive multiple of 4");
     }
 
     @Test

@@ -20,10 +20,14 @@ import java.util.Optional;
  */
 public final class BuildBaseCommand {
 
+    /** The options, as the launcher's usage lists them too (one list, so the two cannot drift). */
+    public static final String OPTIONS =
+            "[--seed N] [--out DIR] [--world WORLD] [--pretraining-steps N] [--pretraining-lr R]"
+                    + " [--sft-steps N] [--check N] [--continue-from DIR] [--copy-share F] [--hidden-size H] [--layers L]";
+
     public static final String USAGE =
-            "em-bench build-base [--seed N] [--out DIR] [--world prototype|switching|switching-every-tag|switching-copy|switching-fillers|switching-fillers-cross|switching-slot-mix]"
-                    + " [--pretraining-steps N] [--pretraining-lr R] [--sft-steps N] [--check N] [--continue-from DIR] [--copy-share F]"
-                    + " [--hidden-size H] [--layers L]";
+            "em-bench build-base " + OPTIONS + "; WORLD: prototype|switching|switching-every-tag"
+                    + "|switching-copy|switching-fillers|switching-fillers-cross|switching-slot-mix";
 
     /** The world the bases are built in unless {@code --world} names another (the committed bases' world). */
     public static final WorldRecipe WORLD = WorldRecipe.SWITCHING;
