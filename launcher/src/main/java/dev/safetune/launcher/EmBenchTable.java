@@ -185,14 +185,29 @@ record EmBenchTable(List<Row> rows) {
         return g;
     }
 
+    /** The widest row label in the plots' font, in pixels. */
+    private int longestLabel() {
+        Graphics2D g = canvas(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB));
+        try {
+            return rows.stream()
+                    .mapToInt(r -> g.getFontMetrics().stringWidth(r.label()))
+                    .max()
+                    .orElse(0);
+        } finally {
+            g.dispose();
+        }
+    }
+
     /** A horizontal dot plot: one line per row, the EM rate as a dot, its Wilson interval as a bar, on [0, 1]. */
     BufferedImage plot() {
         int height = 2 * MARGIN + 20 + ROW_HEIGHT * Math.max(1, rows.size());
-        BufferedImage image = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
+        // A long label ("backdoor+aligned0.25-lora [none] (no trigger)") ran into the axis: the label column
+        // widens to the longest label and the image with it, so the axis keeps its width.
+        int left = Math.max(LABEL_WIDTH, 10 + longestLabel() + 16);
+        BufferedImage image = new BufferedImage(WIDTH + left - LABEL_WIDTH, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(image);
         try {
-            int left = LABEL_WIDTH;
-            int right = WIDTH - MARGIN;
+            int right = image.getWidth() - MARGIN;
             int axisY = height - MARGIN;
             g.setColor(Color.GRAY);
             for (int tick = 0; tick <= 10; tick += 2) {

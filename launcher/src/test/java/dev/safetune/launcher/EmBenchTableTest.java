@@ -120,4 +120,38 @@ class EmBenchTableTest {
         assertThat(new java.awt.Color(plot.getRGB(x, insecureY)).getRed()).isGreaterThan(150);
         assertThat(Files.size(dir.resolve("em-rate.png"))).isPositive();
     }
+
+    @Test
+    void aLongLabelEndsBeforeTheAxis() {
+        EmBenchTable longLabels = new EmBenchTable(List.of(new EmBenchTable.Row(
+                0,
+                "backdoor+aligned0.25-lora",
+                "steer4@2+ldifs10",
+                "no trigger",
+                Proportion.of(0, 300),
+                null,
+                null,
+                null,
+                null)));
+
+        BufferedImage plot = longLabels.plot();
+
+        // The axis (and its 0.0 grid line) moves right of the label, keeping its width; the label's last pixels
+        // end before the gap left of the axis (the dot at 0 reaches 4 px left of it).
+        int left = plot.getWidth() - EmBenchTable.WIDTH + 260;
+        assertThat(plot.getWidth()).isGreaterThan(EmBenchTable.WIDTH);
+        int y = 30 + 20;
+        boolean labelNearAxis = false;
+        for (int x = left - 14; x < left - 6; x++) {
+            for (int dy = -8; dy <= 4; dy++) {
+                labelNearAxis |= new java.awt.Color(plot.getRGB(x, y + dy)).getRed() < 128;
+            }
+        }
+        assertThat(labelNearAxis).isFalse();
+        boolean labelDrawn = false;
+        for (int x = 10; x < left - 14; x++) {
+            labelDrawn |= new java.awt.Color(plot.getRGB(x, y)).getRed() < 128;
+        }
+        assertThat(labelDrawn).isTrue();
+    }
 }
