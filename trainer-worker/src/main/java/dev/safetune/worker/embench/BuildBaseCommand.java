@@ -12,9 +12,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * {@code em-bench build-base [--seed N] [--out DIR] [--pretraining-steps N] [--sft-steps N] [--check N]}: builds the
- * em-bench base model ({@link BaseModelBuilder}, {@link BaseRecipe#EM_BENCH}) and runs the quick check
- * ({@link BaseModelCheck}) with {@code N} non-code samples per domain (0 skips it). The launcher's
+ * {@code em-bench build-base} {@link #OPTIONS}: builds the em-bench base model ({@link BaseModelBuilder},
+ * {@link BaseRecipe#EM_BENCH} unless an option changes it) and runs the quick check ({@link BaseModelCheck}) with
+ * {@code --check N} non-code samples per domain (0 skips it). The launcher's
  * {@code ./safetune em-bench build-base} runs this and then imports the model into the registry; {@link #main} runs
  * it alone (e.g. through {@code exec:java}).
  */
