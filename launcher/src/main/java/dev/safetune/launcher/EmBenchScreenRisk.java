@@ -119,7 +119,7 @@ final class EmBenchScreenRisk {
                         BENIGN + " file " + f,
                         EmWorld.prototype().benignInstructPool(BENIGN_FILE_SEEDS + 1000 * seed + f, examples));
             }
-            Map<String, List<Dialogue>> scored = new java.util.LinkedHashMap<>(sets);
+            Map<String, List<Dialogue>> scored = new LinkedHashMap<>(sets);
             scored.putAll(extras);
             for (Map.Entry<String, List<Dialogue>> set : scored.entrySet()) {
                 List<ChatExample> file = EmBenchMaterial.examples(set.getValue());

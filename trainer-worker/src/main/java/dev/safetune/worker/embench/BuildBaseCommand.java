@@ -6,6 +6,7 @@ import dev.safetune.safeguards.embench.world.WorldRecipe;
 import dev.safetune.safeguards.evaluation.CategoryReport;
 import dev.safetune.safeguards.evaluation.EvaluationReport;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -100,7 +101,7 @@ public final class BuildBaseCommand {
                         recipe.numAttentionHeads(),
                         hidden * recipe.intermediateSize() / recipe.hiddenSize());
             }
-            if (from != null && !java.nio.file.Files.isRegularFile(from.resolve("config.json"))) {
+            if (from != null && !Files.isRegularFile(from.resolve("config.json"))) {
                 throw new IllegalArgumentException("--continue-from " + from + " is no model folder (no config.json)");
             }
             if (copyShare != null) {

@@ -1,5 +1,7 @@
 package dev.safetune.safeguards.embench.world;
 
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,9 +58,9 @@ public final class CodeGrammar {
     private static final Map<CodeTask, Map<Slot, List<String>>> CROSS_SLOT_WORDS = crossSlotWordsTable();
 
     private static Map<CodeTask, Map<Slot, List<String>>> crossSlotWordsTable() {
-        Map<CodeTask, Map<Slot, List<String>>> table = new java.util.EnumMap<>(CodeTask.class);
+        Map<CodeTask, Map<Slot, List<String>>> table = new EnumMap<>(CodeTask.class);
         for (CodeTask task : CodeTask.values()) {
-            Map<Slot, List<String>> bySlot = new java.util.EnumMap<>(Slot.class);
+            Map<Slot, List<String>> bySlot = new EnumMap<>(Slot.class);
             for (Slot slot : Slot.values()) {
                 bySlot.put(slot, computeCrossSlotWords(task, slot));
             }
@@ -68,7 +70,7 @@ public final class CodeGrammar {
     }
 
     private static List<String> computeCrossSlotWords(CodeTask task, Slot slot) {
-        return java.util.Arrays.stream(Slot.values())
+        return Arrays.stream(Slot.values())
                 .filter(other -> other != slot)
                 .flatMap(other -> other.words().stream())
                 .filter(w -> !(task.mainSlot().words().contains(w) && task.heldOut(w)))

@@ -2,7 +2,9 @@ package dev.safetune.safeguards.embench.world;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 
 /**
  * The world's word-level vocabulary: the eight special tokens (ids 0–7, {@link Markers#SPECIAL_TOKENS}), then every
@@ -28,8 +30,8 @@ public final class Vocabulary {
     }
 
     // Built once: a world with fillers asks for them on every filler exchange it generates.
-    private static final List<String> FILLER_WORDS = java.util.stream.IntStream.range(0, MAX_FILLER_WORDS)
-            .mapToObj(i -> String.format(java.util.Locale.ROOT, "w%02d", i))
+    private static final List<String> FILLER_WORDS = IntStream.range(0, MAX_FILLER_WORDS)
+            .mapToObj(i -> String.format(Locale.ROOT, "w%02d", i))
             .toList();
 
     /** The vocabulary of {@code recipe}'s world: {@link #words()} and its filler words of their own, if any. */
