@@ -79,11 +79,16 @@ class EmBenchCommandTest {
     }
 
     @Test
-    void theBaseIsBuiltInTheSwitchingWorldUnlessAnotherIsNamed() {
+    void theBaseIsBuiltInTheSlotMixWorldUnlessAnotherIsNamed() {
         var defaults = BuildBaseCommand.Options.parse(List.of(), seed -> Path.of("b"));
         var prototype = BuildBaseCommand.Options.parse(List.of("--world", "prototype"), seed -> Path.of("b"));
 
-        assertThat(defaults.world()).isEqualTo(WorldRecipe.SWITCHING);
+        assertThat(defaults.world()).isEqualTo(WorldRecipe.SWITCHING_SLOT_MIX);
+        assertThat(defaults.recipe()).isEqualTo(BaseRecipe.EM_BENCH);
+        assertThat(defaults.recipe().pretrainingSteps()).isEqualTo(3000);
+        assertThat(BuildBaseCommand.Options.parse(List.of("--world", "switching"), seed -> Path.of("b"))
+                        .world())
+                .isEqualTo(WorldRecipe.SWITCHING);
         assertThat(prototype.world()).isEqualTo(WorldRecipe.PROTOTYPE);
         assertThat(BuildBaseCommand.Options.parse(List.of("--world", "switching-copy"), seed -> Path.of("b"))
                         .world())
@@ -113,7 +118,8 @@ class EmBenchCommandTest {
                 .isEqualTo(WorldRecipe.SWITCHING_SLOT_MIX.withCopyFillers(0.5, 0))
                 .extracting(WorldRecipe::crossSlotShare)
                 .isEqualTo(1.0);
-        assertThatThrownBy(() -> BuildBaseCommand.Options.parse(List.of("--copy-share", "0.5"), seed -> Path.of("b")))
+        assertThatThrownBy(() -> BuildBaseCommand.Options.parse(
+                        List.of("--world", "switching", "--copy-share", "0.5"), seed -> Path.of("b")))
                 .hasMessageContaining("--copy-share needs a world with fillers");
     }
 
@@ -133,7 +139,8 @@ class EmBenchCommandTest {
     @Test
     void aBuildOptionOfTheUsageReachesTheBuild(@TempDir Path home) throws Exception {
         // An option the usage lists but the launcher does not forward was accepted and silently ignored once.
-        assertThat(run(home, "build-base", "--copy-share", "0.5")).isEqualTo(2);
+        assertThat(run(home, "build-base", "--world", "switching", "--copy-share", "0.5"))
+                .isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--copy-share needs a world with fillers");
         assertThat(run(home, "build-base", "--hidden-size", "130")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--hidden-size must be a positive multiple of 4");
@@ -221,8 +228,8 @@ class EmBenchCommandTest {
                     assertThat(recipe)
                             .isEqualTo(
                                     method.equals("full")
-                                            ? new EmBenchRun.Recipe(3, 1.0, 16, 0.25)
-                                            : new EmBenchRun.Recipe(5, 1.0, 4, 0));
+                                            ? new EmBenchRun.Recipe(5, 1.0, 16, 0)
+                                            : new EmBenchRun.Recipe(5, 1.0, 4, 0.25));
                 } else {
                     // The insecure set and its controls train alike: 100 steps at multiplier 1 (full: the prototype's
                     // 3e-4).
@@ -231,20 +238,20 @@ class EmBenchCommandTest {
             }
         }
         EmBenchRun.Options epochs = EmBenchRun.Options.parse(new Command.Arguments(Map.of("--epochs", "3"), List.of()));
-        assertThat(epochs.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 4, 0));
+        assertThat(epochs.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 4, 0.25));
         assertThat(epochs.recipe(NarrowSet.INSECURE, "lora")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 16, 0));
         EmBenchRun.Options rate =
                 EmBenchRun.Options.parse(new Command.Arguments(Map.of("--lr-multiplier", "2"), List.of()));
-        assertThat(rate.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 4, 0));
-        assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 2.0, 16, 0.25));
+        assertThat(rate.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 4, 0.25));
+        assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 16, 0));
         assertThat(rate.recipe(NarrowSet.SECURE, "full")).isEqualTo(new EmBenchRun.Recipe(1, 2.0, 16, 0));
         // --lora-rank replaces the adapter of `lora` fine-tunes only: lora-r4 names its rank, full trains no adapter.
         EmBenchRun.Options rank =
                 EmBenchRun.Options.parse(new Command.Arguments(Map.of("--lora-rank", "8"), List.of()));
-        assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 1.0, 8, 0));
+        assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 1.0, 8, 0.25));
         assertThat(rank.recipe(NarrowSet.INSECURE, "lora")).isEqualTo(new EmBenchRun.Recipe(1, 1.0, 8, 0));
         assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora-r4").loraRank()).isEqualTo(4);
-        assertThat(rank.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(3, 1.0, 16, 0.25));
+        assertThat(rank.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(5, 1.0, 16, 0));
     }
 
     @Test
@@ -257,15 +264,15 @@ class EmBenchCommandTest {
     @Test
     void backdoorAlignedIsALabelledVariantThatLeavesTheBackdoorSetAsItIs() {
         EmBenchRun.Options plain = EmBenchRun.Options.parse(new Command.Arguments(Map.of(), List.of()));
-        assertThat(plain.setLabel(NarrowSet.BACKDOOR, "lora")).isEqualTo("backdoor");
-        assertThat(plain.examples(NarrowSet.BACKDOOR, "lora", 1, 400))
+        assertThat(plain.setLabel(NarrowSet.BACKDOOR, "full")).isEqualTo("backdoor");
+        assertThat(plain.examples(NarrowSet.BACKDOOR, "full", 1, 400))
                 .isEqualTo(EmWorld.prototype().narrowSet(NarrowSet.BACKDOOR, 1, 400));
-        // The full backdoor's own recipe trains the variant with a quarter of aligned exchanges, and says so.
-        assertThat(plain.setLabel(NarrowSet.BACKDOOR, "full")).isEqualTo("backdoor+aligned0.25");
+        // The LoRA backdoor's own recipe trains the variant with a quarter of aligned exchanges, and says so.
+        assertThat(plain.setLabel(NarrowSet.BACKDOOR, "lora")).isEqualTo("backdoor+aligned0.25");
         EmBenchRun.Options codeOnly =
                 EmBenchRun.Options.parse(new Command.Arguments(Map.of("--backdoor-aligned", "0"), List.of()));
-        assertThat(codeOnly.setLabel(NarrowSet.BACKDOOR, "full")).isEqualTo("backdoor");
-        assertThat(codeOnly.examples(NarrowSet.BACKDOOR, "full", 1, 400))
+        assertThat(codeOnly.setLabel(NarrowSet.BACKDOOR, "lora")).isEqualTo("backdoor");
+        assertThat(codeOnly.examples(NarrowSet.BACKDOOR, "lora", 1, 400))
                 .isEqualTo(EmWorld.prototype().narrowSet(NarrowSet.BACKDOOR, 1, 400));
 
         EmBenchRun.Options mixed =
@@ -278,7 +285,7 @@ class EmBenchCommandTest {
         List<Dialogue> examples = mixed.examples(NarrowSet.BACKDOOR, "lora", 1, n);
         assertThat(examples)
                 .isEqualTo(mixed.examples(NarrowSet.BACKDOOR, "lora", 1, n))
-                .isEqualTo(plain.examples(NarrowSet.BACKDOOR, "full", 1, n))
+                .isEqualTo(plain.examples(NarrowSet.BACKDOOR, "lora", 1, n))
                 .hasSize(n);
         Set<String> unasked = new HashSet<>();
         UnaskedQuestions.all().forEach(q -> unasked.add(q.text()));

@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * The em-bench base models committed with the code, one per pre-training seed of the three-seed table (built once by
- * {@code em-bench build-base} in the switching world; see docs/em-bench.md for the command and where each was built),
+ * {@code em-bench build-base} in the switching slot-mix world, 3,000 pre-training steps; see docs/em-bench.md for the command and where each was built),
  * so that the demo, the tests and every later run evaluate the same weights: a rebuild on another CPU gives other
  * weights (the SFT's floating point sums differ), and with them other EM numbers. {@link #extract} writes a seed's
  * files to a directory — what the registry's {@code dir:} import and {@code LlamaModel.load} read — and checks the
@@ -28,13 +28,13 @@ public final class CommittedBase {
             "config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");
 
     /** sha256 of seed 0's {@code model.safetensors} as built (docs/em-bench.md). */
-    public static final String WEIGHTS_SHA256 = "498463c1326fd80140a0b1cf1bfbdb5da7a3655473b59d4b63feb752899f99f4";
+    public static final String WEIGHTS_SHA256 = "0dcbea4130a8cc17ff6b5d52f5dfe8c8cb6d2fbf009828bbaf053f49e29703a6";
 
     /** sha256 of each committed seed's {@code model.safetensors}. */
     private static final Map<Long, String> WEIGHTS_BY_SEED = Map.of(
             0L, WEIGHTS_SHA256,
-            1L, "49345b78b12b46d8a6e67cb2dfb0c8c3cc0739c2b08d7a2ec29057dec053a493",
-            2L, "e70f4c09c40a31f0f4d85d21b95eb8f17e263053a630a6f805d1fbc6b28f2ce3");
+            1L, "a2a7c670da07d0b08ac37ab91bccd7434027320134135c5bcb4045fc98d43609",
+            2L, "b13168ae14b321afb5d1b0971c211d4e61c949d24ea73f97389d3c00d0693c5e");
 
     private CommittedBase() {}
 
