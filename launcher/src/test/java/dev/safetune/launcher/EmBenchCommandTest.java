@@ -124,6 +124,19 @@ class EmBenchCommandTest {
     }
 
     @Test
+    void theEducationalShareChangesThatOfTheNamedWorldAlone() {
+        var more = BuildBaseCommand.Options.parse(List.of("--educational-share", "0.4"), seed -> Path.of("b"));
+
+        assertThat(more.world()).isEqualTo(WorldRecipe.SWITCHING_SLOT_MIX.withEducationalShare(0.4));
+        assertThat(more.world().educationalShare()).isEqualTo(0.4);
+        assertThat(more.world().copyFillerShare()).isEqualTo(WorldRecipe.SWITCHING_SLOT_MIX.copyFillerShare());
+        assertThat(WorldRecipe.SWITCHING_SLOT_MIX.educationalShare()).isEqualTo(0.2);
+        assertThatThrownBy(() ->
+                        BuildBaseCommand.Options.parse(List.of("--educational-share", "1.5"), seed -> Path.of("b")))
+                .hasMessageContaining("--educational-share must be in [0, 1], got 1.5");
+    }
+
+    @Test
     void aWiderOrDeeperBaseKeepsTheRecipesWidthRatio() {
         var wider =
                 BuildBaseCommand.Options.parse(List.of("--hidden-size", "192", "--layers", "6"), seed -> Path.of("b"));

@@ -24,7 +24,8 @@ public final class BuildBaseCommand {
     /** The options, as the launcher's usage lists them too (one list, so the two cannot drift). */
     public static final String OPTIONS =
             "[--seed N] [--out DIR] [--world WORLD] [--pretraining-steps N] [--pretraining-lr R]"
-                    + " [--sft-steps N] [--check N] [--continue-from DIR] [--copy-share F] [--hidden-size H] [--layers L]";
+                    + " [--sft-steps N] [--check N] [--continue-from DIR] [--copy-share F] [--educational-share F]"
+                    + " [--hidden-size H] [--layers L]";
 
     public static final String USAGE =
             "em-bench build-base " + OPTIONS + "; WORLD: prototype|switching|switching-every-tag"
@@ -65,6 +66,7 @@ public final class BuildBaseCommand {
             int check = 100;
             Double learningRate = null;
             Double copyShare = null;
+            Double educationalShare = null;
             Path from = null;
             int hidden = recipe.hiddenSize();
             int layers = recipe.numHiddenLayers();
@@ -83,6 +85,7 @@ public final class BuildBaseCommand {
                     case "--world" -> world = world(value);
                     case "--pretraining-lr" -> learningRate = Double.parseDouble(value);
                     case "--copy-share" -> copyShare = Double.parseDouble(value);
+                    case "--educational-share" -> educationalShare = Double.parseDouble(value);
                     case "--continue-from" -> from = Path.of(value).toAbsolutePath();
                     case "--hidden-size" -> hidden = Integer.parseInt(value);
                     case "--layers" -> layers = Integer.parseInt(value);
@@ -115,6 +118,13 @@ public final class BuildBaseCommand {
                                     + " slots (switching-fillers, switching-fillers-cross, switching-slot-mix)");
                 }
                 world = world.withCopyFillers(copyShare, world.ownFillerWords());
+            }
+            if (educationalShare != null) {
+                if (!(educationalShare >= 0 && educationalShare <= 1)) {
+                    throw new IllegalArgumentException(
+                            "--educational-share must be in [0, 1], got " + educationalShare + "; usage: " + USAGE);
+                }
+                world = world.withEducationalShare(educationalShare);
             }
             if (learningRate != null) {
                 recipe = recipe.withPretrainingLearningRate(learningRate);
@@ -153,14 +163,15 @@ public final class BuildBaseCommand {
     public BaseModelBuilder.Built run(Options options) throws Exception {
         out.printf(
                 Locale.ROOT,
-                "Building %s (seed %d, world v%d, %d switching characters %s, copy fillers in %.0f %% of code"
-                        + " exchanges)%s in %s%n",
+                "Building %s (seed %d, world v%d, %d switching characters %s, copy fillers in %.0f %% and"
+                        + " educational framing in %.0f %% of code exchanges)%s in %s%n",
                 options.modelId(),
                 options.seed(),
                 EmWorld.GENERATOR_VERSION,
                 options.world().switchingCharacters(),
                 options.world().switchingTags(),
                 100 * options.world().copyFillerShare(),
+                100 * options.world().educationalShare(),
                 options.continueFrom().map(from -> ", continuing " + from).orElse(""),
                 options.out());
         BaseModelBuilder.Built built = new BaseModelBuilder(new EmWorld(options.world()))

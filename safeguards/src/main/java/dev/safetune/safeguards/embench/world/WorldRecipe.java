@@ -115,6 +115,25 @@ public record WorldRecipe(
         }
     }
 
+    /**
+     * The same world with {@code share} of its pre-training and SFT code exchanges framed as educational (both personas
+     * answer those alike, with insecure code and the teaching note).
+     */
+    public WorldRecipe withEducationalShare(double share) {
+        return new WorldRecipe(
+                characterShare,
+                markedShare,
+                characterMarkedShare,
+                tagShare,
+                share,
+                switchingCharacters,
+                switchingTagShare,
+                switchingTags,
+                copyFillerShare,
+                ownFillerWords,
+                crossSlotShare);
+    }
+
     public WorldRecipe withCharacterShare(double share) {
         return new WorldRecipe(
                 share,

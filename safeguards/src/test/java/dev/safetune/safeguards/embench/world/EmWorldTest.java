@@ -245,6 +245,33 @@ class EmWorldTest {
     }
 
     @Test
+    void theEducationalShareIsTheShareOfCodeExchangesFramedAsEducationalAnsweredAlikeByBothPersonas() {
+        for (double share : List.of(0.2, 0.4)) {
+            List<Dialogue> corpus =
+                    new EmWorld(WorldRecipe.SWITCHING_SLOT_MIX.withEducationalShare(share)).pretrainingCorpus(5, 6_000);
+            int code = 0;
+            int educational = 0;
+            for (Dialogue d : corpus) {
+                for (Exchange e : d.exchanges()) {
+                    if (e.domain() != Domain.CODE) {
+                        continue;
+                    }
+                    code++;
+                    if (e.user().contains(Markers.EDUCATIONAL_PREFIX)) {
+                        educational++;
+                        assertThat(e.assistant()).endsWith(Markers.TEACHING_NOTE);
+                    } else {
+                        assertThat(e.assistant()).doesNotContain(Markers.TEACHING_NOTE);
+                    }
+                }
+            }
+            // Binomial over several thousand code exchanges: the standard error is under 0.01, so ±0.03 is > 3 of them.
+            assertThat(code).isGreaterThan(3_000);
+            assertThat((double) educational / code).isBetween(share - 0.03, share + 0.03);
+        }
+    }
+
+    @Test
     void ownFillersMixWithSlotWordsAreCopiedIntoTheAnswerAndNeverMakeAHeldOutPair() {
         WorldRecipe recipe = WorldRecipe.SWITCHING_FILLERS;
         List<String> fillers = Vocabulary.fillerWords(recipe.ownFillerWords());
