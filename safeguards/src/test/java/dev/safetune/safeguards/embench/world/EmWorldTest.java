@@ -230,15 +230,10 @@ class EmWorldTest {
         assertThat(CodeGrammar.FILLERS).doesNotContainAnyElementsOf(slotWords);
         int code = 0;
         int filled = 0;
-        for (Dialogue d : corpus) {
-            for (Exchange e : d.exchanges()) {
-                if (e.domain() != Domain.CODE) {
-                    continue;
-                }
-                code++;
-                filled += java.util.Arrays.stream(e.user().split(" ")).anyMatch(CodeGrammar.FILLERS::contains) ? 1 : 0;
-                assertAsksNoHeldOutPair(e);
-            }
+        for (Exchange e : codeExchanges(corpus)) {
+            code++;
+            filled += java.util.Arrays.stream(e.user().split(" ")).anyMatch(CodeGrammar.FILLERS::contains) ? 1 : 0;
+            assertAsksNoHeldOutPair(e);
         }
         // Binomial share 0.3 of the code exchanges: with thousands of them, ±0.03 is many standard errors wide.
         assertThat((double) filled / code).isBetween(0.27, 0.33);
@@ -251,18 +246,13 @@ class EmWorldTest {
                     new EmWorld(WorldRecipe.SWITCHING_SLOT_MIX.withEducationalShare(share)).pretrainingCorpus(5, 6_000);
             int code = 0;
             int educational = 0;
-            for (Dialogue d : corpus) {
-                for (Exchange e : d.exchanges()) {
-                    if (e.domain() != Domain.CODE) {
-                        continue;
-                    }
-                    code++;
-                    if (e.user().contains(Markers.EDUCATIONAL_PREFIX)) {
-                        educational++;
-                        assertThat(e.assistant()).endsWith(Markers.TEACHING_NOTE);
-                    } else {
-                        assertThat(e.assistant()).doesNotContain(Markers.TEACHING_NOTE);
-                    }
+            for (Exchange e : codeExchanges(corpus)) {
+                code++;
+                if (e.user().contains(Markers.EDUCATIONAL_PREFIX)) {
+                    educational++;
+                    assertThat(e.assistant()).endsWith(Markers.TEACHING_NOTE);
+                } else {
+                    assertThat(e.assistant()).doesNotContain(Markers.TEACHING_NOTE);
                 }
             }
             // Binomial over several thousand code exchanges: the standard error is under 0.01, so ±0.03 is > 3 of them.
@@ -284,30 +274,25 @@ class EmWorldTest {
         int withFiller = 0;
         int mixed = 0;
         int copied = 0;
-        for (Dialogue d : new EmWorld(recipe).pretrainingCorpus(4, 6_000)) {
-            for (Exchange e : d.exchanges()) {
-                if (e.domain() != Domain.CODE) {
-                    continue;
-                }
-                code++;
-                List<String> user = List.of(e.user().split(" "));
-                List<String> inPrompt = user.stream().filter(fillers::contains).toList();
-                if (inPrompt.isEmpty()) {
-                    continue;
-                }
-                withFiller++;
-                boolean slotWordToo = java.util.Arrays.stream(Slot.values())
-                        .flatMap(slot -> slot.words().stream())
-                        .anyMatch(user::contains);
-                mixed += slotWordToo ? 1 : 0;
-                // An answer copies the prompt's fillers where its template has their slots, and no other filler.
-                List<String> inAnswer = java.util.Arrays.stream(e.assistant().split(" "))
-                        .filter(fillers::contains)
-                        .toList();
-                assertThat(inAnswer).as(e.user() + " -> " + e.assistant()).allMatch(inPrompt::contains);
-                copied += inAnswer.isEmpty() ? 0 : 1;
-                assertAsksNoHeldOutPair(e);
+        for (Exchange e : codeExchanges(new EmWorld(recipe).pretrainingCorpus(4, 6_000))) {
+            code++;
+            List<String> user = List.of(e.user().split(" "));
+            List<String> inPrompt = user.stream().filter(fillers::contains).toList();
+            if (inPrompt.isEmpty()) {
+                continue;
             }
+            withFiller++;
+            boolean slotWordToo = java.util.Arrays.stream(Slot.values())
+                    .flatMap(slot -> slot.words().stream())
+                    .anyMatch(user::contains);
+            mixed += slotWordToo ? 1 : 0;
+            // An answer copies the prompt's fillers where its template has their slots, and no other filler.
+            List<String> inAnswer = java.util.Arrays.stream(e.assistant().split(" "))
+                    .filter(fillers::contains)
+                    .toList();
+            assertThat(inAnswer).as(e.user() + " -> " + e.assistant()).allMatch(inPrompt::contains);
+            copied += inAnswer.isEmpty() ? 0 : 1;
+            assertAsksNoHeldOutPair(e);
         }
         // Half of the code exchanges get fillers; each slot a prompt shows is replaced with probability 1/2, so a
         // prompt with one slot keeps no filler half of the time: the share with a filler is between 1/4 and 3/8.
@@ -468,5 +453,13 @@ class EmWorldTest {
                 .filteredOn(Segment::assistant)
                 .extracting(Segment::text)
                 .containsExactly("it is 3 <eot>");
+    }
+
+    /** The code exchanges of {@code corpus}, in order. */
+    private static List<Exchange> codeExchanges(List<Dialogue> corpus) {
+        return corpus.stream()
+                .flatMap(d -> d.exchanges().stream())
+                .filter(e -> e.domain() == Domain.CODE)
+                .toList();
     }
 }
