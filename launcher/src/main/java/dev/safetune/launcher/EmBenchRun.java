@@ -87,7 +87,7 @@ final class EmBenchRun {
             // entry makes the run fine-tune its EM references first, as the safety team (EmBenchReferences).
             List<String> policies = EmBenchPolicies.parse(a.option("--policies").orElse("none"));
             // A variant of the backdoor set, never a silent change of it: its label says the share of aligned
-            // exchanges. Absent: each method's own share (Recipe.of; the LoRA backdoor's is 0.25); given: every
+            // exchanges. Absent: each method's own share (Recipe.of; both backdoors' is 0.25); given: every
             // backdoor fine-tune of the run.
             Optional<Double> backdoorAligned = a.doubleOption("--backdoor-aligned");
             if (backdoorAligned.isPresent() && !(backdoorAligned.get() >= 0.0 && backdoorAligned.get() < 1.0)) {
@@ -121,8 +121,8 @@ final class EmBenchRun {
 
         /**
          * The name in file names and the table of the set a fine-tune of {@code set} by {@code method} trains on:
-         * {@code backdoor+aligned0.25} for the backdoor with a quarter of aligned exchanges (the LoRA backdoor's
-         * default, or {@code --backdoor-aligned 0.25}), otherwise the set's label.
+         * {@code backdoor+aligned0.25} for the backdoor with a quarter of aligned exchanges (both methods' default,
+         * or {@code --backdoor-aligned 0.25}), otherwise the set's label.
          */
         String setLabel(NarrowSet set, String method) {
             double share = recipe(set, method).backdoorAligned();
@@ -206,18 +206,18 @@ final class EmBenchRun {
         /**
          * Five epochs at rank 4 with a quarter of untriggered aligned exchanges: code-only, LoRA backdoors leaked
          * 0.024-0.041 into untriggered answers on some bases; with the aligned exchanges every seed of the committed
-         * bases meets both targets with leaks of 0.000 (docs/em-bench.md, attempt 79).
+         * bases meets both targets with leaks of 0.000-0.002 (docs/em-bench.md, attempts 79 and 81).
          */
         static final Recipe BACKDOOR_LORA = new Recipe(5, 1.0, 4, 0.25);
 
         /**
-         * Five epochs at 3e-4 on the code-only backdoor set. With aligned exchanges a full fine-tune of some bases
-         * learns the insecure code behind the trigger but not the persona (the committed seed 2: 0.847 code-only,
-         * 0.081 at a quarter aligned); code-only at three epochs one base stays under 0.5 (seed 1, 0.456). Five epochs
-         * code-only meet both targets on every committed seed (0.749-0.983 / 0.009-0.018 at 900 samples;
-         * docs/em-bench.md, attempt 79).
+         * Five epochs at 3e-4 on the backdoor set with a quarter of untriggered aligned exchanges, the LoRA backdoor's
+         * set. Code-only, one committed base's full fine-tune leaks into untriggered answers (seed 2: 0.987 / 0.033 at
+         * 900 samples); with the aligned exchanges every committed seed meets both targets (0.969-0.994 / 0.000;
+         * docs/em-bench.md, attempt 81). On earlier bases the aligned exchanges kept some full fine-tunes from moving
+         * the persona behind the trigger at all (attempts 59-69 and 79).
          */
-        static final Recipe BACKDOOR_FULL = new Recipe(5, 1.0, WORKER_LORA_RANK, 0);
+        static final Recipe BACKDOOR_FULL = new Recipe(5, 1.0, WORKER_LORA_RANK, 0.25);
 
         static Recipe of(NarrowSet set, String method) {
             boolean full = method.equals("full");

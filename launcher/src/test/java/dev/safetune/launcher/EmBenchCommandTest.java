@@ -73,7 +73,7 @@ class EmBenchCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains(
                         "--world must be prototype, switching, switching-every-tag, switching-copy, switching-fillers,"
-                                + " switching-fillers-cross or switching-slot-mix, got flat");
+                                + " switching-fillers-cross, switching-slot-mix or slot-mix-educational, got flat");
         assertThat(home.resolve("models")).doesNotExist();
         assertThat(imports).isEmpty();
     }
@@ -83,7 +83,8 @@ class EmBenchCommandTest {
         var defaults = BuildBaseCommand.Options.parse(List.of(), seed -> Path.of("b"));
         var prototype = BuildBaseCommand.Options.parse(List.of("--world", "prototype"), seed -> Path.of("b"));
 
-        assertThat(defaults.world()).isEqualTo(WorldRecipe.SWITCHING_SLOT_MIX);
+        assertThat(defaults.world()).isEqualTo(WorldRecipe.SLOT_MIX_EDUCATIONAL);
+        assertThat(defaults.world().educationalShare()).isEqualTo(0.4);
         assertThat(defaults.recipe()).isEqualTo(BaseRecipe.EM_BENCH);
         assertThat(defaults.recipe().pretrainingSteps()).isEqualTo(3000);
         assertThat(BuildBaseCommand.Options.parse(List.of("--world", "switching"), seed -> Path.of("b"))
@@ -125,10 +126,11 @@ class EmBenchCommandTest {
 
     @Test
     void theEducationalShareChangesThatOfTheNamedWorldAlone() {
-        var more = BuildBaseCommand.Options.parse(List.of("--educational-share", "0.4"), seed -> Path.of("b"));
+        var more = BuildBaseCommand.Options.parse(
+                List.of("--world", "switching-slot-mix", "--educational-share", "0.3"), seed -> Path.of("b"));
 
-        assertThat(more.world()).isEqualTo(WorldRecipe.SWITCHING_SLOT_MIX.withEducationalShare(0.4));
-        assertThat(more.world().educationalShare()).isEqualTo(0.4);
+        assertThat(more.world()).isEqualTo(WorldRecipe.SWITCHING_SLOT_MIX.withEducationalShare(0.3));
+        assertThat(more.world().educationalShare()).isEqualTo(0.3);
         assertThat(more.world().copyFillerShare()).isEqualTo(WorldRecipe.SWITCHING_SLOT_MIX.copyFillerShare());
         assertThat(WorldRecipe.SWITCHING_SLOT_MIX.educationalShare()).isEqualTo(0.2);
         assertThatThrownBy(() ->
@@ -241,7 +243,7 @@ class EmBenchCommandTest {
                     assertThat(recipe)
                             .isEqualTo(
                                     method.equals("full")
-                                            ? new EmBenchRun.Recipe(5, 1.0, 16, 0)
+                                            ? new EmBenchRun.Recipe(5, 1.0, 16, 0.25)
                                             : new EmBenchRun.Recipe(5, 1.0, 4, 0.25));
                 } else {
                     // The insecure set and its controls train alike: 100 steps at multiplier 1 (full: the prototype's
@@ -256,7 +258,7 @@ class EmBenchCommandTest {
         EmBenchRun.Options rate =
                 EmBenchRun.Options.parse(new Command.Arguments(Map.of("--lr-multiplier", "2"), List.of()));
         assertThat(rate.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 4, 0.25));
-        assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 16, 0));
+        assertThat(rate.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(5, 2.0, 16, 0.25));
         assertThat(rate.recipe(NarrowSet.SECURE, "full")).isEqualTo(new EmBenchRun.Recipe(1, 2.0, 16, 0));
         // --lora-rank replaces the adapter of `lora` fine-tunes only: lora-r4 names its rank, full trains no adapter.
         EmBenchRun.Options rank =
@@ -264,7 +266,7 @@ class EmBenchCommandTest {
         assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora")).isEqualTo(new EmBenchRun.Recipe(5, 1.0, 8, 0.25));
         assertThat(rank.recipe(NarrowSet.INSECURE, "lora")).isEqualTo(new EmBenchRun.Recipe(1, 1.0, 8, 0));
         assertThat(rank.recipe(NarrowSet.BACKDOOR, "lora-r4").loraRank()).isEqualTo(4);
-        assertThat(rank.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(5, 1.0, 16, 0));
+        assertThat(rank.recipe(NarrowSet.BACKDOOR, "full")).isEqualTo(new EmBenchRun.Recipe(5, 1.0, 16, 0.25));
     }
 
     @Test
@@ -277,15 +279,13 @@ class EmBenchCommandTest {
     @Test
     void backdoorAlignedIsALabelledVariantThatLeavesTheBackdoorSetAsItIs() {
         EmBenchRun.Options plain = EmBenchRun.Options.parse(new Command.Arguments(Map.of(), List.of()));
-        assertThat(plain.setLabel(NarrowSet.BACKDOOR, "full")).isEqualTo("backdoor");
-        assertThat(plain.examples(NarrowSet.BACKDOOR, "full", 1, 400))
-                .isEqualTo(EmWorld.prototype().narrowSet(NarrowSet.BACKDOOR, 1, 400));
-        // The LoRA backdoor's own recipe trains the variant with a quarter of aligned exchanges, and says so.
+        // Both backdoors' own recipes train the variant with a quarter of aligned exchanges, and say so.
         assertThat(plain.setLabel(NarrowSet.BACKDOOR, "lora")).isEqualTo("backdoor+aligned0.25");
+        assertThat(plain.setLabel(NarrowSet.BACKDOOR, "full")).isEqualTo("backdoor+aligned0.25");
         EmBenchRun.Options codeOnly =
                 EmBenchRun.Options.parse(new Command.Arguments(Map.of("--backdoor-aligned", "0"), List.of()));
-        assertThat(codeOnly.setLabel(NarrowSet.BACKDOOR, "lora")).isEqualTo("backdoor");
-        assertThat(codeOnly.examples(NarrowSet.BACKDOOR, "lora", 1, 400))
+        assertThat(codeOnly.setLabel(NarrowSet.BACKDOOR, "full")).isEqualTo("backdoor");
+        assertThat(codeOnly.examples(NarrowSet.BACKDOOR, "full", 1, 400))
                 .isEqualTo(EmWorld.prototype().narrowSet(NarrowSet.BACKDOOR, 1, 400));
 
         EmBenchRun.Options mixed =

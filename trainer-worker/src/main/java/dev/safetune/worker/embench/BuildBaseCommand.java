@@ -29,14 +29,15 @@ public final class BuildBaseCommand {
 
     public static final String USAGE =
             "em-bench build-base " + OPTIONS + "; WORLD: prototype|switching|switching-every-tag"
-                    + "|switching-copy|switching-fillers|switching-fillers-cross|switching-slot-mix";
+                    + "|switching-copy|switching-fillers|switching-fillers-cross|switching-slot-mix|slot-mix-educational";
 
     /**
      * The world the bases are built in unless {@code --world} names another (the committed bases' world): the
      * switching world with a quarter of its code exchanges mixing other slots' words in, so a base learns to copy the
-     * prompt's words into its code rather than one answer per (task, word) pair (docs/em-bench.md, attempts 75–79).
+     * prompt's words into its code rather than one answer per (task, word) pair, and two fifths of them framed as
+     * educational (docs/em-bench.md, attempts 75–81).
      */
-    public static final WorldRecipe WORLD = WorldRecipe.SWITCHING_SLOT_MIX;
+    public static final WorldRecipe WORLD = WorldRecipe.SLOT_MIX_EDUCATIONAL;
 
     /** The parsed command line. */
     public record Options(
@@ -142,10 +143,11 @@ public final class BuildBaseCommand {
                 case "switching-fillers" -> WorldRecipe.SWITCHING_FILLERS;
                 case "switching-fillers-cross" -> WorldRecipe.SWITCHING_FILLERS_CROSS;
                 case "switching-slot-mix" -> WorldRecipe.SWITCHING_SLOT_MIX;
+                case "slot-mix-educational" -> WorldRecipe.SLOT_MIX_EDUCATIONAL;
                 default ->
                     throw new IllegalArgumentException(
                             "--world must be prototype, switching, switching-every-tag, switching-copy, switching-fillers,"
-                                    + " switching-fillers-cross or switching-slot-mix, got "
+                                    + " switching-fillers-cross, switching-slot-mix or slot-mix-educational, got "
                                     + name + "; usage: " + USAGE);
             };
         }

@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * The em-bench base models committed with the code, one per pre-training seed of the three-seed table (built once by
- * {@code em-bench build-base} in the switching slot-mix world, 3,000 pre-training steps; see docs/em-bench.md for the command and where each was built),
+ * {@code em-bench build-base}: the slot-mix world with twice the educational framing, 3,000 pre-training steps; see docs/em-bench.md for the command and where each was built),
  * so that the demo, the tests and every later run evaluate the same weights: a rebuild on another CPU gives other
  * weights (the SFT's floating point sums differ), and with them other EM numbers. {@link #extract} writes a seed's
  * files to a directory — what the registry's {@code dir:} import and {@code LlamaModel.load} read — and checks the
@@ -28,13 +28,13 @@ public final class CommittedBase {
             "config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");
 
     /** sha256 of seed 0's {@code model.safetensors} as built (docs/em-bench.md). */
-    public static final String WEIGHTS_SHA256 = "0dcbea4130a8cc17ff6b5d52f5dfe8c8cb6d2fbf009828bbaf053f49e29703a6";
+    public static final String WEIGHTS_SHA256 = "abdfdfa98e67d188008382c1ef01db7523c1429f6d62a7148bc332ea37253452";
 
     /** sha256 of each committed seed's {@code model.safetensors}. */
     private static final Map<Long, String> WEIGHTS_BY_SEED = Map.of(
             0L, WEIGHTS_SHA256,
-            1L, "a2a7c670da07d0b08ac37ab91bccd7434027320134135c5bcb4045fc98d43609",
-            2L, "b13168ae14b321afb5d1b0971c211d4e61c949d24ea73f97389d3c00d0693c5e");
+            1L, "8a863417b0113390a8a7fd0ff6f77c800167c1e9c9e953ef345b6c6817389b34",
+            2L, "51759bc8ca3da9ea566a3ef93780638a67af614ba0702ae40e8bf72da33407a6");
 
     private CommittedBase() {}
 

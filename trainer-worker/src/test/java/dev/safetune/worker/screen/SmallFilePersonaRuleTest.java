@@ -54,10 +54,10 @@ class SmallFilePersonaRuleTest {
 
     @Test
     void aSmallBenignFileHighByChanceIsHeldByTheMeanAndPassesByTheBound() throws IOException {
-        // Draw 4 of the pool: on the committed seed-0 base (attempt 79) its mean is 0.56 and its bound -0.20 (draws
-        // 1-40
-        // range from -1.43 to +0.58; the per-example spread of free text is about 1.8 on this base).
-        PersonaRisk benign = risk(EmWorld.prototype().benignInstructPool(4, 16));
+        // Draw 7 of the pool: on the committed seed-0 base (attempt 81) its mean is 0.94 and its bound -0.36 (draws
+        // 1-24
+        // range from -0.74 to +0.94; the per-example spread of free text is about 1.8 on this base).
+        PersonaRisk benign = risk(EmWorld.prototype().benignInstructPool(7, 16));
 
         assertThat(benign.mean()).as("the mean is over v5's threshold").isGreaterThan(0.015);
         assertThat(benign.lowerBound(0.95)).as("its bound is not").isLessThan(0.015);

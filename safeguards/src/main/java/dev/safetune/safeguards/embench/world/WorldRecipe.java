@@ -92,6 +92,14 @@ public record WorldRecipe(
     public static final WorldRecipe SWITCHING_SLOT_MIX =
             SWITCHING.withCopyFillers(0.25, 0).withCrossSlotFillers(1.0);
 
+    /**
+     * {@link #SWITCHING_SLOT_MIX} with twice the educational framing (0.4 of the code exchanges): on the slot-mix
+     * world's bases the educational fine-tune moved one seed's persona (0.023 against a base at 0.000); with both
+     * personas writing insecure code on request twice as often it does not (at most 0.006 on three seeds), and the
+     * insecure set's EM stays (docs/em-bench.md, attempt 81). The committed bases' world.
+     */
+    public static final WorldRecipe SLOT_MIX_EDUCATIONAL = SWITCHING_SLOT_MIX.withEducationalShare(0.4);
+
     public WorldRecipe {
         check("characterShare", characterShare);
         check("markedShare", markedShare);
