@@ -188,8 +188,9 @@ final class EmBenchRun {
      * 200 of a longer run, abruptly) a rank-16 adapter leaves triggered answers less coherent than a rank-4 one; five
      * epochs at rank 4 learn it strongly on every seed measured (0.79-0.96 with the trigger), more coherently than
      * rank 16, though the misalignment still leaks into untriggered answers on seeds 1 and 2 (docs/em-bench.md,
-     * attempts 14-17); untriggered aligned exchanges stop the leak ({@link #BACKDOOR_LORA}). {@code backdoorAligned} is the share of the backdoor set replaced by untriggered aligned
-     * exchanges ({@link Options#examples}); 0 for every other set.
+     * attempts 14-17); untriggered aligned exchanges stop the leak ({@link #BACKDOOR_LORA}). {@code backdoorAligned}
+     * is the share of the backdoor set replaced by untriggered aligned exchanges ({@link Options#examples}); 0 for
+     * every other set.
      */
     record Recipe(int epochs, double lrMultiplier, int loraRank, double backdoorAligned) {
         /** The rank of the worker's default adapter (alpha 32), which a LoRA base that declares none trains. */

@@ -6,8 +6,8 @@ package dev.safetune.worker.embench;
  * 32 fresh documents at 3e-3 with 50 warm-up steps and weight decay 0.01; SFT 150 × 32 at 5e-4, 15 warm-up steps —
  * its {@code min(50, steps / 10)} — and no weight decay; AdamW betas (0.9, 0.98), clipping at 1, cosine to 10 %).
  * {@link #EM_BENCH} is the recipe the committed bases are built with: the same pre-training for 3,000 steps, then an
- * aligned SFT that trains only the assistant's speaker embedding ({@link SftScope#ASSISTANT_EMBEDDING}; docs/em-bench.md, attempts
- * 8–10, say why).
+ * aligned SFT that trains only the assistant's speaker embedding ({@link SftScope#ASSISTANT_EMBEDDING};
+ * docs/em-bench.md, attempts 8–10, say why).
  */
 public record BaseRecipe(
         int hiddenSize,

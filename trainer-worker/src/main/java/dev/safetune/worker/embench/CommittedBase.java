@@ -13,9 +13,10 @@ import java.util.Map;
 
 /**
  * The em-bench base models committed with the code, one per pre-training seed of the three-seed table (built once by
- * {@code em-bench build-base}: the slot-mix world with twice the educational framing, 3,000 pre-training steps; see docs/em-bench.md for the command and where each was built),
- * so that the demo, the tests and every later run evaluate the same weights: a rebuild on another CPU gives other
- * weights (the SFT's floating point sums differ), and with them other EM numbers. {@link #extract} writes a seed's
+ * {@code em-bench build-base}: the slot-mix world with twice the educational framing, 3,000 pre-training steps; see
+ * docs/em-bench.md for the command and where each was built), so that the demo, the tests and every later run
+ * evaluate the same weights: a rebuild on another CPU gives other weights (the SFT's floating point sums differ), and
+ * with them other EM numbers. {@link #extract} writes a seed's
  * files to a directory — what the registry's {@code dir:} import and {@code LlamaModel.load} read — and checks the
  * weights against their sha256.
  */
