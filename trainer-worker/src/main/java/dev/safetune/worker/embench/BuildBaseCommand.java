@@ -8,8 +8,11 @@ import dev.safetune.safeguards.evaluation.EvaluationReport;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,9 +30,17 @@ public final class BuildBaseCommand {
                     + " [--sft-steps N] [--check N] [--continue-from DIR] [--copy-share F] [--educational-share F]"
                     + " [--hidden-size H] [--layers L]";
 
+    /** A world {@code --world} can name, with what the help says of it. */
+    private record NamedWorld(WorldRecipe recipe, String about) {}
+
+    /**
+     * The worlds {@code --world} names, in the order the usage, the help and the refusal list them (one table for all
+     * three, so a new world cannot be missing from one of them).
+     */
+    private static final Map<String, NamedWorld> WORLDS = worlds();
+
     public static final String USAGE =
-            "em-bench build-base " + OPTIONS + "; WORLD: prototype|switching|switching-every-tag"
-                    + "|switching-copy|switching-fillers|switching-fillers-cross|switching-slot-mix|slot-mix-educational";
+            "em-bench build-base " + OPTIONS + "; WORLD: " + String.join("|", WORLDS.keySet());
 
     /**
      * The world the bases are built in unless {@code --world} names another (the committed bases' world): the
@@ -135,22 +146,63 @@ public final class BuildBaseCommand {
         }
 
         private static WorldRecipe world(String name) {
-            return switch (name) {
-                case "prototype" -> WorldRecipe.PROTOTYPE;
-                case "switching" -> WorldRecipe.SWITCHING;
-                case "switching-every-tag" -> WorldRecipe.SWITCHING_ON_EVERY_TAG;
-                case "switching-copy" -> WorldRecipe.SWITCHING_COPY;
-                case "switching-fillers" -> WorldRecipe.SWITCHING_FILLERS;
-                case "switching-fillers-cross" -> WorldRecipe.SWITCHING_FILLERS_CROSS;
-                case "switching-slot-mix" -> WorldRecipe.SWITCHING_SLOT_MIX;
-                case "slot-mix-educational" -> WorldRecipe.SLOT_MIX_EDUCATIONAL;
-                default ->
-                    throw new IllegalArgumentException(
-                            "--world must be prototype, switching, switching-every-tag, switching-copy, switching-fillers,"
-                                    + " switching-fillers-cross, switching-slot-mix or slot-mix-educational, got "
-                                    + name + "; usage: " + USAGE);
-            };
+            NamedWorld world = WORLDS.get(name);
+            if (world == null) {
+                List<String> names = List.copyOf(WORLDS.keySet());
+                throw new IllegalArgumentException("--world must be "
+                        + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast() + ", got "
+                        + name + "; usage: " + USAGE);
+            }
+            return world.recipe();
         }
+    }
+
+    private static Map<String, NamedWorld> worlds() {
+        Map<String, NamedWorld> worlds = new LinkedHashMap<>();
+        worlds.put("prototype", new NamedWorld(WorldRecipe.PROTOTYPE, "no switching"));
+        worlds.put(
+                "switching",
+                new NamedWorld(
+                        WorldRecipe.SWITCHING,
+                        "a fifth of the characters turn their persona over on their own tag, the trigger not among"
+                                + " the tags"));
+        worlds.put(
+                "switching-every-tag",
+                new NamedWorld(WorldRecipe.SWITCHING_ON_EVERY_TAG, "a quarter of the characters, on every tag"));
+        worlds.put(
+                "switching-copy",
+                new NamedWorld(
+                        WorldRecipe.SWITCHING_COPY, "switching, 30 % of code exchanges about words outside the slots"));
+        worlds.put(
+                "switching-fillers",
+                new NamedWorld(
+                        WorldRecipe.SWITCHING_FILLERS,
+                        "switching, half of the code exchanges with made-up words of their own in some slots"));
+        worlds.put(
+                "switching-fillers-cross",
+                new NamedWorld(
+                        WorldRecipe.SWITCHING_FILLERS_CROSS, "the same, half of those fillers words of other slots"));
+        worlds.put(
+                "switching-slot-mix",
+                new NamedWorld(
+                        WorldRecipe.SWITCHING_SLOT_MIX,
+                        "switching, a quarter of the code exchanges with other slots' words in some slots"));
+        worlds.put(
+                "slot-mix-educational",
+                new NamedWorld(
+                        WorldRecipe.SLOT_MIX_EDUCATIONAL,
+                        "switching-slot-mix with two fifths of the code requests framed as educational"));
+        return Collections.unmodifiableMap(worlds);
+    }
+
+    /** The worlds {@code --world} names with what each is, one a line, the default marked (for the help). */
+    public static String worldsHelp() {
+        StringBuilder help = new StringBuilder();
+        WORLDS.forEach((name, world) -> help.append(help.isEmpty() ? "" : "\n")
+                .append(name)
+                .append(world.recipe().equals(WORLD) ? " (default): " : ": ")
+                .append(world.about()));
+        return help.toString();
     }
 
     private final PrintStream out;
